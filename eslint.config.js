@@ -1,0 +1,79 @@
+// One lint pass for every realm: type-checked TypeScript rules, Solid rules for the shell, and the
+// import boundaries of STYLE.md (principles 1 and 3).
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import solid from "eslint-plugin-solid/configs/typescript";
+import globals from "globals";
+
+const managerBoundary = {
+  // STYLE principle 1: another manager only through its index.ts; shared/ holds small named modules.
+  regex: "^\\.\\./(?!shared/)[a-z-]+/(?!index\\.ts$)",
+  message: "Import another core module only through its index.ts (STYLE principle 1).",
+};
+
+export default tseslint.config(
+  { ignores: ["dist/**", "dev-dist/**", "node_modules/**", "e2e/artifacts/**", "coverage/**", "public/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      globals: { ...globals.browser, ...globals.node },
+    },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": "error",
+      "no-restricted-syntax": ["error", { selector: "TSEnumDeclaration", message: "Use an `as const` object instead of an enum (STYLE)." }],
+    },
+  },
+  {
+    files: ["src/core/**/*.ts"],
+    ignores: ["src/core/**/*.test.ts", "src/core/**/test-support/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            managerBoundary,
+            { regex: "(^|/)(ui|rpc|apps)(/|$)", message: "The core never imports the shell, rpc or apps (STYLE principle 3)." },
+            { regex: "^node:", message: "The core runs in browsers too: no Node built-ins." },
+            { regex: "^(solid-js|comlink|simple-peer|workbox-window)", message: "The core has no UI or transport-host dependencies." },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["src/core/**/*.test.ts", "src/core/**/test-support/**"],
+    rules: { "no-restricted-imports": ["error", { patterns: [managerBoundary] }] },
+  },
+  {
+    // Tests build malformed, untyped input on purpose: `any` is how they break one rule at a time.
+    files: ["**/*.test.ts", "**/test-support/**", "e2e/**", "bench/**"],
+    rules: {
+      "@typescript-eslint/no-explicit-any": "off",
+      "@typescript-eslint/no-unsafe-argument": "off",
+      "@typescript-eslint/no-unsafe-assignment": "off",
+      "@typescript-eslint/no-unsafe-member-access": "off",
+      "@typescript-eslint/no-unsafe-call": "off",
+      "@typescript-eslint/no-unsafe-return": "off",
+    },
+  },
+  {
+    files: ["src/ui/**/*.{ts,tsx}"],
+    ...solid,
+  },
+  {
+    files: ["src/ui/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "(^|/)core/(?!shared/(result|errors)\\.ts$)", message: "The shell reaches the node only through src/rpc contracts (STYLE principle 3)." }] },
+      ],
+    },
+  },
+  {
+    files: ["**/*.js", "**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

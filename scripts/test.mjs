@@ -1,0 +1,73 @@
+// `npm test`: the README's one command that runs every test on a fresh clone. It installs what is
+// missing, runs types and lint, the Node suites, the same core suites inside Chromium, and the e2e
+// journeys, then prints one closing line `tests: N passed, N failed`.
+// Browser suites run inside `unshare -n` with only `lo` up when we may (root on Linux): no packet leaves.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, ensureChromium, ensureDeps } from "./ensure-deps.mjs";
+
+const RESULTS = join(ROOT, ".test-results");
+
+function canIsolateNetwork() {
+  if (process.platform !== "linux" || process.getuid?.() !== 0 || process.env.TEST_NO_NETNS === "1") return false;
+  const probe = spawnSync("unshare", ["-n", "sh", "-c", "ip link set lo up"], { stdio: "ignore" });
+  return probe.status === 0;
+}
+
+/** Runs a command, optionally in a fresh network namespace with only loopback up. */
+function run(label, command, args, { isolated = false, env = {} } = {}) {
+  console.log(`\n━━ ${label}${isolated ? " (network namespace: loopback only)" : ""}`);
+  const quoted = [command, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  const [bin, argv] = isolated ? ["unshare", ["-n", "sh", "-c", `ip link set lo up && exec ${quoted}`]] : [command, args];
+  const result = spawnSync(bin, argv, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } });
+  return result.status === 0;
+}
+
+/** Counts from a vitest JSON report; a missing report counts as one failure (the suite did not run). */
+function vitestCounts(file) {
+  if (!existsSync(file)) return { passed: 0, failed: 1 };
+  const report = JSON.parse(readFileSync(file, "utf8"));
+  return { passed: report.numPassedTests, failed: report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0) };
+}
+
+const totals = { passed: 0, failed: 0 };
+const failedSteps = [];
+function record(step, ok, counts = { passed: ok ? 1 : 0, failed: ok ? 0 : 1 }) {
+  totals.passed += counts.passed;
+  totals.failed += counts.failed;
+  if (!ok || counts.failed > 0) failedSteps.push(step);
+}
+
+ensureDeps();
+ensureChromium();
+rmSync(RESULTS, { recursive: true, force: true });
+mkdirSync(RESULTS, { recursive: true });
+const isolated = canIsolateNetwork();
+if (!isolated) console.log("note: not root or no unshare here; browser suites run on the host network (loopback targets only)");
+
+const npx = join(ROOT, "node_modules", ".bin");
+record("typecheck core", run("typecheck (core realm, no DOM)", join(npx, "tsc"), ["-p", "tsconfig.core.json", "--noEmit"]));
+record("typecheck", run("typecheck (shell, worker, tests)", join(npx, "tsc"), ["-p", "tsconfig.json", "--noEmit"]));
+record("lint", run("lint", join(npx, "eslint"), ["--max-warnings=0", "."]));
+
+const unitReport = join(RESULTS, "unit.json");
+const unitOk = run("unit, property and conformance tests (Node)", join(npx, "vitest"), ["run", "--config", "vitest.config.ts"], {
+  env: { VITEST_JSON: unitReport },
+});
+record("unit", unitOk, vitestCounts(unitReport));
+
+const browserReport = join(RESULTS, "browser.json");
+const browserOk = run("core tests in Chromium (vitest browser mode)", join(npx, "vitest"), ["run", "--config", "vitest.browser.config.ts"], {
+  isolated,
+  env: { VITEST_JSON: browserReport },
+});
+record("browser", browserOk, vitestCounts(browserReport));
+
+const e2eReport = join(RESULTS, "e2e.json");
+const e2eOk = run("end-to-end journeys (Chromium)", join(npx, "tsx"), ["e2e/run.ts"], { isolated, env: { E2E_JSON: e2eReport } });
+record("e2e", e2eOk, existsSync(e2eReport) ? JSON.parse(readFileSync(e2eReport, "utf8")) : undefined);
+
+console.log(`\n━━ summary: ${failedSteps.length === 0 ? "all steps passed" : `failed steps: ${failedSteps.join(", ")}`}`);
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed`);
+process.exit(failedSteps.length === 0 ? 0 : 1);
