@@ -8,6 +8,16 @@ export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
+/** The UTF-8 length of well-formed text, without encoding it. */
+export function utf8ByteLength(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0x80) length += unit < 0x800 ? 1 : unit >= 0xd800 && unit <= 0xdbff ? (i++, 1) : 2;
+  }
+  return length;
+}
+
 /** Decodes UTF-8; `undefined` when the bytes are not well-formed UTF-8. */
 export function fromUtf8(bytes: Uint8Array): string | undefined {
   try {
