@@ -1,0 +1,49 @@
+// The embedding API of the 2WAY protocol core (docs/api.md). Runs in Node.js and in a worker;
+// no DOM types. Everything here is plain data in, Result out, for anything that can fail.
+export { ok, err, type Ok, type Err, type Result } from "./shared/result.ts";
+export {
+  nodeError,
+  interfaceCodeFor,
+  isErrorCode,
+  stageOf,
+  ERROR_CATEGORIES,
+  PROTOCOL_ERRORS,
+  INTERFACE_ERRORS,
+  STAGES,
+  type ErrorCategory,
+  type ErrorCode,
+  type InterfaceErrorCode,
+  type NodeError,
+  type ProtocolErrorCode,
+} from "./shared/errors.ts";
+export { canonicalize, canonicalBytes, tryCanonicalize } from "./shared/canonical-json.ts";
+export { parseWireJson, DEFAULT_WIRE_JSON_LIMITS, type WireJsonLimits } from "./shared/wire-json.ts";
+export type { JsonValue, JsonObject } from "./shared/json.ts";
+export { toBase64url, fromBase64url, utf8 } from "./shared/bytes.ts";
+export {
+  digestId,
+  identityIdFromKey,
+  objectId,
+  parseEnvelopeId,
+  parseIdentityId,
+  parseObjectId,
+  parseObjectRef,
+  publicKeyText,
+  resolveObjectRef,
+  type EnvelopeId,
+  type IdentityId,
+  type ObjectId,
+  type ObjectRef,
+  type PublicKeyText,
+} from "./shared/ids.ts";
+export {
+  sha256,
+  createSigner,
+  createVerifier,
+  isWebCryptoEd25519Available,
+  type Ed25519Engine,
+  type Ed25519Verifier,
+  type Signer,
+  type VerifyVerdict,
+} from "./crypto/index.ts";
+export * from "./wire/index.ts";

@@ -1,0 +1,161 @@
+// AC-05 at the envelope level: authorship and signatures. Every ERR_CRYPTO_* path that needs no node
+// state has a negative test, on both Ed25519 engines; key binding and revocation are stateful.
+import { beforeAll, describe, expect, it } from "vitest";
+import { createVerifier, type Ed25519Engine, type Ed25519Verifier } from "../crypto/index.ts";
+import { fromBase64url, toBase64url } from "../shared/bytes.ts";
+import { canonicalize } from "../shared/canonical-json.ts";
+import { identityIdFromKey, objectId, parseEnvelopeId, type EnvelopeId, type IdentityId } from "../shared/ids.ts";
+import { buildEnvelope, envelopeId, validateEnvelope, validateEnvelopeValue } from "./envelope.ts";
+import { build, genesisDraft, messageDraft, mutableCopy, testIdentity, type TestIdentity } from "./test-support/fixtures.ts";
+import type { VerifiedEnvelope } from "./types.ts";
+
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+function bytesToBigIntLE(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  return n;
+}
+
+function bigIntToBytesLE(n: bigint, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++, n >>= 8n) out[i] = Number(n & 0xffn);
+  return out;
+}
+
+const fakeId = (byte: number) => toBase64url(new Uint8Array(32).fill(byte)) as EnvelopeId;
+
+/** Signs a mutated envelope again, so the one broken rule is not the signature. */
+async function resign(e: Record<string, any>, signer: TestIdentity): Promise<void> {
+  const { signature: _old, ...unsigned } = e;
+  e.signature = toBase64url(await signer.signer.sign(new TextEncoder().encode(canonicalize(unsigned))));
+}
+
+let ada: TestIdentity;
+let genesis: VerifiedEnvelope;
+let message: VerifiedEnvelope;
+
+beforeAll(async () => {
+  ada = await testIdentity(1);
+  genesis = await build(ada.signer, genesisDraft());
+  message = await build(ada.signer, messageDraft(genesis.id));
+});
+
+describe.each(["webcrypto", "noble"] as const)("envelope signatures on the %s engine (AC-05)", (engine: Ed25519Engine) => {
+  let verifier: Ed25519Verifier;
+  beforeAll(async () => {
+    verifier = await createVerifier(engine);
+  });
+  const validate = (value: unknown) => validateEnvelopeValue(value, { verifier });
+
+  it("accepts a genesis and a message signed by the root key", async () => {
+    for (const envelope of [genesis, message]) {
+      const result = await validateEnvelope(envelope.text, { verifier });
+      expect(result).toMatchObject({ ok: true, value: { id: envelope.id, keyRole: "root", text: envelope.text } });
+    }
+  });
+
+  it("rejects a flipped signature bit (ERR_CRYPTO_INVALID_SIGNATURE)", async () => {
+    const e = mutableCopy(message);
+    const sig = fromBase64url(e.signature as string)!;
+    sig[10]! ^= 1;
+    e.signature = toBase64url(sig);
+    expect(await validate(e)).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_INVALID_SIGNATURE", category: "auth" } });
+  });
+
+  it("rejects a payload changed after signing (ERR_CRYPTO_INVALID_SIGNATURE)", async () => {
+    const e = mutableCopy(message);
+    e.payload.ops[0].payload.value.title = "Plans!";
+    expect(await validate(e)).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_INVALID_SIGNATURE", data: { reason: "equation" } } });
+  });
+
+  it("rejects a non-canonical S = S + L (ERR_CRYPTO_INVALID_SIGNATURE)", async () => {
+    const e = mutableCopy(message);
+    const sig = fromBase64url(e.signature as string)!;
+    const s = bytesToBigIntLE(sig.subarray(32)) + L;
+    sig.set(bigIntToBytesLE(s, 32), 32);
+    e.signature = toBase64url(sig);
+    expect(await validate(e)).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_INVALID_SIGNATURE", data: { reason: "non_canonical_s" } } });
+  });
+
+  it("rejects a small-order author key (ERR_CRYPTO_INVALID_SIGNATURE)", async () => {
+    const e = mutableCopy(genesis);
+    const identity = new Uint8Array(32);
+    identity[0] = 1; // the neutral point (0, 1): small order, verifies any message with R = A, S = 0
+    e.author_key = toBase64url(identity);
+    e.author_id = identityIdFromKey(identity);
+    e.payload.ops[0].owner_identity = e.author_id;
+    e.signature = toBase64url(new Uint8Array([...identity, ...new Uint8Array(32)]));
+    expect(await validate(e)).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_INVALID_SIGNATURE", data: { reason: "small_order_key" } } });
+  });
+
+  it("rejects a signature by another key claiming the author's root key (ERR_CRYPTO_INVALID_SIGNATURE)", async () => {
+    const mallory = await testIdentity(66);
+    const forged = await build(mallory.signer, messageDraft(genesis.id), ada.id);
+    const e = mutableCopy(forged);
+    e.author_key = mutableCopy(message).author_key;
+    expect(await validate(e)).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_INVALID_SIGNATURE" } });
+  });
+
+  it("rejects an identity genesis signed by a key that is not the identity's root (ERR_CRYPTO_AUTHOR_MISMATCH)", async () => {
+    const mallory = await testIdentity(66);
+    const e = mutableCopy(genesis);
+    e.author_key = toBase64url(mallory.signer.publicKey); // keeps claiming ada's identity id
+    await resign(e, mallory);
+    expect(await validate(e)).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_AUTHOR_MISMATCH" } });
+  });
+
+  it("rejects a root key whose first envelope creates no identity (ERR_CRYPTO_MISSING_AUTHOR)", async () => {
+    const e = mutableCopy(message);
+    Object.assign(e.payload, { seq: 1, prev: null, lamport: 0 });
+    expect(await validate(e)).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_MISSING_AUTHOR" } });
+  });
+
+  it("accepts a device key's envelope and marks it for the node's binding check", async () => {
+    const device = await testIdentity(3);
+    const signed = await build(device.signer, { ...messageDraft(genesis.id, 1), prev: null, deps: [genesis.id], lamport: 1 }, ada.id);
+    const result = await validateEnvelope(signed.text, { verifier });
+    expect(result).toMatchObject({ ok: true, value: { keyRole: "device" } });
+    expect(result.ok && result.value.envelope.author_id).toBe(ada.id);
+  });
+});
+
+describe("envelope ids and references", () => {
+  it("derives the envelope id from the envelope without its signature", () => {
+    const { signature: _s, ...unsigned } = mutableCopy(message);
+    expect(message.id).toBe(envelopeId(message.envelope));
+    expect(parseEnvelopeId(message.id)).toBe(message.id);
+    expect(new TextDecoder().decode(message.signedBytes)).toBe(canonicalize(unsigned));
+  });
+
+  it("gives the same id for the same content signed by either engine (deterministic Ed25519)", async () => {
+    const webcrypto = await testIdentity(1, "webcrypto");
+    const again = await build(webcrypto.signer, messageDraft(genesis.id));
+    expect(again.text).toBe(message.text);
+  });
+
+  it("identity ids are self-certifying: derived from the root key alone", () => {
+    expect(identityIdFromKey(ada.signer.publicKey)).toBe(ada.id);
+    expect(message.envelope.author_id).toBe(ada.id);
+    expect(objectId(message.id, 3)).toBe(`${message.id}:3`);
+  });
+
+  it("sorts deps into their one canonical order when building", async () => {
+    const deps = [fakeId(9), fakeId(3), fakeId(200)];
+    const built = await build(ada.signer, { ...messageDraft(genesis.id), deps });
+    expect(built.envelope.payload.deps).toEqual([...deps].sort());
+    expect(built.envelope.payload.deps).not.toEqual(deps);
+  });
+
+  it("refuses to build an envelope other nodes would reject", async () => {
+    const bad = await buildEnvelope(ada.signer, { ...messageDraft(genesis.id), domain: "Not A Domain" });
+    expect(bad).toMatchObject({ ok: false, error: { code: "ERR_STRUCT_INVALID_IDENTIFIER" } });
+    const orphan = await buildEnvelope(ada.signer, { ...messageDraft(genesis.id), seq: 1, prev: null, lamport: 0 });
+    expect(orphan).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_MISSING_AUTHOR" } });
+    const foreign = await buildEnvelope(ada.signer, genesisDraft(), { authorId: "ada" as IdentityId });
+    expect(foreign).toMatchObject({ ok: false, error: { code: "ERR_STRUCT_INVALID_IDENTIFIER" } });
+    const mallory = await testIdentity(66);
+    const stolen = await buildEnvelope(mallory.signer, genesisDraft(), { authorId: ada.id });
+    expect(stolen).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_AUTHOR_MISMATCH" } });
+  });
+});

@@ -1,0 +1,36 @@
+// Wire profile v1 (DESIGN §3): envelopes and sync frames, their grammar, signing and stateless checks.
+export { PROTOCOL_VERSION, ENVELOPE_VERSION, type ProtocolVersion } from "./version.ts";
+export { DEFAULT_ENVELOPE_LIMITS, type EnvelopeLimits } from "./limits.ts";
+export { isAppName, isDomainName, isSyncDomain } from "./names.ts";
+export { checkEnvelopeStructure } from "./structure.ts";
+export {
+  buildEnvelope,
+  envelopeId,
+  signedBytesOf,
+  validateEnvelope,
+  validateEnvelopeValue,
+  type EnvelopeDraft,
+  type EnvelopeValidationOptions,
+} from "./envelope.ts";
+export {
+  buildPackageFrame,
+  checkPackageFrameStructure,
+  verifyPackageFrame,
+  MAX_FRAME_ENVELOPES,
+  type PackageFrame,
+  type PackageFrameDraft,
+} from "./sync-frame.ts";
+export {
+  OP_KINDS,
+  IDENTITY_TYPE_KEY,
+  SYSTEM_APP,
+  type Envelope,
+  type EnvelopePayload,
+  type KeyRole,
+  type ObjectKind,
+  type Op,
+  type OpKind,
+  type OpPayload,
+  type UnsignedEnvelope,
+  type VerifiedEnvelope,
+} from "./types.ts";

@@ -1,0 +1,8 @@
+// The protocol version this node speaks (public design 01-protocol/11): [major, minor, patch].
+// Immutable; declared in every handshake. A major mismatch is fatal.
+export type ProtocolVersion = readonly [major: number, minor: number, patch: number];
+
+export const PROTOCOL_VERSION: ProtocolVersion = [1, 0, 0];
+
+/** Wire profile v1 (DESIGN §3): the `envelope_version` every envelope carries. */
+export const ENVELOPE_VERSION = 1;
