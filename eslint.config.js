@@ -73,6 +73,15 @@ export default tseslint.config(
     },
   },
   {
+    files: ["workers/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "(^|/)core/(?!index\\.ts$)", message: "The worker host enters the core only through src/core/index.ts." }] },
+      ],
+    },
+  },
+  {
     files: ["**/*.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
   },

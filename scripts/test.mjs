@@ -6,20 +6,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, ensureChromium, ensureDeps } from "./ensure-deps.mjs";
+import { canIsolateNetwork, isolatedArgv } from "./netns.mjs";
 
 const RESULTS = join(ROOT, ".test-results");
-
-function canIsolateNetwork() {
-  if (process.platform !== "linux" || process.getuid?.() !== 0 || process.env.TEST_NO_NETNS === "1") return false;
-  const probe = spawnSync("unshare", ["-n", "sh", "-c", "ip link set lo up"], { stdio: "ignore" });
-  return probe.status === 0;
-}
 
 /** Runs a command, optionally in a fresh network namespace with only loopback up. */
 function run(label, command, args, { isolated = false, env = {} } = {}) {
   console.log(`\n━━ ${label}${isolated ? " (network namespace: loopback only)" : ""}`);
-  const quoted = [command, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-  const [bin, argv] = isolated ? ["unshare", ["-n", "sh", "-c", `ip link set lo up && exec ${quoted}`]] : [command, args];
+  const [bin, argv] = isolated ? isolatedArgv(command, args) : [command, args];
   const result = spawnSync(bin, argv, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } });
   return result.status === 0;
 }

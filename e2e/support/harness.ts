@@ -1,0 +1,28 @@
+// The e2e spec format: each `e2e/<journey>.spec.ts` exports `cases`, a list of named async checks.
+// A case fails by throwing (node:assert); the runner (e2e/run.ts) gives each a fresh browser.
+import type { BrowserContext, Page } from "playwright-core";
+
+export type E2eContext = {
+  /** Root URL of the served build, with a trailing slash. */
+  readonly baseUrl: string;
+  /** A fresh Chromium profile (no service worker, no storage yet); the runner closes it. */
+  launch: () => Promise<{ context: BrowserContext; page: Page }>;
+  /** Saves a full-page screenshot as e2e/artifacts/<name>.png and returns its path. */
+  screenshot: (page: Page, name: string) => Promise<string>;
+};
+
+export type E2eCase = {
+  readonly name: string;
+  readonly timeoutMs?: number;
+  run(ctx: E2eContext): Promise<void>;
+};
+
+/** Collects uncaught page errors and console errors, so a case can assert there were none. */
+export function watchPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`console.error: ${message.text()}`);
+  });
+  return errors;
+}

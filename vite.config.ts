@@ -1,0 +1,46 @@
+// Build of the PWA: Solid shell, the node as an ES-module worker chunk, and a generated service worker
+// that precaches both so the app starts offline (shared/reference/browser-stack-feasibility.md §7).
+import { defineConfig } from "vite";
+import solid from "vite-plugin-solid";
+import { VitePWA } from "vite-plugin-pwa";
+
+const port = Number(process.env.PORT ?? 4173);
+
+export default defineConfig({
+  plugins: [
+    solid(),
+    VitePWA({
+      strategies: "generateSW",
+      registerType: "autoUpdate",
+      injectRegister: false, // src/ui/service-worker.ts registers through virtual:pwa-register
+      manifest: {
+        id: "/",
+        name: "2WAY",
+        short_name: "2WAY",
+        description: "Your data, your keys, no server in charge.",
+        start_url: "/",
+        scope: "/",
+        display: "standalone",
+        background_color: "#f5f6f8",
+        theme_color: "#f5f6f8",
+        icons: [
+          { src: "icons/icon-192.png", sizes: "192x192", type: "image/png", purpose: "any" },
+          { src: "icons/icon-512.png", sizes: "512x512", type: "image/png", purpose: "any" },
+          { src: "icons/icon-maskable-512.png", sizes: "512x512", type: "image/png", purpose: "maskable" },
+          { src: "icon.svg", sizes: "any", type: "image/svg+xml", purpose: "any" },
+        ],
+      },
+      workbox: {
+        // Without clientsClaim the first visit is never controlled (feasibility pitfall 5).
+        clientsClaim: true,
+        skipWaiting: true,
+        globPatterns: ["**/*.{js,css,html,svg,png,webmanifest}"],
+        navigateFallback: "/index.html",
+      },
+    }),
+  ],
+  worker: { format: "es" },
+  build: { target: "es2022" },
+  server: { host: "127.0.0.1", port, strictPort: true },
+  preview: { host: "127.0.0.1", port, strictPort: true },
+});
