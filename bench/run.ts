@@ -1,0 +1,37 @@
+// `npm run bench`: protocol-core rates in Node.js, then the same bench in a Chromium worker.
+// Bounded by BENCH_SECONDS per measure (default 1.5) and BENCH_CORPUS envelopes (default 300).
+import { join } from "node:path";
+import { createServer } from "vite";
+import { launchChromium } from "../test-support/chromium.ts";
+import { formatRows, runProtocolBench } from "./protocol-bench.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+const seconds = Number(process.env.BENCH_SECONDS ?? 1.5);
+const corpus = Number(process.env.BENCH_CORPUS ?? 300);
+
+console.log(`2WAY protocol bench — ${seconds}s per measure, ${corpus}-envelope corpus, ${new Date().toISOString()}`);
+console.log(formatRows(`Node.js ${process.version} (main thread)`, await runProtocolBench({ seconds, corpus })));
+
+const server = await createServer({
+  configFile: false,
+  root: ROOT,
+  logLevel: "warn",
+  server: { host: "127.0.0.1", port: 0 },
+  worker: { format: "es" },
+  optimizeDeps: { entries: ["bench/browser/index.html"], include: ["@noble/ed25519", "@noble/hashes/sha2.js"] },
+});
+await server.listen();
+const address = server.httpServer?.address();
+if (address === null || address === undefined || typeof address === "string") throw new Error("bench: no server address");
+const browser = await launchChromium();
+try {
+  const page = await browser.context.newPage();
+  page.on("pageerror", (error) => console.error(`bench page error: ${error.message}`));
+  await page.goto(`http://127.0.0.1:${address.port}/bench/browser/index.html?seconds=${seconds}&corpus=${corpus}`);
+  const rows = await page.evaluate(() => window.__bench, undefined);
+  const version = await page.evaluate(() => /Chrome\/([\d.]+)/.exec(navigator.userAgent)?.[1] ?? "?");
+  console.log(formatRows(`Chromium ${version} (dedicated worker)`, rows));
+} finally {
+  await browser.close();
+  await server.close();
+}
