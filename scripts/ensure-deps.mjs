@@ -24,11 +24,16 @@ export function depsAreStale(root = ROOT) {
   return statSync(join(root, "package-lock.json")).mtimeMs > statSync(installed).mtimeMs;
 }
 
-/** Runs `npm ci` when the installed packages do not match the lockfile. */
+/**
+ * Installs the lockfile's versions when node_modules is missing or stale. `npm install`, not
+ * `npm ci`: our registry serves only Linux builds of rollup's optional platform packages, so the
+ * lockfile cannot list the others and `npm ci` rejects it as out of sync. `npm install` still
+ * installs exactly the locked versions.
+ */
 export function ensureDeps(root = ROOT) {
   if (!depsAreStale(root)) return;
   console.log("Installing npm packages from package-lock.json…");
-  run(process.platform === "win32" ? "npm.cmd" : "npm", ["ci"], { cwd: root });
+  run(process.platform === "win32" ? "npm.cmd" : "npm", ["install", "--no-audit", "--no-fund"], { cwd: root });
 }
 
 /** Installs Debian's chromium with apt-get when it is missing (tests never download a browser). */

@@ -102,13 +102,13 @@ describe.each(["webcrypto", "noble"] as const)("envelope signatures on the %s en
     const e = mutableCopy(genesis);
     e.author_key = toBase64url(mallory.signer.publicKey); // keeps claiming ada's identity id
     await resign(e, mallory);
-    expect(await validate(e)).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_AUTHOR_MISMATCH" } });
+    expect(await validate(e)).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_AUTHOR_MISMATCH", data: { reason: "genesis_not_root_key" } } });
   });
 
   it("rejects a root key whose first envelope creates no identity (ERR_CRYPTO_MISSING_AUTHOR)", async () => {
     const e = mutableCopy(message);
     Object.assign(e.payload, { seq: 1, prev: null, lamport: 0 });
-    expect(await validate(e)).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_MISSING_AUTHOR" } });
+    expect(await validate(e)).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_MISSING_AUTHOR", data: { reason: "root_chain_without_genesis" } } });
   });
 
   it("accepts a device key's envelope and marks it for the node's binding check", async () => {
