@@ -62,6 +62,20 @@ export type ProtocolErrorCode = keyof typeof PROTOCOL_ERRORS;
 
 type InterfaceEntry = { readonly category: ErrorCategory; readonly message: string };
 
+/** Manager codes normalize to the interface code of their category (04-error-model). */
+const MANAGER_TO_INTERFACE: Readonly<Record<ErrorCategory, InterfaceErrorCode>> = {
+  structural: "object_invalid",
+  schema: "schema_validation_failed",
+  acl: "acl_denied",
+  storage: "storage_error",
+  state: "app_not_found",
+  config: "config_invalid",
+  auth: "auth_invalid",
+  network: "network_rejected",
+  dos: "dos_challenge_required",
+  internal: "internal_error",
+};
+
 /** 04-interfaces/04-error-model: canonical interface codes and the non-normalizable guard codes. */
 export const INTERFACE_ERRORS = {
   envelope_invalid: { category: "structural", message: "The envelope is invalid." },
@@ -90,7 +104,34 @@ export const INTERFACE_ERRORS = {
 } as const satisfies Record<string, InterfaceEntry>;
 export type InterfaceErrorCode = keyof typeof INTERFACE_ERRORS;
 
-export type ErrorCode = ProtocolErrorCode | InterfaceErrorCode;
+/** 04-error-model manager codes `ERR_MNG_<MANAGER>_*`, by manager, with the category each surfaces as. */
+const MANAGER_CODES = {
+  CONFIG: ["config", ["SCHEMA_INVALID", "UPDATE_QUEUE_FULL", "PERSISTENCE_FAILED"]],
+  STORAGE: ["storage", ["UNAVAILABLE", "MIGRATION_FAILED", "TX_ABORTED", "BUDGET_EXCEEDED"]],
+  KEY: ["auth", ["NODE_KEY_MISSING", "SCOPE_KEY_MISSING", "BINDING_MISMATCH"]],
+  AUTH: ["auth", ["TOKEN_STORE_UNAVAILABLE", "ADMIN_GATE_DENIED", "CONTEXT_INCOMPLETE"]],
+  SCHEMA: ["schema", ["TYPE_UNKNOWN", "VALIDATION_FAILED", "REGISTRY_UNAVAILABLE"]],
+  ACL: ["acl", ["IDENTITY_MISSING", "POLICY_DENIED", "EVALUATION_UNAVAILABLE"]],
+  GRAPH: ["structural", ["OPERATION_INVALID", "SEQUENCE_CONFLICT", "READ_BOUNDS_EXCEEDED", "PENDING_FULL"]],
+  APP: ["state", ["SLUG_UNKNOWN", "REGISTRY_INCONSISTENT", "LOAD_REJECTED"]],
+  STATE: ["storage", ["SEQUENCE_INVALID", "SYNC_CURSOR_CONFLICT", "OUTBOUND_ACL_UNAVAILABLE"]],
+  NETWORK: ["network", ["ADMISSION_CLOSED", "CHALLENGE_TIMEOUT", "PEER_UNREACHABLE"]],
+  EVENT: ["network", ["SUBSCRIPTION_REJECTED", "BUFFER_OVERFLOW", "RESUME_TOKEN_INVALID"]],
+  LOG: ["internal", ["RECORD_INVALID", "MANDATORY_SINK_UNAVAILABLE", "BACKPRESSURE_ACTIVE"]],
+  HEALTH: ["internal", ["SIGNAL_INVALID", "DEPENDENCY_DEGRADED", "SNAPSHOT_UNAVAILABLE"]],
+  DOS: ["dos", ["ADMISSION_DENIED", "CHALLENGE_REQUIRED", "PUZZLE_VERIFICATION_FAILED"]],
+} as const satisfies Record<string, readonly [ErrorCategory, readonly string[]]>;
+
+type ManagerCodes = typeof MANAGER_CODES;
+export type ManagerErrorCode = {
+  [M in keyof ManagerCodes]: `ERR_MNG_${M & string}_${ManagerCodes[M][1][number]}`;
+}[keyof ManagerCodes];
+
+const MANAGER_ERRORS: ReadonlyMap<string, ErrorCategory> = new Map(
+  Object.entries(MANAGER_CODES).flatMap(([manager, [category, names]]) => names.map((n) => [`ERR_MNG_${manager}_${n}`, category] as const)),
+);
+
+export type ErrorCode = ProtocolErrorCode | InterfaceErrorCode | ManagerErrorCode;
 
 export type ErrorData = Readonly<Record<string, string | number | boolean | null | readonly string[]>>;
 
@@ -105,12 +146,18 @@ export function isProtocolErrorCode(code: string): code is ProtocolErrorCode {
   return Object.hasOwn(PROTOCOL_ERRORS, code);
 }
 
+function isManagerErrorCode(code: string): code is ManagerErrorCode {
+  return MANAGER_ERRORS.has(code);
+}
+
 export function isErrorCode(code: string): code is ErrorCode {
-  return isProtocolErrorCode(code) || Object.hasOwn(INTERFACE_ERRORS, code);
+  return isProtocolErrorCode(code) || Object.hasOwn(INTERFACE_ERRORS, code) || isManagerErrorCode(code);
 }
 
 function entryFor(code: ErrorCode): InterfaceEntry {
-  return isProtocolErrorCode(code) ? PROTOCOL_ERRORS[code] : INTERFACE_ERRORS[code];
+  if (isProtocolErrorCode(code)) return PROTOCOL_ERRORS[code];
+  if (isManagerErrorCode(code)) return { category: MANAGER_ERRORS.get(code)!, message: `The ${code.split("_")[2]!.toLowerCase()} manager refused the request.` };
+  return INTERFACE_ERRORS[code];
 }
 
 /** The one way to build an error. `message` must be deterministic and safe to display. */
@@ -126,6 +173,7 @@ export function stageOf(code: ErrorCode): number | undefined {
 
 /** 04-error-model "protocol normalization": the interface code a protocol code surfaces as locally. */
 export function interfaceCodeFor(code: ErrorCode): InterfaceErrorCode {
+  if (isManagerErrorCode(code)) return MANAGER_TO_INTERFACE[MANAGER_ERRORS.get(code)!];
   if (!isProtocolErrorCode(code)) return code;
   if (code === "ERR_STRUCT_INVALID_IDENTIFIER") return "identifier_invalid";
   switch (PROTOCOL_ERRORS[code].stage) {
