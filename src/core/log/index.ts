@@ -1,0 +1,18 @@
+// Log manager (architecture 12): the audit log, an append-only hash chain in its own database.
+export { createLogManager, VERIFY_BATCH, type LogManager, type LogManagerOptions } from "./log-manager.ts";
+export { checkAuditEntry, isAuditKind } from "./audit-entry.ts";
+export { recordHash } from "./audit-chain.ts";
+export { logDatabaseName, LOG_DATABASE_PREFIX } from "./log-database.ts";
+export {
+  AUDIT_KINDS,
+  AUDIT_LIMITS,
+  DEFAULT_QUERY_LIMIT,
+  GENESIS_HASH,
+  MAX_QUERY_LIMIT,
+  type AuditEntry,
+  type AuditKind,
+  type AuditPage,
+  type AuditQuery,
+  type AuditRecord,
+  type ChainHead,
+} from "./types.ts";
