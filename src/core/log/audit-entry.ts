@@ -6,20 +6,13 @@ import { utf8ByteLength } from "../shared/bytes.ts";
 import { parseEnvelopeId, parseIdentityId } from "../shared/ids.ts";
 import { isJsonObject, type JsonValue } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
-import { isAppName } from "../wire/index.ts";
+import { isAppName, isTraceId } from "../wire/index.ts";
 import { AUDIT_KINDS, AUDIT_LIMITS, type AuditEntry, type AuditKind } from "./types.ts";
-
-/** The trace id grammar of envelopes (wire structure: payload.trace_id), so an envelope's id always fits. */
-const TRACE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const ENTRY_FIELDS = ["kind", "traceId", "code", "actor", "app", "envelopeId", "globalSeq", "message", "data"] as const;
 
 export function isAuditKind(value: unknown): value is AuditKind {
   return typeof value === "string" && (AUDIT_KINDS as readonly string[]).includes(value);
-}
-
-export function isTraceId(value: unknown): value is string {
-  return typeof value === "string" && TRACE_ID_PATTERN.test(value);
 }
 
 function invalid(field: string, reason: string, message: string) {
@@ -48,21 +41,26 @@ export function checkAuditEntry(input: unknown): Result<AuditEntry> {
   }
   if (!isAuditKind(entry.kind)) return invalid("kind", "invalid_kind", "is not an audit kind");
   if (!nullOr(entry.traceId, isTraceId)) return invalid("traceId", "invalid_trace_id", "must match the envelope trace_id grammar");
-  if (!nullOr(entry.code, (v) => typeof v === "string" && isErrorCode(v))) return invalid("code", "invalid_code", "is not a registered error code");
+  if (!nullOr(entry.code, (v) => typeof v === "string" && isErrorCode(v)))
+    return invalid("code", "invalid_code", "is not a registered error code");
   if (!nullOr(entry.actor, (v) => parseIdentityId(v) !== undefined)) return invalid("actor", "invalid_actor", "is not an identity id");
   if (!nullOr(entry.app, (v) => typeof v === "string" && isAppName(v))) return invalid("app", "invalid_app", "is not an app name");
-  if (!nullOr(entry.envelopeId, (v) => parseEnvelopeId(v) !== undefined)) return invalid("envelopeId", "invalid_envelope_id", "is not an envelope id");
+  if (!nullOr(entry.envelopeId, (v) => parseEnvelopeId(v) !== undefined))
+    return invalid("envelopeId", "invalid_envelope_id", "is not an envelope id");
   // 0 is the head of a node that has accepted nothing yet (e.g. node_started on a fresh node).
   if (!nullOr(entry.globalSeq, (v) => Number.isSafeInteger(v) && (v as number) >= 0)) {
     return invalid("globalSeq", "invalid_global_seq", "must be a non-negative safe integer");
   }
   const message = entry.message;
-  if (typeof message !== "string" || tryCanonicalize(message).ok === false) return invalid("message", "invalid_message", "must be well-formed text");
-  if (message.length > AUDIT_LIMITS.maxMessageChars) return invalid("message", "message_too_long", `is over ${AUDIT_LIMITS.maxMessageChars} characters`);
+  if (typeof message !== "string" || tryCanonicalize(message).ok === false)
+    return invalid("message", "invalid_message", "must be well-formed text");
+  if (message.length > AUDIT_LIMITS.maxMessageChars)
+    return invalid("message", "message_too_long", `is over ${AUDIT_LIMITS.maxMessageChars} characters`);
   if (!isJsonObject(entry.data)) return invalid("data", "invalid_data", "must be a plain JSON object");
   const data = tryCanonicalize(entry.data);
   if (!data.ok) return invalid("data", "invalid_data", `is not JSON (${String(data.error.data.reason)})`);
-  if (utf8ByteLength(data.value) > AUDIT_LIMITS.maxDataBytes) return invalid("data", "data_too_large", `is over ${AUDIT_LIMITS.maxDataBytes} canonical bytes`);
+  if (utf8ByteLength(data.value) > AUDIT_LIMITS.maxDataBytes)
+    return invalid("data", "data_too_large", `is over ${AUDIT_LIMITS.maxDataBytes} canonical bytes`);
   return ok(
     Object.freeze({
       kind: entry.kind,

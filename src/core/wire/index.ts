@@ -1,7 +1,7 @@
 // Wire profile v1 (DESIGN §3): envelopes and sync frames, their grammar, signing and stateless checks.
 export { PROTOCOL_VERSION, ENVELOPE_VERSION, type ProtocolVersion } from "./version.ts";
 export { DEFAULT_ENVELOPE_LIMITS, type EnvelopeLimits } from "./limits.ts";
-export { isAppName, isDomainName, isSyncDomain } from "./names.ts";
+export { isAppName, isCanonicalTimestamp, isDomainName, isSyncDomain, isTraceId, isTypeKey } from "./names.ts";
 export { checkEnvelopeStructure } from "./structure.ts";
 export {
   buildEnvelope,

@@ -15,6 +15,23 @@ export function isDomainName(text: string): boolean {
   return text.length <= NAME_MAX && DOMAIN_PATTERN.test(text);
 }
 
+export function isTypeKey(text: string): boolean {
+  return text.length <= TYPE_KEY_MAX && TYPE_KEY_PATTERN.test(text);
+}
+
+export function isTraceId(value: unknown): value is string {
+  return typeof value === "string" && TRACE_ID_PATTERN.test(value);
+}
+
+/** RFC 3339 in the one canonical form JavaScript produces: UTC, milliseconds, `Z` (ADR 0002). */
+const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+export function isCanonicalTimestamp(text: string): boolean {
+  if (!TIMESTAMP_PATTERN.test(text)) return false;
+  const time = Date.parse(text);
+  return Number.isFinite(time) && new Date(time).toISOString() === text; // rejects 2026-02-30 and friends
+}
+
 /** A sync domain is `<app>/<domain>` (DESIGN §3). */
 export function isSyncDomain(text: string): boolean {
   const slash = text.indexOf("/");

@@ -7,15 +7,13 @@ import { parseEnvelopeId, parseIdentityId, parseObjectRef, parsePublicKeyText } 
 import { isJsonObject, type JsonObject, type JsonValue } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import type { EnvelopeLimits } from "./limits.ts";
-import { APP_PATTERN, DOMAIN_PATTERN, NAME_MAX, TRACE_ID_PATTERN, TYPE_KEY_MAX, TYPE_KEY_PATTERN } from "./names.ts";
+import { APP_PATTERN, DOMAIN_PATTERN, isCanonicalTimestamp, NAME_MAX, TRACE_ID_PATTERN, TYPE_KEY_MAX, TYPE_KEY_PATTERN } from "./names.ts";
 import { IDENTITY_TYPE_KEY, OP_KINDS, SYSTEM_APP, type Envelope, type ObjectKind, type OpKind } from "./types.ts";
 
 const ENVELOPE_FIELDS = ["envelope_type", "envelope_version", "author_id", "author_key", "payload", "signature"];
 const PAYLOAD_FIELDS = ["app", "domain", "trace_id", "seq", "prev", "deps", "lamport", "created_at", "ops"];
 const OP_FIELDS = ["op", "type_key", "owner_identity", "payload"];
 
-/** RFC 3339 in the one canonical form JavaScript produces: UTC, milliseconds, `Z`. */
-const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const SIGNATURE_BYTES = 64;
 
 type OpRule = {
@@ -91,12 +89,6 @@ function name(value: JsonValue | undefined, path: string, pattern: RegExp, max: 
   const text = string(value, path);
   if (text.length > max || !pattern.test(text)) fail("ERR_STRUCT_INVALID_IDENTIFIER", path, "invalid_name");
   return text;
-}
-
-function isCanonicalTimestamp(text: string): boolean {
-  if (!TIMESTAMP_PATTERN.test(text)) return false;
-  const time = Date.parse(text);
-  return Number.isFinite(time) && new Date(time).toISOString() === text; // rejects 2026-02-30 and friends
 }
 
 function depthOf(value: JsonValue, limit: number, depth = 1): number {

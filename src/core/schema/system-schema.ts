@@ -1,0 +1,107 @@
+// The schema of app `system`: identities and their device keys, groups, ACL objects, capabilities,
+// installed app schemas and revocations. A first version; the permissions issue refines it.
+import { deepFreeze } from "./deep-freeze.ts";
+import type { FieldRule, SchemaDocument } from "./types.ts";
+
+const TIMESTAMP = { type: "string", format: "rfc3339" } as const satisfies FieldRule;
+
+/** base64url of 32 bytes: 43 characters, the last one carrying 2 zero bits (RFC 4648 §5, no padding). */
+const PUBLIC_KEY_PATTERN = "[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]";
+
+/** The ACL entries (allow and deny, read and write) share one value: who the entry is about. */
+const ACL_ENTRY = {
+  kind: "attr",
+  parents: ["acl.root"],
+  value: {
+    type: "object",
+    fields: {
+      identity: { type: "identity_id" },
+      group: { type: "object_id" },
+      capability: { type: "string", min_length: 1, max_length: 128, pattern: "[a-z][a-z0-9_.]*" },
+    },
+  },
+} as const;
+
+export const SYSTEM_SCHEMA = deepFreeze({
+  app: "system",
+  version: "1.0.0",
+  types: {
+    // DESIGN §3: the genesis object, created once as op 0 of the root key's first envelope; never updated.
+    "system.identity": {
+      kind: "parent",
+      immutable: true,
+      fields: { name: { type: "string", min_length: 1, max_length: 64 } },
+    },
+    // A further key bound to an identity (DESIGN §3). A binding is a fact; ending it is a revocation.
+    "system.device_key": {
+      kind: "attr",
+      parents: ["system.identity"],
+      immutable: true,
+      value: {
+        type: "object",
+        fields: {
+          public_key: { type: "string", required: true, pattern: PUBLIC_KEY_PATTERN },
+          label: { type: "string", max_length: 64 },
+          created_at: { ...TIMESTAMP, required: true },
+        },
+      },
+    },
+    "system.group": {
+      kind: "parent",
+      fields: { name: { type: "string", required: true, min_length: 1, max_length: 64 } },
+    },
+    "system.group_member": {
+      kind: "edge",
+      from: ["system.group"],
+      to: ["system.identity"],
+      fields: { role: { type: "string", enum: ["member", "admin"] } },
+    },
+    "acl.root": {
+      kind: "parent",
+      fields: {
+        target_type_key: { type: "string", max_length: 128, pattern: "[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+" },
+        scope: { type: "string", required: true, enum: ["object", "type", "app"] },
+      },
+    },
+    "acl.read.allow": ACL_ENTRY,
+    "acl.read.deny": ACL_ENTRY,
+    "acl.write.allow": ACL_ENTRY,
+    "acl.write.deny": ACL_ENTRY,
+    "system.capability": {
+      kind: "parent",
+      fields: { name: { type: "string", required: true, min_length: 1, max_length: 128, pattern: "[a-z][a-z0-9_.]*" } },
+    },
+    "system.capability_grant": {
+      kind: "edge",
+      from: ["system.capability"],
+      to: ["system.identity"],
+      fields: { expires_at: TIMESTAMP },
+    },
+    // The value's `schema` is a whole schema document: the caller checks it with compileSchema (D8).
+    "system.app_schema": {
+      kind: "parent",
+      fields: { schema: { type: "object", required: true } },
+    },
+    // DESIGN §4 rule 5: a revocation names what it revokes and the last seq still honoured. It stands.
+    "system.revocation": {
+      kind: "parent",
+      immutable: true,
+      fields: {
+        kind: { type: "string", required: true, enum: ["key", "grant", "capability", "membership"] },
+        target: { type: "string", required: true, min_length: 1, max_length: 256 },
+        last_seq: { type: "integer", minimum: 0 },
+      },
+    },
+  },
+  domains: {
+    identity: { types: ["system.identity", "system.device_key"], mode: "sync" },
+    groups: { types: ["system.group", "system.group_member"], mode: "sync" },
+    acl: { types: ["acl.root", "acl.read.allow", "acl.read.deny", "acl.write.allow", "acl.write.deny"], mode: "sync" },
+    capabilities: { types: ["system.capability", "system.capability_grant"], mode: "sync" },
+    apps: { types: ["system.app_schema"], mode: "sync" },
+    revocations: { types: ["system.revocation"], mode: "append_only" },
+  },
+} as const satisfies SchemaDocument);
+
+/** The system type whose value carries an app's schema document. */
+export const APP_SCHEMA_TYPE_KEY = "system.app_schema";

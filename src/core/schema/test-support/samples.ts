@@ -1,0 +1,107 @@
+// One valid value per declared type of the system schema and the four built-in apps, with every
+// optional field present, so that each field rule has a value to pass and to break.
+import { contactsSchema, marketSchema, messagingSchema, socialSchema } from "../../../apps/index.ts";
+import { SYSTEM_SCHEMA, type SchemaDocument } from "../index.ts";
+import { CREATED_AT, ENVELOPE, fakeDigest } from "./payloads.ts";
+
+const PERSON = fakeDigest("P");
+const OBJECT = `${ENVELOPE}:7`;
+const T = CREATED_AT;
+
+export type SampledSchema = { readonly document: SchemaDocument; readonly samples: Readonly<Record<string, unknown>> };
+
+const person = { identity_id: PERSON, display_name: "Ada Lovelace" };
+const reaction = { value: 5, reaction: "heart", created_at: T };
+const aclEntry = { identity: PERSON, group: OBJECT, capability: "system.apps.publish" };
+
+export const SAMPLED_SCHEMAS: readonly SampledSchema[] = [
+  {
+    document: SYSTEM_SCHEMA,
+    samples: {
+      "system.identity": { name: "Ada" },
+      "system.device_key": { public_key: fakeDigest("K"), label: "laptop", created_at: T },
+      "system.group": { name: "Friends" },
+      "system.group_member": { role: "admin" },
+      "acl.root": { target_type_key: "message.item", scope: "type" },
+      "acl.read.allow": aclEntry,
+      "acl.read.deny": aclEntry,
+      "acl.write.allow": aclEntry,
+      "acl.write.deny": aclEntry,
+      "system.capability": { name: "system.apps.publish" },
+      "system.capability_grant": { expires_at: T },
+      "system.app_schema": { schema: { app: "app.notes" } },
+      "system.revocation": { kind: "key", target: fakeDigest("K"), last_seq: 12 },
+    },
+  },
+  {
+    document: contactsSchema,
+    samples: {
+      "contact.profile": {
+        handle: "ada_1815",
+        display_name: "Ada Lovelace",
+        email: "ada@example.org",
+        phone: "+44 20 7946 0000",
+        avatar_url: "https://example.org/ada.png",
+        status: "active",
+        tags: ["math", "poetry"],
+        identity_id: PERSON,
+        created_at: T,
+        updated_at: T,
+      },
+      "contact.link": { relation: "friend", created_at: T },
+      "contact.trust": { value: 1, reason: "met in person", created_at: T },
+    },
+  },
+  {
+    document: messagingSchema,
+    samples: {
+      "message.thread": { title: "Plans", created_at: T, created_by: PERSON, visibility: "shared", archived: false },
+      "message.item": {
+        thread_id: OBJECT,
+        body: "See you at six.",
+        sent_at: T,
+        author_id: PERSON,
+        edited_at: T,
+        reply_to_id: OBJECT,
+        kind: "text",
+      },
+      "message.person": person,
+      "message.participant": { role: "admin", joined_at: T },
+      "message.reaction": reaction,
+    },
+  },
+  {
+    document: socialSchema,
+    samples: {
+      "social.post": { title: "Hello", body: "First post.", created_at: T, author_id: PERSON, visibility: "public", edited_at: T },
+      "social.comment": { post_id: OBJECT, body: "Welcome!", created_at: T, author_id: PERSON, reply_to_id: OBJECT },
+      "social.person": person,
+      "social.mention": { context: "comment", created_at: T },
+      "social.reaction": reaction,
+    },
+  },
+  {
+    document: marketSchema,
+    samples: {
+      "market.listing": {
+        title: "Bicycle",
+        description: "Blue, 3 gears.",
+        category: "sports",
+        price_cents: 12_500,
+        currency: "EUR",
+        status: "active",
+        quantity: 1,
+        unit: "piece",
+        seller_id: PERSON,
+        location: "Utrecht",
+        created_at: T,
+        updated_at: T,
+      },
+      "market.offer": { listing_id: OBJECT, price_cents: 11_000, message: "Cash?", buyer_id: PERSON, status: "pending", created_at: T },
+      "market.contract": { offer_id: OBJECT, status: "open", created_at: T },
+      "market.person": person,
+      "market.participant": { role: "seller", created_at: T },
+      "market.feedback": { value: 5, comment: "Smooth trade.", created_at: T },
+    },
+  },
+];
