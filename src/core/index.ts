@@ -47,3 +47,14 @@ export {
   type VerifyVerdict,
 } from "./crypto/index.ts";
 export * from "./wire/index.ts";
+
+// ---- the node kernel (docs/api.md "Node") ----
+export { createNode, type NodeOptions, type TwoWayNode, type Session, type WriteResult, type HistoryEntry } from "./node.ts";
+export type { AppInfo, AppPackage } from "./app/index.ts";
+export type { GraphReadRequest, GraphReadResult, GraphRow, IngestOutcome, StateDigest } from "./graph/index.ts";
+export type { AuditRecord, AuditQuery, AuditKind } from "./log/index.ts";
+export type { HealthSnapshot } from "./health/index.ts";
+export type { KeyRecord } from "./key/index.ts";
+export type { SchemaDocument } from "./schema/index.ts";
+export { manualClock, systemClock, type Clock } from "./shared/clock.ts";
+export type { IdbEnvironment } from "./shared/idb.ts";

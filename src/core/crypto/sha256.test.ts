@@ -1,9 +1,9 @@
 // SHA-256 known answers (FIPS 180-2 appendix B) and agreement with the platform's WebCrypto digest.
 import fc from "fast-check";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fuzzConfig } from "../shared/test-support/fuzz-config.ts";
 import { toHex, utf8 } from "../shared/bytes.ts";
-import { sha256 } from "./index.ts";
+import { createSha256, sha256 } from "./index.ts";
 
 it.each([
   ["", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"],
@@ -21,4 +21,13 @@ it("matches crypto.subtle.digest on random inputs", async () => {
     }),
     fuzzConfig(100),
   );
+});
+
+describe("incremental SHA-256", () => {
+  it("gives the one-shot digest for the same bytes fed in pieces", () => {
+    const bytes = new TextEncoder().encode("The quick brown fox jumps over the lazy dog".repeat(50));
+    const hasher = createSha256();
+    for (let i = 0; i < bytes.length; i += 37) hasher.update(bytes.subarray(i, i + 37));
+    expect(hasher.digest()).toEqual(sha256(bytes));
+  });
 });

@@ -101,6 +101,7 @@ export const INTERFACE_ERRORS = {
   ERR_DEVICE_REVOKED: { category: "auth", message: "The device was revoked." },
   ERR_OBJECT_VERSION: { category: "state", message: "The object changed since it was read." },
   ERR_CONFIG_STALE: { category: "config", message: "The configuration changed since it was read." },
+  ERR_SVC_APP_DISABLED: { category: "state", message: "The app is disabled." },
 } as const satisfies Record<string, InterfaceEntry>;
 export type InterfaceErrorCode = keyof typeof INTERFACE_ERRORS;
 
@@ -127,8 +128,13 @@ export type ManagerErrorCode = {
   [M in keyof ManagerCodes]: `ERR_MNG_${M & string}_${ManagerCodes[M][1][number]}`;
 }[keyof ManagerCodes];
 
+/** Codes whose category differs from their manager's: a full pending set is a resource limit. */
+const MANAGER_CATEGORY_OVERRIDES: Readonly<Record<string, ErrorCategory>> = { ERR_MNG_GRAPH_PENDING_FULL: "dos", ERR_MNG_GRAPH_SEQUENCE_CONFLICT: "storage" };
+
 const MANAGER_ERRORS: ReadonlyMap<string, ErrorCategory> = new Map(
-  Object.entries(MANAGER_CODES).flatMap(([manager, [category, names]]) => names.map((n) => [`ERR_MNG_${manager}_${n}`, category] as const)),
+  Object.entries(MANAGER_CODES).flatMap(([manager, [category, names]]) =>
+    names.map((n) => [`ERR_MNG_${manager}_${n}`, MANAGER_CATEGORY_OVERRIDES[`ERR_MNG_${manager}_${n}`] ?? category] as const),
+  ),
 );
 
 export type ErrorCode = ProtocolErrorCode | InterfaceErrorCode | ManagerErrorCode;

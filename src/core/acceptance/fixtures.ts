@@ -1,0 +1,124 @@
+// Black-box fixtures for the acceptance tests: nodes on fake IndexedDB (real IndexedDB in Chromium),
+// a test publisher that signs app packages, and a small notes app schema.
+import { createSigner, type Signer } from "../crypto/index.ts";
+import { createNode, type TwoWayNode } from "../node.ts";
+import { assert } from "../shared/assert.ts";
+import { manualClock, type Clock } from "../shared/clock.ts";
+import type { IdbEnvironment } from "../shared/idb.ts";
+import { identityIdFromKey, type EnvelopeId } from "../shared/ids.ts";
+import { testIdb, uniqueName } from "../shared/test-support/idb.ts";
+import { buildEnvelope, type EnvelopeDraft } from "../wire/index.ts";
+import type { AppPackage } from "../app/index.ts";
+
+export type TestNode = { node: TwoWayNode; idb: IdbEnvironment; name: string; clock: Clock & { advance(ms: number): void } };
+
+export async function startNode(options: { name?: string; idb?: IdbEnvironment; clock?: TestNode["clock"]; config?: Record<string, number> } = {}): Promise<TestNode> {
+  const idb = options.idb ?? (await testIdb());
+  const name = options.name ?? uniqueName("node");
+  const clock = options.clock ?? manualClock();
+  const created = await createNode({ name, idb, clock, ...(options.config === undefined ? {} : { config: options.config }) });
+  assert(created.ok, `createNode failed: ${created.ok ? "" : JSON.stringify(created.error)}`);
+  return { node: created.value, idb, name, clock };
+}
+
+export const NOTES_SCHEMA = {
+  app: "app.notes",
+  version: "1.0.0",
+  types: {
+    "notes.note": { kind: "parent", fields: { title: { type: "string", required: true, min_length: 1, max_length: 120 }, body: { type: "string", max_length: 4000 } } },
+    "notes.tag": { kind: "attr", parents: ["notes.note"], value: { type: "string", min_length: 1, max_length: 32 } },
+    "notes.link": { kind: "edge", from: ["notes.note"], to: ["notes.note"], fields: {} },
+    "notes.star": { kind: "rating", targets: ["notes.note"], value: { type: "integer", minimum: 1, maximum: 5 } },
+  },
+  domains: { notes: { types: ["notes.note", "notes.tag", "notes.link", "notes.star"], mode: "sync" } },
+} as const;
+
+const CREATED_AT = "2026-11-01T09:00:00.000Z";
+
+/** A publisher identity (fixed seed) that signs app packages: its genesis, then one schema envelope per call. */
+export async function testPublisher(seedByte = 90): Promise<{ signer: Signer; genesis: string; package(schema: { app: string; version: string }, seq?: number, prev?: EnvelopeId): Promise<AppPackage> }> {
+  const signer = await createSigner({ seed: new Uint8Array(32).fill(seedByte), engine: "noble" });
+  const draft: EnvelopeDraft = { app: "system", domain: "identity", traceId: "publisher-genesis", seq: 1, prev: null, lamport: 0, createdAt: CREATED_AT, ops: [{ op: "parent_create", type_key: "system.identity", payload: { value: { name: "Test Publisher" } } }] };
+  const genesis = await buildEnvelope(signer, draft);
+  assert(genesis.ok, "publisher genesis");
+  return {
+    signer,
+    genesis: genesis.value.text,
+    async package(schema, seq = 2, prev = genesis.value.id) {
+      const built = await buildEnvelope(signer, {
+        app: "system",
+        domain: "apps",
+        traceId: `schema-${schema.app}-${seq}`,
+        seq,
+        prev,
+        lamport: seq - 1,
+        createdAt: CREATED_AT,
+        ops: [{ op: "parent_create", type_key: "system.app_schema", payload: { value: { schema: schema as never } } }],
+      });
+      assert(built.ok, `schema envelope: ${built.ok ? "" : JSON.stringify(built.error)}`);
+      return { manifest: { slug: schema.app, version: schema.version, title: schema.app }, envelopes: [genesis.value.text, built.value.text] };
+    },
+  };
+}
+
+export const publisherIdentity = async (seedByte = 90) => identityIdFromKey((await createSigner({ seed: new Uint8Array(32).fill(seedByte), engine: "noble" })).publicKey);
+
+export function expectOk<T>(result: { ok: true; value: T } | { ok: false; error: unknown }, what = "operation"): T {
+  if (!result.ok) throw new Error(`${what} failed: ${JSON.stringify(result.error)}`);
+  return result.value;
+}
+
+/** Lamport clocks of every envelope written through writers sharing this book. */
+export type LamportBook = Map<string, number>;
+
+/**
+ * An identity outside any node, writing its own key chain: seq, prev and lamport as DESIGN §3 asks.
+ * For tests that hand-craft envelopes to ingest (remote peers, permutations, forks).
+ */
+export class ChainWriter {
+  seq = 0;
+  prev: EnvelopeId | null = null;
+  readonly book: LamportBook;
+  constructor(
+    readonly signer: Signer,
+    readonly authorId = identityIdFromKey(signer.publicKey),
+    book: LamportBook = new Map(),
+  ) {
+    this.book = book;
+  }
+
+  static async create(seedByte: number, book?: LamportBook): Promise<ChainWriter> {
+    return new ChainWriter(await createSigner({ seed: new Uint8Array(32).fill(seedByte), engine: "noble" }), undefined, book);
+  }
+
+  /** The next envelope of this chain; `advance: false` builds a rival at the same seq (a fork). */
+  async write(draft: Omit<EnvelopeDraft, "seq" | "prev" | "lamport" | "createdAt" | "traceId"> & { traceId?: string; createdAt?: string }, advance = true) {
+    const deps = [...(draft.deps ?? [])];
+    const links = [...(this.prev === null ? [] : [this.prev]), ...deps];
+    const lamports = links.map((id) => this.book.get(id) ?? 0);
+    const built = await buildEnvelope(
+      this.signer,
+      {
+        ...draft,
+        traceId: draft.traceId ?? `trace-${this.authorId.slice(0, 6)}-${this.seq + 1}`,
+        createdAt: draft.createdAt ?? CREATED_AT,
+        seq: this.seq + 1,
+        prev: this.prev,
+        deps,
+        lamport: links.length === 0 ? 0 : 1 + Math.max(...lamports),
+      },
+      { authorId: this.authorId },
+    );
+    assert(built.ok, `writer: ${built.ok ? "" : JSON.stringify(built.error)}`);
+    this.book.set(built.value.id, built.value.envelope.payload.lamport);
+    if (advance) {
+      this.seq += 1;
+      this.prev = built.value.id;
+    }
+    return built.value;
+  }
+
+  genesis(name = "Writer") {
+    return this.write({ app: "system", domain: "identity", ops: [{ op: "parent_create", type_key: "system.identity", payload: { value: { name } } }] });
+  }
+}

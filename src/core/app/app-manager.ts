@@ -1,0 +1,167 @@
+// The app registry (public design 08): slug ↔ local id, the lifecycle matrix, and the compiled
+// schema of each installed app. The registry row is node-local and never synced (DESIGN D8); the
+// schema itself is a graph object authored by the publisher, so every node compiles the same bytes.
+import type { IngestOutcome, IngestSource } from "../graph/index.ts";
+import { compileSchema, type CompiledSchema } from "../schema/index.ts";
+import { isoTime, type Clock } from "../shared/clock.ts";
+import { nodeError } from "../shared/errors.ts";
+import { isJsonObject } from "../shared/json.ts";
+import { err, ok, type Result } from "../shared/result.ts";
+import type { AppRow, AppState, StorageManager } from "../storage/index.ts";
+import { isAppName, SYSTEM_APP } from "../wire/index.ts";
+
+/** An app package as far as the node kernel needs it; signatures and the marketplace come later. */
+export type AppPackage = {
+  readonly manifest: { readonly slug: string; readonly version: string; readonly title: string };
+  /** Publisher-signed envelopes, in causal order: the publisher's identity genesis, then the schema. */
+  readonly envelopes: readonly string[];
+};
+
+export type AppInfo = Pick<AppRow, "slug" | "localId" | "state" | "version" | "schemaObjectId">;
+
+/** The one thing installing needs from the Graph: its write path for the package's envelopes. */
+export type IngestPort = { ingest(text: string, source: IngestSource): Promise<Result<IngestOutcome>> };
+
+export const SYSTEM_APP_INFO: AppInfo = { slug: SYSTEM_APP, localId: 0, state: "installed_enabled", version: "1", schemaObjectId: "" };
+
+const VERSION_PATTERN = /^\d{1,6}\.\d{1,6}\.\d{1,6}$/;
+
+/** public design 08 "Matrix": which transitions each action allows. */
+const TRANSITIONS = {
+  enable: { from: ["installed_disabled"], to: "installed_enabled" },
+  disable: { from: ["installed_enabled"], to: "installed_disabled" },
+  remove: { from: ["installed_disabled"], to: "removed" },
+} as const satisfies Record<string, { from: readonly AppState[]; to: AppState }>;
+export type AppAction = keyof typeof TRANSITIONS;
+
+function objectInvalid(reason: string, message: string): Result<never> {
+  return err(nodeError("object_invalid", message, { reason }));
+}
+
+export class AppManager {
+  readonly #storage: StorageManager;
+  readonly #graph: IngestPort;
+  readonly #clock: Clock;
+  readonly #schemas = new Map<string, CompiledSchema>();
+
+  constructor(storage: StorageManager, graph: IngestPort, clock: Clock) {
+    this.#storage = storage;
+    this.#graph = graph;
+    this.#clock = clock;
+  }
+
+  /** Compiles the schema of every installed app from the graph; a broken registry fails closed. */
+  async open(): Promise<Result<void>> {
+    for (const row of await this.#storage.listApps()) {
+      if (row.state === "removed") continue;
+      const compiled = await this.#compileStored(row.schemaObjectId, row.slug);
+      if (!compiled.ok) return err(nodeError("ERR_MNG_APP_REGISTRY_INCONSISTENT", `The schema of ${row.slug} cannot be loaded.`, { reason: String(compiled.error.data["reason"] ?? compiled.error.code), slug: row.slug }));
+      this.#schemas.set(row.slug, compiled.value);
+    }
+    return ok(undefined);
+  }
+
+  /** Installed apps' schemas, enabled or not: disabling never stops history from being valid. */
+  schemaFor(app: string): CompiledSchema | undefined {
+    return this.#schemas.get(app);
+  }
+
+  async get(slug: string): Promise<Result<AppInfo>> {
+    if (slug === SYSTEM_APP) return ok(SYSTEM_APP_INFO);
+    const row = await this.#storage.getApp(slug);
+    return row === undefined ? err(nodeError("app_not_found", `No app ${slug} is installed.`, { slug })) : ok(info(row));
+  }
+
+  async list(): Promise<readonly AppInfo[]> {
+    return [SYSTEM_APP_INFO, ...(await this.#storage.listApps()).map(info)];
+  }
+
+  async install(pkg: AppPackage, source: IngestSource): Promise<Result<AppInfo>> {
+    const manifest = checkManifest(pkg);
+    if (!manifest.ok) return manifest;
+    const { slug, version } = manifest.value;
+    const existing = await this.#storage.getApp(slug);
+    if (existing !== undefined && existing.state !== "removed") {
+      // Registration is idempotent per slug and version (public design 08).
+      if (existing.version === version) return ok(info(existing));
+      return objectInvalid("version_change", `${slug} ${existing.version} is installed; upgrades are not supported yet.`);
+    }
+    let schemaObjectId: string | undefined;
+    for (const text of pkg.envelopes) {
+      const outcome = await this.#graph.ingest(text, source);
+      if (!outcome.ok) return outcome;
+      if (outcome.value.status === "pending") {
+        return err(nodeError("ERR_SYNC_MISSING_DEPENDENCY", "The package does not carry everything its envelopes rely on.", { reason: "package_incomplete", envelope_id: outcome.value.id }));
+      }
+      const ids = outcome.value.status === "duplicate" ? await this.#createdBy(outcome.value.id) : outcome.value.objectIds;
+      for (const id of ids) {
+        const row = await this.#storage.getObject(id);
+        if (row?.typeKey === "system.app_schema" && isJsonObject(row.winner.value) && isJsonObject(row.winner.value["schema"] ?? null) && (row.winner.value["schema"] as { app?: unknown }).app === slug) schemaObjectId = id;
+      }
+    }
+    if (schemaObjectId === undefined) return err(nodeError("ERR_SCHEMA_TYPE_NOT_ALLOWED", `The package holds no schema for ${slug}.`, { reason: "schema_missing", slug }));
+    const compiled = await this.#compileStored(schemaObjectId, slug);
+    if (!compiled.ok) return compiled;
+    const now = isoTime(this.#clock);
+    const apps = await this.#storage.listApps();
+    const row: AppRow = {
+      slug,
+      // Local ids are never reused (public design 08); a reinstall keeps its id.
+      localId: existing?.localId ?? 1 + Math.max(0, ...apps.map((a) => a.localId)),
+      state: "installed_enabled",
+      version,
+      schemaObjectId,
+      installedAt: now,
+      updatedAt: now,
+    };
+    const saved = await this.#storage.putApp(row);
+    if (!saved.ok) return saved;
+    this.#schemas.set(slug, compiled.value);
+    return ok(info(row));
+  }
+
+  async transition(slug: string, action: AppAction): Promise<Result<AppInfo>> {
+    if (slug === SYSTEM_APP) return objectInvalid("system_app", "The system app cannot be changed.");
+    const row = await this.#storage.getApp(slug);
+    if (row === undefined) return err(nodeError("app_not_found", `No app ${slug} is installed.`, { slug }));
+    const rule = TRANSITIONS[action];
+    if (!(rule.from as readonly AppState[]).includes(row.state)) {
+      return objectInvalid("illegal_transition", `Cannot ${action} ${slug} while it is ${row.state}.`);
+    }
+    const next: AppRow = { ...row, state: rule.to, updatedAt: isoTime(this.#clock) };
+    const saved = await this.#storage.putApp(next);
+    if (!saved.ok) return saved;
+    if (next.state === "removed") this.#schemas.delete(slug);
+    return ok(info(next));
+  }
+
+  async #createdBy(envelopeId: string): Promise<string[]> {
+    const versions = await this.#storage.versionsOfEnvelopes([envelopeId]);
+    return versions.filter((v) => v.objectId === `${envelopeId}:${v.opIndex}`).map((v) => v.objectId);
+  }
+
+  async #compileStored(objectId: string, slug: string): Promise<Result<CompiledSchema>> {
+    const row = await this.#storage.getObject(objectId);
+    if (row === undefined || row.suppressed === 1 || !isJsonObject(row.winner.value)) return err(nodeError("ERR_MNG_APP_REGISTRY_INCONSISTENT", "The app schema object is missing.", { reason: "schema_object_missing", slug }));
+    const compiled = compileSchema(row.winner.value["schema"]);
+    if (!compiled.ok) return compiled;
+    return ok(compiled.value);
+  }
+}
+
+function info(row: AppRow): AppInfo {
+  return { slug: row.slug, localId: row.localId, state: row.state, version: row.version, schemaObjectId: row.schemaObjectId };
+}
+
+function checkManifest(pkg: AppPackage): Result<AppPackage["manifest"]> {
+  const m = (pkg as { manifest?: unknown }).manifest;
+  if (!isJsonObject((m ?? null))) return err(nodeError("ERR_STRUCT_MISSING_FIELD", "The package has no manifest.", { reason: "missing_manifest" }));
+  const { slug, version, title } = m as Record<string, unknown>;
+  if (typeof slug !== "string" || !isAppName(slug) || slug === SYSTEM_APP) return err(nodeError("ERR_STRUCT_INVALID_IDENTIFIER", "The manifest slug is invalid.", { reason: "invalid_slug" }));
+  if (typeof version !== "string" || !VERSION_PATTERN.test(version)) return err(nodeError("ERR_STRUCT_INVALID_TYPE", "The manifest version must be MAJOR.MINOR.PATCH.", { reason: "invalid_version" }));
+  if (typeof title !== "string" || title.length === 0 || title.length > 80) return err(nodeError("ERR_STRUCT_INVALID_TYPE", "The manifest title must be 1 to 80 characters.", { reason: "invalid_title" }));
+  if (!Array.isArray((pkg as { envelopes?: unknown }).envelopes) || pkg.envelopes.some((e) => typeof e !== "string")) {
+    return err(nodeError("ERR_STRUCT_INVALID_TYPE", "The package envelopes must be a list of envelope texts.", { reason: "invalid_envelopes" }));
+  }
+  return ok({ slug, version, title });
+}

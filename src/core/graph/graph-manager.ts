@@ -1,0 +1,401 @@
+// The only write path (public design 07): every change, local or remote, goes structure → signature
+// → causal past → schema → ownership → one atomic commit with the next global_seq, then is audited.
+// A rejection changes nothing: no row, no sequence, no pending entry, no event (DESIGN D6).
+import { checkOwnership, type OwnershipCheck } from "../acl/index.ts";
+import type { Ed25519Verifier, Signer } from "../crypto/index.ts";
+import type { AuditEntry } from "../log/index.ts";
+import { compileSchema, SYSTEM_SCHEMA, validateOps, type CompiledSchema, type ObjectResolver } from "../schema/index.ts";
+import { isoTime } from "../shared/clock.ts";
+import { nodeError, type ErrorCode, type NodeError } from "../shared/errors.ts";
+import { publicKeyText, resolveObjectRef, type EnvelopeId, type IdentityId } from "../shared/ids.ts";
+import { err, ok, type Result } from "../shared/result.ts";
+import type { EnvelopeRow, ObjectRow, StorageManager, VersionRow } from "../storage/index.ts";
+import { buildEnvelope, IDENTITY_TYPE_KEY, SYSTEM_APP, validateEnvelope, type Op, type VerifiedEnvelope } from "../wire/index.ts";
+import { materialize, recomputeWinner } from "./materialize.ts";
+import type { CommitListener, GraphPorts } from "./ports.ts";
+import { createdObjectId, isCreate, referencesOf, updateTarget, type OpReference } from "./references.ts";
+
+export type IngestSource = { readonly kind: "local" | "remote"; readonly actor: IdentityId | null };
+
+export type IngestOutcome =
+  | { readonly status: "accepted" | "suppressed"; readonly id: EnvelopeId; readonly seq: number; readonly objectIds: readonly string[] }
+  | { readonly status: "duplicate"; readonly id: EnvelopeId; readonly seq: number }
+  | { readonly status: "pending"; readonly id: EnvelopeId; readonly missing: readonly string[] };
+
+/** Who writes through a session: the identity, and the key the node signs with for it. */
+export type Author = { readonly identityId: IdentityId; readonly signer: Signer; readonly bindingEnvelopeId: EnvelopeId | null };
+
+export type WriteRequest = { readonly app: string; readonly domain: string; readonly ops: readonly Omit<Op, "owner_identity">[]; readonly traceId?: string };
+
+const SYSTEM_COMPILED = (() => {
+  const compiled = compileSchema(SYSTEM_SCHEMA);
+  if (!compiled.ok) throw new Error(`the built-in system schema does not compile: ${compiled.error.message}`);
+  return compiled.value;
+})();
+
+const APP_SCHEMA_TYPE = "system.app_schema";
+const DEVICE_KEY_TYPE = "system.device_key";
+
+function reject(code: ErrorCode, message: string, data: Record<string, string | number> = {}): Result<never> {
+  return err(nodeError(code, message, data));
+}
+
+type Evaluated =
+  | { readonly kind: "commit"; readonly outcome: IngestOutcome; readonly envelopeStatus: "accepted" | "suppressed" }
+  | { readonly kind: "pending"; readonly missing: readonly string[] }
+  | { readonly kind: "duplicate"; readonly seq: number };
+
+export class GraphManager {
+  readonly #storage: StorageManager;
+  readonly #verifier: Ed25519Verifier;
+  readonly #ports: GraphPorts;
+  readonly #listeners = new Set<CommitListener>();
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(storage: StorageManager, verifier: Ed25519Verifier, ports: GraphPorts) {
+    this.#storage = storage;
+    this.#verifier = verifier;
+    this.#ports = ports;
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** One envelope in flight at a time (digest 2.7); reads do not wait. */
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work, work);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Untrusted envelope text or bytes, from a peer, an app package or an import. */
+  ingest(input: string | Uint8Array, source: IngestSource = { kind: "remote", actor: null }): Promise<Result<IngestOutcome>> {
+    return this.#serial(async () => {
+      const validated = await validateEnvelope(input, { verifier: this.#verifier });
+      if (!validated.ok) return this.#rejected(validated.error, source, null);
+      return this.#process(validated.value, source);
+    });
+  }
+
+  /** A local write: the node builds and signs the envelope for the session's identity and key. */
+  submit(author: Author, request: WriteRequest): Promise<Result<IngestOutcome>> {
+    return this.#serial(async () => {
+      const source: IngestSource = { kind: "local", actor: author.identityId };
+      const built = await this.#build(author, request);
+      if (!built.ok) return this.#rejected(built.error, source, null, request);
+      const outcome = await this.#process(built.value, source);
+      // A local write never waits: whatever it names exists here, or the build refused it.
+      return outcome;
+    });
+  }
+
+  async #build(author: Author, request: WriteRequest): Promise<Result<VerifiedEnvelope>> {
+    const key = publicKeyText(author.signer.publicKey);
+    const head = await this.#storage.lastOfKey(key);
+    const probe = referencesOf(request.ops.map((op) => ({ ...op, owner_identity: author.identityId })), "" as EnvelopeId);
+    const creators = [...new Set(probe.filter((r) => r.ref.kind === "object").map((r) => r.ref.kind === "object" ? r.ref.envelopeId : ""))];
+    const creatorRows = await this.#storage.getEnvelopes(creators);
+    const unknown = creators.find((_, i) => creatorRows[i] === undefined);
+    if (unknown !== undefined) return reject("ERR_STRUCT_INVALID_IDENTIFIER", "An op names an object this node does not hold.", { reason: "unknown_object", envelope_id: unknown });
+    const deps = new Set(creatorRows.filter((row) => row !== undefined && row.authorKey !== key).map((row) => row!.id));
+    if (author.bindingEnvelopeId !== null && head === undefined) deps.add(author.bindingEnvelopeId);
+    if (head !== undefined) deps.delete(head.id);
+    const depRows = (await this.#storage.getEnvelopes([...deps])).filter((r): r is EnvelopeRow => r !== undefined);
+    const lamports = [head, ...depRows].filter((r): r is EnvelopeRow => r !== undefined).map((r) => r.lamport);
+    return buildEnvelope(
+      author.signer,
+      {
+        app: request.app,
+        domain: request.domain,
+        traceId: request.traceId ?? `t-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
+        seq: (head?.keySeq ?? 0) + 1,
+        prev: (head?.id as EnvelopeId | undefined) ?? null,
+        deps: [...deps] as EnvelopeId[],
+        lamport: lamports.length === 0 ? 0 : 1 + Math.max(...lamports),
+        createdAt: isoTime(this.#ports.clock),
+        ops: request.ops,
+      },
+      { authorId: author.identityId },
+    );
+  }
+
+  async #process(verified: VerifiedEnvelope, source: IngestSource): Promise<Result<IngestOutcome>> {
+    const evaluated = await this.#evaluateAndCommit(verified);
+    if (!evaluated.ok) return this.#rejected(evaluated.error, source, verified);
+    const result = evaluated.value;
+    if (result.kind === "duplicate") return ok({ status: "duplicate", id: verified.id, seq: result.seq });
+    if (result.kind === "pending") {
+      const pending = await this.#park(verified, result.missing);
+      if (!pending.ok) return this.#rejected(pending.error, source, verified);
+      await this.#audit({ kind: "ingest_pending", source, verified, code: null, message: "Waiting for missing dependencies.", data: { missing: result.missing.length } });
+      return ok({ status: "pending", id: verified.id, missing: result.missing });
+    }
+    await this.#audit({ kind: source.kind === "local" ? "write_accepted" : "ingest_accepted", source, verified, code: null, message: `Envelope ${result.envelopeStatus}.`, data: { status: result.envelopeStatus } });
+    await this.#drainPending(verified.id);
+    return ok(result.outcome);
+  }
+
+  async #park(verified: VerifiedEnvelope, missing: readonly string[]): Promise<Result<void>> {
+    if ((await this.#storage.getPending(verified.id)) !== undefined) return ok(undefined);
+    if ((await this.#storage.countPending()) >= this.#ports.limits().maxPending) {
+      return reject("ERR_MNG_GRAPH_PENDING_FULL", "Too many envelopes are waiting for dependencies.", { reason: "pending_full" });
+    }
+    return this.#storage.putPending({ id: verified.id, text: verified.text, missing, receivedAt: isoTime(this.#ports.clock) });
+  }
+
+  /** Envelopes that waited for `arrived` get their turn once nothing else is missing (DESIGN §4 rule 2). */
+  async #drainPending(arrived: string): Promise<void> {
+    const queue = [arrived];
+    while (queue.length > 0) {
+      const waiting = await this.#storage.pendingWaitingFor(queue.shift()!);
+      for (const row of waiting) {
+        const present = await this.#storage.getEnvelopes(row.missing);
+        const missing = row.missing.filter((_, i) => present[i] === undefined);
+        if (missing.length > 0) {
+          await this.#storage.putPending({ ...row, missing });
+          continue;
+        }
+        const validated = await validateEnvelope(row.text, { verifier: this.#verifier });
+        const source: IngestSource = { kind: "remote", actor: null };
+        if (!validated.ok) {
+          await this.#storage.deletePending(row.id);
+          await this.#rejected(validated.error, source, null);
+          continue;
+        }
+        const evaluated = await this.#evaluateAndCommit(validated.value);
+        if (!evaluated.ok) {
+          await this.#storage.deletePending(row.id);
+          await this.#rejected(evaluated.error, source, validated.value);
+          continue;
+        }
+        if (evaluated.value.kind === "commit") {
+          await this.#audit({ kind: "ingest_accepted", source, verified: validated.value, code: null, message: `Envelope ${evaluated.value.envelopeStatus} after its dependencies arrived.`, data: { status: evaluated.value.envelopeStatus } });
+          queue.push(row.id);
+        } else if (evaluated.value.kind === "duplicate") {
+          await this.#storage.deletePending(row.id);
+        }
+      }
+    }
+  }
+
+  /** Stages 2 (key binding) to 4 against local state, then the commit. */
+  async #evaluateAndCommit(verified: VerifiedEnvelope): Promise<Result<Evaluated>> {
+    const { envelope, id } = verified;
+    const payload = envelope.payload;
+    const stored = await this.#storage.getEnvelope(id);
+    if (stored !== undefined) return ok({ kind: "duplicate", seq: stored.seq });
+
+    // Causal past: prev and deps must be here; otherwise wait (DESIGN §4 rule 2).
+    const links = [...(payload.prev === null ? [] : [payload.prev]), ...payload.deps];
+    const linkRows = await this.#storage.getEnvelopes(links);
+    const missing = links.filter((_, i) => linkRows[i] === undefined);
+    if (missing.length > 0) return ok({ kind: "pending", missing });
+    const past = linkRows as EnvelopeRow[];
+    const prevRow = payload.prev === null ? undefined : past[0];
+
+    // DESIGN §3: `prev` is the same key's envelope at seq − 1; lamport = 1 + max over prev and deps.
+    if (prevRow !== undefined && (prevRow.authorKey !== envelope.author_key || prevRow.keySeq !== payload.seq - 1)) {
+      return reject("ERR_SYNC_SEQUENCE_INVALID", "prev is not the previous envelope of this key.", { reason: "prev_not_previous_of_key" });
+    }
+    const expectedLamport = past.length === 0 ? 0 : 1 + Math.max(...past.map((r) => r.lamport));
+    if (payload.lamport !== expectedLamport) {
+      return reject("ERR_SYNC_SEQUENCE_INVALID", "lamport is not one more than its causal past.", { reason: "lamport_mismatch", expected: expectedLamport });
+    }
+    if (verified.keyRole === "device") {
+      // Bound when the binding is among deps, or inductively: prev is this key's accepted envelope for
+      // the same author, which was bound itself (ADR 0005). The chain's first envelope names the binding.
+      const viaChain = prevRow !== undefined && prevRow.authorId === envelope.author_id && prevRow.status === "accepted";
+      const bound = viaChain || (await this.#isBound(envelope.author_id, envelope.author_key, past));
+      if (!bound) return reject("ERR_CRYPTO_KEY_NOT_BOUND", "The signing key is not bound to the author among the envelope's deps.", { reason: "binding_not_in_deps" });
+    }
+
+    // References: every object named must have been created in the envelope's declared causal past.
+    const references = referencesOf(payload.ops, id);
+    const globalRefs = references.filter((r) => r.ref.kind === "object");
+    const objects = await this.#storage.getObjects(globalRefs.map((r) => r.objectId));
+    for (const ref of globalRefs) {
+      if (ref.ref.kind !== "object") continue;
+      const creator = ref.ref.envelopeId;
+      const declared = links.includes(creator) || (await this.#isOwnEarlier(creator, envelope.author_key, payload.seq));
+      if (!declared) return reject("ERR_SYNC_MISSING_DEPENDENCY", "An op names an object whose creator is not among the envelope's deps.", { reason: "undeclared_dependency", path: `payload.ops[${ref.opIndex}].payload.${ref.field}` });
+      if (!objects.has(ref.objectId)) return reject("ERR_STRUCT_INVALID_IDENTIFIER", "An op names an object that does not exist.", { reason: "unknown_object", path: `payload.ops[${ref.opIndex}].payload.${ref.field}` });
+    }
+
+    // Stage 3: schema.
+    const schema = this.#schemaFor(payload.app);
+    if (schema === undefined) return reject("ERR_SCHEMA_TYPE_NOT_ALLOWED", "The app is not installed on this node.", { reason: "app_not_installed", app: payload.app });
+    const resolve: ObjectResolver = (ref) => {
+      const row = objects.get(resolveObjectRef(ref, id));
+      return row === undefined ? undefined : { kind: row.kind, typeKey: row.typeKey, app: row.app };
+    };
+    const schemaCheck = validateOps(schema, payload, resolve);
+    if (!schemaCheck.ok) return schemaCheck;
+    const appSchemaCheck = this.#checkAppSchemas(payload.ops);
+    if (!appSchemaCheck.ok) return appSchemaCheck;
+
+    // Stage 4: ownership (grants plug in through the port).
+    const ownership = checkOwnership(envelope.author_id, ownershipChecks(payload.ops, references, objects, envelope.author_id), this.#ports.grants);
+    if (!ownership.ok) return ownership;
+
+    return this.#commit(verified, past, references, objects);
+  }
+
+  async #commit(verified: VerifiedEnvelope, past: readonly EnvelopeRow[], references: readonly OpReference[], objects: ReadonlyMap<string, ObjectRow>): Promise<Result<Evaluated>> {
+    const { envelope, id } = verified;
+    const payload = envelope.payload;
+    // DESIGN §3: another envelope by the same key at the same seq is a fork: evidence, and the key
+    // counts as revoked from that seq on. Later envelopes of a forked key, and anything relying on
+    // a withdrawn envelope, are stored suppressed.
+    const rivals = (await this.#storage.envelopesAtKeySeq(envelope.author_key, payload.seq)).filter((r) => r.id !== id);
+    const inherited = past.some((r) => r.status === "suppressed") || (await this.#storage.forkedAtOrBefore(envelope.author_key, payload.seq));
+    const suppressed = rivals.length > 0 || inherited;
+    const seq = this.#storage.globalSeq + 1;
+    const now = isoTime(this.#ports.clock);
+    const rows = materialize({ verified, seq, references, existing: objects, suppressed });
+    const objectRows = new Map(rows.objects.map((row) => [row.id, row]));
+    const versionRows = new Map(rows.versions.map((v) => [versionKey(v), v]));
+    let withdrawn: string[] = [];
+    if (rivals.length > 0) {
+      withdrawn = await this.#withdrawalSet([...rivals.map((r) => r.id), ...(await this.#storage.envelopesOfKeyFrom(envelope.author_key, payload.seq + 1)).map((r) => r.id)]);
+      await this.#applyWithdrawal(withdrawn, objectRows, versionRows);
+    }
+    const isGenesis = payload.ops[0]?.type_key === IDENTITY_TYPE_KEY;
+    const status = suppressed ? "suppressed" : "accepted";
+    const committed = await this.#storage.commit(
+      {
+        seq,
+        envelope: {
+          seq,
+          id,
+          text: verified.text,
+          authorId: envelope.author_id,
+          authorKey: envelope.author_key,
+          keySeq: payload.seq,
+          app: payload.app,
+          domain: payload.domain,
+          lamport: payload.lamport,
+          links: [...(payload.prev === null ? [] : [payload.prev]), ...payload.deps],
+          status,
+          committedAt: now,
+        },
+        objects: [...objectRows.values()],
+        versions: [...versionRows.values()],
+        suppressEnvelopes: withdrawn,
+        ...(rivals.length > 0 ? { fork: { authorKey: envelope.author_key, keySeq: payload.seq, envelopeIds: [...rivals.map((r) => r.id), id].sort(), detectedAt: now } } : {}),
+        ...(isGenesis && !suppressed ? { identity: { id: envelope.author_id, rootKey: envelope.author_key, genesisId: id, seq } } : {}),
+        removePending: [id],
+      },
+      this.#ports.limits(),
+    );
+    if (!committed.ok) return committed;
+    for (const listener of this.#listeners) listener({ envelopeId: id, seq, app: payload.app, status });
+    const objectIds = payload.ops.map((op, i) => (isCreate(op) ? createdObjectId(id, i) : undefined)).filter((x): x is ReturnType<typeof createdObjectId> => x !== undefined);
+    return ok({ kind: "commit", envelopeStatus: status, outcome: { status, id, seq, objectIds } });
+  }
+
+  /** The accepted envelopes to withdraw: the seeds and, transitively, everything relying on them. */
+  async #withdrawalSet(seeds: readonly string[]): Promise<string[]> {
+    const seen = new Set<string>();
+    const queue = [...seeds];
+    while (queue.length > 0) {
+      const next = queue.shift()!;
+      if (seen.has(next)) continue;
+      const row = await this.#storage.getEnvelope(next);
+      if (row === undefined || row.status === "suppressed") continue;
+      seen.add(next);
+      for (const dependent of await this.#storage.dependentsOf(next)) queue.push(dependent.id);
+    }
+    return [...seen];
+  }
+
+  /** DESIGN §4 rule 5: withdrawn effects leave state; the envelopes and versions stay in history, marked. */
+  async #applyWithdrawal(withdrawn: readonly string[], objectRows: Map<string, ObjectRow>, versionRows: Map<string, VersionRow>): Promise<void> {
+    if (withdrawn.length === 0) return;
+    const gone = new Set(withdrawn);
+    const versions = await this.#storage.versionsOfEnvelopes(withdrawn);
+    for (const v of versions) versionRows.set(versionKey(v), { ...v, suppressed: 1 });
+    const affected = new Set(versions.map((v) => v.objectId));
+    for (const objectId of affected) {
+      const row = objectRows.get(objectId) ?? (await this.#storage.getObject(objectId));
+      if (row === undefined) continue;
+      const creatorGone = gone.has(objectId.slice(0, objectId.indexOf(":")));
+      const all = (await this.#storage.versionsOf(objectId)).map((v) => versionRows.get(versionKey(v)) ?? v);
+      for (const v of versionRows.values()) if (v.objectId === objectId && !all.some((a) => versionKey(a) === versionKey(v))) all.push(v);
+      const recomputed = recomputeWinner(row, all);
+      objectRows.set(objectId, creatorGone ? { ...recomputed, suppressed: 1 } : recomputed);
+    }
+  }
+
+  async #isOwnEarlier(envelopeId: string, authorKey: string, seq: number): Promise<boolean> {
+    const row = await this.#storage.getEnvelope(envelopeId);
+    return row !== undefined && row.authorKey === authorKey && row.keySeq < seq;
+  }
+
+  /** A device key is bound by a `system.device_key` attribute on the author's identity, among deps. */
+  async #isBound(authorId: string, authorKey: string, past: readonly EnvelopeRow[]): Promise<boolean> {
+    const identity = await this.#storage.getIdentity(authorId);
+    if (identity === undefined) return false;
+    const identityObject = `${identity.genesisId}:0`;
+    return past.some((row) => {
+      if (row.authorId !== authorId || row.status !== "accepted") return false;
+      const ops = (JSON.parse(row.text) as { payload: { ops: Op[] } }).payload.ops;
+      return ops.some((op) => {
+        if (op.op !== "attr_create" || op.type_key !== DEVICE_KEY_TYPE) return false;
+        const p = op.payload as { parent_id: string; value: { public_key?: unknown } };
+        return p.parent_id === identityObject && p.value.public_key === authorKey;
+      });
+    });
+  }
+
+  #schemaFor(app: string): CompiledSchema | undefined {
+    return app === SYSTEM_APP ? SYSTEM_COMPILED : this.#ports.schemas.schemaFor(app);
+  }
+
+  /** An app schema object must itself be a valid schema document (so every node can compile it). */
+  #checkAppSchemas(ops: readonly Op[]): Result<void> {
+    for (const [i, op] of ops.entries()) {
+      if (op.type_key !== APP_SCHEMA_TYPE) continue;
+      const compiled = compileSchema((op.payload as { value: { schema?: unknown } }).value.schema);
+      if (!compiled.ok) return reject("ERR_SCHEMA_INVALID_VALUE", "The app schema document is invalid.", { reason: "invalid_app_schema", path: `payload.ops[${i}].payload.value.schema`, detail: String(compiled.error.data["reason"] ?? "") });
+    }
+    return ok(undefined);
+  }
+
+  async #rejected(error: NodeError, source: IngestSource, verified: VerifiedEnvelope | null, request?: WriteRequest): Promise<Result<never>> {
+    await this.#audit({ kind: source.kind === "local" ? "write_rejected" : "ingest_rejected", source, verified, code: error.code, message: error.message, data: { category: error.category, ...(request === undefined ? {} : { app: request.app }) } });
+    return err(error);
+  }
+
+  async #audit(input: { kind: AuditEntry["kind"]; source: IngestSource; verified: VerifiedEnvelope | null; code: ErrorCode | null; message: string; data: AuditEntry["data"] }): Promise<void> {
+    const e = input.verified?.envelope;
+    // A failing audit sink must not turn an accepted write into a lost one; Health sees the failure.
+    await this.#ports.audit.record({
+      kind: input.kind,
+      traceId: e?.payload.trace_id ?? null,
+      code: input.code,
+      actor: input.source.actor ?? (e?.author_id ?? null),
+      app: e?.payload.app ?? null,
+      envelopeId: input.verified?.id ?? null,
+      globalSeq: null,
+      message: input.message,
+      data: input.data,
+    });
+  }
+}
+
+function versionKey(v: VersionRow): string {
+  return `${v.objectId}|${v.envelopeId}|${v.opIndex}`;
+}
+
+/** For each op, the object it writes under and that object's owner (local refs are the author's). */
+function ownershipChecks(ops: readonly Op[], references: readonly OpReference[], objects: ReadonlyMap<string, ObjectRow>, author: string): OwnershipCheck[] {
+  return ops.map((op, opIndex): OwnershipCheck => {
+    if (op.op === "parent_create" || op.op === "rating_create") return { opIndex, op: op.op, under: null };
+    const target = updateTarget(references, opIndex); // updates: the target; attr: parent; edge: source
+    if (target === undefined) return { opIndex, op: op.op, under: null };
+    const owner = target.ref.kind === "local" ? author : (objects.get(target.objectId)?.owner ?? "");
+    return { opIndex, op: op.op, under: { objectId: target.objectId, owner } };
+  });
+}

@@ -1,0 +1,87 @@
+// Row shapes of the node database (DESIGN D5): fixed stores keyed by app and global ids, so
+// installing an app never changes the IndexedDB schema. Plain data; the Graph decides their content.
+import type { JsonValue } from "../shared/json.ts";
+import type { ObjectKind } from "../wire/index.ts";
+
+export type EnvelopeStatus = "accepted" | "suppressed";
+
+/** One stored envelope: the exact canonical text that was signed and received (ADR 0002). */
+export type EnvelopeRow = {
+  /** global_seq: the local, strictly increasing accept order (DESIGN D4). */
+  readonly seq: number;
+  readonly id: string;
+  readonly text: string;
+  readonly authorId: string;
+  readonly authorKey: string;
+  readonly keySeq: number;
+  readonly app: string;
+  readonly domain: string;
+  readonly lamport: number;
+  /** `prev` and `deps`: what this envelope relies on, indexed so withdrawals can find dependents. */
+  readonly links: readonly string[];
+  readonly status: EnvelopeStatus;
+  readonly committedAt: string;
+};
+
+/** The winning version of an object: largest (lamport, envelope id, op index) (DESIGN §4 rule 3). */
+export type Winner = { readonly envelopeId: string; readonly opIndex: number; readonly lamport: number; readonly value: JsonValue; readonly seq: number };
+
+/** A materialized object: what reads and the state digest see. */
+export type ObjectRow = {
+  readonly app: string;
+  readonly id: string;
+  readonly kind: ObjectKind;
+  readonly typeKey: string;
+  readonly owner: string;
+  /** attr: its parent; edge: its source; rating: its target. Empty for parents. */
+  readonly parent: string;
+  /** edge: its destination. Empty otherwise. */
+  readonly dst: string;
+  readonly domain: string;
+  readonly createdSeq: number;
+  readonly createdAt: string;
+  readonly updatedSeq: number;
+  readonly updatedAt: string;
+  readonly winner: Winner;
+  /** 1 when the envelope that created it is suppressed (fork or revocation); its versions stay in history. */
+  readonly suppressed: 0 | 1;
+};
+
+/** Every version of every object; history is never rewritten. */
+export type VersionRow = {
+  readonly objectId: string;
+  readonly app: string;
+  readonly envelopeId: string;
+  readonly opIndex: number;
+  readonly lamport: number;
+  readonly value: JsonValue;
+  readonly seq: number;
+  readonly createdAt: string;
+  readonly suppressed: 0 | 1;
+};
+
+/** An envelope whose `prev` or `deps` have not arrived yet (DESIGN §4 rule 2). */
+export type PendingRow = { readonly id: string; readonly text: string; readonly missing: readonly string[]; readonly receivedAt: string };
+
+/** Evidence of two envelopes by one key at one `seq` (DESIGN §3: a fork). */
+export type ForkRow = { readonly authorKey: string; readonly keySeq: number; readonly envelopeIds: readonly string[]; readonly detectedAt: string };
+
+/** A known identity: its self-certifying id, root key and genesis (node-local index, rebuilt from history). */
+export type IdentityRow = { readonly id: string; readonly rootKey: string; readonly genesisId: string; readonly seq: number };
+
+export type AppState = "installed_enabled" | "installed_disabled" | "removed";
+
+/** The node-local app registry row (DESIGN D8: never synced). */
+export type AppRow = {
+  readonly slug: string;
+  readonly localId: number;
+  readonly state: AppState;
+  readonly version: string;
+  /** The object id of the `system.app_schema` object holding this app's schema. */
+  readonly schemaObjectId: string;
+  readonly installedAt: string;
+  readonly updatedAt: string;
+};
+
+export type SettingRow = { readonly key: string; readonly value: JsonValue };
+export type MetaRow = { readonly key: string; readonly value: number };
