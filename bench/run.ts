@@ -1,8 +1,10 @@
 // `npm run bench`: protocol-core rates in Node.js, then the same bench in a Chromium worker.
-// Bounded by BENCH_SECONDS per measure (default 1.5) and BENCH_CORPUS envelopes (default 300).
+// Bounded by BENCH_SECONDS per measure (default 1.5), BENCH_CORPUS envelopes (default 300) and
+// BENCH_KERNEL_ENVELOPES for the node-kernel run (default 1000).
 import { join } from "node:path";
 import { createServer } from "vite";
 import { launchChromium } from "../test-support/chromium.ts";
+import { runKernelBench } from "./kernel-bench.ts";
 import { formatRows, runProtocolBench } from "./protocol-bench.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -11,6 +13,7 @@ const corpus = Number(process.env.BENCH_CORPUS ?? 300);
 
 console.log(`2WAY protocol bench — ${seconds}s per measure, ${corpus}-envelope corpus, ${new Date().toISOString()}`);
 console.log(formatRows(`Node.js ${process.version} (main thread)`, await runProtocolBench({ seconds, corpus })));
+console.log(await runKernelBench(Number(process.env.BENCH_KERNEL_ENVELOPES ?? 1000)));
 
 const server = await createServer({
   configFile: false,
