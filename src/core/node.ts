@@ -4,7 +4,16 @@ import { NO_GRANTS } from "./acl/index.ts";
 import { AppManager, type AppInfo, type AppPackage } from "./app/index.ts";
 import { createConfigManager, type ConfigManager, type ConfigSnapshot } from "./config/index.ts";
 import { createVerifier, type Ed25519Engine } from "./crypto/index.ts";
-import { checkReadRequest, GraphManager, readGraph, stateDigest, type Author, type GraphReadResult, type IngestOutcome, type StateDigest } from "./graph/index.ts";
+import {
+  checkReadRequest,
+  GraphManager,
+  readGraph,
+  stateDigest,
+  type Author,
+  type GraphReadResult,
+  type IngestOutcome,
+  type StateDigest,
+} from "./graph/index.ts";
 import { createHealthManager, type HealthManager, type HealthSnapshot } from "./health/index.ts";
 import { createKeyManager, type KeyManager, type KeyRecord } from "./key/index.ts";
 import { createLogManager, type AuditPage, type AuditQuery, type ChainHead, type LogManager } from "./log/index.ts";
@@ -28,23 +37,40 @@ export type NodeOptions = {
   readonly config?: Readonly<Record<string, JsonValue>>;
 };
 
-export type WriteResult = { readonly envelopeId: EnvelopeId; readonly seq: number; readonly status: "accepted" | "suppressed"; readonly objectIds: readonly string[] };
+export type WriteResult = {
+  readonly envelopeId: EnvelopeId;
+  readonly seq: number;
+  readonly status: "accepted" | "suppressed";
+  readonly objectIds: readonly string[];
+};
 
 /** A caller bound to one identity and one app by the node; it cannot name another (DESIGN §1). */
 export type Session = {
   readonly identityId: IdentityId;
   readonly app: string;
-  submit(request: { readonly domain: string; readonly ops: readonly Omit<Op, "owner_identity">[]; readonly traceId?: string }): Promise<Result<WriteResult>>;
+  submit(request: {
+    readonly domain: string;
+    readonly ops: readonly Omit<Op, "owner_identity">[];
+    readonly traceId?: string;
+  }): Promise<Result<WriteResult>>;
   read(request: unknown): Promise<Result<GraphReadResult>>;
 };
 
-export type HistoryEntry = Pick<EnvelopeRow, "seq" | "id" | "authorId" | "app" | "domain" | "status" | "lamport" | "committedAt"> & { readonly createdAt: string; readonly text: string };
+export type HistoryEntry = Pick<EnvelopeRow, "seq" | "id" | "authorId" | "app" | "domain" | "status" | "lamport" | "committedAt"> & {
+  readonly createdAt: string;
+  readonly text: string;
+};
 
 export type TwoWayNode = {
   readonly name: string;
   readonly identities: {
-    create(options?: { readonly name?: string }): Promise<Result<{ readonly identityId: IdentityId; readonly keyId: string; readonly envelopeId: EnvelopeId }>>;
-    addDevice(identityId: IdentityId, options?: { readonly label?: string }): Promise<Result<{ readonly keyId: string; readonly envelopeId: EnvelopeId }>>;
+    create(options?: {
+      readonly name?: string;
+    }): Promise<Result<{ readonly identityId: IdentityId; readonly keyId: string; readonly envelopeId: EnvelopeId }>>;
+    addDevice(
+      identityId: IdentityId,
+      options?: { readonly label?: string },
+    ): Promise<Result<{ readonly keyId: string; readonly envelopeId: EnvelopeId }>>;
     list(): Promise<Result<readonly KeyRecord[]>>;
   };
   readonly apps: {
@@ -57,6 +83,8 @@ export type TwoWayNode = {
   openSession(options: { readonly identityId: IdentityId; readonly app: string; readonly keyId?: string }): Promise<Result<Session>>;
   /** Untrusted envelope text from anywhere (a peer, a file). */
   ingest(envelope: string | Uint8Array): Promise<Result<IngestOutcome>>;
+  /** Many at once, in one write transaction; one outcome per input, in order, each all-or-nothing. */
+  ingestMany(envelopes: readonly (string | Uint8Array)[]): Promise<Result<IngestOutcome>[]>;
   history(options?: { readonly afterSeq?: number; readonly limit?: number; readonly app?: string }): Promise<readonly HistoryEntry[]>;
   globalSeq(): number;
   /** How many envelopes wait for their dependencies (DESIGN §4 rule 2). */
@@ -71,12 +99,17 @@ export type TwoWayNode = {
 const CRITICAL = ["storage", "config", "log", "key", "app", "graph"] as const;
 
 function startFailure(manager: string, cause: { code: string; message: string }): Result<never> {
-  return err(nodeError("internal_error", `The ${manager} manager could not start: ${cause.code} ${cause.message}`, { manager, cause: cause.code }));
+  return err(
+    nodeError("internal_error", `The ${manager} manager could not start: ${cause.code} ${cause.message}`, { manager, cause: cause.code }),
+  );
 }
 
 export async function createNode(options: NodeOptions): Promise<Result<TwoWayNode>> {
   const idb = options.idb ?? platformIdb();
-  if (idb === undefined) return err(nodeError("ERR_MNG_STORAGE_UNAVAILABLE", "No IndexedDB here: pass `idb` (fake-indexeddb in Node.js).", { reason: "no_indexeddb" }));
+  if (idb === undefined)
+    return err(
+      nodeError("ERR_MNG_STORAGE_UNAVAILABLE", "No IndexedDB here: pass `idb` (fake-indexeddb in Node.js).", { reason: "no_indexeddb" }),
+    );
   const clock = options.clock ?? systemClock;
   const health: HealthManager = createHealthManager({ clock });
   for (const manager of CRITICAL) health.register(manager, { critical: true });
@@ -87,7 +120,10 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   if (!opened.ok) return startFailure("storage", opened.error);
   health.report("storage", "healthy");
 
-  const config: ConfigManager = createConfigManager({ store: storage.settings, ...(options.config === undefined ? {} : { overrides: options.config }) });
+  const config: ConfigManager = createConfigManager({
+    store: storage.settings,
+    ...(options.config === undefined ? {} : { overrides: options.config }),
+  });
   const configured = await config.open();
   if (!configured.ok) return startFailure("config", configured.error);
   health.report("config", "healthy");
@@ -111,10 +147,10 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   const graph: GraphManager = new GraphManager(storage, verifier, {
     schemas: { schemaFor: (app: string) => apps.schemaFor(app) },
     audit: {
-      record: async (entry) => {
-        const recorded = await log.record(entry);
+      record: async (entries) => {
+        if (entries.length === 0) return;
+        const recorded = await log.recordMany(entries);
         if (!recorded.ok) health.report("log", "degraded", recorded.error.code);
-        return recorded;
       },
     },
     grants: NO_GRANTS,
@@ -131,20 +167,40 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   health.report("app", "healthy");
   health.report("graph", "healthy");
   const appManager = apps;
-  await log.record({ kind: "node_started", traceId: null, code: null, actor: null, app: null, envelopeId: null, globalSeq: storage.globalSeq, message: "Node started.", data: {} });
+  await log.record({
+    kind: "node_started",
+    traceId: null,
+    code: null,
+    actor: null,
+    app: null,
+    envelopeId: null,
+    globalSeq: storage.globalSeq,
+    message: "Node started.",
+    data: {},
+  });
 
   /** The key a session signs with, and the binding that makes a device key count (DESIGN §3). */
   async function authorFor(identityId: IdentityId, keyId: string | undefined): Promise<Result<Author>> {
     const held = await keys.list({ identityId });
     if (!held.ok) return held;
-    const key = keyId === undefined ? (held.value.find((k) => k.scope === "identity") ?? held.value[0]) : held.value.find((k) => k.keyId === keyId);
-    if (key === undefined) return err(nodeError("ERR_MNG_KEY_SCOPE_KEY_MISSING", "This node holds no key for that identity.", { reason: "no_key_for_identity" }));
+    const key =
+      keyId === undefined ? (held.value.find((k) => k.scope === "identity") ?? held.value[0]) : held.value.find((k) => k.keyId === keyId);
+    if (key === undefined)
+      return err(
+        nodeError("ERR_MNG_KEY_SCOPE_KEY_MISSING", "This node holds no key for that identity.", { reason: "no_key_for_identity" }),
+      );
     const signer = await keys.signer(key.scope, key.keyId);
     if (!signer.ok) return signer;
     if (key.scope === "identity") return ok({ identityId, signer: signer.value, bindingEnvelopeId: null });
     const bindings = await storage.objectsOfType(SYSTEM_APP, "attr", "system.device_key");
-    const binding = bindings.find((row) => row.owner === identityId && row.suppressed === 0 && (row.winner.value as { public_key?: unknown }).public_key === key.publicKey);
-    if (binding === undefined) return err(nodeError("ERR_CRYPTO_KEY_NOT_BOUND", "The device key has no binding in this node's graph.", { reason: "binding_missing" }));
+    const binding = bindings.find(
+      (row) =>
+        row.owner === identityId && row.suppressed === 0 && (row.winner.value as { public_key?: unknown }).public_key === key.publicKey,
+    );
+    if (binding === undefined)
+      return err(
+        nodeError("ERR_CRYPTO_KEY_NOT_BOUND", "The device key has no binding in this node's graph.", { reason: "binding_missing" }),
+      );
     return ok({ identityId, signer: signer.value, bindingEnvelopeId: binding.id.slice(0, binding.id.indexOf(":")) as EnvelopeId });
   }
 
@@ -152,7 +208,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     if (!outcome.ok) return outcome;
     const o = outcome.value;
     // A local write names only what this node holds, so it never waits and is never a duplicate.
-    if (o.status !== "accepted" && o.status !== "suppressed") return err(nodeError("internal_error", `A local write ended ${o.status}.`, { status: o.status }));
+    if (o.status !== "accepted" && o.status !== "suppressed")
+      return err(nodeError("internal_error", `A local write ended ${o.status}.`, { status: o.status }));
     return ok({ envelopeId: o.id, seq: o.seq, status: o.status, objectIds: o.objectIds });
   }
 
@@ -166,21 +223,46 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         const author = await authorFor(identityId, key.value.keyId);
         if (!author.ok) return author;
         const value = createOptions.name === undefined ? {} : { name: createOptions.name };
-        const written = toWriteResult(await graph.submit(author.value, { app: SYSTEM_APP, domain: "identity", ops: [{ op: "parent_create", type_key: IDENTITY_TYPE_KEY, payload: { value } }] }));
+        const written = toWriteResult(
+          await graph.submit(author.value, {
+            app: SYSTEM_APP,
+            domain: "identity",
+            ops: [{ op: "parent_create", type_key: IDENTITY_TYPE_KEY, payload: { value } }],
+          }),
+        );
         if (!written.ok) return written;
-        await log.record({ kind: "identity_created", traceId: null, code: null, actor: identityId, app: SYSTEM_APP, envelopeId: written.value.envelopeId, globalSeq: written.value.seq, message: "Identity created.", data: {} });
+        await log.record({
+          kind: "identity_created",
+          traceId: null,
+          code: null,
+          actor: identityId,
+          app: SYSTEM_APP,
+          envelopeId: written.value.envelopeId,
+          globalSeq: written.value.seq,
+          message: "Identity created.",
+          data: {},
+        });
         return ok({ identityId, keyId: key.value.keyId, envelopeId: written.value.envelopeId });
       },
       async addDevice(identityId, deviceOptions = {}) {
         const identity = await storage.getIdentity(identityId);
-        if (identity === undefined) return err(nodeError("ERR_MNG_KEY_BINDING_MISMATCH", "This node holds no such identity.", { reason: "unknown_identity" }));
+        if (identity === undefined)
+          return err(nodeError("ERR_MNG_KEY_BINDING_MISMATCH", "This node holds no such identity.", { reason: "unknown_identity" }));
         const root = await authorFor(identityId, identity.rootKey);
         if (!root.ok) return root;
         const device = await keys.createDeviceKey(identityId, deviceOptions.label === undefined ? {} : { label: deviceOptions.label });
         if (!device.ok) return device;
-        const binding = { public_key: device.value.publicKey, created_at: isoTime(clock), ...(deviceOptions.label === undefined ? {} : { label: deviceOptions.label }) };
+        const binding = {
+          public_key: device.value.publicKey,
+          created_at: isoTime(clock),
+          ...(deviceOptions.label === undefined ? {} : { label: deviceOptions.label }),
+        };
         const written = toWriteResult(
-          await graph.submit(root.value, { app: SYSTEM_APP, domain: "identity", ops: [{ op: "attr_create", type_key: "system.device_key", payload: { parent_id: `${identity.genesisId}:0`, value: binding } }] }),
+          await graph.submit(root.value, {
+            app: SYSTEM_APP,
+            domain: "identity",
+            ops: [{ op: "attr_create", type_key: "system.device_key", payload: { parent_id: `${identity.genesisId}:0`, value: binding } }],
+          }),
         );
         if (!written.ok) return written;
         return ok({ keyId: device.value.keyId, envelopeId: written.value.envelopeId });
@@ -197,7 +279,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     async openSession({ identityId, app, keyId }) {
       const installed = await appManager.get(app);
       if (!installed.ok) return installed;
-      if (installed.value.state !== "installed_enabled") return err(nodeError("ERR_SVC_APP_DISABLED", `${app} is not enabled.`, { reason: "app_not_enabled", app }));
+      if (installed.value.state !== "installed_enabled")
+        return err(nodeError("ERR_SVC_APP_DISABLED", `${app} is not enabled.`, { reason: "app_not_enabled", app }));
       const author = await authorFor(identityId, keyId);
       if (!author.ok) return author;
       const session: Session = Object.freeze({
@@ -206,8 +289,16 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         async submit(request: Parameters<Session["submit"]>[0]) {
           const current = await appManager.get(app);
           if (!current.ok) return current;
-          if (current.value.state !== "installed_enabled") return err(nodeError("ERR_SVC_APP_DISABLED", `${app} is not enabled.`, { reason: "app_not_enabled", app }));
-          return toWriteResult(await graph.submit(author.value, { app, domain: request.domain, ops: request.ops, ...(request.traceId === undefined ? {} : { traceId: request.traceId }) }));
+          if (current.value.state !== "installed_enabled")
+            return err(nodeError("ERR_SVC_APP_DISABLED", `${app} is not enabled.`, { reason: "app_not_enabled", app }));
+          return toWriteResult(
+            await graph.submit(author.value, {
+              app,
+              domain: request.domain,
+              ops: request.ops,
+              ...(request.traceId === undefined ? {} : { traceId: request.traceId }),
+            }),
+          );
         },
         async read(request: unknown) {
           const checked = checkReadRequest(request, config.get("graph.read.max_limit"), storage.globalSeq);
@@ -218,9 +309,25 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       return ok(session);
     },
     ingest: (envelope) => graph.ingest(envelope, { kind: "remote", actor: null }),
+    ingestMany: (envelopes) => graph.ingestMany(envelopes, { kind: "remote", actor: null }),
     async history(historyOptions = {}) {
-      const rows = await storage.history({ limit: Math.min(historyOptions.limit ?? 100, 1000), ...(historyOptions.afterSeq === undefined ? {} : { afterSeq: historyOptions.afterSeq }), ...(historyOptions.app === undefined ? {} : { app: historyOptions.app }) });
-      return rows.map((r) => ({ seq: r.seq, id: r.id, authorId: r.authorId, app: r.app, domain: r.domain, status: r.status, lamport: r.lamport, committedAt: r.committedAt, createdAt: (JSON.parse(r.text) as { payload: { created_at: string } }).payload.created_at, text: r.text }));
+      const rows = await storage.history({
+        limit: Math.min(historyOptions.limit ?? 100, 1000),
+        ...(historyOptions.afterSeq === undefined ? {} : { afterSeq: historyOptions.afterSeq }),
+        ...(historyOptions.app === undefined ? {} : { app: historyOptions.app }),
+      });
+      return rows.map((r) => ({
+        seq: r.seq,
+        id: r.id,
+        authorId: r.authorId,
+        app: r.app,
+        domain: r.domain,
+        status: r.status,
+        lamport: r.lamport,
+        committedAt: r.committedAt,
+        createdAt: (JSON.parse(r.text) as { payload: { created_at: string } }).payload.created_at,
+        text: r.text,
+      }));
     },
     globalSeq: () => storage.globalSeq,
     pendingCount: () => storage.countPending(),

@@ -34,13 +34,25 @@ beforeEach(async () => {
   alice = await ChainWriter.create(11, book);
   bob = await ChainWriter.create(12, book);
   for (const w of [alice, bob]) expectOk(await node.ingest((await w.genesis()).text));
-  aliceNote = await alice.write({ app: "app.notes", domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "Alice's" } } }] });
+  aliceNote = await alice.write({
+    app: "app.notes",
+    domain: "notes",
+    ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "Alice's" } } }],
+  });
   expectOk(await node.ingest(aliceNote.text));
 });
 
 /** Bob writes a tag under Alice's note: allowed by schema, denied by ownership. */
 const bobTagsAlice = (value: unknown) =>
-  bob.write({ app: "app.notes", domain: "notes", deps: [aliceNote.id], ops: [{ op: "attr_create", type_key: "notes.tag", payload: { parent_id: `${aliceNote.id}:0`, value: value as string } }] }, false);
+  bob.write(
+    {
+      app: "app.notes",
+      domain: "notes",
+      deps: [aliceNote.id],
+      ops: [{ op: "attr_create", type_key: "notes.tag", payload: { parent_id: `${aliceNote.id}:0`, value: value as string } }],
+    },
+    false,
+  );
 
 describe("AC-01 write path order: structure → signature → schema → authorization", () => {
   it("reports ownership alone as ERR_AUTH_NOT_OWNER", async () => {
@@ -74,8 +86,28 @@ describe("AC-01 write path order: structure → signature → schema → authori
 
   it("commits accepted envelopes with strictly increasing global_seq", async () => {
     const before = node.globalSeq();
-    const one = expectOk(await node.ingest((await alice.write({ app: "app.notes", domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "2" } } }] })).text));
-    const two = expectOk(await node.ingest((await alice.write({ app: "app.notes", domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "3" } } }] })).text));
+    const one = expectOk(
+      await node.ingest(
+        (
+          await alice.write({
+            app: "app.notes",
+            domain: "notes",
+            ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "2" } } }],
+          })
+        ).text,
+      ),
+    );
+    const two = expectOk(
+      await node.ingest(
+        (
+          await alice.write({
+            app: "app.notes",
+            domain: "notes",
+            ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "3" } } }],
+          })
+        ).text,
+      ),
+    );
     expect(one).toMatchObject({ status: "accepted", seq: before + 1 });
     expect(two).toMatchObject({ status: "accepted", seq: before + 2 });
   });
@@ -86,7 +118,14 @@ type Snapshot = { seq: number; digest: string; history: number; pending: number;
 async function snapshot(n: TwoWayNode): Promise<Snapshot> {
   const rejections = expectOk(await n.audit.query({ kind: ["ingest_rejected", "write_rejected"], limit: 1000 })).records.length;
   const audit = expectOk(await n.audit.query({ limit: 1000 })).records.length;
-  return { seq: n.globalSeq(), digest: (await n.stateDigest()).digest, history: (await n.history({ limit: 1000 })).length, pending: await n.pendingCount(), audit, rejections };
+  return {
+    seq: n.globalSeq(),
+    digest: (await n.stateDigest()).digest,
+    history: (await n.history({ limit: 1000 })).length,
+    pending: await n.pendingCount(),
+    audit,
+    rejections,
+  };
 }
 
 describe("AC-02 fail closed: a rejection changes nothing but the audit log", () => {
@@ -97,18 +136,45 @@ describe("AC-02 fail closed: a rejection changes nothing but the audit log", () 
     ["a write under another's object", async () => (await bobTagsAlice("mine")).text, "ERR_AUTH_NOT_OWNER"],
     [
       "an app this node does not have",
-      async () => (await alice.write({ app: "app.other", domain: "things", ops: [{ op: "parent_create", type_key: "other.thing", payload: { value: {} } }] }, false)).text,
+      async () =>
+        (
+          await alice.write(
+            { app: "app.other", domain: "things", ops: [{ op: "parent_create", type_key: "other.thing", payload: { value: {} } }] },
+            false,
+          )
+        ).text,
       "ERR_SCHEMA_TYPE_NOT_ALLOWED",
     ],
     [
       "a reference whose creator is not among deps",
-      async () => (await bob.write({ app: "app.notes", domain: "notes", ops: [{ op: "rating_create", type_key: "notes.star", payload: { target_parent_id: `${aliceNote.id}:0`, value: 5 } }] }, false)).text,
+      async () =>
+        (
+          await bob.write(
+            {
+              app: "app.notes",
+              domain: "notes",
+              ops: [{ op: "rating_create", type_key: "notes.star", payload: { target_parent_id: `${aliceNote.id}:0`, value: 5 } }],
+            },
+            false,
+          )
+        ).text,
       "ERR_SYNC_MISSING_DEPENDENCY",
     ],
     [
       "a wrong lamport",
       async () => {
-        const e = JSON.parse((await alice.write({ app: "app.notes", domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "t" } } }] }, false)).text) as Record<string, any>;
+        const e = JSON.parse(
+          (
+            await alice.write(
+              {
+                app: "app.notes",
+                domain: "notes",
+                ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "t" } } }],
+              },
+              false,
+            )
+          ).text,
+        ) as Record<string, any>;
         e.payload.lamport += 5;
         return resign(alice, e);
       },
@@ -117,7 +183,18 @@ describe("AC-02 fail closed: a rejection changes nothing but the audit log", () 
     [
       "a prev that is another key's envelope",
       async () => {
-        const e = JSON.parse((await alice.write({ app: "app.notes", domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "t" } } }] }, false)).text) as Record<string, any>;
+        const e = JSON.parse(
+          (
+            await alice.write(
+              {
+                app: "app.notes",
+                domain: "notes",
+                ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "t" } } }],
+              },
+              false,
+            )
+          ).text,
+        ) as Record<string, any>;
         e.payload.prev = bob.prev;
         return resign(alice, e);
       },
@@ -128,7 +205,13 @@ describe("AC-02 fail closed: a rejection changes nothing but the audit log", () 
       async () => {
         const device = await ChainWriter.create(13, book);
         const intruder = new ChainWriter(device.signer, alice.authorId, book);
-        return (await intruder.write({ app: "app.notes", domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "t" } } }] })).text;
+        return (
+          await intruder.write({
+            app: "app.notes",
+            domain: "notes",
+            ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "t" } } }],
+          })
+        ).text;
       },
       "ERR_CRYPTO_KEY_NOT_BOUND",
     ],
@@ -151,19 +234,39 @@ describe("AC-02 fail closed: a rejection changes nothing but the audit log", () 
     const me = expectOk(await node.identities.create());
     const session = expectOk(await node.openSession({ identityId: me.identityId, app: "app.notes" }));
     const before = await snapshot(node);
-    const result = await session.submit({ domain: "notes", traceId: "trace-bad-title", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "" } } }] });
+    const result = await session.submit({
+      domain: "notes",
+      traceId: "trace-bad-title",
+      ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "" } } }],
+    });
     expect(result).toMatchObject({ ok: false, error: { code: "ERR_SCHEMA_INVALID_VALUE" } });
     const after = await snapshot(node);
     expect({ ...after, audit: before.audit, rejections: before.rejections }).toEqual(before);
     const latest = expectOk(await node.audit.query({ limit: 1 })).records[0]!;
-    expect(latest).toMatchObject({ kind: "write_rejected", code: "ERR_SCHEMA_INVALID_VALUE", traceId: "trace-bad-title", actor: me.identityId });
+    expect(latest).toMatchObject({
+      kind: "write_rejected",
+      code: "ERR_SCHEMA_INVALID_VALUE",
+      traceId: "trace-bad-title",
+      actor: me.identityId,
+    });
     expect(expectOk(await node.audit.verify()).length).toBeGreaterThan(0);
   });
 
   it("rejects a write once the storage budget is used up (ERR_MNG_STORAGE_BUDGET_EXCEEDED)", async () => {
     expectOk(await node.config.update({ "storage.budget.max_envelopes": node.globalSeq() }));
     const before = await snapshot(node);
-    const result = await node.ingest((await alice.write({ app: "app.notes", domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "over" } } }] }, false)).text);
+    const result = await node.ingest(
+      (
+        await alice.write(
+          {
+            app: "app.notes",
+            domain: "notes",
+            ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "over" } } }],
+          },
+          false,
+        )
+      ).text,
+    );
     expect(result).toMatchObject({ ok: false, error: { code: "ERR_MNG_STORAGE_BUDGET_EXCEEDED", category: "storage" } });
     const after = await snapshot(node);
     expect(after.seq).toBe(before.seq);

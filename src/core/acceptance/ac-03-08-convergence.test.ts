@@ -22,17 +22,69 @@ async function buildCorpus(): Promise<VerifiedEnvelope[]> {
   const devices: ChainWriter[] = [];
   for (const seed of [22, 23]) {
     const device = await ChainWriter.create(seed, book);
-    const binding = await root.write({ app: "system", domain: "identity", ops: [{ op: "attr_create", type_key: "system.device_key", payload: { parent_id: identity, value: { public_key: (await import("../shared/bytes.ts")).toBase64url(device.signer.publicKey), created_at: "2026-11-01T09:00:00.000Z" } } }] });
+    const binding = await root.write({
+      app: "system",
+      domain: "identity",
+      ops: [
+        {
+          op: "attr_create",
+          type_key: "system.device_key",
+          payload: {
+            parent_id: identity,
+            value: {
+              public_key: (await import("../shared/bytes.ts")).toBase64url(device.signer.publicKey),
+              created_at: "2026-11-01T09:00:00.000Z",
+            },
+          },
+        },
+      ],
+    });
     out.push(binding);
     devices.push(Object.assign(new ChainWriter(device.signer, root.authorId, book), { bindingId: binding.id }));
   }
-  const note = await root.write({ app: "app.notes", domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "Shared" } } }, { op: "attr_create", type_key: "notes.tag", payload: { parent_id: "@0", value: "draft" } }] });
+  const note = await root.write({
+    app: "app.notes",
+    domain: "notes",
+    ops: [
+      { op: "parent_create", type_key: "notes.note", payload: { value: { title: "Shared" } } },
+      { op: "attr_create", type_key: "notes.tag", payload: { parent_id: "@0", value: "draft" } },
+    ],
+  });
   out.push(note);
   for (const [i, device] of devices.entries()) {
     const binding = (device as ChainWriter & { bindingId: string }).bindingId as VerifiedEnvelope["id"];
-    out.push(await device.write({ app: "app.notes", domain: "notes", deps: [binding, note.id].sort(), ops: [{ op: "parent_update", type_key: "notes.note", payload: { parent_id: `${note.id}:0`, value: { title: `From device ${i}` } } }] }));
-    out.push(await device.write({ app: "app.notes", domain: "notes", deps: [note.id], ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: `Own ${i}` } } }, { op: "edge_create", type_key: "notes.link", payload: { src_parent_id: "@0", dst_parent_id: `${note.id}:0`, value: {} } }] }));
-    out.push(await device.write({ app: "app.notes", domain: "notes", deps: [note.id], ops: [{ op: "attr_update", type_key: "notes.tag", payload: { attr_id: `${note.id}:1`, value: `tag ${i}` } }, { op: "rating_create", type_key: "notes.star", payload: { target_parent_id: `${note.id}:0`, value: 3 + i } }] }));
+    out.push(
+      await device.write({
+        app: "app.notes",
+        domain: "notes",
+        deps: [binding, note.id].sort(),
+        ops: [
+          { op: "parent_update", type_key: "notes.note", payload: { parent_id: `${note.id}:0`, value: { title: `From device ${i}` } } },
+        ],
+      }),
+    );
+    out.push(
+      await device.write({
+        app: "app.notes",
+        domain: "notes",
+        deps: [note.id],
+        ops: [
+          { op: "parent_create", type_key: "notes.note", payload: { value: { title: `Own ${i}` } } },
+          { op: "edge_create", type_key: "notes.link", payload: { src_parent_id: "@0", dst_parent_id: `${note.id}:0`, value: {} } },
+        ],
+      }),
+    );
+    out.push(
+      await device.write({
+        app: "app.notes",
+        domain: "notes",
+        deps: [note.id],
+        ops: [
+          { op: "attr_update", type_key: "notes.tag", payload: { attr_id: `${note.id}:1`, value: `tag ${i}` } },
+          { op: "rating_create", type_key: "notes.star", payload: { target_parent_id: `${note.id}:0`, value: 3 + i } },
+        ],
+      }),
+    );
   }
   return out;
 }
@@ -56,21 +108,32 @@ describe("AC-03 deterministic ordering", () => {
   it("gives the same envelopes the same global_seq order and the same state on clean nodes", async () => {
     const a = await freshNode();
     const b = await freshNode();
-    await ingestAll(a.node, corpus.map((e) => e.text));
-    await ingestAll(b.node, corpus.map((e) => e.text));
-    expect((await a.node.history({ limit: 1000 })).map((h) => [h.seq, h.id])).toEqual((await b.node.history({ limit: 1000 })).map((h) => [h.seq, h.id]));
+    await ingestAll(
+      a.node,
+      corpus.map((e) => e.text),
+    );
+    await ingestAll(
+      b.node,
+      corpus.map((e) => e.text),
+    );
+    expect((await a.node.history({ limit: 1000 })).map((h) => [h.seq, h.id])).toEqual(
+      (await b.node.history({ limit: 1000 })).map((h) => [h.seq, h.id]),
+    );
     expect(await a.node.stateDigest()).toEqual(await b.node.stateDigest());
   });
 
   it("resolves concurrent updates by (lamport, envelope id): the same winner everywhere", async () => {
     const a = await freshNode();
-    await ingestAll(a.node, corpus.map((e) => e.text));
+    await ingestAll(
+      a.node,
+      corpus.map((e) => e.text),
+    );
     const me = expectOk(await a.node.identities.create());
     const session = expectOk(await a.node.openSession({ identityId: me.identityId, app: "app.notes" }));
     const shared = `${corpus[3]!.id}:0`;
     const read = expectOk(await session.read({ target: "parent", ids: [shared] }));
     const updates = corpus.filter((e) => e.envelope.payload.ops.some((op) => op.op === "parent_update"));
-    const winner = [...updates].sort((x, y) => (x.envelope.payload.lamport - y.envelope.payload.lamport) || (x.id < y.id ? -1 : 1)).at(-1)!;
+    const winner = [...updates].sort((x, y) => x.envelope.payload.lamport - y.envelope.payload.lamport || (x.id < y.id ? -1 : 1)).at(-1)!;
     expect(read.rows[0]!.value).toEqual((winner.envelope.payload.ops[0]!.payload as { value: unknown }).value);
   });
 });
@@ -78,12 +141,18 @@ describe("AC-03 deterministic ordering", () => {
 describe("AC-08 replay rebuild", () => {
   it("rebuilds the same digest from stored history, on a new node and after reopening", async () => {
     const a = await freshNode();
-    await ingestAll(a.node, corpus.map((e) => e.text));
+    await ingestAll(
+      a.node,
+      corpus.map((e) => e.text),
+    );
     const digest = await a.node.stateDigest();
     const history = await a.node.history({ limit: 1000 });
     // The app registry is node-local (DESIGN D8), so the rebuilt node installs the package first.
     const b = await freshNode();
-    await ingestAll(b.node, history.map((h) => h.text));
+    await ingestAll(
+      b.node,
+      history.map((h) => h.text),
+    );
     expect(await b.node.stateDigest()).toEqual(digest);
     await a.node.stop();
     const reopened = await startNode({ idb: a.idb, name: a.name });
@@ -101,25 +170,35 @@ describe("convergence under any arrival order (DESIGN §4)", () => {
     expect(outcomes[0]).toBe("pending");
     expect(await a.node.pendingCount()).toBe(0);
     const reference = await freshNode();
-    await ingestAll(reference.node, corpus.map((e) => e.text));
+    await ingestAll(
+      reference.node,
+      corpus.map((e) => e.text),
+    );
     expect(await a.node.stateDigest()).toEqual(await reference.node.stateDigest());
   });
 
   it("any permutation with duplicates gives one digest (seeded property)", async () => {
     const reference = await freshNode();
-    await ingestAll(reference.node, corpus.map((e) => e.text));
+    await ingestAll(
+      reference.node,
+      corpus.map((e) => e.text),
+    );
     const expected = (await reference.node.stateDigest()).digest;
     const { seed, numRuns } = fuzzConfig(8);
     await fc.assert(
-      fc.asyncProperty(fc.shuffledSubarray(corpus, { minLength: corpus.length }), fc.array(fc.nat({ max: corpus.length - 1 }), { maxLength: 4 }), async (order, dupes) => {
-        const t = await freshNode();
-        const texts = order.map((e) => e.text);
-        for (const d of dupes) texts.splice(d, 0, corpus[d]!.text);
-        for (const text of texts) expectOk(await t.node.ingest(text));
-        expect((await t.node.stateDigest()).digest).toBe(expected);
-        expect(await t.node.pendingCount()).toBe(0);
-        await t.node.stop();
-      }),
+      fc.asyncProperty(
+        fc.shuffledSubarray(corpus, { minLength: corpus.length }),
+        fc.array(fc.nat({ max: corpus.length - 1 }), { maxLength: 4 }),
+        async (order, dupes) => {
+          const t = await freshNode();
+          const texts = order.map((e) => e.text);
+          for (const d of dupes) texts.splice(d, 0, corpus[d]!.text);
+          for (const text of texts) expectOk(await t.node.ingest(text));
+          expect((await t.node.stateDigest()).digest).toBe(expected);
+          expect(await t.node.pendingCount()).toBe(0);
+          await t.node.stop();
+        },
+      ),
       { seed, numRuns },
     );
   });
@@ -131,7 +210,11 @@ describe("convergence under any arrival order (DESIGN §4)", () => {
     const results = [];
     for (const e of waiting) results.push(await a.node.ingest(e.text));
     expect(results.filter((r) => r.ok && r.value.status === "pending")).toHaveLength(2);
-    expect(results.filter((r) => !r.ok)).toEqual(expect.arrayContaining([expect.objectContaining({ error: expect.objectContaining({ code: "ERR_MNG_GRAPH_PENDING_FULL", category: "dos" }) })]));
+    expect(results.filter((r) => !r.ok)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ error: expect.objectContaining({ code: "ERR_MNG_GRAPH_PENDING_FULL", category: "dos" }) }),
+      ]),
+    );
     expect(await a.node.pendingCount()).toBe(2);
   });
 });
@@ -141,12 +224,38 @@ describe("forks (DESIGN §3): one key, one seq, two envelopes", () => {
     const book = new Map<string, number>();
     const dave = await ChainWriter.create(31, book);
     const genesis = await dave.genesis("Dave");
-    const base = await dave.write({ app: "app.notes", domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "Base" } } }] });
-    const branchA = await dave.write({ app: "app.notes", domain: "notes", ops: [{ op: "parent_update", type_key: "notes.note", payload: { parent_id: `${base.id}:0`, value: { title: "A" } } }] }, false);
-    const branchB = await dave.write({ app: "app.notes", domain: "notes", ops: [{ op: "parent_update", type_key: "notes.note", payload: { parent_id: `${base.id}:0`, value: { title: "B" } } }, { op: "parent_create", type_key: "notes.note", payload: { value: { title: "Only on B" } } }] });
-    const afterB = await dave.write({ app: "app.notes", domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "After fork" } } }] });
+    const base = await dave.write({
+      app: "app.notes",
+      domain: "notes",
+      ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "Base" } } }],
+    });
+    const branchA = await dave.write(
+      {
+        app: "app.notes",
+        domain: "notes",
+        ops: [{ op: "parent_update", type_key: "notes.note", payload: { parent_id: `${base.id}:0`, value: { title: "A" } } }],
+      },
+      false,
+    );
+    const branchB = await dave.write({
+      app: "app.notes",
+      domain: "notes",
+      ops: [
+        { op: "parent_update", type_key: "notes.note", payload: { parent_id: `${base.id}:0`, value: { title: "B" } } },
+        { op: "parent_create", type_key: "notes.note", payload: { value: { title: "Only on B" } } },
+      ],
+    });
+    const afterB = await dave.write({
+      app: "app.notes",
+      domain: "notes",
+      ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "After fork" } } }],
+    });
     const digests = [];
-    for (const order of [[genesis, base, branchA, branchB, afterB], [genesis, base, branchB, afterB, branchA], [afterB, branchB, branchA, base, genesis]]) {
+    for (const order of [
+      [genesis, base, branchA, branchB, afterB],
+      [genesis, base, branchB, afterB, branchA],
+      [afterB, branchB, branchA, base, genesis],
+    ]) {
       const t = await freshNode();
       for (const e of order) expectOk(await t.node.ingest(e.text));
       digests.push((await t.node.stateDigest()).digest);
@@ -169,7 +278,11 @@ describe("concurrency and crashes", () => {
     const me = expectOk(await node.identities.create());
     const session = expectOk(await node.openSession({ identityId: me.identityId, app: "app.notes" }));
     const start = node.globalSeq();
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => session.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: `n${i}` } } }] })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        session.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: `n${i}` } } }] }),
+      ),
+    );
     const seqs = results.map((r) => expectOk(r).seq).sort((x, y) => x - y);
     expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => start + 1 + i));
   });
@@ -178,7 +291,15 @@ describe("concurrency and crashes", () => {
     const t = await freshNode();
     const me = expectOk(await t.node.identities.create());
     const session = expectOk(await t.node.openSession({ identityId: me.identityId, app: "app.notes" }));
-    const inflight = Array.from({ length: 15 }, (_, i) => session.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: `c${i}` } } }, { op: "attr_create", type_key: "notes.tag", payload: { parent_id: "@0", value: "t" } }] }));
+    const inflight = Array.from({ length: 15 }, (_, i) =>
+      session.submit({
+        domain: "notes",
+        ops: [
+          { op: "parent_create", type_key: "notes.note", payload: { value: { title: `c${i}` } } },
+          { op: "attr_create", type_key: "notes.tag", payload: { parent_id: "@0", value: "t" } },
+        ],
+      }),
+    );
     await inflight[3]; // some committed, the rest in flight
     await t.node.stop();
     const settled = await Promise.allSettled(inflight);
@@ -193,7 +314,12 @@ describe("concurrency and crashes", () => {
     const tags = expectOk(await session2.read({ target: "attr", type_key: "notes.tag", limit: 100 })).rows;
     expect(notes).toHaveLength(committed);
     expect(tags).toHaveLength(committed);
-    const next = expectOk(await session2.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "after" } } }] }));
+    const next = expectOk(
+      await session2.submit({
+        domain: "notes",
+        ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "after" } } }],
+      }),
+    );
     expect(next.seq).toBe(history.length + 1);
   });
 });

@@ -30,27 +30,46 @@ describe("AC-06 app isolation", () => {
   it("rejects an op that references another app's object (ERR_STRUCT_INVALID_IDENTIFIER)", async () => {
     const notes = expectOk(await node.openSession({ identityId: me, app: "app.notes" }));
     const todo = expectOk(await node.openSession({ identityId: me, app: "app.todo" }));
-    const note = expectOk(await notes.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "N" } } }] }));
-    const item = expectOk(await todo.submit({ domain: "items", ops: [{ op: "parent_create", type_key: "todo.item", payload: { value: { text: "T" } } }] }));
+    const note = expectOk(
+      await notes.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "N" } } }] }),
+    );
+    const item = expectOk(
+      await todo.submit({ domain: "items", ops: [{ op: "parent_create", type_key: "todo.item", payload: { value: { text: "T" } } }] }),
+    );
     const before = node.globalSeq();
-    const cross = await todo.submit({ domain: "items", ops: [{ op: "attr_create", type_key: "todo.note_ref", payload: { parent_id: note.objectIds[0]!, value: note.objectIds[0]! } }] });
+    const cross = await todo.submit({
+      domain: "items",
+      ops: [{ op: "attr_create", type_key: "todo.note_ref", payload: { parent_id: note.objectIds[0]!, value: note.objectIds[0]! } }],
+    });
     expect(cross).toMatchObject({ ok: false, error: { code: "ERR_STRUCT_INVALID_IDENTIFIER", data: { reason: "cross_app_reference" } } });
     // Holding another app's object id as a *value* is fine: it grants nothing.
-    expectOk(await todo.submit({ domain: "items", ops: [{ op: "attr_create", type_key: "todo.note_ref", payload: { parent_id: item.objectIds[0]!, value: note.objectIds[0]! } }] }));
+    expectOk(
+      await todo.submit({
+        domain: "items",
+        ops: [{ op: "attr_create", type_key: "todo.note_ref", payload: { parent_id: item.objectIds[0]!, value: note.objectIds[0]! } }],
+      }),
+    );
     expect(node.globalSeq()).toBe(before + 1);
   });
 
   it("rejects another app's types in a session (ERR_SCHEMA_TYPE_NOT_ALLOWED)", async () => {
     const todo = expectOk(await node.openSession({ identityId: me, app: "app.todo" }));
-    const result = await todo.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "N" } } }] });
+    const result = await todo.submit({
+      domain: "notes",
+      ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "N" } } }],
+    });
     expect(result).toMatchObject({ ok: false, error: { code: "ERR_SCHEMA_TYPE_NOT_ALLOWED" } });
   });
 
   it("never returns another app's objects from a read", async () => {
     const notes = expectOk(await node.openSession({ identityId: me, app: "app.notes" }));
     const todo = expectOk(await node.openSession({ identityId: me, app: "app.todo" }));
-    const note = expectOk(await notes.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "N" } } }] }));
-    expectOk(await todo.submit({ domain: "items", ops: [{ op: "parent_create", type_key: "todo.item", payload: { value: { text: "T" } } }] }));
+    const note = expectOk(
+      await notes.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "N" } } }] }),
+    );
+    expectOk(
+      await todo.submit({ domain: "items", ops: [{ op: "parent_create", type_key: "todo.item", payload: { value: { text: "T" } } }] }),
+    );
     expect(expectOk(await todo.read({ target: "parent" })).rows.map((r) => r.type_key)).toEqual(["todo.item"]);
     expect(expectOk(await todo.read({ target: "parent", ids: note.objectIds })).rows).toEqual([]);
     expect(expectOk(await todo.read({ target: "parent", type_key: "notes.note" })).rows).toEqual([]);
@@ -58,7 +77,11 @@ describe("AC-06 app isolation", () => {
 
   it("binds a session to its app: a request cannot name another one", async () => {
     const todo = expectOk(await node.openSession({ identityId: me, app: "app.todo" }));
-    const sneaky = { domain: "notes", app: "app.notes", ops: [{ op: "parent_create" as const, type_key: "notes.note", payload: { value: { title: "N" } } }] };
+    const sneaky = {
+      domain: "notes",
+      app: "app.notes",
+      ops: [{ op: "parent_create" as const, type_key: "notes.note", payload: { value: { title: "N" } } }],
+    };
     const result = await todo.submit(sneaky);
     expect(result).toMatchObject({ ok: false, error: { code: "ERR_SCHEMA_TYPE_NOT_ALLOWED" } });
     const notes = expectOk(await node.openSession({ identityId: me, app: "app.notes" }));
@@ -68,10 +91,13 @@ describe("AC-06 app isolation", () => {
 
 describe("app lifecycle (public design 08 matrix)", () => {
   it("moves enabled → disabled → enabled → disabled → removed, and refuses everything else (object_invalid)", async () => {
-    expect((await node.apps.remove("app.todo"))).toMatchObject({ ok: false, error: { code: "object_invalid", data: { reason: "illegal_transition" } } });
-    expect((await node.apps.enable("app.todo"))).toMatchObject({ ok: false, error: { code: "object_invalid" } });
+    expect(await node.apps.remove("app.todo")).toMatchObject({
+      ok: false,
+      error: { code: "object_invalid", data: { reason: "illegal_transition" } },
+    });
+    expect(await node.apps.enable("app.todo")).toMatchObject({ ok: false, error: { code: "object_invalid" } });
     expect(expectOk(await node.apps.disable("app.todo")).state).toBe("installed_disabled");
-    expect((await node.apps.disable("app.todo"))).toMatchObject({ ok: false, error: { code: "object_invalid" } });
+    expect(await node.apps.disable("app.todo")).toMatchObject({ ok: false, error: { code: "object_invalid" } });
     expect(expectOk(await node.apps.enable("app.todo")).state).toBe("installed_enabled");
     expectOk(await node.apps.disable("app.todo"));
     expect(expectOk(await node.apps.remove("app.todo")).state).toBe("removed");
@@ -82,32 +108,67 @@ describe("app lifecycle (public design 08 matrix)", () => {
 
   it("refuses sessions and writes for a disabled app but keeps its data (ERR_SVC_APP_DISABLED)", async () => {
     const todo = expectOk(await node.openSession({ identityId: me, app: "app.todo" }));
-    expectOk(await todo.submit({ domain: "items", ops: [{ op: "parent_create", type_key: "todo.item", payload: { value: { text: "keep" } } }] }));
+    expectOk(
+      await todo.submit({ domain: "items", ops: [{ op: "parent_create", type_key: "todo.item", payload: { value: { text: "keep" } } }] }),
+    );
     const digest = await node.stateDigest();
     expectOk(await node.apps.disable("app.todo"));
-    expect(await todo.submit({ domain: "items", ops: [{ op: "parent_create", type_key: "todo.item", payload: { value: { text: "no" } } }] })).toMatchObject({ ok: false, error: { code: "ERR_SVC_APP_DISABLED" } });
-    expect(await node.openSession({ identityId: me, app: "app.todo" })).toMatchObject({ ok: false, error: { code: "ERR_SVC_APP_DISABLED" } });
+    expect(
+      await todo.submit({ domain: "items", ops: [{ op: "parent_create", type_key: "todo.item", payload: { value: { text: "no" } } }] }),
+    ).toMatchObject({ ok: false, error: { code: "ERR_SVC_APP_DISABLED" } });
+    expect(await node.openSession({ identityId: me, app: "app.todo" })).toMatchObject({
+      ok: false,
+      error: { code: "ERR_SVC_APP_DISABLED" },
+    });
     expect(await node.stateDigest()).toEqual(digest);
   });
 
   it("rejects unknown apps, the system app's lifecycle, bad manifests, and a package without its schema", async () => {
     expect(await node.apps.enable("app.nope")).toMatchObject({ ok: false, error: { code: "app_not_found" } });
     expect(await node.openSession({ identityId: me, app: "app.nope" })).toMatchObject({ ok: false, error: { code: "app_not_found" } });
-    expect(await node.apps.disable("system")).toMatchObject({ ok: false, error: { code: "object_invalid", data: { reason: "system_app" } } });
+    expect(await node.apps.disable("system")).toMatchObject({
+      ok: false,
+      error: { code: "object_invalid", data: { reason: "system_app" } },
+    });
     const publisher = await testPublisher();
     const good = await publisher.package(NOTES_SCHEMA);
-    expect(await node.apps.install({ ...good, manifest: { ...good.manifest, slug: "Bad Slug" } })).toMatchObject({ ok: false, error: { code: "ERR_STRUCT_INVALID_IDENTIFIER" } });
-    expect(await node.apps.install({ ...good, manifest: { ...good.manifest, version: "1" } })).toMatchObject({ ok: false, error: { code: "ERR_STRUCT_INVALID_TYPE" } });
-    expect(await node.apps.install({ ...good, manifest: { ...good.manifest, version: "2.0.0" } })).toMatchObject({ ok: false, error: { code: "object_invalid", data: { reason: "version_change" } } });
-    expect(await node.apps.install({ manifest: { slug: "app.empty", version: "1.0.0", title: "Empty" }, envelopes: [publisher.genesis] })).toMatchObject({ ok: false, error: { code: "ERR_SCHEMA_TYPE_NOT_ALLOWED", data: { reason: "schema_missing" } } });
-    expect(await node.apps.install({ manifest: { slug: "app.orphan", version: "1.0.0", title: "Orphan" }, envelopes: [good.envelopes[1]!.replace("app.notes", "app.orphan")] })).toMatchObject({ ok: false });
+    expect(await node.apps.install({ ...good, manifest: { ...good.manifest, slug: "Bad Slug" } })).toMatchObject({
+      ok: false,
+      error: { code: "ERR_STRUCT_INVALID_IDENTIFIER" },
+    });
+    expect(await node.apps.install({ ...good, manifest: { ...good.manifest, version: "1" } })).toMatchObject({
+      ok: false,
+      error: { code: "ERR_STRUCT_INVALID_TYPE" },
+    });
+    expect(await node.apps.install({ ...good, manifest: { ...good.manifest, version: "2.0.0" } })).toMatchObject({
+      ok: false,
+      error: { code: "object_invalid", data: { reason: "version_change" } },
+    });
+    expect(
+      await node.apps.install({ manifest: { slug: "app.empty", version: "1.0.0", title: "Empty" }, envelopes: [publisher.genesis] }),
+    ).toMatchObject({ ok: false, error: { code: "ERR_SCHEMA_TYPE_NOT_ALLOWED", data: { reason: "schema_missing" } } });
+    expect(
+      await node.apps.install({
+        manifest: { slug: "app.orphan", version: "1.0.0", title: "Orphan" },
+        envelopes: [good.envelopes[1]!.replace("app.notes", "app.orphan")],
+      }),
+    ).toMatchObject({ ok: false });
     expect(expectOk(await node.apps.install(good))).toMatchObject({ slug: "app.notes", localId: 1 }); // idempotent
-    expect((await node.apps.list()).map((a) => [a.slug, a.localId])).toEqual([["system", 0], ["app.notes", 1], ["app.todo", 2]]);
+    expect((await node.apps.list()).map((a) => [a.slug, a.localId])).toEqual([
+      ["system", 0],
+      ["app.notes", 1],
+      ["app.todo", 2],
+    ]);
   });
 
   it("rejects an app schema object that is not a valid schema (ERR_SCHEMA_INVALID_VALUE)", async () => {
     const publisher = await testPublisher(91);
-    const broken = await publisher.package({ app: "app.broken", version: "1.0.0", types: { "broken.x": { kind: "edge" } }, domains: {} } as never);
+    const broken = await publisher.package({
+      app: "app.broken",
+      version: "1.0.0",
+      types: { "broken.x": { kind: "edge" } },
+      domains: {},
+    } as never);
     const result = await node.apps.install(broken);
     expect(result).toMatchObject({ ok: false, error: { code: "ERR_SCHEMA_INVALID_VALUE", data: { reason: "invalid_app_schema" } } });
   });
@@ -117,10 +178,22 @@ describe("device keys", () => {
   it("binds a device key with a root-signed attribute and writes with it", async () => {
     const device = expectOk(await node.identities.addDevice(me, { label: "laptop" }));
     const session = expectOk(await node.openSession({ identityId: me, app: "app.notes", keyId: device.keyId }));
-    const first = expectOk(await session.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "from laptop" } } }] }));
-    const second = expectOk(await session.submit({ domain: "notes", ops: [{ op: "parent_update", type_key: "notes.note", payload: { parent_id: first.objectIds[0]!, value: { title: "edited" } } }] }));
+    const first = expectOk(
+      await session.submit({
+        domain: "notes",
+        ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "from laptop" } } }],
+      }),
+    );
+    const second = expectOk(
+      await session.submit({
+        domain: "notes",
+        ops: [{ op: "parent_update", type_key: "notes.note", payload: { parent_id: first.objectIds[0]!, value: { title: "edited" } } }],
+      }),
+    );
     const history = await node.history({ limit: 100 });
-    const signed = history.filter((h) => h.id === first.envelopeId || h.id === second.envelopeId).map((h) => JSON.parse(h.text) as { author_key: string; author_id: string; payload: { deps: string[] } });
+    const signed = history
+      .filter((h) => h.id === first.envelopeId || h.id === second.envelopeId)
+      .map((h) => JSON.parse(h.text) as { author_key: string; author_id: string; payload: { deps: string[] } });
     expect(signed.every((e) => e.author_key === device.keyId && e.author_id === me)).toBe(true);
     expect(signed[0]!.payload.deps).toContain(device.envelopeId); // the chain's first envelope names its binding
     const rows = expectOk(await session.read({ target: "parent", ids: first.objectIds })).rows;
@@ -131,7 +204,10 @@ describe("device keys", () => {
     const other = await startNode();
     const stranger = expectOk(await other.node.identities.create()).identityId;
     expect(await node.identities.addDevice(stranger)).toMatchObject({ ok: false, error: { code: "ERR_MNG_KEY_BINDING_MISMATCH" } });
-    expect(await node.openSession({ identityId: stranger, app: "app.notes" })).toMatchObject({ ok: false, error: { code: "ERR_MNG_KEY_SCOPE_KEY_MISSING" } });
+    expect(await node.openSession({ identityId: stranger, app: "app.notes" })).toMatchObject({
+      ok: false,
+      error: { code: "ERR_MNG_KEY_SCOPE_KEY_MISSING" },
+    });
   });
 });
 
@@ -139,9 +215,22 @@ describe("reads (GraphReadRequest)", () => {
   it("filters, orders, pages and reads as of a snapshot", async () => {
     const notes = expectOk(await node.openSession({ identityId: me, app: "app.notes" }));
     const ids: string[] = [];
-    for (const title of ["b", "a", "c"]) ids.push(expectOk(await notes.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title } } }] })).objectIds[0]!);
+    for (const title of ["b", "a", "c"])
+      ids.push(
+        expectOk(
+          await notes.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title } } }] }),
+        ).objectIds[0]!,
+      );
     const snapshot = node.globalSeq();
-    expectOk(await notes.submit({ domain: "notes", ops: [{ op: "parent_update", type_key: "notes.note", payload: { parent_id: ids[0]!, value: { title: "b2" } } }, { op: "attr_create", type_key: "notes.tag", payload: { parent_id: ids[0]!, value: "x" } }] }));
+    expectOk(
+      await notes.submit({
+        domain: "notes",
+        ops: [
+          { op: "parent_update", type_key: "notes.note", payload: { parent_id: ids[0]!, value: { title: "b2" } } },
+          { op: "attr_create", type_key: "notes.tag", payload: { parent_id: ids[0]!, value: "x" } },
+        ],
+      }),
+    );
     const page1 = expectOk(await notes.read({ target: "parent", order_by: "global_seq", limit: 2 }));
     expect(page1.rows.map((r) => r.id)).toEqual(ids.slice(0, 2));
     expect(page1.next_offset).toBe(2);

@@ -12,7 +12,9 @@ import type { AppPackage } from "../app/index.ts";
 
 export type TestNode = { node: TwoWayNode; idb: IdbEnvironment; name: string; clock: Clock & { advance(ms: number): void } };
 
-export async function startNode(options: { name?: string; idb?: IdbEnvironment; clock?: TestNode["clock"]; config?: Record<string, number> } = {}): Promise<TestNode> {
+export async function startNode(
+  options: { name?: string; idb?: IdbEnvironment; clock?: TestNode["clock"]; config?: Record<string, number> } = {},
+): Promise<TestNode> {
   const idb = options.idb ?? (await testIdb());
   const name = options.name ?? uniqueName("node");
   const clock = options.clock ?? manualClock();
@@ -25,7 +27,10 @@ export const NOTES_SCHEMA = {
   app: "app.notes",
   version: "1.0.0",
   types: {
-    "notes.note": { kind: "parent", fields: { title: { type: "string", required: true, min_length: 1, max_length: 120 }, body: { type: "string", max_length: 4000 } } },
+    "notes.note": {
+      kind: "parent",
+      fields: { title: { type: "string", required: true, min_length: 1, max_length: 120 }, body: { type: "string", max_length: 4000 } },
+    },
     "notes.tag": { kind: "attr", parents: ["notes.note"], value: { type: "string", min_length: 1, max_length: 32 } },
     "notes.link": { kind: "edge", from: ["notes.note"], to: ["notes.note"], fields: {} },
     "notes.star": { kind: "rating", targets: ["notes.note"], value: { type: "integer", minimum: 1, maximum: 5 } },
@@ -36,9 +41,24 @@ export const NOTES_SCHEMA = {
 const CREATED_AT = "2026-11-01T09:00:00.000Z";
 
 /** A publisher identity (fixed seed) that signs app packages: its genesis, then one schema envelope per call. */
-export async function testPublisher(seedByte = 90): Promise<{ signer: Signer; genesis: string; package(schema: { app: string; version: string }, seq?: number, prev?: EnvelopeId): Promise<AppPackage> }> {
+export async function testPublisher(
+  seedByte = 90,
+): Promise<{
+  signer: Signer;
+  genesis: string;
+  package(schema: { app: string; version: string }, seq?: number, prev?: EnvelopeId): Promise<AppPackage>;
+}> {
   const signer = await createSigner({ seed: new Uint8Array(32).fill(seedByte), engine: "noble" });
-  const draft: EnvelopeDraft = { app: "system", domain: "identity", traceId: "publisher-genesis", seq: 1, prev: null, lamport: 0, createdAt: CREATED_AT, ops: [{ op: "parent_create", type_key: "system.identity", payload: { value: { name: "Test Publisher" } } }] };
+  const draft: EnvelopeDraft = {
+    app: "system",
+    domain: "identity",
+    traceId: "publisher-genesis",
+    seq: 1,
+    prev: null,
+    lamport: 0,
+    createdAt: CREATED_AT,
+    ops: [{ op: "parent_create", type_key: "system.identity", payload: { value: { name: "Test Publisher" } } }],
+  };
   const genesis = await buildEnvelope(signer, draft);
   assert(genesis.ok, "publisher genesis");
   return {
@@ -56,12 +76,16 @@ export async function testPublisher(seedByte = 90): Promise<{ signer: Signer; ge
         ops: [{ op: "parent_create", type_key: "system.app_schema", payload: { value: { schema: schema as never } } }],
       });
       assert(built.ok, `schema envelope: ${built.ok ? "" : JSON.stringify(built.error)}`);
-      return { manifest: { slug: schema.app, version: schema.version, title: schema.app }, envelopes: [genesis.value.text, built.value.text] };
+      return {
+        manifest: { slug: schema.app, version: schema.version, title: schema.app },
+        envelopes: [genesis.value.text, built.value.text],
+      };
     },
   };
 }
 
-export const publisherIdentity = async (seedByte = 90) => identityIdFromKey((await createSigner({ seed: new Uint8Array(32).fill(seedByte), engine: "noble" })).publicKey);
+export const publisherIdentity = async (seedByte = 90) =>
+  identityIdFromKey((await createSigner({ seed: new Uint8Array(32).fill(seedByte), engine: "noble" })).publicKey);
 
 export function expectOk<T>(result: { ok: true; value: T } | { ok: false; error: unknown }, what = "operation"): T {
   if (!result.ok) throw new Error(`${what} failed: ${JSON.stringify(result.error)}`);
@@ -92,7 +116,10 @@ export class ChainWriter {
   }
 
   /** The next envelope of this chain; `advance: false` builds a rival at the same seq (a fork). */
-  async write(draft: Omit<EnvelopeDraft, "seq" | "prev" | "lamport" | "createdAt" | "traceId"> & { traceId?: string; createdAt?: string }, advance = true) {
+  async write(
+    draft: Omit<EnvelopeDraft, "seq" | "prev" | "lamport" | "createdAt" | "traceId"> & { traceId?: string; createdAt?: string },
+    advance = true,
+  ) {
     const deps = [...(draft.deps ?? [])];
     const links = [...(this.prev === null ? [] : [this.prev]), ...deps];
     const lamports = links.map((id) => this.book.get(id) ?? 0);
@@ -119,6 +146,10 @@ export class ChainWriter {
   }
 
   genesis(name = "Writer") {
-    return this.write({ app: "system", domain: "identity", ops: [{ op: "parent_create", type_key: "system.identity", payload: { value: { name } } }] });
+    return this.write({
+      app: "system",
+      domain: "identity",
+      ops: [{ op: "parent_create", type_key: "system.identity", payload: { value: { name } } }],
+    });
   }
 }

@@ -10,7 +10,13 @@ describe("createNode", () => {
     const app = expectOk(await node.apps.install(await publisher.package(NOTES_SCHEMA)), "install");
     expect(app).toMatchObject({ slug: "app.notes", state: "installed_enabled", localId: 1 });
     const session = expectOk(await node.openSession({ identityId: me.identityId, app: "app.notes" }), "session");
-    const written = expectOk(await session.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "Hello" } } }] }), "submit");
+    const written = expectOk(
+      await session.submit({
+        domain: "notes",
+        ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "Hello" } } }],
+      }),
+      "submit",
+    );
     expect(written.status).toBe("accepted");
     const read = expectOk(await session.read({ target: "parent", type_key: "notes.note" }), "read");
     expect(read.rows).toHaveLength(1);

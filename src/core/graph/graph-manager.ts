@@ -25,7 +25,12 @@ export type IngestOutcome =
 /** Who writes through a session: the identity, and the key the node signs with for it. */
 export type Author = { readonly identityId: IdentityId; readonly signer: Signer; readonly bindingEnvelopeId: EnvelopeId | null };
 
-export type WriteRequest = { readonly app: string; readonly domain: string; readonly ops: readonly Omit<Op, "owner_identity">[]; readonly traceId?: string };
+export type WriteRequest = {
+  readonly app: string;
+  readonly domain: string;
+  readonly ops: readonly Omit<Op, "owner_identity">[];
+  readonly traceId?: string;
+};
 
 const SYSTEM_COMPILED = (() => {
   const compiled = compileSchema(SYSTEM_SCHEMA);
@@ -38,6 +43,12 @@ const DEVICE_KEY_TYPE = "system.device_key";
 
 function reject(code: ErrorCode, message: string, data: Record<string, string | number> = {}): Result<never> {
   return err(nodeError(code, message, data));
+}
+
+type BatchItem = { readonly input: Result<VerifiedEnvelope>; readonly pendingId?: string };
+
+function committedIds(outcomes: readonly Result<IngestOutcome>[]): string[] {
+  return outcomes.flatMap((r) => (r.ok && (r.value.status === "accepted" || r.value.status === "suppressed") ? [r.value.id] : []));
 }
 
 type Evaluated =
@@ -71,11 +82,25 @@ export class GraphManager {
   }
 
   /** Untrusted envelope text or bytes, from a peer, an app package or an import. */
-  ingest(input: string | Uint8Array, source: IngestSource = { kind: "remote", actor: null }): Promise<Result<IngestOutcome>> {
+  async ingest(input: string | Uint8Array, source: IngestSource = { kind: "remote", actor: null }): Promise<Result<IngestOutcome>> {
+    return (await this.ingestMany([input], source))[0]!;
+  }
+
+  /**
+   * Many envelopes at once (a sync package, a restore): signatures are checked first, outside any
+   * transaction, then all are evaluated and written in one transaction, each all-or-nothing.
+   * Results come back in input order.
+   */
+  ingestMany(
+    inputs: readonly (string | Uint8Array)[],
+    source: IngestSource = { kind: "remote", actor: null },
+  ): Promise<Result<IngestOutcome>[]> {
     return this.#serial(async () => {
-      const validated = await validateEnvelope(input, { verifier: this.#verifier });
-      if (!validated.ok) return this.#rejected(validated.error, source, null);
-      return this.#process(validated.value, source);
+      const validated = await Promise.all(inputs.map((input) => validateEnvelope(input, { verifier: this.#verifier })));
+      return this.#applyBatch(
+        validated.map((input) => ({ input })),
+        source,
+      );
     });
   }
 
@@ -84,21 +109,31 @@ export class GraphManager {
     return this.#serial(async () => {
       const source: IngestSource = { kind: "local", actor: author.identityId };
       const built = await this.#build(author, request);
-      if (!built.ok) return this.#rejected(built.error, source, null, request);
-      const outcome = await this.#process(built.value, source);
-      // A local write never waits: whatever it names exists here, or the build refused it.
-      return outcome;
+      if (!built.ok) {
+        await this.#ports.audit.record([rejection(built.error, source, null, request.app)]);
+        return built;
+      }
+      return (await this.#applyBatch([{ input: built }], source))[0]!;
     });
   }
 
   async #build(author: Author, request: WriteRequest): Promise<Result<VerifiedEnvelope>> {
     const key = publicKeyText(author.signer.publicKey);
     const head = await this.#storage.lastOfKey(key);
-    const probe = referencesOf(request.ops.map((op) => ({ ...op, owner_identity: author.identityId })), "" as EnvelopeId);
-    const creators = [...new Set(probe.filter((r) => r.ref.kind === "object").map((r) => r.ref.kind === "object" ? r.ref.envelopeId : ""))];
+    const probe = referencesOf(
+      request.ops.map((op) => ({ ...op, owner_identity: author.identityId })),
+      "" as EnvelopeId,
+    );
+    const creators = [
+      ...new Set(probe.filter((r) => r.ref.kind === "object").map((r) => (r.ref.kind === "object" ? r.ref.envelopeId : ""))),
+    ];
     const creatorRows = await this.#storage.getEnvelopes(creators);
     const unknown = creators.find((_, i) => creatorRows[i] === undefined);
-    if (unknown !== undefined) return reject("ERR_STRUCT_INVALID_IDENTIFIER", "An op names an object this node does not hold.", { reason: "unknown_object", envelope_id: unknown });
+    if (unknown !== undefined)
+      return reject("ERR_STRUCT_INVALID_IDENTIFIER", "An op names an object this node does not hold.", {
+        reason: "unknown_object",
+        envelope_id: unknown,
+      });
     const deps = new Set(creatorRows.filter((row) => row !== undefined && row.authorKey !== key).map((row) => row!.id));
     if (author.bindingEnvelopeId !== null && head === undefined) deps.add(author.bindingEnvelopeId);
     if (head !== undefined) deps.delete(head.id);
@@ -121,20 +156,69 @@ export class GraphManager {
     );
   }
 
-  async #process(verified: VerifiedEnvelope, source: IngestSource): Promise<Result<IngestOutcome>> {
-    const evaluated = await this.#evaluateAndCommit(verified);
-    if (!evaluated.ok) return this.#rejected(evaluated.error, source, verified);
-    const result = evaluated.value;
-    if (result.kind === "duplicate") return ok({ status: "duplicate", id: verified.id, seq: result.seq });
-    if (result.kind === "pending") {
-      const pending = await this.#park(verified, result.missing);
-      if (!pending.ok) return this.#rejected(pending.error, source, verified);
-      await this.#audit({ kind: "ingest_pending", source, verified, code: null, message: "Waiting for missing dependencies.", data: { missing: result.missing.length } });
-      return ok({ status: "pending", id: verified.id, missing: result.missing });
+  /**
+   * Evaluates and writes a batch inside one write transaction, then audits every outcome, tells the
+   * listeners, and gives waiting envelopes their turn. `pendingId` marks an item retried from the
+   * pending set: if it is rejected now, it leaves the set.
+   */
+  async #applyBatch(items: readonly BatchItem[], source: IngestSource): Promise<Result<IngestOutcome>[]> {
+    const outcomes = await this.#applyBatchCore(items, source);
+    await this.#drainPending(committedIds(outcomes));
+    return outcomes;
+  }
+
+  async #applyBatchCore(items: readonly BatchItem[], source: IngestSource): Promise<Result<IngestOutcome>[]> {
+    const outcomes: Result<IngestOutcome>[] = [];
+    const audits: AuditEntry[] = [];
+    const committed: { id: string; seq: number; app: string; status: "accepted" | "suppressed" }[] = [];
+    const written = await this.#storage.runWrite(async () => {
+      outcomes.length = 0;
+      audits.length = 0;
+      committed.length = 0;
+      for (const { input, pendingId } of items) {
+        const verified = input.ok ? input.value : null;
+        const evaluated = input.ok ? await this.#evaluateAndApply(input.value) : input;
+        if (!evaluated.ok) {
+          if (pendingId !== undefined) await this.#storage.deletePending(pendingId);
+          outcomes.push(evaluated);
+          audits.push(rejection(evaluated.error, source, verified));
+          continue;
+        }
+        const result = evaluated.value;
+        const v = verified!;
+        if (result.kind === "duplicate") {
+          if (pendingId !== undefined) await this.#storage.deletePending(pendingId);
+          outcomes.push(ok({ status: "duplicate", id: v.id, seq: result.seq }));
+        } else if (result.kind === "pending") {
+          const parked = await this.#park(v, result.missing);
+          outcomes.push(parked.ok ? ok({ status: "pending", id: v.id, missing: result.missing }) : parked);
+          audits.push(
+            parked.ok
+              ? entry("ingest_pending", source, v, null, "Waiting for missing dependencies.", { missing: result.missing.length })
+              : rejection(parked.error, source, v),
+          );
+        } else {
+          outcomes.push(ok(result.outcome));
+          const status = result.envelopeStatus;
+          audits.push(
+            entry(source.kind === "local" ? "write_accepted" : "ingest_accepted", source, v, null, `Envelope ${status}.`, { status }),
+          );
+          committed.push({ id: v.id, seq: (result.outcome as { seq: number }).seq, app: v.envelope.payload.app, status });
+        }
+      }
+    });
+    if (!written.ok) {
+      // The transaction rolled back: nothing of the batch was written, whatever was evaluated.
+      const failed = items.map(({ input }) => (input.ok ? (written as Result<never>) : input));
+      await this.#ports.audit.record(
+        items.map(({ input }, i) => rejection((failed[i] as { error: NodeError }).error, source, input.ok ? input.value : null)),
+      );
+      return failed;
     }
-    await this.#audit({ kind: source.kind === "local" ? "write_accepted" : "ingest_accepted", source, verified, code: null, message: `Envelope ${result.envelopeStatus}.`, data: { status: result.envelopeStatus } });
-    await this.#drainPending(verified.id);
-    return ok(result.outcome);
+    await this.#ports.audit.record(audits);
+    for (const commit of committed)
+      for (const listener of this.#listeners) listener({ envelopeId: commit.id, seq: commit.seq, app: commit.app, status: commit.status });
+    return outcomes;
   }
 
   async #park(verified: VerifiedEnvelope, missing: readonly string[]): Promise<Result<void>> {
@@ -145,43 +229,33 @@ export class GraphManager {
     return this.#storage.putPending({ id: verified.id, text: verified.text, missing, receivedAt: isoTime(this.#ports.clock) });
   }
 
-  /** Envelopes that waited for `arrived` get their turn once nothing else is missing (DESIGN §4 rule 2). */
-  async #drainPending(arrived: string): Promise<void> {
-    const queue = [arrived];
-    while (queue.length > 0) {
-      const waiting = await this.#storage.pendingWaitingFor(queue.shift()!);
-      for (const row of waiting) {
-        const present = await this.#storage.getEnvelopes(row.missing);
-        const missing = row.missing.filter((_, i) => present[i] === undefined);
-        if (missing.length > 0) {
-          await this.#storage.putPending({ ...row, missing });
-          continue;
-        }
-        const validated = await validateEnvelope(row.text, { verifier: this.#verifier });
-        const source: IngestSource = { kind: "remote", actor: null };
-        if (!validated.ok) {
-          await this.#storage.deletePending(row.id);
-          await this.#rejected(validated.error, source, null);
-          continue;
-        }
-        const evaluated = await this.#evaluateAndCommit(validated.value);
-        if (!evaluated.ok) {
-          await this.#storage.deletePending(row.id);
-          await this.#rejected(evaluated.error, source, validated.value);
-          continue;
-        }
-        if (evaluated.value.kind === "commit") {
-          await this.#audit({ kind: "ingest_accepted", source, verified: validated.value, code: null, message: `Envelope ${evaluated.value.envelopeStatus} after its dependencies arrived.`, data: { status: evaluated.value.envelopeStatus } });
-          queue.push(row.id);
-        } else if (evaluated.value.kind === "duplicate") {
-          await this.#storage.deletePending(row.id);
+  /** Envelopes that waited for what just arrived get their turn once nothing else is missing (DESIGN §4 rule 2). */
+  async #drainPending(arrived: readonly string[]): Promise<void> {
+    let frontier = [...arrived];
+    while (frontier.length > 0) {
+      const ready = new Map<string, string>();
+      for (const id of frontier) {
+        for (const row of await this.#storage.pendingWaitingFor(id)) {
+          if (ready.has(row.id)) continue;
+          const present = await this.#storage.getEnvelopes(row.missing);
+          const missing = row.missing.filter((_, i) => present[i] === undefined);
+          if (missing.length === 0) ready.set(row.id, row.text);
+          else if (missing.length < row.missing.length) await this.#storage.putPending({ ...row, missing });
         }
       }
+      if (ready.size === 0) return;
+      const validated = await Promise.all([...ready.values()].map((text) => validateEnvelope(text, { verifier: this.#verifier })));
+      const ids = [...ready.keys()];
+      const outcomes = await this.#applyBatchCore(
+        validated.map((input, i) => ({ input, pendingId: ids[i]! })),
+        { kind: "remote", actor: null },
+      );
+      frontier = committedIds(outcomes);
     }
   }
 
   /** Stages 2 (key binding) to 4 against local state, then the commit. */
-  async #evaluateAndCommit(verified: VerifiedEnvelope): Promise<Result<Evaluated>> {
+  async #evaluateAndApply(verified: VerifiedEnvelope): Promise<Result<Evaluated>> {
     const { envelope, id } = verified;
     const payload = envelope.payload;
     const stored = await this.#storage.getEnvelope(id);
@@ -201,14 +275,20 @@ export class GraphManager {
     }
     const expectedLamport = past.length === 0 ? 0 : 1 + Math.max(...past.map((r) => r.lamport));
     if (payload.lamport !== expectedLamport) {
-      return reject("ERR_SYNC_SEQUENCE_INVALID", "lamport is not one more than its causal past.", { reason: "lamport_mismatch", expected: expectedLamport });
+      return reject("ERR_SYNC_SEQUENCE_INVALID", "lamport is not one more than its causal past.", {
+        reason: "lamport_mismatch",
+        expected: expectedLamport,
+      });
     }
     if (verified.keyRole === "device") {
       // Bound when the binding is among deps, or inductively: prev is this key's accepted envelope for
       // the same author, which was bound itself (ADR 0005). The chain's first envelope names the binding.
       const viaChain = prevRow !== undefined && prevRow.authorId === envelope.author_id && prevRow.status === "accepted";
       const bound = viaChain || (await this.#isBound(envelope.author_id, envelope.author_key, past));
-      if (!bound) return reject("ERR_CRYPTO_KEY_NOT_BOUND", "The signing key is not bound to the author among the envelope's deps.", { reason: "binding_not_in_deps" });
+      if (!bound)
+        return reject("ERR_CRYPTO_KEY_NOT_BOUND", "The signing key is not bound to the author among the envelope's deps.", {
+          reason: "binding_not_in_deps",
+        });
     }
 
     // References: every object named must have been created in the envelope's declared causal past.
@@ -219,13 +299,25 @@ export class GraphManager {
       if (ref.ref.kind !== "object") continue;
       const creator = ref.ref.envelopeId;
       const declared = links.includes(creator) || (await this.#isOwnEarlier(creator, envelope.author_key, payload.seq));
-      if (!declared) return reject("ERR_SYNC_MISSING_DEPENDENCY", "An op names an object whose creator is not among the envelope's deps.", { reason: "undeclared_dependency", path: `payload.ops[${ref.opIndex}].payload.${ref.field}` });
-      if (!objects.has(ref.objectId)) return reject("ERR_STRUCT_INVALID_IDENTIFIER", "An op names an object that does not exist.", { reason: "unknown_object", path: `payload.ops[${ref.opIndex}].payload.${ref.field}` });
+      if (!declared)
+        return reject("ERR_SYNC_MISSING_DEPENDENCY", "An op names an object whose creator is not among the envelope's deps.", {
+          reason: "undeclared_dependency",
+          path: `payload.ops[${ref.opIndex}].payload.${ref.field}`,
+        });
+      if (!objects.has(ref.objectId))
+        return reject("ERR_STRUCT_INVALID_IDENTIFIER", "An op names an object that does not exist.", {
+          reason: "unknown_object",
+          path: `payload.ops[${ref.opIndex}].payload.${ref.field}`,
+        });
     }
 
     // Stage 3: schema.
     const schema = this.#schemaFor(payload.app);
-    if (schema === undefined) return reject("ERR_SCHEMA_TYPE_NOT_ALLOWED", "The app is not installed on this node.", { reason: "app_not_installed", app: payload.app });
+    if (schema === undefined)
+      return reject("ERR_SCHEMA_TYPE_NOT_ALLOWED", "The app is not installed on this node.", {
+        reason: "app_not_installed",
+        app: payload.app,
+      });
     const resolve: ObjectResolver = (ref) => {
       const row = objects.get(resolveObjectRef(ref, id));
       return row === undefined ? undefined : { kind: row.kind, typeKey: row.typeKey, app: row.app };
@@ -236,20 +328,30 @@ export class GraphManager {
     if (!appSchemaCheck.ok) return appSchemaCheck;
 
     // Stage 4: ownership (grants plug in through the port).
-    const ownership = checkOwnership(envelope.author_id, ownershipChecks(payload.ops, references, objects, envelope.author_id), this.#ports.grants);
+    const ownership = checkOwnership(
+      envelope.author_id,
+      ownershipChecks(payload.ops, references, objects, envelope.author_id),
+      this.#ports.grants,
+    );
     if (!ownership.ok) return ownership;
 
     return this.#commit(verified, past, references, objects);
   }
 
-  async #commit(verified: VerifiedEnvelope, past: readonly EnvelopeRow[], references: readonly OpReference[], objects: ReadonlyMap<string, ObjectRow>): Promise<Result<Evaluated>> {
+  async #commit(
+    verified: VerifiedEnvelope,
+    past: readonly EnvelopeRow[],
+    references: readonly OpReference[],
+    objects: ReadonlyMap<string, ObjectRow>,
+  ): Promise<Result<Evaluated>> {
     const { envelope, id } = verified;
     const payload = envelope.payload;
     // DESIGN §3: another envelope by the same key at the same seq is a fork: evidence, and the key
     // counts as revoked from that seq on. Later envelopes of a forked key, and anything relying on
     // a withdrawn envelope, are stored suppressed.
     const rivals = (await this.#storage.envelopesAtKeySeq(envelope.author_key, payload.seq)).filter((r) => r.id !== id);
-    const inherited = past.some((r) => r.status === "suppressed") || (await this.#storage.forkedAtOrBefore(envelope.author_key, payload.seq));
+    const inherited =
+      past.some((r) => r.status === "suppressed") || (await this.#storage.forkedAtOrBefore(envelope.author_key, payload.seq));
     const suppressed = rivals.length > 0 || inherited;
     const seq = this.#storage.globalSeq + 1;
     const now = isoTime(this.#ports.clock);
@@ -258,12 +360,15 @@ export class GraphManager {
     const versionRows = new Map(rows.versions.map((v) => [versionKey(v), v]));
     let withdrawn: string[] = [];
     if (rivals.length > 0) {
-      withdrawn = await this.#withdrawalSet([...rivals.map((r) => r.id), ...(await this.#storage.envelopesOfKeyFrom(envelope.author_key, payload.seq + 1)).map((r) => r.id)]);
+      withdrawn = await this.#withdrawalSet([
+        ...rivals.map((r) => r.id),
+        ...(await this.#storage.envelopesOfKeyFrom(envelope.author_key, payload.seq + 1)).map((r) => r.id),
+      ]);
       await this.#applyWithdrawal(withdrawn, objectRows, versionRows);
     }
     const isGenesis = payload.ops[0]?.type_key === IDENTITY_TYPE_KEY;
     const status = suppressed ? "suppressed" : "accepted";
-    const committed = await this.#storage.commit(
+    const committed = await this.#storage.apply(
       {
         seq,
         envelope: {
@@ -283,15 +388,25 @@ export class GraphManager {
         objects: [...objectRows.values()],
         versions: [...versionRows.values()],
         suppressEnvelopes: withdrawn,
-        ...(rivals.length > 0 ? { fork: { authorKey: envelope.author_key, keySeq: payload.seq, envelopeIds: [...rivals.map((r) => r.id), id].sort(), detectedAt: now } } : {}),
+        ...(rivals.length > 0
+          ? {
+              fork: {
+                authorKey: envelope.author_key,
+                keySeq: payload.seq,
+                envelopeIds: [...rivals.map((r) => r.id), id].sort(),
+                detectedAt: now,
+              },
+            }
+          : {}),
         ...(isGenesis && !suppressed ? { identity: { id: envelope.author_id, rootKey: envelope.author_key, genesisId: id, seq } } : {}),
         removePending: [id],
       },
       this.#ports.limits(),
     );
     if (!committed.ok) return committed;
-    for (const listener of this.#listeners) listener({ envelopeId: id, seq, app: payload.app, status });
-    const objectIds = payload.ops.map((op, i) => (isCreate(op) ? createdObjectId(id, i) : undefined)).filter((x): x is ReturnType<typeof createdObjectId> => x !== undefined);
+    const objectIds = payload.ops
+      .map((op, i) => (isCreate(op) ? createdObjectId(id, i) : undefined))
+      .filter((x): x is ReturnType<typeof createdObjectId> => x !== undefined);
     return ok({ kind: "commit", envelopeStatus: status, outcome: { status, id, seq, objectIds } });
   }
 
@@ -311,7 +426,11 @@ export class GraphManager {
   }
 
   /** DESIGN §4 rule 5: withdrawn effects leave state; the envelopes and versions stay in history, marked. */
-  async #applyWithdrawal(withdrawn: readonly string[], objectRows: Map<string, ObjectRow>, versionRows: Map<string, VersionRow>): Promise<void> {
+  async #applyWithdrawal(
+    withdrawn: readonly string[],
+    objectRows: Map<string, ObjectRow>,
+    versionRows: Map<string, VersionRow>,
+  ): Promise<void> {
     if (withdrawn.length === 0) return;
     const gone = new Set(withdrawn);
     const versions = await this.#storage.versionsOfEnvelopes(withdrawn);
@@ -358,31 +477,43 @@ export class GraphManager {
     for (const [i, op] of ops.entries()) {
       if (op.type_key !== APP_SCHEMA_TYPE) continue;
       const compiled = compileSchema((op.payload as { value: { schema?: unknown } }).value.schema);
-      if (!compiled.ok) return reject("ERR_SCHEMA_INVALID_VALUE", "The app schema document is invalid.", { reason: "invalid_app_schema", path: `payload.ops[${i}].payload.value.schema`, detail: String(compiled.error.data["reason"] ?? "") });
+      if (!compiled.ok)
+        return reject("ERR_SCHEMA_INVALID_VALUE", "The app schema document is invalid.", {
+          reason: "invalid_app_schema",
+          path: `payload.ops[${i}].payload.value.schema`,
+          detail: String(compiled.error.data["reason"] ?? ""),
+        });
     }
     return ok(undefined);
   }
+}
 
-  async #rejected(error: NodeError, source: IngestSource, verified: VerifiedEnvelope | null, request?: WriteRequest): Promise<Result<never>> {
-    await this.#audit({ kind: source.kind === "local" ? "write_rejected" : "ingest_rejected", source, verified, code: error.code, message: error.message, data: { category: error.category, ...(request === undefined ? {} : { app: request.app }) } });
-    return err(error);
-  }
+/** The audit record of an outcome; entries are written after the batch's transaction (DESIGN D5). */
+function entry(
+  kind: AuditEntry["kind"],
+  source: IngestSource,
+  verified: VerifiedEnvelope | null,
+  code: ErrorCode | null,
+  message: string,
+  data: AuditEntry["data"],
+): AuditEntry {
+  const e = verified?.envelope;
+  return {
+    kind,
+    traceId: e?.payload.trace_id ?? null,
+    code,
+    actor: source.actor ?? e?.author_id ?? null,
+    app: e?.payload.app ?? null,
+    envelopeId: verified?.id ?? null,
+    globalSeq: null,
+    message,
+    data,
+  };
+}
 
-  async #audit(input: { kind: AuditEntry["kind"]; source: IngestSource; verified: VerifiedEnvelope | null; code: ErrorCode | null; message: string; data: AuditEntry["data"] }): Promise<void> {
-    const e = input.verified?.envelope;
-    // A failing audit sink must not turn an accepted write into a lost one; Health sees the failure.
-    await this.#ports.audit.record({
-      kind: input.kind,
-      traceId: e?.payload.trace_id ?? null,
-      code: input.code,
-      actor: input.source.actor ?? (e?.author_id ?? null),
-      app: e?.payload.app ?? null,
-      envelopeId: input.verified?.id ?? null,
-      globalSeq: null,
-      message: input.message,
-      data: input.data,
-    });
-  }
+function rejection(error: NodeError, source: IngestSource, verified: VerifiedEnvelope | null, app?: string): AuditEntry {
+  const data = { category: error.category, ...(app === undefined ? {} : { app }) };
+  return entry(source.kind === "local" ? "write_rejected" : "ingest_rejected", source, verified, error.code, error.message, data);
 }
 
 function versionKey(v: VersionRow): string {
@@ -390,7 +521,12 @@ function versionKey(v: VersionRow): string {
 }
 
 /** For each op, the object it writes under and that object's owner (local refs are the author's). */
-function ownershipChecks(ops: readonly Op[], references: readonly OpReference[], objects: ReadonlyMap<string, ObjectRow>, author: string): OwnershipCheck[] {
+function ownershipChecks(
+  ops: readonly Op[],
+  references: readonly OpReference[],
+  objects: ReadonlyMap<string, ObjectRow>,
+  author: string,
+): OwnershipCheck[] {
   return ops.map((op, opIndex): OwnershipCheck => {
     if (op.op === "parent_create" || op.op === "rating_create") return { opIndex, op: op.op, under: null };
     const target = updateTarget(references, opIndex); // updates: the target; attr: parent; edge: source

@@ -57,12 +57,32 @@ export function materialize(input: {
         winner,
         suppressed: flag,
       });
-      versions.push({ objectId: id, app: payload.app, envelopeId: verified.id, opIndex, lamport: payload.lamport, value, seq, createdAt: payload.created_at, suppressed: flag });
+      versions.push({
+        objectId: id,
+        app: payload.app,
+        envelopeId: verified.id,
+        opIndex,
+        lamport: payload.lamport,
+        value,
+        seq,
+        createdAt: payload.created_at,
+        suppressed: flag,
+      });
       return;
     }
     const target = updateTarget(references, opIndex);
     if (target === undefined) throw new Error(`update op ${opIndex} has no target`); // structure guarantees one
-    versions.push({ objectId: target.objectId, app: payload.app, envelopeId: verified.id, opIndex, lamport: payload.lamport, value, seq, createdAt: payload.created_at, suppressed: flag });
+    versions.push({
+      objectId: target.objectId,
+      app: payload.app,
+      envelopeId: verified.id,
+      opIndex,
+      lamport: payload.lamport,
+      value,
+      seq,
+      createdAt: payload.created_at,
+      suppressed: flag,
+    });
     const row = current(target.objectId);
     if (row === undefined) throw new Error(`update of unresolved object ${target.objectId}`); // the graph resolved it
     if (!suppressed && beats(winner, row.winner)) {

@@ -3,18 +3,23 @@ import type { GrantCheck } from "../acl/index.ts";
 import type { AuditEntry } from "../log/index.ts";
 import type { CompiledSchema } from "../schema/index.ts";
 import type { Clock } from "../shared/clock.ts";
-import type { Result } from "../shared/result.ts";
 import type { Budgets } from "../storage/index.ts";
 
 /** The schema registry: the compiled schema of an installed app (the App manager owns it). */
 export type SchemaRegistry = { schemaFor(app: string): CompiledSchema | undefined };
 
-export type AuditSink = { record(entry: AuditEntry): Promise<Result<unknown>> };
+/** Records a batch's audit entries, after its transaction; a failing sink must not undo writes. */
+export type AuditSink = { record(entries: readonly AuditEntry[]): Promise<unknown> };
 
 export type GraphLimits = Budgets & { readonly maxPending: number; readonly maxReadLimit: number };
 
 /** Told after each commit, outside the write transaction (events, sync push, registry reload). */
-export type CommitListener = (commit: { readonly envelopeId: string; readonly seq: number; readonly app: string; readonly status: "accepted" | "suppressed" }) => void;
+export type CommitListener = (commit: {
+  readonly envelopeId: string;
+  readonly seq: number;
+  readonly app: string;
+  readonly status: "accepted" | "suppressed";
+}) => void;
 
 export type GraphPorts = {
   readonly schemas: SchemaRegistry;

@@ -68,13 +68,17 @@ export function checkReadRequest(request: unknown, maxLimit: number, globalSeq: 
   }
   if (r["where"] !== undefined) {
     if (!isJsonObject(r["where"])) return invalid("expected_object", "where");
-    for (const [k, v] of Object.entries(r["where"] as object)) if (v !== null && typeof v === "object") return invalid("expected_scalar", `where.${k}`);
+    for (const [k, v] of Object.entries(r["where"] as object))
+      if (v !== null && typeof v === "object") return invalid("expected_scalar", `where.${k}`);
   }
-  if (r["order_by"] !== undefined && !["global_seq", "created_at", "updated_at"].includes(r["order_by"] as string)) return invalid("unknown_order", "order_by");
+  if (r["order_by"] !== undefined && !["global_seq", "created_at", "updated_at"].includes(r["order_by"] as string))
+    return invalid("unknown_order", "order_by");
   if (r["order"] !== undefined && r["order"] !== "asc" && r["order"] !== "desc") return invalid("unknown_order", "order");
-  if (r["limit"] !== undefined && (!isNat(r["limit"]) || r["limit"] < 1 || r["limit"] > maxLimit)) return bounds("limit_out_of_range", "limit");
+  if (r["limit"] !== undefined && (!isNat(r["limit"]) || r["limit"] < 1 || r["limit"] > maxLimit))
+    return bounds("limit_out_of_range", "limit");
   if (r["offset"] !== undefined && !isNat(r["offset"])) return bounds("offset_out_of_range", "offset");
-  if (r["snapshot_seq"] !== undefined && (!isNat(r["snapshot_seq"]) || r["snapshot_seq"] > globalSeq)) return bounds("snapshot_in_future", "snapshot_seq");
+  if (r["snapshot_seq"] !== undefined && (!isNat(r["snapshot_seq"]) || r["snapshot_seq"] > globalSeq))
+    return bounds("snapshot_in_future", "snapshot_seq");
   return ok(request as GraphReadRequest);
 }
 
@@ -110,7 +114,8 @@ export async function readGraph(storage: StorageManager, app: string, request: G
     rows.push(seen);
   }
   const orderBy = request.order_by ?? "global_seq";
-  const key = (r: ObjectRow): string | number => (orderBy === "global_seq" ? r.createdSeq : orderBy === "created_at" ? r.createdAt : r.updatedAt);
+  const key = (r: ObjectRow): string | number =>
+    orderBy === "global_seq" ? r.createdSeq : orderBy === "created_at" ? r.createdAt : r.updatedAt;
   const direction = request.order === "desc" ? -1 : 1;
   rows.sort((a, b) => {
     const ka = key(a);

@@ -9,13 +9,26 @@ const REF_FIELDS: Readonly<Record<OpKind, readonly (readonly [field: string, kin
   parent_update: [["parent_id", "parent"]],
   attr_create: [["parent_id", "parent"]],
   attr_update: [["attr_id", "attr"]],
-  edge_create: [["src_parent_id", "parent"], ["dst_parent_id", "parent"], ["dst_attr_id", "attr"]],
+  edge_create: [
+    ["src_parent_id", "parent"],
+    ["dst_parent_id", "parent"],
+    ["dst_attr_id", "attr"],
+  ],
   edge_update: [["edge_id", "edge"]],
-  rating_create: [["target_parent_id", "parent"], ["target_attr_id", "attr"]],
+  rating_create: [
+    ["target_parent_id", "parent"],
+    ["target_attr_id", "attr"],
+  ],
   rating_update: [["rating_id", "rating"]],
 };
 
-export type OpReference = { readonly opIndex: number; readonly field: string; readonly kind: ObjectKind; readonly ref: ObjectRef; readonly objectId: ObjectId };
+export type OpReference = {
+  readonly opIndex: number;
+  readonly field: string;
+  readonly kind: ObjectKind;
+  readonly ref: ObjectRef;
+  readonly objectId: ObjectId;
+};
 
 /** Every reference of every op, resolved to object ids (local `@i` become `<this envelope>:<i>`). */
 export function referencesOf(ops: readonly Op[], envelopeId: EnvelopeId): OpReference[] {

@@ -12,7 +12,21 @@ export async function stateDigest(storage: StorageManager): Promise<StateDigest>
   let objects = 0;
   await storage.forEachObject((row) => {
     objects += 1;
-    const line = canonicalize([row.id, row.app, row.kind, row.typeKey, row.owner, row.parent, row.dst, row.domain, row.createdAt, row.suppressed, row.winner.envelopeId, row.winner.opIndex, row.winner.value]);
+    const line = canonicalize([
+      row.id,
+      row.app,
+      row.kind,
+      row.typeKey,
+      row.owner,
+      row.parent,
+      row.dst,
+      row.domain,
+      row.createdAt,
+      row.suppressed,
+      row.winner.envelopeId,
+      row.winner.opIndex,
+      row.winner.value,
+    ]);
     hasher.update(utf8(`${line}\n`));
   });
   return { digest: toBase64url(hasher.digest()), objects };

@@ -1,3 +1,14 @@
 // Storage manager: the node database (DESIGN D5). The only module that touches its IndexedDB.
 export { StorageManager, type Budgets, type CommitPlan } from "./storage-manager.ts";
-export type { AppRow, AppState, EnvelopeRow, EnvelopeStatus, ForkRow, IdentityRow, ObjectRow, PendingRow, VersionRow, Winner } from "./rows.ts";
+export type {
+  AppRow,
+  AppState,
+  EnvelopeRow,
+  EnvelopeStatus,
+  ForkRow,
+  IdentityRow,
+  ObjectRow,
+  PendingRow,
+  VersionRow,
+  Winner,
+} from "./rows.ts";

@@ -24,7 +24,13 @@ export type EnvelopeRow = {
 };
 
 /** The winning version of an object: largest (lamport, envelope id, op index) (DESIGN §4 rule 3). */
-export type Winner = { readonly envelopeId: string; readonly opIndex: number; readonly lamport: number; readonly value: JsonValue; readonly seq: number };
+export type Winner = {
+  readonly envelopeId: string;
+  readonly opIndex: number;
+  readonly lamport: number;
+  readonly value: JsonValue;
+  readonly seq: number;
+};
 
 /** A materialized object: what reads and the state digest see. */
 export type ObjectRow = {
@@ -64,7 +70,12 @@ export type VersionRow = {
 export type PendingRow = { readonly id: string; readonly text: string; readonly missing: readonly string[]; readonly receivedAt: string };
 
 /** Evidence of two envelopes by one key at one `seq` (DESIGN §3: a fork). */
-export type ForkRow = { readonly authorKey: string; readonly keySeq: number; readonly envelopeIds: readonly string[]; readonly detectedAt: string };
+export type ForkRow = {
+  readonly authorKey: string;
+  readonly keySeq: number;
+  readonly envelopeIds: readonly string[];
+  readonly detectedAt: string;
+};
 
 /** A known identity: its self-certifying id, root key and genesis (node-local index, rebuilt from history). */
 export type IdentityRow = { readonly id: string; readonly rootKey: string; readonly genesisId: string; readonly seq: number };

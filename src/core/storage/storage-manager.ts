@@ -1,13 +1,14 @@
 // The only owner of the node database: opening, typed reads, and one atomic commit per envelope.
 // It has no semantics (the Graph decides what to write) and no API that rewrites or deletes history.
 import Dexie, { type Table } from "dexie";
+import { assert } from "../shared/assert.ts";
 import { nodeError } from "../shared/errors.ts";
 import type { IdbEnvironment } from "../shared/idb.ts";
 import type { JsonValue } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import type { AppRow, EnvelopeRow, ForkRow, IdentityRow, MetaRow, ObjectRow, PendingRow, SettingRow, VersionRow } from "./rows.ts";
 
-/** Everything one accepted (or suppressed) envelope changes, applied in one transaction. */
+/** Everything one accepted (or suppressed) envelope changes, written as a unit. */
 export type CommitPlan = {
   /** Must be the current global_seq + 1: the Graph is the single writer (digest 2.2). */
   readonly seq: number;
@@ -64,6 +65,8 @@ export class StorageManager {
   readonly #db: NodeDatabase;
   #globalSeq = 0;
   #storedBytes = 0;
+  /** Counters of the write transaction in progress; published only when it commits. */
+  #tx: { seq: number; bytes: number } | undefined;
 
   constructor(name: string, idb: IdbEnvironment) {
     this.#db = new NodeDatabase(`twoway-node-${name}`, idb);
@@ -81,7 +84,9 @@ export class StorageManager {
       }
       return ok({ globalSeq: this.#globalSeq });
     } catch (cause) {
-      return err(nodeError("ERR_MNG_STORAGE_UNAVAILABLE", "The node database could not be opened.", { reason: "open_failed", cause: String(cause) }));
+      return err(
+        nodeError("ERR_MNG_STORAGE_UNAVAILABLE", "The node database could not be opened.", { reason: "open_failed", cause: String(cause) }),
+      );
     }
   }
 
@@ -89,45 +94,76 @@ export class StorageManager {
     this.#db.close();
   }
 
+  /** The last committed global_seq; inside runWrite, including the batch's applied plans. */
   get globalSeq(): number {
-    return this.#globalSeq;
+    return this.#tx?.seq ?? this.#globalSeq;
   }
 
   get storedBytes(): number {
     return this.#storedBytes;
   }
 
-  /** Applies one plan atomically: all rows or none, and global_seq moves only with it. */
-  async commit(plan: CommitPlan, budgets: Budgets): Promise<Result<{ seq: number }>> {
-    const bytes = plan.envelope.text.length;
-    if (plan.seq > budgets.maxEnvelopes || this.#storedBytes + bytes > budgets.maxBytes) {
-      return err(nodeError("ERR_MNG_STORAGE_BUDGET_EXCEEDED", "The node's storage budget is used up.", { reason: plan.seq > budgets.maxEnvelopes ? "max_envelopes" : "max_bytes" }));
-    }
+  /**
+   * Runs `work` in one read-write transaction over every store: the Graph evaluates and applies a
+   * batch of envelopes inside it, each later one seeing the earlier ones' rows. `work` may await only
+   * this manager's calls (IndexedDB commits a transaction that awaits anything else; DESIGN D5).
+   * If anything throws, nothing of the batch is written and global_seq does not move.
+   */
+  async runWrite<T>(work: () => Promise<T>): Promise<Result<T>> {
+    assert(this.#tx === undefined, "one write transaction at a time: the Graph serializes writers");
     const db = this.#db;
+    this.#tx = { seq: this.#globalSeq, bytes: this.#storedBytes };
     try {
-      await db.transaction("rw", [db.envelopes, db.objects, db.versions, db.pending, db.forks, db.identities, db.meta], async () => {
-        const current = (await db.meta.get(GLOBAL_SEQ))?.value ?? 0;
-        if (plan.seq !== current + 1) throw new SequenceConflict(current, plan.seq);
-        await db.envelopes.add(plan.envelope);
-        for (const id of plan.suppressEnvelopes ?? []) await db.envelopes.where("id").equals(id).modify({ status: "suppressed" });
-        if (plan.objects.length > 0) await db.objects.bulkPut([...plan.objects]);
-        if (plan.versions.length > 0) await db.versions.bulkPut([...plan.versions]);
-        if (plan.fork !== undefined) await db.forks.put(plan.fork);
-        if (plan.identity !== undefined) await db.identities.put(plan.identity);
-        if (plan.removePending !== undefined && plan.removePending.length > 0) await db.pending.bulkDelete([...plan.removePending]);
-        await db.meta.bulkPut([
-          { key: GLOBAL_SEQ, value: plan.seq },
-          { key: STORED_BYTES, value: this.#storedBytes + bytes },
-        ]);
-      });
+      const value = await db.transaction("rw", [db.envelopes, db.objects, db.versions, db.pending, db.forks, db.identities, db.meta], work);
+      this.#globalSeq = this.#tx.seq;
+      this.#storedBytes = this.#tx.bytes;
+      return ok(value);
     } catch (cause) {
       if (cause instanceof SequenceConflict) {
-        return err(nodeError("ERR_MNG_GRAPH_SEQUENCE_CONFLICT", "Another writer moved the sequence.", { expected: cause.expected, stored: cause.stored }));
+        return err(
+          nodeError("ERR_MNG_GRAPH_SEQUENCE_CONFLICT", "Another writer moved the sequence.", {
+            expected: cause.expected,
+            stored: cause.stored,
+          }),
+        );
       }
       return storageError(cause, "commit_failed");
+    } finally {
+      this.#tx = undefined;
     }
-    this.#globalSeq = plan.seq;
-    this.#storedBytes += bytes;
+  }
+
+  /**
+   * Writes one envelope's plan inside runWrite: all its rows, and global_seq moves with them. Over
+   * budget, it writes nothing and says so; the batch goes on without it.
+   */
+  async apply(plan: CommitPlan, budgets: Budgets): Promise<Result<{ seq: number }>> {
+    const tx = this.#tx;
+    assert(tx !== undefined, "apply runs inside runWrite");
+    const bytes = plan.envelope.text.length;
+    if (plan.seq > budgets.maxEnvelopes || tx.bytes + bytes > budgets.maxBytes) {
+      return err(
+        nodeError("ERR_MNG_STORAGE_BUDGET_EXCEEDED", "The node's storage budget is used up.", {
+          reason: plan.seq > budgets.maxEnvelopes ? "max_envelopes" : "max_bytes",
+        }),
+      );
+    }
+    const db = this.#db;
+    const stored = (await db.meta.get(GLOBAL_SEQ))?.value ?? 0;
+    if (plan.seq !== stored + 1) throw new SequenceConflict(stored, plan.seq);
+    await db.envelopes.add(plan.envelope);
+    for (const id of plan.suppressEnvelopes ?? []) await db.envelopes.where("id").equals(id).modify({ status: "suppressed" });
+    if (plan.objects.length > 0) await db.objects.bulkPut([...plan.objects]);
+    if (plan.versions.length > 0) await db.versions.bulkPut([...plan.versions]);
+    if (plan.fork !== undefined) await db.forks.put(plan.fork);
+    if (plan.identity !== undefined) await db.identities.put(plan.identity);
+    if (plan.removePending !== undefined && plan.removePending.length > 0) await db.pending.bulkDelete([...plan.removePending]);
+    await db.meta.bulkPut([
+      { key: GLOBAL_SEQ, value: plan.seq },
+      { key: STORED_BYTES, value: tx.bytes + bytes },
+    ]);
+    tx.seq = plan.seq;
+    tx.bytes += bytes;
     return ok({ seq: plan.seq });
   }
 
@@ -137,10 +173,14 @@ export class StorageManager {
   }
 
   async getEnvelopes(ids: readonly string[]): Promise<(EnvelopeRow | undefined)[]> {
-    return this.#db.envelopes.where("id").anyOf([...ids]).toArray().then((rows) => {
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => byId.get(id));
-    });
+    return this.#db.envelopes
+      .where("id")
+      .anyOf([...ids])
+      .toArray()
+      .then((rows) => {
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        return ids.map((id) => byId.get(id));
+      });
   }
 
   envelopesAtKeySeq(authorKey: string, keySeq: number): Promise<EnvelopeRow[]> {
@@ -178,7 +218,10 @@ export class StorageManager {
   }
 
   async getObjects(ids: readonly string[]): Promise<Map<string, ObjectRow>> {
-    const rows = await this.#db.objects.where("id").anyOf([...ids]).toArray();
+    const rows = await this.#db.objects
+      .where("id")
+      .anyOf([...ids])
+      .toArray();
     return new Map(rows.map((r) => [r.id, r]));
   }
 
@@ -198,7 +241,9 @@ export class StorageManager {
   async forEachObject(visit: (row: ObjectRow) => void, pageSize = 1000): Promise<void> {
     let last: string | undefined;
     for (;;) {
-      const page = await (last === undefined ? this.#db.objects.orderBy("id") : this.#db.objects.where("id").above(last)).limit(pageSize).toArray();
+      const page = await (last === undefined ? this.#db.objects.orderBy("id") : this.#db.objects.where("id").above(last))
+        .limit(pageSize)
+        .toArray();
       for (const row of page) visit(row);
       if (page.length < pageSize) return;
       last = page[page.length - 1]!.id;
@@ -210,7 +255,10 @@ export class StorageManager {
   }
 
   versionsOfEnvelopes(envelopeIds: readonly string[]): Promise<VersionRow[]> {
-    return this.#db.versions.where("envelopeId").anyOf([...envelopeIds]).toArray();
+    return this.#db.versions
+      .where("envelopeId")
+      .anyOf([...envelopeIds])
+      .toArray();
   }
 
   getIdentity(id: string): Promise<IdentityRow | undefined> {

@@ -1,0 +1,76 @@
+// Batches (issue 3: "batches of envelopes commit in few transactions, each envelope all-or-nothing"):
+// one transaction for the batch, one outcome per envelope, and a bad envelope changes nothing.
+import { describe, expect, it } from "vitest";
+import { toBase64url, fromBase64url } from "../shared/bytes.ts";
+import { canonicalize } from "../shared/canonical-json.ts";
+import { ChainWriter, expectOk, NOTES_SCHEMA, startNode, testPublisher } from "./fixtures.ts";
+
+describe("ingestMany", () => {
+  it("gives each envelope its own outcome: accepted, rejected, waiting, duplicate", async () => {
+    const { node } = await startNode();
+    expectOk(await node.apps.install(await (await testPublisher()).package(NOTES_SCHEMA)));
+    const w = await ChainWriter.create(41);
+    const genesis = await w.genesis();
+    const notes = [];
+    for (let i = 0; i < 5; i++)
+      notes.push(
+        await w.write({
+          app: "app.notes",
+          domain: "notes",
+          ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: `n${i}` } } }],
+        }),
+      );
+    const forged = JSON.parse(notes[2]!.text) as Record<string, any>;
+    const sig = fromBase64url(forged.signature as string)!;
+    sig[0]! ^= 1;
+    forged.signature = toBase64url(sig);
+    const before = node.globalSeq();
+    const outcomes = await node.ingestMany([
+      genesis.text,
+      notes[0]!.text,
+      canonicalize(forged),
+      notes[3]!.text,
+      notes[1]!.text,
+      notes[0]!.text,
+    ]);
+    expect(outcomes.map((o) => (o.ok ? o.value.status : o.error.code))).toEqual([
+      "accepted",
+      "accepted",
+      "ERR_CRYPTO_INVALID_SIGNATURE",
+      "pending",
+      "accepted",
+      "duplicate",
+    ]);
+    expect(node.globalSeq()).toBe(before + 3);
+    // notes[4] waits on notes[3] when evaluated; filling the gap with notes[2] lets both commit.
+    const later = await node.ingestMany([notes[2]!.text, notes[4]!.text]);
+    expect(later.map((o) => o.ok && o.value.status)).toEqual(["accepted", "pending"]);
+    expect(node.globalSeq()).toBe(before + 6);
+    expect(await node.pendingCount()).toBe(0);
+    const rejected = expectOk(await node.audit.query({ kind: "ingest_rejected" })).records;
+    expect(rejected.map((r) => r.code)).toEqual(["ERR_CRYPTO_INVALID_SIGNATURE"]);
+  });
+
+  it("reaches the same state as one-by-one ingest", async () => {
+    const pkg = await (await testPublisher()).package(NOTES_SCHEMA);
+    const w = await ChainWriter.create(42);
+    const texts = [(await w.genesis()).text];
+    for (let i = 0; i < 30; i++)
+      texts.push(
+        (
+          await w.write({
+            app: "app.notes",
+            domain: "notes",
+            ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: `n${i}` } } }],
+          })
+        ).text,
+      );
+    const a = await startNode();
+    const b = await startNode();
+    for (const t of [a, b]) expectOk(await t.node.apps.install(pkg));
+    for (const text of texts) expectOk(await a.node.ingest(text));
+    const outcomes = await b.node.ingestMany([...texts].reverse());
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(await b.node.stateDigest()).toEqual(await a.node.stateDigest());
+  });
+});
