@@ -33,9 +33,7 @@ async function must<T>(p: Promise<{ ok: true; value: T } | { ok: false; error: {
 }
 
 /** A publisher, its schema package, and `count` notes by one author, chained. */
-async function corpus(
-  count: number,
-): Promise<{
+async function corpus(count: number): Promise<{
   pkg: { manifest: { slug: string; version: string; title: string }; envelopes: string[] };
   notes: VerifiedEnvelope[];
   author: Signer;

@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { createServer } from "vite";
 import { launchChromium } from "../test-support/chromium.ts";
+import { runAclBench } from "./acl-bench.ts";
 import { runKernelBench } from "./kernel-bench.ts";
 import { formatRows, runProtocolBench } from "./protocol-bench.ts";
 
@@ -14,6 +15,7 @@ const corpus = Number(process.env.BENCH_CORPUS ?? 300);
 console.log(`2WAY protocol bench — ${seconds}s per measure, ${corpus}-envelope corpus, ${new Date().toISOString()}`);
 console.log(formatRows(`Node.js ${process.version} (main thread)`, await runProtocolBench({ seconds, corpus })));
 console.log(await runKernelBench(Number(process.env.BENCH_KERNEL_ENVELOPES ?? 1000)));
+console.log(runAclBench());
 
 const server = await createServer({
   configFile: false,

@@ -29,7 +29,8 @@ const totals = { passed: 0, failed: 0 };
 const failedSteps = [];
 function record(step, ok, counts = { passed: ok ? 1 : 0, failed: ok ? 0 : 1 }) {
   totals.passed += counts.passed;
-  totals.failed += counts.failed;
+  // A suite that failed without a failing test (a file that did not load) still counts as a failure.
+  totals.failed += ok ? counts.failed : Math.max(counts.failed, 1);
   if (!ok || counts.failed > 0) failedSteps.push(step);
 }
 

@@ -1,6 +1,6 @@
 // The composition root (STYLE principle 2): builds the managers in start-up order, injects each
 // one's ports, and exposes the embedding API (docs/api.md). Every answer is plain data (DESIGN D6).
-import { NO_GRANTS } from "./acl/index.ts";
+import { evaluateRead } from "./acl/index.ts";
 import { AppManager, type AppInfo, type AppPackage } from "./app/index.ts";
 import { createConfigManager, type ConfigManager, type ConfigSnapshot } from "./config/index.ts";
 import { createVerifier, type Ed25519Engine } from "./crypto/index.ts";
@@ -67,9 +67,10 @@ export type TwoWayNode = {
     create(options?: {
       readonly name?: string;
     }): Promise<Result<{ readonly identityId: IdentityId; readonly keyId: string; readonly envelopeId: EnvelopeId }>>;
+    /** `apps` limits the device key to those apps (a delegated key; ERR_AUTH_SCOPE_EXCEEDED elsewhere). */
     addDevice(
       identityId: IdentityId,
-      options?: { readonly label?: string },
+      options?: { readonly label?: string; readonly apps?: readonly string[] },
     ): Promise<Result<{ readonly keyId: string; readonly envelopeId: EnvelopeId }>>;
     list(): Promise<Result<readonly KeyRecord[]>>;
   };
@@ -87,6 +88,8 @@ export type TwoWayNode = {
   ingestMany(envelopes: readonly (string | Uint8Array)[]): Promise<Result<IngestOutcome>[]>;
   history(options?: { readonly afterSeq?: number; readonly limit?: number; readonly app?: string }): Promise<readonly HistoryEntry[]>;
   globalSeq(): number;
+  /** sync_read: may this peer identity receive this envelope (for the sync layer)? */
+  syncRead(peerIdentity: IdentityId, envelopeId: EnvelopeId): Promise<Result<{ readonly allow: boolean; readonly reason: string }>>;
   /** How many envelopes wait for their dependencies (DESIGN §4 rule 2). */
   pendingCount(): Promise<number>;
   stateDigest(): Promise<StateDigest>;
@@ -153,7 +156,6 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         if (!recorded.ok) health.report("log", "degraded", recorded.error.code);
       },
     },
-    grants: NO_GRANTS,
     clock,
     limits: () => ({
       maxEnvelopes: config.get("storage.budget.max_envelopes"),
@@ -256,6 +258,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
           public_key: device.value.publicKey,
           created_at: isoTime(clock),
           ...(deviceOptions.label === undefined ? {} : { label: deviceOptions.label }),
+          ...(deviceOptions.apps === undefined ? {} : { apps: [...deviceOptions.apps] }),
         };
         const written = toWriteResult(
           await graph.submit(root.value, {
@@ -303,7 +306,22 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         async read(request: unknown) {
           const checked = checkReadRequest(request, config.get("graph.read.max_limit"), storage.globalSeq);
           if (!checked.ok) return checked;
-          return ok(await readGraph(storage, app, checked.value));
+          const facts = await graph.aclFacts();
+          const at = isoTime(clock);
+          return ok(
+            await readGraph(
+              storage,
+              app,
+              checked.value,
+              (row) =>
+                evaluateRead(
+                  facts,
+                  identityId,
+                  { id: row.id, app: row.app, typeKey: row.typeKey, owner: row.owner },
+                  { at, forSync: false },
+                ).allow,
+            ),
+          );
         },
       });
       return ok(session);
@@ -331,6 +349,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     },
     globalSeq: () => storage.globalSeq,
     pendingCount: () => storage.countPending(),
+    syncRead: (peerIdentity, envelopeId) => graph.syncRead(peerIdentity, envelopeId),
     stateDigest: () => stateDigest(storage),
     audit: { query: (filter = {}) => log.query(filter), verify: () => log.verifyChain() },
     config: { snapshot: () => config.snapshot(), update: (updates) => config.update(updates) },

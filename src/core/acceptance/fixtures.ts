@@ -41,9 +41,7 @@ export const NOTES_SCHEMA = {
 const CREATED_AT = "2026-11-01T09:00:00.000Z";
 
 /** A publisher identity (fixed seed) that signs app packages: its genesis, then one schema envelope per call. */
-export async function testPublisher(
-  seedByte = 90,
-): Promise<{
+export async function testPublisher(seedByte = 90): Promise<{
   signer: Signer;
   genesis: string;
   package(schema: { app: string; version: string }, seq?: number, prev?: EnvelopeId): Promise<AppPackage>;
@@ -120,7 +118,8 @@ export class ChainWriter {
     draft: Omit<EnvelopeDraft, "seq" | "prev" | "lamport" | "createdAt" | "traceId"> & { traceId?: string; createdAt?: string },
     advance = true,
   ) {
-    const deps = [...(draft.deps ?? [])];
+    // DESIGN §3: deps never repeat prev; one spelling, sorted.
+    const deps = [...new Set(draft.deps ?? [])].filter((d) => d !== this.prev).sort();
     const links = [...(this.prev === null ? [] : [this.prev]), ...deps];
     const lamports = links.map((id) => this.book.get(id) ?? 0);
     const built = await buildEnvelope(

@@ -1,16 +1,18 @@
 // The only write path (public design 07): every change, local or remote, goes structure → signature
 // → causal past → schema → ownership → one atomic commit with the next global_seq, then is audited.
 // A rejection changes nothing: no row, no sequence, no pending entry, no event (DESIGN D6).
-import { checkOwnership, type OwnershipCheck } from "../acl/index.ts";
+import { evaluateRead, evaluateWrite, revocationReaching, type AclFacts, type AclTarget, type Reach } from "../acl/index.ts";
 import type { Ed25519Verifier, Signer } from "../crypto/index.ts";
 import type { AuditEntry } from "../log/index.ts";
 import { compileSchema, SYSTEM_SCHEMA, validateOps, type CompiledSchema, type ObjectResolver } from "../schema/index.ts";
 import { isoTime } from "../shared/clock.ts";
 import { nodeError, type ErrorCode, type NodeError } from "../shared/errors.ts";
-import { publicKeyText, resolveObjectRef, type EnvelopeId, type IdentityId } from "../shared/ids.ts";
+import { identityIdFromKey, parsePublicKeyText, publicKeyText, resolveObjectRef, type EnvelopeId, type IdentityId } from "../shared/ids.ts";
+import { isJsonObject } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import type { EnvelopeRow, ObjectRow, StorageManager, VersionRow } from "../storage/index.ts";
 import { buildEnvelope, IDENTITY_TYPE_KEY, SYSTEM_APP, validateEnvelope, type Op, type VerifiedEnvelope } from "../wire/index.ts";
+import { loadAclFacts } from "./acl-facts.ts";
 import { materialize, recomputeWinner } from "./materialize.ts";
 import type { CommitListener, GraphPorts } from "./ports.ts";
 import { createdObjectId, isCreate, referencesOf, updateTarget, type OpReference } from "./references.ts";
@@ -39,6 +41,12 @@ const SYSTEM_COMPILED = (() => {
 })();
 
 const APP_SCHEMA_TYPE = "system.app_schema";
+
+/** The identity a public key text is the root of, or null for text that is not a key. */
+function identityIdFromKeyText(text: string): string | null {
+  const key = parsePublicKeyText(text);
+  return key === undefined ? null : identityIdFromKey(key);
+}
 const DEVICE_KEY_TYPE = "system.device_key";
 
 function reject(code: ErrorCode, message: string, data: Record<string, string | number> = {}): Result<never> {
@@ -61,6 +69,7 @@ export class GraphManager {
   readonly #verifier: Ed25519Verifier;
   readonly #ports: GraphPorts;
   readonly #listeners = new Set<CommitListener>();
+  #factsCache: AclFacts | null = null;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(storage: StorageManager, verifier: Ed25519Verifier, ports: GraphPorts) {
@@ -135,6 +144,14 @@ export class GraphManager {
         envelope_id: unknown,
       });
     const deps = new Set(creatorRows.filter((row) => row !== undefined && row.authorKey !== key).map((row) => row!.id));
+    // Writing under others' objects relies on their grants: cite them (DESIGN §4 rule 4).
+    const targets = await this.#storage.getObjects(probe.map((r) => r.objectId));
+    const facts = await this.#aclFacts();
+    for (const row of targets.values()) {
+      if (row.owner === author.identityId) continue;
+      const decision = evaluateWrite(facts, author.identityId, aclTarget(row), { at: isoTime(this.#ports.clock), cited: null });
+      if (decision.allow) for (const dep of decision.reliesOn) deps.add(dep);
+    }
     if (author.bindingEnvelopeId !== null && head === undefined) deps.add(author.bindingEnvelopeId);
     if (head !== undefined) deps.delete(head.id);
     const depRows = (await this.#storage.getEnvelopes([...deps])).filter((r): r is EnvelopeRow => r !== undefined);
@@ -177,7 +194,7 @@ export class GraphManager {
       committed.length = 0;
       for (const { input, pendingId } of items) {
         const verified = input.ok ? input.value : null;
-        const evaluated = input.ok ? await this.#evaluateAndApply(input.value) : input;
+        const evaluated = input.ok ? await this.#evaluateAndApply(input.value, source.kind === "local") : input;
         if (!evaluated.ok) {
           if (pendingId !== undefined) await this.#storage.deletePending(pendingId);
           outcomes.push(evaluated);
@@ -208,6 +225,7 @@ export class GraphManager {
       }
     });
     if (!written.ok) {
+      this.#factsCache = null; // facts loaded inside the rolled-back transaction may include its rows
       // The transaction rolled back: nothing of the batch was written, whatever was evaluated.
       const failed = items.map(({ input }) => (input.ok ? (written as Result<never>) : input));
       await this.#ports.audit.record(
@@ -255,7 +273,7 @@ export class GraphManager {
   }
 
   /** Stages 2 (key binding) to 4 against local state, then the commit. */
-  async #evaluateAndApply(verified: VerifiedEnvelope): Promise<Result<Evaluated>> {
+  async #evaluateAndApply(verified: VerifiedEnvelope, local: boolean): Promise<Result<Evaluated>> {
     const { envelope, id } = verified;
     const payload = envelope.payload;
     const stored = await this.#storage.getEnvelope(id);
@@ -327,15 +345,11 @@ export class GraphManager {
     const appSchemaCheck = this.#checkAppSchemas(payload.ops);
     if (!appSchemaCheck.ok) return appSchemaCheck;
 
-    // Stage 4: ownership (grants plug in through the port).
-    const ownership = checkOwnership(
-      envelope.author_id,
-      ownershipChecks(payload.ops, references, objects, envelope.author_id),
-      this.#ports.grants,
-    );
-    if (!ownership.ok) return ownership;
+    // Stage 4: authorization (DESIGN §4 rule 4, ADR 0010).
+    const authorized = await this.#authorize(verified, references, objects, links, local);
+    if (!authorized.ok) return authorized;
 
-    return this.#commit(verified, past, references, objects);
+    return this.#commit(verified, past, references, objects, authorized.value);
   }
 
   async #commit(
@@ -343,6 +357,7 @@ export class GraphManager {
     past: readonly EnvelopeRow[],
     references: readonly OpReference[],
     objects: ReadonlyMap<string, ObjectRow>,
+    revoked: Reach | null,
   ): Promise<Result<Evaluated>> {
     const { envelope, id } = verified;
     const payload = envelope.payload;
@@ -350,8 +365,11 @@ export class GraphManager {
     // counts as revoked from that seq on. Later envelopes of a forked key, and anything relying on
     // a withdrawn envelope, are stored suppressed.
     const rivals = (await this.#storage.envelopesAtKeySeq(envelope.author_key, payload.seq)).filter((r) => r.id !== id);
+    // Rule 5: relying on revoked authority beyond the cut, on a withdrawn envelope, or on a forked key.
     const inherited =
-      past.some((r) => r.status === "suppressed") || (await this.#storage.forkedAtOrBefore(envelope.author_key, payload.seq));
+      revoked !== null ||
+      past.some((r) => r.status === "suppressed") ||
+      (await this.#storage.forkedAtOrBefore(envelope.author_key, payload.seq));
     const suppressed = rivals.length > 0 || inherited;
     const seq = this.#storage.globalSeq + 1;
     const now = isoTime(this.#ports.clock);
@@ -404,10 +422,194 @@ export class GraphManager {
       this.#ports.limits(),
     );
     if (!committed.ok) return committed;
+    if (payload.app === SYSTEM_APP) {
+      this.#factsCache = null; // ACL facts may have changed
+      if (!suppressed && payload.ops.some((op) => op.type_key === "system.revocation" || op.type_key.endsWith(".deny")))
+        await this.#withdrawRevoked(id);
+    }
     const objectIds = payload.ops
       .map((op, i) => (isCreate(op) ? createdObjectId(id, i) : undefined))
       .filter((x): x is ReturnType<typeof createdObjectId> => x !== undefined);
     return ok({ kind: "commit", envelopeStatus: status, outcome: { status, id, seq, objectIds } });
+  }
+
+  /** The ACL facts, loaded once per change of the system app (cleared on commits and failed batches). */
+  async #aclFacts(): Promise<AclFacts> {
+    this.#factsCache ??= await loadAclFacts(this.#storage);
+    return this.#factsCache;
+  }
+
+  /**
+   * sync_read (public design 06; DESIGN §4): may `peer` receive this stored envelope? Every object it
+   * creates or updates must be readable by the peer; admin grants never count for export. Identity
+   * envelopes always travel, so any node can verify authors it has never met.
+   */
+  async syncRead(peer: string, envelopeId: string): Promise<Result<{ readonly allow: boolean; readonly reason: string }>> {
+    const row = await this.#storage.getEnvelope(envelopeId);
+    if (row === undefined) return reject("ERR_STRUCT_INVALID_IDENTIFIER", "No such envelope here.", { reason: "unknown_envelope" });
+    if (row.app === SYSTEM_APP && row.domain === "identity") return ok({ allow: true, reason: "identity" });
+    const facts = await this.#aclFacts();
+    const ops = (JSON.parse(row.text) as { payload: { ops: Op[]; created_at: string } }).payload;
+    const references = referencesOf(ops.ops, row.id as EnvelopeId);
+    const ids = ops.ops
+      .map((op, i) => (isCreate(op) ? createdObjectId(row.id as EnvelopeId, i) : updateTarget(references, i)?.objectId))
+      .filter((x): x is NonNullable<typeof x> => x !== undefined);
+    for (const object of (await this.#storage.getObjects(ids)).values()) {
+      const decision = evaluateRead(facts, peer, aclTarget(object), { at: ops.created_at, forSync: true });
+      if (!decision.allow) return ok({ allow: false, reason: decision.reason });
+    }
+    return ok({ allow: true, reason: "readable" });
+  }
+
+  /** Facts for callers outside the write path (reads, sync export, events). */
+  aclFacts(): Promise<AclFacts> {
+    return this.#aclFacts();
+  }
+
+  /**
+   * Stage 4 (DESIGN §4 rule 4, ADR 0010). Replicated validity sees only what the envelope cites;
+   * local writes also meet every fact this node holds (a deny, visibility, a revoked key or grant),
+   * so the node never authors what it would withdraw. Returns the revocation reaching the envelope.
+   */
+  async #authorize(
+    verified: VerifiedEnvelope,
+    references: readonly OpReference[],
+    objects: ReadonlyMap<string, ObjectRow>,
+    links: readonly string[],
+    local: boolean,
+  ): Promise<Result<Reach | null>> {
+    const { envelope, id } = verified;
+    const payload = envelope.payload;
+    const author = envelope.author_id;
+    const facts = await this.#aclFacts();
+    if (verified.keyRole === "device") {
+      const apps = await this.#deviceKeyApps(envelope.author_key, author);
+      if (apps !== null && !apps.includes(payload.app)) {
+        return reject("ERR_AUTH_SCOPE_EXCEEDED", "The device key is not delegated for this app.", {
+          reason: "key_scope",
+          app: payload.app,
+        });
+      }
+    }
+    const revokers = await this.#checkRevokers(payload.ops, author);
+    if (!revokers.ok) return revokers;
+    const at = payload.created_at;
+    const cited = new Set(links);
+    for (const { opIndex, row } of writesUnder(payload.ops, references, objects)) {
+      if (row.owner === author) continue;
+      for (const decision of [
+        // Local writes meet every fact first (its message is the more useful one), then the cited rule.
+        ...(local ? [evaluateWrite(facts, author, aclTarget(row), { at, cited: null })] : []),
+        evaluateWrite(facts, author, aclTarget(row), { at, cited }),
+      ]) {
+        if (!decision.allow)
+          return reject(
+            decision.code,
+            decision.code === "ERR_AUTH_NOT_OWNER"
+              ? "Only the owner, or a holder of a grant, may write under this object."
+              : "Access is denied.",
+            { reason: decision.reason, op_index: opIndex, object_id: row.id },
+          );
+      }
+    }
+    if (local) {
+      for (const ref of references) {
+        const row = ref.ref.kind === "object" ? objects.get(ref.objectId) : undefined;
+        if (row === undefined || row.owner === author) continue;
+        if (!evaluateRead(facts, author, aclTarget(row), { at, forSync: false }).allow) {
+          return reject("ERR_AUTH_VISIBILITY_DENIED", "An op names an object its author may not see.", {
+            reason: "not_visible",
+            op_index: ref.opIndex,
+          });
+        }
+      }
+    }
+    const reach = revocationReaching(facts, {
+      id,
+      authorId: author,
+      authorKey: envelope.author_key,
+      keySeq: payload.seq,
+      deps: payload.deps,
+    });
+    if (reach !== null && local) {
+      return reach.kind === "key"
+        ? reject("ERR_CRYPTO_KEY_REVOKED", "The signing key is revoked.", { reason: "key_revoked" })
+        : reject("ERR_CAPABILITY_REVOKED", "A grant this write relies on is revoked.", { reason: "grant_revoked" });
+    }
+    return ok(reach);
+  }
+
+  /** The apps a device key is delegated for, or null when its binding does not limit them. */
+  async #deviceKeyApps(key: string, identity: string): Promise<readonly string[] | null> {
+    const bindings = await this.#storage.objectsOfType(SYSTEM_APP, "attr", DEVICE_KEY_TYPE);
+    const binding = bindings.find(
+      (b) => b.owner === identity && b.suppressed === 0 && isJsonObject(b.winner.value) && b.winner.value["public_key"] === key,
+    );
+    const apps = binding !== undefined && isJsonObject(binding.winner.value) ? binding.winner.value["apps"] : undefined;
+    return Array.isArray(apps) ? apps.filter((a): a is string => typeof a === "string") : null;
+  }
+
+  /** Only a key's identity revokes the key; only a grant's, membership's or capability's owner revokes it. */
+  async #checkRevokers(ops: readonly Op[], author: string): Promise<Result<void>> {
+    for (const [i, op] of ops.entries()) {
+      if (op.type_key !== "system.revocation" || op.op !== "parent_create") continue;
+      const value = (op.payload as { value: { kind: string; target: string } }).value;
+      let allowed: boolean;
+      if (value.kind === "key") {
+        allowed = identityIdFromKeyText(value.target) === author || (await this.#deviceKeyBoundTo(value.target, author));
+      } else {
+        const target = await this.#storage.getObject(value.target);
+        allowed = target !== undefined && target.owner === author && target.typeKey === REVOCATION_TARGET_TYPES[value.kind];
+      }
+      if (!allowed)
+        return reject("ERR_AUTH_NOT_OWNER", "Only the owner of what is revoked may revoke it.", { reason: "not_revoker", op_index: i });
+    }
+    return ok(undefined);
+  }
+
+  async #deviceKeyBoundTo(key: string, identity: string): Promise<boolean> {
+    const bindings = await this.#storage.objectsOfType(SYSTEM_APP, "attr", DEVICE_KEY_TYPE);
+    return bindings.some((b) => b.owner === identity && isJsonObject(b.winner.value) && b.winner.value["public_key"] === key);
+  }
+
+  /** DESIGN §4 rule 5: a new revocation withdraws what it reaches among accepted envelopes. */
+  async #withdrawRevoked(revocationEnvelope: string): Promise<void> {
+    const facts = await this.#aclFacts();
+    const candidates = new Map<string, EnvelopeRow>();
+    const add = (rows: readonly EnvelopeRow[]) => rows.forEach((r) => r.status === "accepted" && candidates.set(r.id, r));
+    for (const r of facts.revocations.filter((f) => f.envelopeId === revocationEnvelope)) {
+      if (r.kind === "key") add(await this.#storage.envelopesOfKeyFrom(r.target, 1));
+      else if (r.kind === "capability")
+        for (const g of facts.grants.filter((g) => g.capabilityId === r.target)) add(await this.#storage.dependentsOf(g.envelopeId));
+      else add(await this.#storage.dependentsOf(r.target.slice(0, r.target.indexOf(":"))));
+    }
+    for (const deny of facts.rules.filter((d) => d.envelopeId === revocationEnvelope && d.effect === "deny" && d.mode === "write")) {
+      for (const allow of facts.rules.filter((a) => a.rootId === deny.rootId && a.effect === "allow" && a.mode === "write"))
+        add(await this.#storage.dependentsOf(allow.envelopeId));
+    }
+    const seeds = [...candidates.values()]
+      .filter(
+        (row) =>
+          revocationReaching(facts, {
+            id: row.id,
+            authorId: row.authorId,
+            authorKey: row.authorKey,
+            keySeq: row.keySeq,
+            deps: depsOf(row),
+          }) !== null,
+      )
+      .map((row) => row.id);
+    const withdrawn = await this.#withdrawalSet(seeds);
+    if (withdrawn.length === 0) return;
+    const objectRows = new Map<string, ObjectRow>();
+    const versionRows = new Map<string, VersionRow>();
+    await this.#applyWithdrawal(withdrawn, objectRows, versionRows);
+    await this.#storage.applyChanges({
+      objects: [...objectRows.values()],
+      versions: [...versionRows.values()],
+      suppressEnvelopes: withdrawn,
+    });
+    this.#factsCache = null;
   }
 
   /** The accepted envelopes to withdraw: the seeds and, transitively, everything relying on them. */
@@ -516,22 +718,36 @@ function rejection(error: NodeError, source: IngestSource, verified: VerifiedEnv
   return entry(source.kind === "local" ? "write_rejected" : "ingest_rejected", source, verified, error.code, error.message, data);
 }
 
+/** A stored envelope's deps: its links without prev (prev is links[0] exactly when keySeq > 1). */
+function depsOf(row: EnvelopeRow): readonly string[] {
+  return row.keySeq > 1 ? row.links.slice(1) : row.links;
+}
+
 function versionKey(v: VersionRow): string {
   return `${v.objectId}|${v.envelopeId}|${v.opIndex}`;
 }
 
-/** For each op, the object it writes under and that object's owner (local refs are the author's). */
-function ownershipChecks(
+/**
+ * The existing objects an envelope writes under (ADR 0005): an update's target, an attribute's
+ * parent, an edge's source. Parents and ratings write under nothing; local refs are the author's own.
+ */
+function writesUnder(
   ops: readonly Op[],
   references: readonly OpReference[],
   objects: ReadonlyMap<string, ObjectRow>,
-  author: string,
-): OwnershipCheck[] {
-  return ops.map((op, opIndex): OwnershipCheck => {
-    if (op.op === "parent_create" || op.op === "rating_create") return { opIndex, op: op.op, under: null };
-    const target = updateTarget(references, opIndex); // updates: the target; attr: parent; edge: source
-    if (target === undefined) return { opIndex, op: op.op, under: null };
-    const owner = target.ref.kind === "local" ? author : (objects.get(target.objectId)?.owner ?? "");
-    return { opIndex, op: op.op, under: { objectId: target.objectId, owner } };
+): { opIndex: number; row: ObjectRow }[] {
+  return ops.flatMap((op, opIndex) => {
+    if (op.op === "parent_create" || op.op === "rating_create") return [];
+    const target = updateTarget(references, opIndex);
+    const row = target === undefined || target.ref.kind === "local" ? undefined : objects.get(target.objectId);
+    return row === undefined ? [] : [{ opIndex, row }];
   });
 }
+
+const aclTarget = (row: ObjectRow): AclTarget => ({ id: row.id, app: row.app, typeKey: row.typeKey, owner: row.owner });
+
+const REVOCATION_TARGET_TYPES: Readonly<Record<string, string>> = {
+  grant: "system.capability_grant",
+  membership: "system.group_member",
+  capability: "system.capability",
+};

@@ -1,5 +1,4 @@
 // What the Graph manager needs from others, narrowly (STYLE principle 2); node.ts wires them.
-import type { GrantCheck } from "../acl/index.ts";
 import type { AuditEntry } from "../log/index.ts";
 import type { CompiledSchema } from "../schema/index.ts";
 import type { Clock } from "../shared/clock.ts";
@@ -24,7 +23,6 @@ export type CommitListener = (commit: {
 export type GraphPorts = {
   readonly schemas: SchemaRegistry;
   readonly audit: AuditSink;
-  readonly grants: GrantCheck;
   readonly clock: Clock;
   readonly limits: () => GraphLimits;
 };

@@ -97,7 +97,15 @@ async function asOf(storage: StorageManager, row: ObjectRow, snapshot: number): 
   return recomputeWinner(row, versions);
 }
 
-export async function readGraph(storage: StorageManager, app: string, request: GraphReadRequest): Promise<GraphReadResult> {
+/** Whether the reader may see an object (ACL read rules); reads never return what it may not. */
+export type ReadFilter = (row: ObjectRow) => boolean;
+
+export async function readGraph(
+  storage: StorageManager,
+  app: string,
+  request: GraphReadRequest,
+  mayRead: ReadFilter = () => true,
+): Promise<GraphReadResult> {
   const snapshot = request.snapshot_seq ?? storage.globalSeq;
   const rows: ObjectRow[] = [];
   for (const row of await candidates(storage, app, request)) {
@@ -105,6 +113,7 @@ export async function readGraph(storage: StorageManager, app: string, request: G
     if (row.app !== app || row.kind !== request.target || row.suppressed === 1) continue;
     if (request.type_key !== undefined && row.typeKey !== request.type_key) continue;
     if (request.parent_id !== undefined && row.parent !== request.parent_id) continue;
+    if (!mayRead(row)) continue;
     const seen = await asOf(storage, row, snapshot);
     if (seen === undefined || seen.suppressed === 1) continue;
     if (request.where !== undefined) {

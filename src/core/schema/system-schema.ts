@@ -8,19 +8,29 @@ const TIMESTAMP = { type: "string", format: "rfc3339" } as const satisfies Field
 /** base64url of 32 bytes: 43 characters, the last one carrying 2 zero bits (RFC 4648 §5, no padding). */
 const PUBLIC_KEY_PATTERN = "[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]";
 
-/** The ACL entries (allow and deny, read and write) share one value: who the entry is about. */
-const ACL_ENTRY = {
-  kind: "attr",
-  parents: ["acl.root"],
-  value: {
+/** DESIGN §4 rule 5: the last seq each key still honours; keys not named honour nothing after. */
+const CUTS = {
+  type: "array",
+  max_items: 256,
+  items: {
     type: "object",
     fields: {
-      identity: { type: "identity_id" },
-      group: { type: "object_id" },
-      capability: { type: "string", min_length: 1, max_length: 128, pattern: "[a-z][a-z0-9_.]*" },
+      key: { type: "string", required: true, pattern: PUBLIC_KEY_PATTERN },
+      last_seq: { type: "integer", required: true, minimum: 0 },
     },
   },
+} as const satisfies FieldRule;
+
+/** The subject of an ACL entry: exactly one of an identity, a group, or a capability of the owner (ADR 0010). */
+const SUBJECT_FIELDS = {
+  identity: { type: "identity_id" },
+  group: { type: "object_id" },
+  capability: { type: "string", min_length: 1, max_length: 128, pattern: "[a-z][a-z0-9_.]*" },
 } as const;
+
+const ACL_ALLOW = { kind: "attr", parents: ["acl.root"], immutable: true, value: { type: "object", fields: SUBJECT_FIELDS } } as const;
+/** A deny added after writes that relied on an allow counts as a revocation, so it carries cuts (rule 5). */
+const ACL_DENY = { kind: "attr", parents: ["acl.root"], immutable: true, value: { type: "object", fields: { ...SUBJECT_FIELDS, cuts: CUTS } } } as const;
 
 export const SYSTEM_SCHEMA = deepFreeze({
   app: "system",
@@ -43,6 +53,8 @@ export const SYSTEM_SCHEMA = deepFreeze({
           public_key: { type: "string", required: true, pattern: PUBLIC_KEY_PATTERN },
           label: { type: "string", max_length: 64 },
           created_at: { ...TIMESTAMP, required: true },
+          // A delegated key limited to these apps; using it elsewhere is ERR_AUTH_SCOPE_EXCEEDED.
+          apps: { type: "array", max_items: 64, items: { type: "string", min_length: 1, max_length: 64 } },
         },
       },
     },
@@ -56,17 +68,22 @@ export const SYSTEM_SCHEMA = deepFreeze({
       to: ["system.identity"],
       fields: { role: { type: "string", enum: ["member", "admin"] } },
     },
+    // An owner's statement about its own objects in one app: one object, one type, or the whole app.
+    // Other apps' objects are named by value (cross-app references are forbidden, AC-06).
     "acl.root": {
       kind: "parent",
+      immutable: true,
       fields: {
-        target_type_key: { type: "string", max_length: 128, pattern: "[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+" },
+        target_app: { type: "string", required: true, min_length: 1, max_length: 64, pattern: "[a-z][a-z0-9]*([._-][a-z0-9]+)*" },
         scope: { type: "string", required: true, enum: ["object", "type", "app"] },
+        target_object_id: { type: "object_id" },
+        target_type_key: { type: "string", max_length: 128, pattern: "[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+" },
       },
     },
-    "acl.read.allow": ACL_ENTRY,
-    "acl.read.deny": ACL_ENTRY,
-    "acl.write.allow": ACL_ENTRY,
-    "acl.write.deny": ACL_ENTRY,
+    "acl.read.allow": ACL_ALLOW,
+    "acl.read.deny": ACL_DENY,
+    "acl.write.allow": ACL_ALLOW,
+    "acl.write.deny": ACL_DENY,
     "system.capability": {
       kind: "parent",
       fields: { name: { type: "string", required: true, min_length: 1, max_length: 128, pattern: "[a-z][a-z0-9_.]*" } },
@@ -82,14 +99,15 @@ export const SYSTEM_SCHEMA = deepFreeze({
       kind: "parent",
       fields: { schema: { type: "object", required: true } },
     },
-    // DESIGN §4 rule 5: a revocation names what it revokes and the last seq still honoured. It stands.
+    // DESIGN §4 rule 5: a revocation names what it revokes (a key, or the grant, capability or
+    // membership object) and, per affected key, the last seq it still honours. It stands forever.
     "system.revocation": {
       kind: "parent",
       immutable: true,
       fields: {
         kind: { type: "string", required: true, enum: ["key", "grant", "capability", "membership"] },
         target: { type: "string", required: true, min_length: 1, max_length: 256 },
-        last_seq: { type: "integer", minimum: 0 },
+        cuts: { ...CUTS, required: true },
       },
     },
   },

@@ -210,7 +210,7 @@ describe("validateOps", () => {
       ...SYSTEM_SCHEMA,
       types: { ...SYSTEM_SCHEMA.types, "system.revocation": { ...SYSTEM_SCHEMA.types["system.revocation"], immutable: false } },
     });
-    const revocation = { kind: "membership", target: group };
+    const revocation = { kind: "membership", target: group, cuts: [] };
     const ops = [
       op("parent_create", "system.revocation", { value: revocation }),
       op("parent_update", "system.revocation", { parent_id: "@0", value: revocation }),
@@ -222,7 +222,7 @@ describe("validateOps", () => {
   });
 
   it("reports immutability before append-only when a type is both (ERR_SCHEMA_IMMUTABLE_OBJECT)", () => {
-    const revocation = { kind: "key", target: "k" };
+    const revocation = { kind: "key", target: "k", cuts: [] };
     const ops = [
       op("parent_create", "system.revocation", { value: revocation }),
       op("parent_update", "system.revocation", { parent_id: "@0", value: revocation }),

@@ -265,6 +265,22 @@ export class StorageManager {
     return this.#db.identities.get(id);
   }
 
+  listIdentities(): Promise<IdentityRow[]> {
+    return this.#db.identities.toArray();
+  }
+
+  /**
+   * Extra changes inside runWrite after an applied plan (a revocation's withdrawals): rows and
+   * envelope statuses only; global_seq does not move.
+   */
+  async applyChanges(changes: { readonly objects: readonly ObjectRow[]; readonly versions: readonly VersionRow[]; readonly suppressEnvelopes: readonly string[] }): Promise<void> {
+    assert(this.#tx !== undefined, "applyChanges runs inside runWrite");
+    const db = this.#db;
+    for (const id of changes.suppressEnvelopes) await db.envelopes.where("id").equals(id).modify({ status: "suppressed" });
+    if (changes.objects.length > 0) await db.objects.bulkPut([...changes.objects]);
+    if (changes.versions.length > 0) await db.versions.bulkPut([...changes.versions]);
+  }
+
   getFork(authorKey: string, keySeq: number): Promise<ForkRow | undefined> {
     return this.#db.forks.get([authorKey, keySeq]);
   }

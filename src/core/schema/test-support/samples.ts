@@ -13,24 +13,25 @@ export type SampledSchema = { readonly document: SchemaDocument; readonly sample
 const person = { identity_id: PERSON, display_name: "Ada Lovelace" };
 const reaction = { value: 5, reaction: "heart", created_at: T };
 const aclEntry = { identity: PERSON, group: OBJECT, capability: "system.apps.publish" };
+const aclDeny = { ...aclEntry, cuts: [{ key: fakeDigest("K"), last_seq: 3 }] };
 
 export const SAMPLED_SCHEMAS: readonly SampledSchema[] = [
   {
     document: SYSTEM_SCHEMA,
     samples: {
       "system.identity": { name: "Ada" },
-      "system.device_key": { public_key: fakeDigest("K"), label: "laptop", created_at: T },
+      "system.device_key": { public_key: fakeDigest("K"), label: "laptop", created_at: T, apps: ["app.messaging"] },
       "system.group": { name: "Friends" },
       "system.group_member": { role: "admin" },
-      "acl.root": { target_type_key: "message.item", scope: "type" },
+      "acl.root": { target_app: "app.messaging", target_type_key: "message.item", target_object_id: OBJECT, scope: "type" },
       "acl.read.allow": aclEntry,
-      "acl.read.deny": aclEntry,
+      "acl.read.deny": aclDeny,
       "acl.write.allow": aclEntry,
-      "acl.write.deny": aclEntry,
+      "acl.write.deny": aclDeny,
       "system.capability": { name: "system.apps.publish" },
       "system.capability_grant": { expires_at: T },
       "system.app_schema": { schema: { app: "app.notes" } },
-      "system.revocation": { kind: "key", target: fakeDigest("K"), last_seq: 12 },
+      "system.revocation": { kind: "key", target: fakeDigest("K"), cuts: [{ key: fakeDigest("K"), last_seq: 12 }] },
     },
   },
   {

@@ -1,0 +1,92 @@
+// Loads the ACL facts of the system app from materialized objects (withdrawn ones never count).
+// Inside a write transaction it sees the batch's own earlier rows.
+import type { AclFacts, AclRootFact, AclRuleFact, Cuts, GrantFact, MembershipFact, RevocationFact } from "../acl/index.ts";
+import { isJsonObject, type JsonObject } from "../shared/json.ts";
+import type { ObjectRow, StorageManager } from "../storage/index.ts";
+import { SYSTEM_APP } from "../wire/index.ts";
+
+const RULE_TYPES = [
+  ["acl.read.allow", "read", "allow"],
+  ["acl.read.deny", "read", "deny"],
+  ["acl.write.allow", "write", "allow"],
+  ["acl.write.deny", "write", "deny"],
+] as const;
+
+const creatorOf = (objectId: string) => objectId.slice(0, objectId.indexOf(":"));
+const valueOf = (row: ObjectRow): JsonObject => (isJsonObject(row.winner.value) ? row.winner.value : {});
+const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+
+function cutsOf(value: JsonObject): Cuts {
+  const cuts = new Map<string, number>();
+  const list = value["cuts"];
+  if (Array.isArray(list))
+    for (const c of list)
+      if (isJsonObject(c) && typeof c["key"] === "string" && typeof c["last_seq"] === "number") cuts.set(c["key"], c["last_seq"]);
+  return cuts;
+}
+
+export async function loadAclFacts(storage: StorageManager): Promise<AclFacts> {
+  const of = async (kind: string, type: string) => (await storage.objectsOfType(SYSTEM_APP, kind, type)).filter((r) => r.suppressed === 0);
+  const identityByParent = new Map((await storage.listIdentities()).map((i) => [`${i.genesisId}:0`, i.id]));
+
+  const roots = (await of("parent", "acl.root")).map((r): AclRootFact => {
+    const v = valueOf(r);
+    const scope = v["scope"] === "object" ? "object" : v["scope"] === "type" ? "type" : "app";
+    return {
+      id: r.id,
+      owner: r.owner,
+      envelopeId: creatorOf(r.id),
+      targetApp: str(v["target_app"]) ?? "",
+      scope,
+      targetObjectId: str(v["target_object_id"]),
+      targetTypeKey: str(v["target_type_key"]),
+    };
+  });
+  const rules: AclRuleFact[] = [];
+  for (const [type, mode, effect] of RULE_TYPES) {
+    for (const r of await of("attr", type)) {
+      const v = valueOf(r);
+      const subject = {
+        ...(str(v["identity"]) === null ? {} : { identity: str(v["identity"])! }),
+        ...(str(v["group"]) === null ? {} : { group: str(v["group"])! }),
+        ...(str(v["capability"]) === null ? {} : { capability: str(v["capability"])! }),
+      };
+      rules.push({ id: r.id, rootId: r.parent, owner: r.owner, envelopeId: creatorOf(r.id), mode, effect, subject, cuts: cutsOf(v) });
+    }
+  }
+  const groupOwners = new Map((await of("parent", "system.group")).map((g) => [g.id, g.owner]));
+  const memberships: MembershipFact[] = (await of("edge", "system.group_member")).flatMap((e) => {
+    const member = identityByParent.get(e.dst);
+    const groupOwner = groupOwners.get(e.parent);
+    return member === undefined || groupOwner === undefined
+      ? []
+      : [{ id: e.id, groupId: e.parent, groupOwner, author: e.owner, member, envelopeId: creatorOf(e.id) }];
+  });
+  const capabilities = new Map(
+    (await of("parent", "system.capability")).map((c) => [c.id, { name: str(valueOf(c)["name"]) ?? "", owner: c.owner }]),
+  );
+  const grants: GrantFact[] = (await of("edge", "system.capability_grant")).flatMap((e) => {
+    const holder = identityByParent.get(e.dst);
+    const capability = capabilities.get(e.parent);
+    if (holder === undefined || capability === undefined) return [];
+    return [
+      {
+        id: e.id,
+        capabilityId: e.parent,
+        name: capability.name,
+        issuer: capability.owner,
+        author: e.owner,
+        holder,
+        expiresAt: str(valueOf(e)["expires_at"]),
+        envelopeId: creatorOf(e.id),
+      },
+    ];
+  });
+  const revocations: RevocationFact[] = (await of("parent", "system.revocation")).flatMap((r) => {
+    const v = valueOf(r);
+    const kind = v["kind"];
+    if (kind !== "key" && kind !== "grant" && kind !== "capability" && kind !== "membership") return [];
+    return [{ id: r.id, revoker: r.owner, envelopeId: creatorOf(r.id), kind, target: str(v["target"]) ?? "", cuts: cutsOf(v) }];
+  });
+  return { roots, rules, memberships, grants, revocations };
+}
