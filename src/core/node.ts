@@ -20,9 +20,10 @@ import { createLogManager, type AuditPage, type AuditQuery, type ChainHead, type
 import { isoTime, systemClock, type Clock } from "./shared/clock.ts";
 import { nodeError } from "./shared/errors.ts";
 import { platformIdb, type IdbEnvironment } from "./shared/idb.ts";
-import type { EnvelopeId, IdentityId } from "./shared/ids.ts";
+import { identityIdFromKey, type EnvelopeId, type IdentityId } from "./shared/ids.ts";
 import type { JsonValue } from "./shared/json.ts";
 import { err, ok, type Result } from "./shared/result.ts";
+import { StateManager, type SessionPeer, type SyncPackage } from "./state/index.ts";
 import { StorageManager, type EnvelopeRow } from "./storage/index.ts";
 import { IDENTITY_TYPE_KEY, SYSTEM_APP, type Op } from "./wire/index.ts";
 
@@ -96,6 +97,14 @@ export type TwoWayNode = {
   readonly audit: { query(filter?: AuditQuery): Promise<Result<AuditPage>>; verify(): Promise<Result<ChainHead>> };
   readonly config: { snapshot(): ConfigSnapshot; update(updates: Readonly<Record<string, JsonValue>>): Promise<Result<ConfigSnapshot>> };
   health(): HealthSnapshot;
+  /** Node-to-node sync (DESIGN §3): this node's identity, cursors, package export and acceptance. */
+  readonly sync: {
+    readonly nodeIdentity: IdentityId;
+    readonly nodeKey: string;
+    cursors(peer: IdentityId): Promise<Readonly<Record<string, number>>>;
+    exportPackage(peer: IdentityId, domain: string, afterSeq: number, limit?: number): Promise<Result<SyncPackage | null>>;
+    acceptPackage(peer: SessionPeer, negotiated: ReadonlySet<string>, pkg: unknown): Promise<Result<readonly IngestOutcome[]>>;
+  };
   stop(): Promise<void>;
 };
 
@@ -169,6 +178,10 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   health.report("app", "healthy");
   health.report("graph", "healthy");
   const appManager = apps;
+  const nodeSigner = await keys.signer("node", nodeKey.value.keyId);
+  if (!nodeSigner.ok) return startFailure("key", nodeSigner.error);
+  const nodeIdentity = identityIdFromKey(nodeKey.value.publicKey);
+  const state = new StateManager({ storage, graph, nodeSigner: nodeSigner.value, nodeIdentity });
   await log.record({
     kind: "node_started",
     traceId: null,
@@ -354,6 +367,13 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     audit: { query: (filter = {}) => log.query(filter), verify: () => log.verifyChain() },
     config: { snapshot: () => config.snapshot(), update: (updates) => config.update(updates) },
     health: () => health.snapshot(),
+    sync: {
+      nodeIdentity,
+      nodeKey: nodeKey.value.publicKey,
+      cursors: (peer) => state.cursors(peer),
+      exportPackage: (peer, domain, afterSeq, limit) => state.exportPackage(peer, domain, afterSeq, limit),
+      acceptPackage: (peer, negotiated, pkg) => state.acceptPackage(peer, negotiated, pkg),
+    },
     async stop() {
       for (const manager of CRITICAL) health.report(manager, "stopped");
       await log.close();

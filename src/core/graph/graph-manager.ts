@@ -10,7 +10,7 @@ import { nodeError, type ErrorCode, type NodeError } from "../shared/errors.ts";
 import { identityIdFromKey, parsePublicKeyText, publicKeyText, resolveObjectRef, type EnvelopeId, type IdentityId } from "../shared/ids.ts";
 import { isJsonObject } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
-import type { EnvelopeRow, ObjectRow, StorageManager, VersionRow } from "../storage/index.ts";
+import { AbortWrite, type EnvelopeRow, type ObjectRow, type StorageManager, type VersionRow } from "../storage/index.ts";
 import { buildEnvelope, IDENTITY_TYPE_KEY, SYSTEM_APP, validateEnvelope, type Op, type VerifiedEnvelope } from "../wire/index.ts";
 import { loadAclFacts } from "./acl-facts.ts";
 import { materialize, recomputeWinner } from "./materialize.ts";
@@ -54,6 +54,9 @@ function reject(code: ErrorCode, message: string, data: Record<string, string | 
 }
 
 type BatchItem = { readonly input: Result<VerifiedEnvelope>; readonly pendingId?: string };
+
+/** Makes a batch a package: all or nothing, and the cursor moves in the same transaction. */
+type PackageOptions = { readonly cursor: { readonly peer: string; readonly domain: string; readonly seq: number } };
 
 function committedIds(outcomes: readonly Result<IngestOutcome>[]): string[] {
   return outcomes.flatMap((r) => (r.ok && (r.value.status === "accepted" || r.value.status === "suppressed") ? [r.value.id] : []));
@@ -110,6 +113,35 @@ export class GraphManager {
         validated.map((input) => ({ input })),
         source,
       );
+    });
+  }
+
+  /**
+   * A sync package's envelopes (DESIGN §3): accepted atomically with the cursor it moves. Any
+   * envelope that is rejected rejects the package; envelopes still waiting for dependencies from
+   * elsewhere are fine. The caller has verified the package frame first.
+   */
+  ingestPackage(
+    texts: readonly string[],
+    cursor: { readonly peer: string; readonly domain: string; readonly seq: number },
+    source: IngestSource,
+  ): Promise<Result<IngestOutcome[]>> {
+    return this.#serial(async () => {
+      const validated = await Promise.all(texts.map((text) => validateEnvelope(text, { verifier: this.#verifier })));
+      const invalid = validated.find((v) => !v.ok);
+      if (invalid !== undefined && !invalid.ok) {
+        await this.#ports.audit.record([rejection(invalid.error, source, null)]);
+        return invalid;
+      }
+      const outcomes = await this.#applyBatchCore(
+        validated.map((input) => ({ input })),
+        source,
+        { cursor },
+      );
+      const failed = outcomes.find((o) => !o.ok);
+      if (failed !== undefined && !failed.ok) return failed;
+      await this.#drainPending(committedIds(outcomes));
+      return ok(outcomes.map((o) => (o as { value: IngestOutcome }).value));
     });
   }
 
@@ -184,7 +216,7 @@ export class GraphManager {
     return outcomes;
   }
 
-  async #applyBatchCore(items: readonly BatchItem[], source: IngestSource): Promise<Result<IngestOutcome>[]> {
+  async #applyBatchCore(items: readonly BatchItem[], source: IngestSource, pkg?: PackageOptions): Promise<Result<IngestOutcome>[]> {
     const outcomes: Result<IngestOutcome>[] = [];
     const audits: AuditEntry[] = [];
     const committed: { id: string; seq: number; app: string; status: "accepted" | "suppressed" }[] = [];
@@ -196,6 +228,8 @@ export class GraphManager {
         const verified = input.ok ? input.value : null;
         const evaluated = input.ok ? await this.#evaluateAndApply(input.value, source.kind === "local") : input;
         if (!evaluated.ok) {
+          // A package is atomic (DESIGN §3): one bad envelope and nothing of it is written.
+          if (pkg !== undefined) throw new AbortWrite(evaluated.error);
           if (pendingId !== undefined) await this.#storage.deletePending(pendingId);
           outcomes.push(evaluated);
           audits.push(rejection(evaluated.error, source, verified));
@@ -208,6 +242,7 @@ export class GraphManager {
           outcomes.push(ok({ status: "duplicate", id: v.id, seq: result.seq }));
         } else if (result.kind === "pending") {
           const parked = await this.#park(v, result.missing);
+          if (!parked.ok && pkg !== undefined) throw new AbortWrite(parked.error);
           outcomes.push(parked.ok ? ok({ status: "pending", id: v.id, missing: result.missing }) : parked);
           audits.push(
             parked.ok
@@ -223,6 +258,7 @@ export class GraphManager {
           committed.push({ id: v.id, seq: (result.outcome as { seq: number }).seq, app: v.envelope.payload.app, status });
         }
       }
+      if (pkg !== undefined) await this.#storage.putCursor({ ...pkg.cursor, updatedAt: isoTime(this.#ports.clock) });
     });
     if (!written.ok) {
       this.#factsCache = null; // facts loaded inside the rolled-back transaction may include its rows

@@ -1,8 +1,9 @@
 // Storage manager: the node database (DESIGN D5). The only module that touches its IndexedDB.
-export { StorageManager, type Budgets, type CommitPlan } from "./storage-manager.ts";
+export { AbortWrite, StorageManager, type Budgets, type CommitPlan } from "./storage-manager.ts";
 export type {
   AppRow,
   AppState,
+  CursorRow,
   EnvelopeRow,
   EnvelopeStatus,
   ForkRow,

@@ -96,3 +96,6 @@ export type AppRow = {
 
 export type SettingRow = { readonly key: string; readonly value: JsonValue };
 export type MetaRow = { readonly key: string; readonly value: number };
+
+/** Sync progress (DESIGN §3): how far this node has received a peer's global_seq for one domain. */
+export type CursorRow = { readonly peer: string; readonly domain: string; readonly seq: number; readonly updatedAt: string };

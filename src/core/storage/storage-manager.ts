@@ -2,11 +2,22 @@
 // It has no semantics (the Graph decides what to write) and no API that rewrites or deletes history.
 import Dexie, { type Table } from "dexie";
 import { assert } from "../shared/assert.ts";
-import { nodeError } from "../shared/errors.ts";
+import { nodeError, type NodeError } from "../shared/errors.ts";
 import type { IdbEnvironment } from "../shared/idb.ts";
 import type { JsonValue } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
-import type { AppRow, EnvelopeRow, ForkRow, IdentityRow, MetaRow, ObjectRow, PendingRow, SettingRow, VersionRow } from "./rows.ts";
+import type {
+  AppRow,
+  CursorRow,
+  EnvelopeRow,
+  ForkRow,
+  IdentityRow,
+  MetaRow,
+  ObjectRow,
+  PendingRow,
+  SettingRow,
+  VersionRow,
+} from "./rows.ts";
 
 /** Everything one accepted (or suppressed) envelope changes, written as a unit. */
 export type CommitPlan = {
@@ -34,6 +45,7 @@ class NodeDatabase extends Dexie {
   apps!: Table<AppRow, string>;
   settings!: Table<SettingRow, string>;
   meta!: Table<MetaRow, string>;
+  cursors!: Table<CursorRow, [string, string]>;
 
   constructor(name: string, idb: IdbEnvironment) {
     // autoOpen off: a database deleted or closed underneath must fail calls, not be silently recreated empty.
@@ -49,6 +61,7 @@ class NodeDatabase extends Dexie {
       apps: "slug, &localId",
       settings: "key",
       meta: "key",
+      cursors: "[peer+domain], peer",
     });
   }
 }
@@ -114,11 +127,16 @@ export class StorageManager {
     const db = this.#db;
     this.#tx = { seq: this.#globalSeq, bytes: this.#storedBytes };
     try {
-      const value = await db.transaction("rw", [db.envelopes, db.objects, db.versions, db.pending, db.forks, db.identities, db.meta], work);
+      const value = await db.transaction(
+        "rw",
+        [db.envelopes, db.objects, db.versions, db.pending, db.forks, db.identities, db.meta, db.cursors],
+        work,
+      );
       this.#globalSeq = this.#tx.seq;
       this.#storedBytes = this.#tx.bytes;
       return ok(value);
     } catch (cause) {
+      if (cause instanceof AbortWrite) return err(cause.error);
       if (cause instanceof SequenceConflict) {
         return err(
           nodeError("ERR_MNG_GRAPH_SEQUENCE_CONFLICT", "Another writer moved the sequence.", {
@@ -265,6 +283,21 @@ export class StorageManager {
     return this.#db.identities.get(id);
   }
 
+  // ---- sync cursors: moved only with an accepted package, in its transaction (DESIGN §3) ----
+  async getCursor(peer: string, domain: string): Promise<number> {
+    return (await this.#db.cursors.get([peer, domain]))?.seq ?? 0;
+  }
+
+  listCursors(peer: string): Promise<CursorRow[]> {
+    return this.#db.cursors.where("peer").equals(peer).toArray();
+  }
+
+  /** Inside runWrite only: the cursor moves with the package that moved it. */
+  async putCursor(row: CursorRow): Promise<void> {
+    assert(this.#tx !== undefined, "a cursor moves only inside the package's transaction");
+    await this.#db.cursors.put(row);
+  }
+
   listIdentities(): Promise<IdentityRow[]> {
     return this.#db.identities.toArray();
   }
@@ -273,7 +306,11 @@ export class StorageManager {
    * Extra changes inside runWrite after an applied plan (a revocation's withdrawals): rows and
    * envelope statuses only; global_seq does not move.
    */
-  async applyChanges(changes: { readonly objects: readonly ObjectRow[]; readonly versions: readonly VersionRow[]; readonly suppressEnvelopes: readonly string[] }): Promise<void> {
+  async applyChanges(changes: {
+    readonly objects: readonly ObjectRow[];
+    readonly versions: readonly VersionRow[];
+    readonly suppressEnvelopes: readonly string[];
+  }): Promise<void> {
     assert(this.#tx !== undefined, "applyChanges runs inside runWrite");
     const db = this.#db;
     for (const id of changes.suppressEnvelopes) await db.envelopes.where("id").equals(id).modify({ status: "suppressed" });
@@ -350,6 +387,13 @@ export class StorageManager {
       await this.#db.settings.bulkPut(Object.entries(entries).map(([key, value]) => ({ key, value })));
     },
   };
+}
+
+/** Thrown inside runWrite to roll the whole transaction back with a coded reason (an atomic package). */
+export class AbortWrite extends Error {
+  constructor(readonly error: NodeError) {
+    super(error.message);
+  }
 }
 
 class SequenceConflict extends Error {

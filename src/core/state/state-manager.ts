@@ -1,0 +1,157 @@
+// The State manager (public design 09): per (peer, domain) cursors over the sender's global_seq,
+// signed package frames out, and package acceptance in: frame, sender, domain and range are checked
+// before any envelope work, and only an accepted package moves a cursor (DESIGN §3).
+import type { Signer } from "../crypto/index.ts";
+import type { GraphManager, IngestOutcome } from "../graph/index.ts";
+import { nodeError } from "../shared/errors.ts";
+import { digestId, type EnvelopeId, type IdentityId } from "../shared/ids.ts";
+import { isJsonObject, type JsonValue } from "../shared/json.ts";
+import { err, ok, type Result } from "../shared/result.ts";
+import { parseWireJson } from "../shared/wire-json.ts";
+import type { StorageManager } from "../storage/index.ts";
+import { buildPackageFrame, verifyPackageFrame, DEFAULT_ENVELOPE_LIMITS, MAX_FRAME_ENVELOPES, type PackageFrame } from "../wire/index.ts";
+
+/** A package as it travels: the signed frame and the canonical envelope texts it names, in order. */
+export type SyncPackage = { readonly frame: PackageFrame; readonly envelopes: readonly string[] };
+
+/** The authenticated peer of a session (from its signed hello), never a transport reference. */
+export type SessionPeer = { readonly identity: IdentityId; readonly key: string };
+
+export type StatePorts = {
+  readonly storage: StorageManager;
+  readonly graph: Pick<GraphManager, "ingestPackage" | "syncRead">;
+  /** The node key that signs outgoing frames (DESIGN D2). */
+  readonly nodeSigner: Signer;
+  readonly nodeIdentity: IdentityId;
+};
+
+const SYNC_SOURCE = { kind: "remote" as const, actor: null };
+
+function syncError(
+  code: "ERR_SYNC_SEQUENCE_INVALID" | "ERR_SYNC_DOMAIN_VIOLATION" | "ERR_SYNC_RANGE_MISMATCH",
+  message: string,
+  reason: string,
+  data: Record<string, string | number> = {},
+): Result<never> {
+  return err(nodeError(code, message, { reason, ...data }));
+}
+
+export class StateManager {
+  readonly #ports: StatePorts;
+
+  constructor(ports: StatePorts) {
+    this.#ports = ports;
+  }
+
+  /** How far this node has received `peer`'s history for each domain. */
+  async cursors(peer: IdentityId): Promise<Readonly<Record<string, number>>> {
+    return Object.fromEntries((await this.#ports.storage.listCursors(peer)).map((c) => [c.domain, c.seq]));
+  }
+
+  cursor(peer: IdentityId, domain: string): Promise<number> {
+    return this.#ports.storage.getCursor(peer, domain);
+  }
+
+  /**
+   * The next package of `domain` (`<app>/<domain>`) for `peer` after `afterSeq`: the range covers
+   * every local seq scanned, and names only envelopes of that domain the peer may read (sync_read).
+   * `null` when nothing new exists.
+   */
+  async exportPackage(peer: IdentityId, domain: string, afterSeq: number, limit = 200): Promise<Result<SyncPackage | null>> {
+    const [app, name] = splitDomain(domain);
+    const storage = this.#ports.storage;
+    const max = Math.min(limit, MAX_FRAME_ENVELOPES);
+    const rows = await storage.history({ afterSeq, limit: max, app });
+    if (rows.length === 0) return ok(null);
+    const envelopes: string[] = [];
+    const ids: EnvelopeId[] = [];
+    for (const row of rows) {
+      if (row.domain !== name) continue;
+      const decision = await this.#ports.graph.syncRead(peer, row.id);
+      if (!decision.ok) return decision;
+      if (!decision.value.allow) continue;
+      envelopes.push(row.text);
+      ids.push(row.id as EnvelopeId);
+    }
+    const toSeq = rows.length < max ? storage.globalSeq : rows[rows.length - 1]!.seq;
+    const frame = await buildPackageFrame(this.#ports.nodeSigner, {
+      syncDomain: domain,
+      fromSeq: afterSeq + 1,
+      toSeq,
+      envelopeIds: ids,
+      senderIdentity: this.#ports.nodeIdentity,
+    });
+    if (!frame.ok) return frame;
+    return ok({ frame: frame.value, envelopes });
+  }
+
+  /**
+   * Accepts a package from the session's authenticated `peer` for a negotiated `domain`. Order of
+   * checks (DESIGN D6): frame structure and signature, sender = peer, ids = carried envelopes,
+   * domain, range against the cursor, then the envelopes atomically with the cursor.
+   */
+  async acceptPackage(peer: SessionPeer, negotiated: ReadonlySet<string>, pkg: unknown): Promise<Result<readonly IngestOutcome[]>> {
+    if (!isJsonObject(pkg) || !Array.isArray((pkg as { envelopes?: unknown }).envelopes)) {
+      return err(nodeError("ERR_STRUCT_INVALID_TYPE", "A package is a frame and its envelopes.", { reason: "expected_package" }));
+    }
+    const { frame, envelopes } = pkg as { frame: JsonValue; envelopes: unknown[] };
+    const carried: CarriedEnvelope[] = [];
+    for (const text of envelopes) {
+      const parsed = carriedEnvelope(text);
+      if (!parsed.ok) return parsed;
+      carried.push(parsed.value);
+    }
+    const verified = await verifyPackageFrame(
+      frame,
+      carried.map((c) => c.id),
+    );
+    if (!verified.ok) return verified;
+    const f = verified.value;
+    // Transport references are never identity: the sender must be the peer its hello proved.
+    if (f.sender_identity !== peer.identity || f.sender_key !== peer.key) {
+      return err(
+        nodeError("ERR_CRYPTO_AUTHOR_MISMATCH", "The package is not signed by this session's peer.", { reason: "sender_not_peer" }),
+      );
+    }
+    if (!negotiated.has(f.sync_domain))
+      return syncError("ERR_SYNC_DOMAIN_VIOLATION", "The domain was not negotiated for this session.", "domain_not_negotiated");
+    const [app, name] = splitDomain(f.sync_domain);
+    for (const c of carried) {
+      if (c.app !== app || c.domain !== name)
+        return syncError("ERR_SYNC_DOMAIN_VIOLATION", "An envelope lies outside the package's domain.", "envelope_outside_domain");
+    }
+    const cursor = await this.cursor(peer.identity, f.sync_domain);
+    if (f.from_seq !== cursor + 1) {
+      const reason = f.to_seq <= cursor ? "replayed" : f.from_seq <= cursor ? "overlapping" : "gap";
+      return syncError("ERR_SYNC_SEQUENCE_INVALID", "The package does not start right after this node's cursor.", reason, {
+        cursor,
+        from_seq: f.from_seq,
+      });
+    }
+    return this.#ports.graph.ingestPackage(
+      envelopes as string[],
+      { peer: peer.identity, domain: f.sync_domain, seq: f.to_seq },
+      SYNC_SOURCE,
+    );
+  }
+}
+
+function splitDomain(domain: string): [string, string] {
+  const slash = domain.indexOf("/");
+  return [domain.slice(0, slash), domain.slice(slash + 1)];
+}
+
+type CarriedEnvelope = { readonly id: EnvelopeId; readonly app: unknown; readonly domain: unknown };
+
+/** The id a carried envelope text claims to be, and its app and domain: parsed once, no crypto yet. */
+function carriedEnvelope(text: unknown): Result<CarriedEnvelope> {
+  if (typeof text !== "string")
+    return err(nodeError("ERR_STRUCT_INVALID_TYPE", "Envelopes travel as text.", { reason: "expected_string" }));
+  const parsed = parseWireJson(text, { maxBytes: DEFAULT_ENVELOPE_LIMITS.maxEnvelopeBytes, maxDepth: DEFAULT_ENVELOPE_LIMITS.maxDepth });
+  if (!parsed.ok) return parsed;
+  if (!isJsonObject(parsed.value))
+    return err(nodeError("ERR_STRUCT_INVALID_TYPE", "An envelope is an object.", { reason: "expected_object" }));
+  const { signature: _signature, ...unsigned } = parsed.value;
+  const payload = isJsonObject(unsigned["payload"] ?? null) ? (unsigned["payload"] as Record<string, unknown>) : {};
+  return ok({ id: digestId(unsigned) as EnvelopeId, app: payload["app"], domain: payload["domain"] });
+}
