@@ -6,6 +6,7 @@ import { createServer } from "vite";
 import { launchChromium } from "../test-support/chromium.ts";
 import { runAclBench } from "./acl-bench.ts";
 import { runKernelBench } from "./kernel-bench.ts";
+import { runPuzzleBench } from "./puzzle-bench.ts";
 import { formatRows, runProtocolBench } from "./protocol-bench.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -16,6 +17,7 @@ console.log(`2WAY protocol bench — ${seconds}s per measure, ${corpus}-envelope
 console.log(formatRows(`Node.js ${process.version} (main thread)`, await runProtocolBench({ seconds, corpus })));
 console.log(await runKernelBench(Number(process.env.BENCH_KERNEL_ENVELOPES ?? 1000)));
 console.log(runAclBench());
+console.log(await runPuzzleBench());
 
 const server = await createServer({
   configFile: false,
