@@ -2,6 +2,15 @@
 // one's ports, and exposes the embedding API (docs/api.md). Every answer is plain data (DESIGN D6).
 import { evaluateRead } from "./acl/index.ts";
 import { AppManager, type AppInfo, type AppPackage } from "./app/index.ts";
+import { createAuthManager, DEFAULT_AUTH_LIMITS, type AuthManager } from "./auth/index.ts";
+import {
+  createEventManager,
+  type CommitObject,
+  type EventFilter,
+  type EventManager,
+  type EventSink,
+  type Subscription,
+} from "./event/index.ts";
 import { createConfigManager, type ConfigManager, type ConfigSnapshot } from "./config/index.ts";
 import { createVerifier, type Ed25519Engine } from "./crypto/index.ts";
 import {
@@ -17,7 +26,7 @@ import {
 import { createHealthManager, type HealthManager, type HealthSnapshot } from "./health/index.ts";
 import { createKeyManager, type KeyManager, type KeyRecord } from "./key/index.ts";
 import { createLogManager, type AuditPage, type AuditQuery, type ChainHead, type LogManager } from "./log/index.ts";
-import { isoTime, systemClock, type Clock } from "./shared/clock.ts";
+import { isoTime, systemClock, systemRandom, type Clock } from "./shared/clock.ts";
 import { nodeError } from "./shared/errors.ts";
 import { platformIdb, type IdbEnvironment } from "./shared/idb.ts";
 import { identityIdFromKey, type EnvelopeId, type IdentityId } from "./shared/ids.ts";
@@ -55,6 +64,13 @@ export type Session = {
     readonly traceId?: string;
   }): Promise<Result<WriteResult>>;
   read(request: unknown): Promise<Result<GraphReadResult>>;
+  /**
+   * Post-commit events about this app that the session's identity may read, in global_seq order,
+   * at most once; a slow subscriber is closed (buffer_overflow) rather than buffered without bound.
+   */
+  subscribe(filter?: Omit<EventFilter, "app">, sink?: EventSink): Result<Subscription>;
+  /** Ends the session: its token is revoked and later calls fail with ERR_AUTH_TOKEN_REVOKED. */
+  close(): void;
 };
 
 export type HistoryEntry = Pick<EnvelopeRow, "seq" | "id" | "authorId" | "app" | "domain" | "status" | "lamport" | "committedAt"> & {
@@ -182,6 +198,53 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   if (!nodeSigner.ok) return startFailure("key", nodeSigner.error);
   const nodeIdentity = identityIdFromKey(nodeKey.value.publicKey);
   const state = new StateManager({ storage, graph, nodeSigner: nodeSigner.value, nodeIdentity });
+
+  // Sessions (public design 04): tokens bound to (identity, app); every call re-authenticates.
+  const auth: AuthManager = createAuthManager({
+    clock,
+    random: systemRandom,
+    verifier,
+    server: { identityId: nodeIdentity, signer: nodeSigner.value },
+    keyOwner: async (publicKey) => {
+      const bindings = await storage.objectsOfType(SYSTEM_APP, "attr", "system.device_key");
+      const binding = bindings.find((b) => b.suppressed === 0 && (b.winner.value as { public_key?: unknown }).public_key === publicKey);
+      return binding?.owner as IdentityId | undefined;
+    },
+    limits: () => ({
+      ...DEFAULT_AUTH_LIMITS,
+      tokenTtlMs: config.get("auth.token.ttl_ms"),
+      maxSkewMs: config.get("auth.registration.max_skew_ms"),
+      nonceTtlMs: config.get("auth.registration.nonce_ttl_ms"),
+    }),
+  });
+
+  // Events (public design 11): after each commit, never for rejected writes, filtered by what the
+  // subscriber may read. Notices are built in commit order on one promise chain.
+  const events: EventManager = createEventManager({
+    canRead: async (identityId, app, objectId) => {
+      const row = await storage.getObject(objectId);
+      if (row === undefined || row.app !== app || row.suppressed === 1) return false;
+      const target = { id: row.id, app: row.app, typeKey: row.typeKey, owner: row.owner };
+      return evaluateRead(await graph.aclFacts(), identityId, target, { at: isoTime(clock), forSync: false }).allow;
+    },
+    capacity: () => config.get("event.queue.per_subscriber"),
+  });
+  let noticeChain: Promise<void> = Promise.resolve();
+  graph.onCommit((commit) => {
+    if (commit.status !== "accepted") return;
+    noticeChain = noticeChain.then(async () => {
+      const objects = await changedObjects(commit.envelopeId);
+      const published = events.publish({ ...commit, objects });
+      if (!published.ok) health.report("graph", "degraded", published.error.code);
+    });
+  });
+
+  /** The objects an accepted envelope created or updated, for its event notice (ids, never bodies). */
+  async function changedObjects(envelopeId: string): Promise<CommitObject[]> {
+    const versions = await storage.versionsOfEnvelopes([envelopeId]);
+    const rows = await storage.getObjects([...new Set(versions.map((v) => v.objectId))]);
+    return [...rows.values()].map((row) => ({ id: row.id, kind: row.kind, typeKey: row.typeKey, owner: row.owner }));
+  }
   await log.record({
     kind: "node_started",
     traceId: null,
@@ -217,6 +280,11 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         nodeError("ERR_CRYPTO_KEY_NOT_BOUND", "The device key has no binding in this node's graph.", { reason: "binding_missing" }),
       );
     return ok({ identityId, signer: signer.value, bindingEnvelopeId: binding.id.slice(0, binding.id.indexOf(":")) as EnvelopeId });
+  }
+
+  function revokeSessionsOn(slug: string, result: Result<AppInfo>): Result<AppInfo> {
+    if (result.ok) auth.revokeAll({ app: slug });
+    return result;
   }
 
   function toWriteResult(outcome: Result<IngestOutcome>): Result<WriteResult> {
@@ -288,8 +356,9 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     apps: {
       install: (pkg) => appManager.install(pkg, { kind: "remote", actor: null }),
       enable: (slug) => appManager.transition(slug, "enable"),
-      disable: (slug) => appManager.transition(slug, "disable"),
-      remove: (slug) => appManager.transition(slug, "remove"),
+      // Disabling or removing an app ends its sessions and subscriptions (public design 04, 08).
+      disable: async (slug) => revokeSessionsOn(slug, await appManager.transition(slug, "disable")),
+      remove: async (slug) => revokeSessionsOn(slug, await appManager.transition(slug, "remove")),
       list: () => appManager.list(),
     },
     async openSession({ identityId, app, keyId }) {
@@ -299,10 +368,15 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         return err(nodeError("ERR_SVC_APP_DISABLED", `${app} is not enabled.`, { reason: "app_not_enabled", app }));
       const author = await authorFor(identityId, keyId);
       if (!author.ok) return author;
+      const grant = auth.openSession({ identityId, app, ...(keyId === undefined ? {} : { keyId }) });
+      if (!grant.ok) return grant;
+      const token = grant.value.token;
       const session: Session = Object.freeze({
         identityId,
         app,
         async submit(request: Parameters<Session["submit"]>[0]) {
+          const authenticated = auth.authenticate(token, { app });
+          if (!authenticated.ok) return authenticated;
           const current = await appManager.get(app);
           if (!current.ok) return current;
           if (current.value.state !== "installed_enabled")
@@ -317,6 +391,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
           );
         },
         async read(request: unknown) {
+          const authenticated = auth.authenticate(token, { app });
+          if (!authenticated.ok) return authenticated;
           const checked = checkReadRequest(request, config.get("graph.read.max_limit"), storage.globalSeq);
           if (!checked.ok) return checked;
           const facts = await graph.aclFacts();
@@ -335,6 +411,14 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
                 ).allow,
             ),
           );
+        },
+        subscribe(filter: Omit<EventFilter, "app"> = {}, sink?: EventSink) {
+          const authenticated = auth.authenticate(token, { app });
+          if (!authenticated.ok) return authenticated;
+          return events.subscribe(authenticated.value, { ...filter, app }, sink, { session: () => auth.check(token, app) });
+        },
+        close() {
+          auth.revoke(token);
         },
       });
       return ok(session);
@@ -375,6 +459,12 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       acceptPackage: (peer, negotiated, pkg) => state.acceptPackage(peer, negotiated, pkg),
     },
     async stop() {
+      // Writes already queued finish; later ones are refused; their events reach subscribers.
+      await graph.close();
+      await noticeChain;
+      await events.settled();
+      events.close();
+      auth.close();
       for (const manager of CRITICAL) health.report(manager, "stopped");
       await log.close();
       await keys.close();

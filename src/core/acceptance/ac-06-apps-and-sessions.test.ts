@@ -106,7 +106,7 @@ describe("app lifecycle (public design 08 matrix)", () => {
     }
   });
 
-  it("refuses sessions and writes for a disabled app but keeps its data (ERR_SVC_APP_DISABLED)", async () => {
+  it("ends a disabled app's sessions (ERR_AUTH_TOKEN_REVOKED), refuses new ones (ERR_SVC_APP_DISABLED), keeps its data", async () => {
     const todo = expectOk(await node.openSession({ identityId: me, app: "app.todo" }));
     expectOk(
       await todo.submit({ domain: "items", ops: [{ op: "parent_create", type_key: "todo.item", payload: { value: { text: "keep" } } }] }),
@@ -115,7 +115,7 @@ describe("app lifecycle (public design 08 matrix)", () => {
     expectOk(await node.apps.disable("app.todo"));
     expect(
       await todo.submit({ domain: "items", ops: [{ op: "parent_create", type_key: "todo.item", payload: { value: { text: "no" } } }] }),
-    ).toMatchObject({ ok: false, error: { code: "ERR_SVC_APP_DISABLED" } });
+    ).toMatchObject({ ok: false, error: { code: "ERR_AUTH_TOKEN_REVOKED" } });
     expect(await node.openSession({ identityId: me, app: "app.todo" })).toMatchObject({
       ok: false,
       error: { code: "ERR_SVC_APP_DISABLED" },

@@ -38,7 +38,8 @@ export const CONFIG_KEYS = [
     minimum: DEFAULT_ENVELOPE_LIMITS.maxEnvelopeBytes,
     maximum: 16 * MIB,
     reloadable: true,
-    description: "Largest frame accepted from a peer; bigger frames are dropped unread (architecture 10 default 1048576). Bounds chosen: one maximal envelope .. 16 MiB.",
+    description:
+      "Largest frame accepted from a peer; bigger frames are dropped unread (architecture 10 default 1048576). Bounds chosen: one maximal envelope .. 16 MiB.",
   },
   {
     key: "network.peer.max_admitted_sessions",
@@ -56,7 +57,8 @@ export const CONFIG_KEYS = [
     minimum: 1,
     maximum: 64 * MIB,
     reloadable: true,
-    description: "Inbound bytes buffered per session (architecture 10 default 2097152); at least network.envelope.max_bytes. Upper bound 64 MiB chosen.",
+    description:
+      "Inbound bytes buffered per session (architecture 10 default 2097152); at least network.envelope.max_bytes. Upper bound 64 MiB chosen.",
   },
   {
     key: "network.buffer.outbound.max_bytes",
@@ -65,7 +67,8 @@ export const CONFIG_KEYS = [
     minimum: 1,
     maximum: 64 * MIB,
     reloadable: true,
-    description: "Outbound bytes buffered per session (architecture 10 default 2097152); at least network.envelope.max_bytes. Upper bound 64 MiB chosen.",
+    description:
+      "Outbound bytes buffered per session (architecture 10 default 2097152); at least network.envelope.max_bytes. Upper bound 64 MiB chosen.",
   },
   {
     key: "network.rate.inbound.max_msgs_per_sec",
@@ -92,7 +95,8 @@ export const CONFIG_KEYS = [
     minimum: 1,
     maximum: 32,
     reloadable: true,
-    description: "Puzzle difficulty (leading zero bits of SHA-256) when there is no pressure; at most dos.difficulty.max_bits. Default chosen (architecture 14 gives none): 12 bits, about 4k hashes.",
+    description:
+      "Puzzle difficulty (leading zero bits of SHA-256) when there is no pressure; at most dos.difficulty.max_bits. Default chosen (architecture 14 gives none): 12 bits, about 4k hashes.",
   },
   {
     key: "dos.difficulty.max_bits",
@@ -101,7 +105,8 @@ export const CONFIG_KEYS = [
     minimum: 1,
     maximum: 32,
     reloadable: true,
-    description: "Ceiling of the adaptive puzzle difficulty. Default chosen (architecture 14 gives none): 22 bits, about 4M hashes, seconds in a browser worker.",
+    description:
+      "Ceiling of the adaptive puzzle difficulty. Default chosen (architecture 14 gives none): 22 bits, about 4M hashes, seconds in a browser worker.",
   },
   {
     key: "dos.difficulty.decay_ms",
@@ -119,7 +124,8 @@ export const CONFIG_KEYS = [
     minimum: 1_000,
     maximum: 600_000,
     reloadable: true,
-    description: "Lifetime of an issued puzzle; later solutions fail with ERR_RESOURCE_PUZZLE_FAILED. Default chosen (architecture 14 gives none): 30 s.",
+    description:
+      "Lifetime of an issued puzzle; later solutions fail with ERR_RESOURCE_PUZZLE_FAILED. Default chosen (architecture 14 gives none): 30 s.",
   },
   {
     key: "graph.pending.max_envelopes",
@@ -129,7 +135,35 @@ export const CONFIG_KEYS = [
     maximum: 1_000_000,
     // The pending set is sized when the Graph manager starts.
     reloadable: false,
-    description: "Envelopes waiting for a missing prev or dep (DESIGN §4 rule 2: a bounded pending set). Default 10000 chosen; applies at the next start.",
+    description:
+      "Envelopes waiting for a missing prev or dep (DESIGN §4 rule 2: a bounded pending set). Default 10000 chosen; applies at the next start.",
+  },
+  {
+    key: "auth.token.ttl_ms",
+    type: "integer",
+    default: 86_400_000,
+    minimum: 60_000,
+    maximum: 2_592_000_000,
+    reloadable: true,
+    description: "Lifetime of a session token. Default 24 h from architecture 04.",
+  },
+  {
+    key: "auth.registration.max_skew_ms",
+    type: "integer",
+    default: 300_000,
+    minimum: 1_000,
+    maximum: 3_600_000,
+    reloadable: true,
+    description: "Largest clock skew a signed registration may show. Default 5 min from architecture 04.",
+  },
+  {
+    key: "auth.registration.nonce_ttl_ms",
+    type: "integer",
+    default: 600_000,
+    minimum: 1_000,
+    maximum: 86_400_000,
+    reloadable: true,
+    description: "How long a registration nonce is remembered against replay. Default 10 min from architecture 04.",
   },
   {
     key: "graph.read.max_limit",
@@ -156,7 +190,8 @@ export const CONFIG_KEYS = [
     minimum: MIB,
     maximum: 64 * 1024 * MIB,
     reloadable: true,
-    description: "Bytes the node database may hold before writes are refused (data-security D8 proposal: 512 MiB). Bounds chosen: 1 MiB .. 64 GiB.",
+    description:
+      "Bytes the node database may hold before writes are refused (data-security D8 proposal: 512 MiB). Bounds chosen: 1 MiB .. 64 GiB.",
   },
   {
     key: "event.queue.per_subscriber",
@@ -165,7 +200,8 @@ export const CONFIG_KEYS = [
     minimum: 1,
     maximum: 65_536,
     reloadable: true,
-    description: "Undelivered events held per subscriber before it is dropped with buffer_overflow (architecture 11 queue.per_connection; default 256 chosen).",
+    description:
+      "Undelivered events held per subscriber before it is dropped with buffer_overflow (architecture 11 queue.per_connection; default 256 chosen).",
   },
   {
     key: "log.query.max_limit",
@@ -211,4 +247,6 @@ export function isImmutableKey(key: ConfigKey): boolean {
 }
 
 /** The registry defaults, as one frozen record. */
-export const CONFIG_DEFAULTS: ConfigValues = Object.freeze(Object.fromEntries(CONFIG_KEYS.map((spec) => [spec.key, spec.default]))) as ConfigValues;
+export const CONFIG_DEFAULTS: ConfigValues = Object.freeze(
+  Object.fromEntries(CONFIG_KEYS.map((spec) => [spec.key, spec.default])),
+) as ConfigValues;

@@ -3,7 +3,14 @@
 import { describe, expect, it } from "vitest";
 import { AssertionError } from "../shared/assert.ts";
 import type { JsonValue } from "../shared/json.ts";
-import { CONFIG_DEFAULTS, CONFIG_KEYS, createConfigManager, createMemorySettingsStore, type ConfigManager, type SettingsStore } from "./index.ts";
+import {
+  CONFIG_DEFAULTS,
+  CONFIG_KEYS,
+  createConfigManager,
+  createMemorySettingsStore,
+  type ConfigManager,
+  type SettingsStore,
+} from "./index.ts";
 
 async function opened(options: Parameters<typeof createConfigManager>[0]): Promise<ConfigManager> {
   const config = createConfigManager(options);
@@ -76,7 +83,10 @@ describe("open", () => {
 
   it("rejects a store that does not hold a plain object", async () => {
     const config = createConfigManager({ store: { load: () => Promise.resolve([] as any), save: () => Promise.resolve() } });
-    expect(await config.open()).toMatchObject({ ok: false, error: { code: "ERR_MNG_CONFIG_SCHEMA_INVALID", data: { reason: "expected_object" } } });
+    expect(await config.open()).toMatchObject({
+      ok: false,
+      error: { code: "ERR_MNG_CONFIG_SCHEMA_INVALID", data: { reason: "expected_object" } },
+    });
   });
 
   it("reports a failing load (ERR_MNG_CONFIG_PERSISTENCE_FAILED) and can be opened again later", async () => {
@@ -86,7 +96,10 @@ describe("open", () => {
       save: () => Promise.resolve(),
     };
     const config = createConfigManager({ store });
-    expect(await config.open()).toMatchObject({ ok: false, error: { code: "ERR_MNG_CONFIG_PERSISTENCE_FAILED", data: { reason: "load_failed" } } });
+    expect(await config.open()).toMatchObject({
+      ok: false,
+      error: { code: "ERR_MNG_CONFIG_PERSISTENCE_FAILED", data: { reason: "load_failed" } },
+    });
     broken = false;
     expect((await config.open()).ok).toBe(true);
   });
@@ -189,7 +202,10 @@ describe("update", () => {
 
   it("rejects a non-object update (config_invalid expected_object)", async () => {
     const config = await opened({ store: createMemorySettingsStore() });
-    expect(await config.update([] as any)).toMatchObject({ ok: false, error: { code: "config_invalid", data: { reason: "expected_object" } } });
+    expect(await config.update([] as any)).toMatchObject({
+      ok: false,
+      error: { code: "config_invalid", data: { reason: "expected_object" } },
+    });
   });
 
   it("keeps the old snapshot when the save fails (ERR_MNG_CONFIG_PERSISTENCE_FAILED)", async () => {
@@ -198,7 +214,10 @@ describe("update", () => {
     const config = await opened({ store });
     const before = config.snapshot();
     const result = await config.update({ "graph.read.max_limit": 5 });
-    expect(result).toMatchObject({ ok: false, error: { code: "ERR_MNG_CONFIG_PERSISTENCE_FAILED", category: "config", data: { reason: "save_failed" } } });
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: "ERR_MNG_CONFIG_PERSISTENCE_FAILED", category: "config", data: { reason: "save_failed" } },
+    });
     expect(config.snapshot()).toBe(before);
   });
 

@@ -137,7 +137,9 @@ export function createConfigManager(options: ConfigManagerOptions): ConfigManage
     const bad = layerIssue(updates);
     if (bad !== undefined) return Promise.resolve(err(issueError("config_invalid", bad)));
     if (queued >= maxQueued) {
-      return Promise.resolve(err(nodeError("ERR_MNG_CONFIG_UPDATE_QUEUE_FULL", `more than ${maxQueued} config updates are queued`, { reason: "queue_full" })));
+      return Promise.resolve(
+        err(nodeError("ERR_MNG_CONFIG_UPDATE_QUEUE_FULL", `more than ${maxQueued} config updates are queued`, { reason: "queue_full" })),
+      );
     }
     const copy: Layer = { ...updates };
     queued += 1;

@@ -43,8 +43,10 @@ export function settingIssue(key: string, value: unknown): SettingIssue | undefi
   const wrongType = typeIssue(spec, value);
   if (wrongType !== undefined) return { reason: "wrong_type", key, message: `${key}: ${wrongType}` };
   if (typeof value === "number") {
-    if (spec.minimum !== undefined && value < spec.minimum) return { reason: "below_minimum", key, message: `${key} must be at least ${spec.minimum}` };
-    if (spec.maximum !== undefined && value > spec.maximum) return { reason: "above_maximum", key, message: `${key} must be at most ${spec.maximum}` };
+    if (spec.minimum !== undefined && value < spec.minimum)
+      return { reason: "below_minimum", key, message: `${key} must be at least ${spec.minimum}` };
+    if (spec.maximum !== undefined && value > spec.maximum)
+      return { reason: "above_maximum", key, message: `${key} must be at most ${spec.maximum}` };
   }
   if (typeof value === "string" && spec.enum !== undefined && !spec.enum.includes(value)) {
     return { reason: "not_in_enum", key, message: `${key} must be one of ${spec.enum.join(", ")}` };
@@ -73,6 +75,7 @@ export function relationIssue(values: ConfigValues): SettingIssue | undefined {
 }
 
 export function issueError(code: ErrorCode, issue: SettingIssue): NodeError {
-  const data = issue.other === undefined ? { reason: issue.reason, key: issue.key } : { reason: issue.reason, key: issue.key, other: issue.other };
+  const data =
+    issue.other === undefined ? { reason: issue.reason, key: issue.key } : { reason: issue.reason, key: issue.key, other: issue.other };
   return nodeError(code, issue.message, data);
 }

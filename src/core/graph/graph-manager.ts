@@ -73,6 +73,7 @@ export class GraphManager {
   readonly #ports: GraphPorts;
   readonly #listeners = new Set<CommitListener>();
   #factsCache: AclFacts | null = null;
+  #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(storage: StorageManager, verifier: Ed25519Verifier, ports: GraphPorts) {
@@ -91,6 +92,16 @@ export class GraphManager {
     const run = this.#queue.then(work, work);
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Refuses new writes and waits for the ones already queued (node shutdown). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#queue;
+  }
+
+  #refuseIfClosed(): Result<never> | null {
+    return this.#closed ? err(nodeError("ERR_MNG_STORAGE_UNAVAILABLE", "The node is stopping.", { reason: "node_stopping" })) : null;
   }
 
   /** Untrusted envelope text or bytes, from a peer, an app package or an import. */
@@ -133,6 +144,8 @@ export class GraphManager {
         await this.#ports.audit.record([rejection(invalid.error, source, null)]);
         return invalid;
       }
+      const refused = this.#refuseIfClosed();
+      if (refused !== null) return refused;
       const outcomes = await this.#applyBatchCore(
         validated.map((input) => ({ input })),
         source,
@@ -140,7 +153,7 @@ export class GraphManager {
       );
       const failed = outcomes.find((o) => !o.ok);
       if (failed !== undefined && !failed.ok) return failed;
-      await this.#drainPending(committedIds(outcomes));
+      await this.#drainQuietly(committedIds(outcomes));
       return ok(outcomes.map((o) => (o as { value: IngestOutcome }).value));
     });
   }
@@ -149,6 +162,8 @@ export class GraphManager {
   submit(author: Author, request: WriteRequest): Promise<Result<IngestOutcome>> {
     return this.#serial(async () => {
       const source: IngestSource = { kind: "local", actor: author.identityId };
+      const refused = this.#refuseIfClosed();
+      if (refused !== null) return refused;
       const built = await this.#build(author, request);
       if (!built.ok) {
         await this.#ports.audit.record([rejection(built.error, source, null, request.app)]);
@@ -211,15 +226,29 @@ export class GraphManager {
    * pending set: if it is rejected now, it leaves the set.
    */
   async #applyBatch(items: readonly BatchItem[], source: IngestSource): Promise<Result<IngestOutcome>[]> {
+    const refused = this.#refuseIfClosed();
+    if (refused !== null) return items.map(() => refused);
     const outcomes = await this.#applyBatchCore(items, source);
-    await this.#drainPending(committedIds(outcomes));
+    await this.#drainQuietly(committedIds(outcomes));
     return outcomes;
+  }
+
+  /**
+   * Post-commit work must not make a committed write look failed: if draining the pending set
+   * fails (the database closing underneath), the rows stay and a later commit retries them.
+   */
+  async #drainQuietly(ids: readonly string[]): Promise<void> {
+    try {
+      await this.#drainPending(ids);
+    } catch {
+      // Nothing to undo: every drained envelope committed or rolled back in its own transaction.
+    }
   }
 
   async #applyBatchCore(items: readonly BatchItem[], source: IngestSource, pkg?: PackageOptions): Promise<Result<IngestOutcome>[]> {
     const outcomes: Result<IngestOutcome>[] = [];
     const audits: AuditEntry[] = [];
-    const committed: { id: string; seq: number; app: string; status: "accepted" | "suppressed" }[] = [];
+    const committed: { id: string; seq: number; app: string; domain: string; status: "accepted" | "suppressed" }[] = [];
     const written = await this.#storage.runWrite(async () => {
       outcomes.length = 0;
       audits.length = 0;
@@ -255,7 +284,13 @@ export class GraphManager {
           audits.push(
             entry(source.kind === "local" ? "write_accepted" : "ingest_accepted", source, v, null, `Envelope ${status}.`, { status }),
           );
-          committed.push({ id: v.id, seq: (result.outcome as { seq: number }).seq, app: v.envelope.payload.app, status });
+          committed.push({
+            id: v.id,
+            seq: (result.outcome as { seq: number }).seq,
+            app: v.envelope.payload.app,
+            domain: v.envelope.payload.domain,
+            status,
+          });
         }
       }
       if (pkg !== undefined) await this.#storage.putCursor({ ...pkg.cursor, updatedAt: isoTime(this.#ports.clock) });
@@ -271,7 +306,8 @@ export class GraphManager {
     }
     await this.#ports.audit.record(audits);
     for (const commit of committed)
-      for (const listener of this.#listeners) listener({ envelopeId: commit.id, seq: commit.seq, app: commit.app, status: commit.status });
+      for (const listener of this.#listeners)
+        listener({ envelopeId: commit.id, seq: commit.seq, app: commit.app, domain: commit.domain, status: commit.status });
     return outcomes;
   }
 

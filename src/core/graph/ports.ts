@@ -17,6 +17,7 @@ export type CommitListener = (commit: {
   readonly envelopeId: string;
   readonly seq: number;
   readonly app: string;
+  readonly domain: string;
   readonly status: "accepted" | "suppressed";
 }) => void;
 
