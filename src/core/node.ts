@@ -33,6 +33,9 @@ import { identityIdFromKey, type EnvelopeId, type IdentityId } from "./shared/id
 import type { JsonValue } from "./shared/json.ts";
 import { err, ok, type Result } from "./shared/result.ts";
 import { StateManager, type SessionPeer, type SyncPackage } from "./state/index.ts";
+import { createDosGuard, type DosGuard } from "./dos-guard/index.ts";
+import { startSession, type SessionOptions, type SyncSession, type Transport } from "./network/index.ts";
+import { SYSTEM_SCHEMA, type SchemaDocument } from "./schema/index.ts";
 import { StorageManager, type EnvelopeRow } from "./storage/index.ts";
 import { IDENTITY_TYPE_KEY, SYSTEM_APP, type Op } from "./wire/index.ts";
 
@@ -119,6 +122,11 @@ export type TwoWayNode = {
     readonly nodeKey: string;
     cursors(peer: IdentityId): Promise<Readonly<Record<string, number>>>;
     exportPackage(peer: IdentityId, domain: string, afterSeq: number, limit?: number): Promise<Result<SyncPackage | null>>;
+    /** `<app>/<domain>` names this node syncs: every synced domain of the system and installed apps. */
+    offeredDomains(): readonly string[];
+    /** Starts a sync session over a transport: puzzle admission, signed hellos, then packages. */
+    connect(transport: Transport, options?: Omit<SessionOptions, "transport" | "node" | "guard" | "clock">): SyncSession;
+    readonly guard: DosGuard;
     acceptPackage(peer: SessionPeer, negotiated: ReadonlySet<string>, pkg: unknown): Promise<Result<readonly IngestOutcome[]>>;
   };
   stop(): Promise<void>;
@@ -198,6 +206,28 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   if (!nodeSigner.ok) return startFailure("key", nodeSigner.error);
   const nodeIdentity = identityIdFromKey(nodeKey.value.publicKey);
   const state = new StateManager({ storage, graph, nodeSigner: nodeSigner.value, nodeIdentity });
+  const guard: DosGuard = createDosGuard({
+    clock,
+    random: systemRandom,
+    config: {
+      baseBits: config.get("dos.difficulty.base_bits"),
+      maxBits: config.get("dos.difficulty.max_bits"),
+      decayMs: config.get("dos.difficulty.decay_ms"),
+      puzzleTtlMs: config.get("dos.puzzle.ttl_ms"),
+      maxOutstanding: 64,
+    },
+  });
+  /** Domains of the system and installed apps, except those marked local (public design 05). */
+  function offeredDomains(): string[] {
+    const out: string[] = [];
+    const systemDomains: SchemaDocument["domains"] = SYSTEM_SCHEMA.domains;
+    for (const [name, domain] of Object.entries(systemDomains)) if (domain.mode !== "local") out.push(`${SYSTEM_APP}/${name}`);
+    for (const slug of appManager.installedSlugs()) {
+      const schema = appManager.schemaFor(slug);
+      for (const domain of Object.values(schema?.domains ?? {})) if (domain.mode !== "local") out.push(`${slug}/${domain.name}`);
+    }
+    return out.sort();
+  }
 
   // Sessions (public design 04): tokens bound to (identity, app); every call re-authenticates.
   const auth: AuthManager = createAuthManager({
@@ -457,6 +487,24 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       cursors: (peer) => state.cursors(peer),
       exportPackage: (peer, domain, afterSeq, limit) => state.exportPackage(peer, domain, afterSeq, limit),
       acceptPackage: (peer, negotiated, pkg) => state.acceptPackage(peer, negotiated, pkg),
+      offeredDomains,
+      guard,
+      connect: (transport, sessionOptions = {}) =>
+        startSession({
+          ...sessionOptions,
+          transport,
+          guard,
+          clock,
+          node: {
+            nodeSigner: nodeSigner.value,
+            nodeIdentity,
+            offeredDomains,
+            cursors: (peer) => state.cursors(peer),
+            exportPackage: (peer, domain, afterSeq, limit) => state.exportPackage(peer, domain, afterSeq, limit),
+            acceptPackage: (peer, negotiated, pkg) => state.acceptPackage(peer, negotiated, pkg),
+            onCommit: (listener) => graph.onCommit(listener),
+          },
+        }),
     },
     async stop() {
       // Writes already queued finish; later ones are refused; their events reach subscribers.

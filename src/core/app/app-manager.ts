@@ -55,10 +55,21 @@ export class AppManager {
     for (const row of await this.#storage.listApps()) {
       if (row.state === "removed") continue;
       const compiled = await this.#compileStored(row.schemaObjectId, row.slug);
-      if (!compiled.ok) return err(nodeError("ERR_MNG_APP_REGISTRY_INCONSISTENT", `The schema of ${row.slug} cannot be loaded.`, { reason: String(compiled.error.data["reason"] ?? compiled.error.code), slug: row.slug }));
+      if (!compiled.ok)
+        return err(
+          nodeError("ERR_MNG_APP_REGISTRY_INCONSISTENT", `The schema of ${row.slug} cannot be loaded.`, {
+            reason: String(compiled.error.data["reason"] ?? compiled.error.code),
+            slug: row.slug,
+          }),
+        );
       this.#schemas.set(row.slug, compiled.value);
     }
     return ok(undefined);
+  }
+
+  /** Slugs of installed apps (enabled or not) whose schemas are loaded. */
+  installedSlugs(): readonly string[] {
+    return [...this.#schemas.keys()].sort();
   }
 
   /** Installed apps' schemas, enabled or not: disabling never stops history from being valid. */
@@ -91,15 +102,27 @@ export class AppManager {
       const outcome = await this.#graph.ingest(text, source);
       if (!outcome.ok) return outcome;
       if (outcome.value.status === "pending") {
-        return err(nodeError("ERR_SYNC_MISSING_DEPENDENCY", "The package does not carry everything its envelopes rely on.", { reason: "package_incomplete", envelope_id: outcome.value.id }));
+        return err(
+          nodeError("ERR_SYNC_MISSING_DEPENDENCY", "The package does not carry everything its envelopes rely on.", {
+            reason: "package_incomplete",
+            envelope_id: outcome.value.id,
+          }),
+        );
       }
       const ids = outcome.value.status === "duplicate" ? await this.#createdBy(outcome.value.id) : outcome.value.objectIds;
       for (const id of ids) {
         const row = await this.#storage.getObject(id);
-        if (row?.typeKey === "system.app_schema" && isJsonObject(row.winner.value) && isJsonObject(row.winner.value["schema"] ?? null) && (row.winner.value["schema"] as { app?: unknown }).app === slug) schemaObjectId = id;
+        if (
+          row?.typeKey === "system.app_schema" &&
+          isJsonObject(row.winner.value) &&
+          isJsonObject(row.winner.value["schema"] ?? null) &&
+          (row.winner.value["schema"] as { app?: unknown }).app === slug
+        )
+          schemaObjectId = id;
       }
     }
-    if (schemaObjectId === undefined) return err(nodeError("ERR_SCHEMA_TYPE_NOT_ALLOWED", `The package holds no schema for ${slug}.`, { reason: "schema_missing", slug }));
+    if (schemaObjectId === undefined)
+      return err(nodeError("ERR_SCHEMA_TYPE_NOT_ALLOWED", `The package holds no schema for ${slug}.`, { reason: "schema_missing", slug }));
     const compiled = await this.#compileStored(schemaObjectId, slug);
     if (!compiled.ok) return compiled;
     const now = isoTime(this.#clock);
@@ -142,7 +165,10 @@ export class AppManager {
 
   async #compileStored(objectId: string, slug: string): Promise<Result<CompiledSchema>> {
     const row = await this.#storage.getObject(objectId);
-    if (row === undefined || row.suppressed === 1 || !isJsonObject(row.winner.value)) return err(nodeError("ERR_MNG_APP_REGISTRY_INCONSISTENT", "The app schema object is missing.", { reason: "schema_object_missing", slug }));
+    if (row === undefined || row.suppressed === 1 || !isJsonObject(row.winner.value))
+      return err(
+        nodeError("ERR_MNG_APP_REGISTRY_INCONSISTENT", "The app schema object is missing.", { reason: "schema_object_missing", slug }),
+      );
     const compiled = compileSchema(row.winner.value["schema"]);
     if (!compiled.ok) return compiled;
     return ok(compiled.value);
@@ -155,13 +181,19 @@ function info(row: AppRow): AppInfo {
 
 function checkManifest(pkg: AppPackage): Result<AppPackage["manifest"]> {
   const m = (pkg as { manifest?: unknown }).manifest;
-  if (!isJsonObject((m ?? null))) return err(nodeError("ERR_STRUCT_MISSING_FIELD", "The package has no manifest.", { reason: "missing_manifest" }));
+  if (!isJsonObject(m ?? null))
+    return err(nodeError("ERR_STRUCT_MISSING_FIELD", "The package has no manifest.", { reason: "missing_manifest" }));
   const { slug, version, title } = m as Record<string, unknown>;
-  if (typeof slug !== "string" || !isAppName(slug) || slug === SYSTEM_APP) return err(nodeError("ERR_STRUCT_INVALID_IDENTIFIER", "The manifest slug is invalid.", { reason: "invalid_slug" }));
-  if (typeof version !== "string" || !VERSION_PATTERN.test(version)) return err(nodeError("ERR_STRUCT_INVALID_TYPE", "The manifest version must be MAJOR.MINOR.PATCH.", { reason: "invalid_version" }));
-  if (typeof title !== "string" || title.length === 0 || title.length > 80) return err(nodeError("ERR_STRUCT_INVALID_TYPE", "The manifest title must be 1 to 80 characters.", { reason: "invalid_title" }));
+  if (typeof slug !== "string" || !isAppName(slug) || slug === SYSTEM_APP)
+    return err(nodeError("ERR_STRUCT_INVALID_IDENTIFIER", "The manifest slug is invalid.", { reason: "invalid_slug" }));
+  if (typeof version !== "string" || !VERSION_PATTERN.test(version))
+    return err(nodeError("ERR_STRUCT_INVALID_TYPE", "The manifest version must be MAJOR.MINOR.PATCH.", { reason: "invalid_version" }));
+  if (typeof title !== "string" || title.length === 0 || title.length > 80)
+    return err(nodeError("ERR_STRUCT_INVALID_TYPE", "The manifest title must be 1 to 80 characters.", { reason: "invalid_title" }));
   if (!Array.isArray((pkg as { envelopes?: unknown }).envelopes) || pkg.envelopes.some((e) => typeof e !== "string")) {
-    return err(nodeError("ERR_STRUCT_INVALID_TYPE", "The package envelopes must be a list of envelope texts.", { reason: "invalid_envelopes" }));
+    return err(
+      nodeError("ERR_STRUCT_INVALID_TYPE", "The package envelopes must be a list of envelope texts.", { reason: "invalid_envelopes" }),
+    );
   }
   return ok({ slug, version, title });
 }

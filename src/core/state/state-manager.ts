@@ -61,8 +61,11 @@ export class StateManager {
     const [app, name] = splitDomain(domain);
     const storage = this.#ports.storage;
     const max = Math.min(limit, MAX_FRAME_ENVELOPES);
-    const rows = await storage.history({ afterSeq, limit: max, app });
-    if (rows.length === 0) return ok(null);
+    // The range may only claim what the scan saw: commits landing during the scan have a higher seq
+    // and go in the next package. (Reading global_seq after the scan once let a range skip one.)
+    const upTo = storage.globalSeq;
+    if (upTo <= afterSeq) return ok(null);
+    const rows = (await storage.history({ afterSeq, limit: max, app })).filter((row) => row.seq <= upTo);
     const envelopes: string[] = [];
     const ids: EnvelopeId[] = [];
     for (const row of rows) {
@@ -73,7 +76,7 @@ export class StateManager {
       envelopes.push(row.text);
       ids.push(row.id as EnvelopeId);
     }
-    const toSeq = rows.length < max ? storage.globalSeq : rows[rows.length - 1]!.seq;
+    const toSeq = rows.length < max ? upTo : rows[rows.length - 1]!.seq;
     const frame = await buildPackageFrame(this.#ports.nodeSigner, {
       syncDomain: domain,
       fromSeq: afterSeq + 1,

@@ -1,0 +1,368 @@
+// One sync session with one peer over one transport (DESIGN §3 "Session", D7): mutual puzzle
+// admission, signed hellos bound to both nonces, domain negotiation, cursors, packages pulled by the
+// receiver's cursors, then live push. The transport and its handle are never an identity.
+import type { Signer } from "../crypto/index.ts";
+import type { DosGuard } from "../dos-guard/index.ts";
+import type { IngestOutcome } from "../graph/index.ts";
+import { systemClock, systemRandom, type Clock, type Random } from "../shared/clock.ts";
+import { nodeError, isProtocolErrorCode, type NodeError } from "../shared/errors.ts";
+import type { IdentityId } from "../shared/ids.ts";
+import type { Result } from "../shared/result.ts";
+import type { SessionPeer, SyncPackage } from "../state/index.ts";
+import {
+  buildHello,
+  decodeFrame,
+  DEFAULT_MAX_FRAME_BYTES,
+  encodeFrame,
+  newSessionNonce,
+  PRE_ADMISSION_KINDS,
+  PRE_ADMISSION_MAX_FRAME_BYTES,
+  verifyHello,
+  type SessionFrame,
+  type Transport,
+} from "./transport/index.ts";
+
+/** What a session needs from its node, narrowly (STYLE principle 2); node.ts binds it. */
+export type SyncNodePorts = {
+  readonly nodeSigner: Signer;
+  readonly nodeIdentity: IdentityId;
+  /** `<app>/<domain>` names this node syncs. */
+  readonly offeredDomains: () => readonly string[];
+  readonly cursors: (peer: IdentityId) => Promise<Readonly<Record<string, number>>>;
+  readonly exportPackage: (peer: IdentityId, domain: string, afterSeq: number, limit: number) => Promise<Result<SyncPackage | null>>;
+  readonly acceptPackage: (peer: SessionPeer, negotiated: ReadonlySet<string>, pkg: unknown) => Promise<Result<readonly IngestOutcome[]>>;
+  readonly onCommit: (listener: (commit: { readonly app: string; readonly domain: string }) => void) => () => void;
+};
+
+export type SessionState = "admitting" | "greeting" | "syncing" | "closed";
+
+export type SessionStatus = {
+  readonly state: SessionState;
+  readonly peer: SessionPeer | null;
+  readonly negotiated: readonly string[];
+  /** Per domain: how far this node has received the peer's history. */
+  readonly received: Readonly<Record<string, number>>;
+  /** Per domain: how far the peer says it has received ours. */
+  readonly acked: Readonly<Record<string, number>>;
+  readonly packagesIn: number;
+  readonly packagesOut: number;
+  readonly lastError: NodeError | null;
+  readonly closeReason: string | null;
+};
+
+export type SessionOptions = {
+  readonly transport: Transport;
+  readonly node: SyncNodePorts;
+  readonly guard: DosGuard;
+  readonly clock?: Clock;
+  readonly random?: Random;
+  /** Envelopes per package (at most 1,000). */
+  readonly packageLimit?: number;
+  /** Messages a peer may send per second before the guard hears of it. */
+  readonly maxMessagesPerSecond?: number;
+  readonly maxFrameBytes?: number;
+  readonly onChange?: (status: SessionStatus) => void;
+};
+
+export type SyncSession = {
+  status(): SessionStatus;
+  /** Resends what the peer has not acknowledged and tells it where this side stands (call periodically). */
+  tick(): Promise<void>;
+  /** Resolves once every frame received so far has been handled. */
+  idle(): Promise<void>;
+  close(reason?: string): void;
+};
+
+/** Frame kinds that carry sync work, allowed only once the hellos are done. */
+const AFTER_HELLO = new Set(["domains", "cursors", "package", "want", "have"]);
+
+export function startSession(options: SessionOptions): SyncSession {
+  const { transport, node, guard } = options;
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? systemRandom;
+  const packageLimit = options.packageLimit ?? 200;
+  const maxRate = options.maxMessagesPerSecond ?? 200;
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const connection = { connectionId: transport.id };
+  const myNonce = newSessionNonce(random);
+
+  let state: SessionState = "admitting";
+  let peerAdmitted = false; // we admitted the peer (it solved our puzzle)
+  let peerNonce: string | null = null; // the peer admitted us and told us its nonce
+  let helloSent = false;
+  let peer: SessionPeer | null = null;
+  let negotiated = new Set<string>();
+  const received: Record<string, number> = {};
+  const acked: Record<string, number> = {};
+  const sendFrom: Record<string, number> = {};
+  let packagesIn = 0;
+  let packagesOut = 0;
+  let lastError: NodeError | null = null;
+  let closeReason: string | null = null;
+  let windowStart = clock.now();
+  let windowCount = 0;
+  let queue: Promise<void> = Promise.resolve();
+  let unsubscribeCommits: (() => void) | null = null;
+
+  const status = (): SessionStatus => ({
+    state,
+    peer,
+    negotiated: [...negotiated].sort(),
+    received: { ...received },
+    acked: { ...acked },
+    packagesIn,
+    packagesOut,
+    lastError,
+    closeReason,
+  });
+  const changed = () => options.onChange?.(status());
+
+  /** Serial: frames, pumps and ticks never interleave. A failure in one step never stops the next. */
+  function enqueue(step: () => Promise<void>): Promise<void> {
+    queue = queue.then(step).catch((cause: unknown) => {
+      lastError = nodeError("internal_error", cause instanceof Error ? cause.message : String(cause));
+    });
+    return queue;
+  }
+
+  function send(frame: SessionFrame): boolean {
+    if (state === "closed") return false;
+    const bytes = encodeFrame(frame, { maxFrameBytes });
+    if (!bytes.ok) {
+      lastError = bytes.error;
+      return false;
+    }
+    const sent = transport.send(bytes.value);
+    if (!sent.ok) lastError = sent.error;
+    return sent.ok;
+  }
+
+  /** Waits for the transport to drain below its low-water mark (backpressure, ADR 0008). */
+  function drained(): Promise<void> {
+    if (transport.bufferedAmount() <= transport.limits.lowWaterMark || state === "closed") return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = transport.onDrain(() => {
+        off();
+        resolve();
+      });
+      const offClose = transport.onClose(() => {
+        offClose();
+        resolve();
+      });
+    });
+  }
+
+  function close(reason = "closed_locally"): void {
+    if (state === "closed") return;
+    send({ kind: "close", reason });
+    state = "closed";
+    closeReason = reason;
+    unsubscribeCommits?.();
+    guard.release(connection.connectionId);
+    transport.close(reason);
+    changed();
+  }
+
+  /** A protocol violation: tell the peer the code (never the input), and let the guard decide. */
+  function violation(error: NodeError, event: "violation" | "malformed_frame" | "rate_exceeded"): void {
+    lastError = error;
+    if (isProtocolErrorCode(error.code)) send({ kind: "error", code: error.code, reason: String(error.data["reason"] ?? "rejected") });
+    const verdict = guard.report(connection.connectionId, event);
+    if (!verdict.ok) close("peer_cut_off");
+    changed();
+  }
+
+  async function maybeHello(): Promise<void> {
+    if (helloSent || !peerAdmitted || peerNonce === null) return;
+    const hello = await buildHello(node.nodeSigner, {
+      offeredDomains: node.offeredDomains(),
+      nonce: myNonce,
+      peerNonce,
+      nodeIdentity: node.nodeIdentity,
+    });
+    if (!hello.ok) return close("hello_failed");
+    helloSent = true;
+    state = "greeting";
+    send(hello.value);
+    changed();
+  }
+
+  async function pump(domain: string): Promise<void> {
+    while (state === "syncing" && peer !== null) {
+      const pkg = await node.exportPackage(peer.identity, domain, sendFrom[domain] ?? 0, packageLimit);
+      if (!pkg.ok) {
+        lastError = pkg.error;
+        return;
+      }
+      if (pkg.value === null) return;
+      if (!send({ kind: "package", frame: pkg.value.frame, envelopes: pkg.value.envelopes })) return;
+      packagesOut += 1;
+      sendFrom[domain] = pkg.value.frame.to_seq;
+      await drained();
+    }
+  }
+
+  async function sendCursors(): Promise<void> {
+    if (peer === null) return;
+    const mine = await node.cursors(peer.identity);
+    const cursors = Object.fromEntries([...negotiated].sort().map((d) => [d, mine[d] ?? 0]));
+    for (const [d, seq] of Object.entries(cursors)) received[d] = seq;
+    send({ kind: "cursors", cursors });
+  }
+
+  async function handle(bytes: Uint8Array): Promise<void> {
+    if (state === "closed") return;
+    // Rate limit per peer, before any parsing (protocol 10 §3.6).
+    const now = clock.now();
+    if (now - windowStart >= 1000) {
+      windowStart = now;
+      windowCount = 0;
+    }
+    if (++windowCount > maxRate)
+      return violation(nodeError("ERR_RESOURCE_RATE_LIMIT", "The peer sends too fast.", { reason: "message_rate" }), "rate_exceeded");
+    // Before admission a peer may send only small puzzle frames (DESIGN D7); anything else is dropped unread.
+    const limit = peerAdmitted ? maxFrameBytes : PRE_ADMISSION_MAX_FRAME_BYTES;
+    if (bytes.length > limit)
+      return violation(
+        nodeError("ERR_RESOURCE_RATE_LIMIT", "The frame is larger than allowed now.", { reason: "frame_too_large" }),
+        "malformed_frame",
+      );
+    const decoded = decodeFrame(bytes, { maxFrameBytes: limit });
+    if (!decoded.ok) return violation(decoded.error, "malformed_frame");
+    const frame = decoded.value;
+    if (!peerAdmitted && !PRE_ADMISSION_KINDS.includes(frame.kind)) {
+      return violation(
+        nodeError("ERR_RESOURCE_PUZZLE_FAILED", "Nothing but puzzle frames before admission.", { reason: "frame_before_admission" }),
+        "violation",
+      );
+    }
+    if (AFTER_HELLO.has(frame.kind) && peer === null) {
+      return violation(
+        nodeError("ERR_STRUCT_INVALID_TYPE", "Sync frames come after the hellos.", { reason: "frame_before_hello" }),
+        "violation",
+      );
+    }
+    switch (frame.kind) {
+      case "challenge": {
+        const { kind: _kind, ...challenge } = frame;
+        const solution = await guard.solve(challenge);
+        if (!solution.ok) return close("puzzle_unsolved");
+        send({ kind: "solution", ...solution.value });
+        return;
+      }
+      case "solution": {
+        const { kind: _kind, ...solution } = frame;
+        const admitted = guard.verify(connection, solution);
+        if (!admitted.ok) {
+          lastError = admitted.error;
+          send({ kind: "error", code: "ERR_RESOURCE_PUZZLE_FAILED", reason: String(admitted.error.data["reason"] ?? "failed") });
+          return close("puzzle_failed");
+        }
+        peerAdmitted = true;
+        send({ kind: "admitted", nonce: myNonce });
+        return maybeHello();
+      }
+      case "admitted":
+        peerNonce = frame.nonce;
+        return maybeHello();
+      case "hello": {
+        if (!helloSent || peerNonce === null)
+          return violation(nodeError("ERR_STRUCT_INVALID_TYPE", "Hello before admission.", { reason: "early_hello" }), "violation");
+        const verified = await verifyHello(frame, { expectedPeerNonce: myNonce, expectedNonce: peerNonce });
+        if (!verified.ok) {
+          lastError = verified.error;
+          return close("hello_rejected");
+        }
+        // Node keys are self-certifying here; a node key bound some other way is not supported yet.
+        if (!verified.value.rootKey) return close("node_key_not_root");
+        peer = { identity: verified.value.hello.node_identity, key: verified.value.hello.node_key };
+        const mine = new Set(node.offeredDomains());
+        negotiated = new Set(verified.value.hello.offered_domains.filter((d) => mine.has(d)));
+        state = "syncing";
+        await sendCursors();
+        unsubscribeCommits = node.onCommit((commit) => {
+          const domain = `${commit.app}/${commit.domain}`;
+          if (negotiated.has(domain)) void enqueue(() => pump(domain));
+        });
+        changed();
+        return;
+      }
+      case "cursors": {
+        // The peer says where it stands: start, or rewind after a gap, from there.
+        for (const [domain, seq] of Object.entries(frame.cursors)) {
+          if (!negotiated.has(domain)) continue;
+          acked[domain] = seq;
+          sendFrom[domain] = seq;
+        }
+        for (const domain of sortedSystemFirst(negotiated)) await pump(domain);
+        changed();
+        return;
+      }
+      case "package": {
+        const accepted = await node.acceptPackage(peer!, negotiated, { frame: frame.frame, envelopes: frame.envelopes });
+        if (accepted.ok) {
+          packagesIn += 1;
+          received[frame.frame.sync_domain] = frame.frame.to_seq;
+          changed();
+          return;
+        }
+        const reason = accepted.error.data["reason"];
+        if (accepted.error.code === "ERR_SYNC_SEQUENCE_INVALID") {
+          // A duplicate is harmless; a gap or overlap means frames were lost or reordered: resync.
+          if (reason !== "replayed") await sendCursors();
+          return;
+        }
+        return violation(accepted.error, "violation");
+      }
+      case "error":
+        lastError = nodeError(frame.code, `The peer reported ${frame.code}.`, { reason: frame.reason, from: "peer" });
+        changed();
+        return;
+      case "close":
+        closeReason = frame.reason;
+        return close(frame.reason);
+      case "domains":
+      case "want":
+      case "have":
+        return; // negotiation is by intersection of the hellos; want/have are not used yet
+    }
+  }
+
+  transport.onMessage((bytes) => void enqueue(() => handle(bytes)));
+  transport.onClose((reason) => {
+    if (state !== "closed") {
+      state = "closed";
+      closeReason = reason;
+      unsubscribeCommits?.();
+      guard.release(connection.connectionId);
+      changed();
+    }
+  });
+
+  function begin(): void {
+    const decision = guard.admit(connection);
+    if (decision.kind === "challenge") send({ kind: "challenge", ...decision.challenge });
+    else if (decision.kind === "deny") {
+      lastError = decision.error;
+      close("admission_denied");
+    }
+  }
+  if (transport.state === "open") begin();
+  else transport.onOpen(begin);
+
+  return {
+    status,
+    tick: () =>
+      enqueue(async () => {
+        if (state !== "syncing") return;
+        await sendCursors();
+      }),
+    idle: () => queue,
+    close: (reason) => close(reason),
+  };
+}
+
+/** System domains first, so identities arrive before what they authored. */
+function sortedSystemFirst(domains: ReadonlySet<string>): string[] {
+  return [...domains].sort((a, b) => Number(!a.startsWith("system/")) - Number(!b.startsWith("system/")) || (a < b ? -1 : a > b ? 1 : 0));
+}
