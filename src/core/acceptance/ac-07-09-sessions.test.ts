@@ -185,6 +185,15 @@ describe("AC-09 puzzle admission and escalation", () => {
     });
   });
 
+  it("reports a peer that sends faster than its message budget (ERR_RESOURCE_RATE_LIMIT)", async () => {
+    const pair = createLoopbackTransportPair();
+    // a allows b two messages per second; b's ordinary admission and sync traffic exceeds that.
+    const sa = a.node.sync.connect(pair[0], { maxMessagesPerSecond: 2 });
+    const sb = b.node.sync.connect(pair[1], { packageLimit: 1 });
+    await settle(pair, [sa, sb]);
+    expect(sa.status().lastError).toMatchObject({ code: "ERR_RESOURCE_RATE_LIMIT", data: { reason: "message_rate" } });
+  });
+
   it("keeps an honest peer syncing while a garbage peer is cut off", async () => {
     const attacker = hostile();
     const honest = connect(a, b);
