@@ -1,12 +1,15 @@
 // `npm run bench`: protocol-core rates in Node.js, then the same bench in a Chromium worker.
 // Bounded by BENCH_SECONDS per measure (default 1.5), BENCH_CORPUS envelopes (default 300) and
-// BENCH_KERNEL_ENVELOPES for the node-kernel run (default 1000).
+// BENCH_KERNEL_ENVELOPES for the node-kernel run (default 1000); the browser node (bench/browser-node.ts)
+// by BENCH_NODE_CALLS, BENCH_NODE_WRITES and BENCH_COLD_ENVELOPES.
 import { join } from "node:path";
 import { createServer } from "vite";
 import { launchChromium } from "../test-support/chromium.ts";
 import { runAclBench } from "./acl-bench.ts";
+import { runBrowserNodeBench } from "./browser-node.ts";
 import { runKernelBench } from "./kernel-bench.ts";
 import { runPuzzleBench } from "./puzzle-bench.ts";
+import { runSyncBench } from "./sync-bench.ts";
 import { formatRows, runProtocolBench } from "./protocol-bench.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -18,6 +21,7 @@ console.log(formatRows(`Node.js ${process.version} (main thread)`, await runProt
 console.log(await runKernelBench(Number(process.env.BENCH_KERNEL_ENVELOPES ?? 1000)));
 console.log(runAclBench());
 console.log(await runPuzzleBench());
+console.log(await runSyncBench(Number(process.env.BENCH_SYNC_ENVELOPES ?? 10_000)));
 
 const server = await createServer({
   configFile: false,
@@ -42,3 +46,5 @@ try {
   await browser.close();
   await server.close();
 }
+
+console.log(await runBrowserNodeBench());
