@@ -35,7 +35,7 @@ async function envelopes(count: number) {
   const author = await createSigner({ seed: new Uint8Array(32).fill(5) });
   const texts = [must(await buildEnvelope(author, { app: "system", domain: "identity", traceId: "g", seq: 1, prev: null, lamport: 0, createdAt: CREATED_AT, ops: [{ op: "parent_create", type_key: "system.identity", payload: { value: {} } }] }))];
   for (let seq = 2; seq <= count; seq++) {
-    texts.push(must(await buildEnvelope(author, { app: "app.notes", domain: "notes", traceId: `n${seq}`, seq, prev: texts[texts.length - 1]!.id as EnvelopeId, lamport: seq - 1, createdAt: CREATED_AT, ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: `note ${seq}` } } }] })));
+    texts.push(must(await buildEnvelope(author, { app: "app.notes", domain: "notes", traceId: `n${seq}`, seq, prev: texts[texts.length - 1]!.id, lamport: seq - 1, createdAt: CREATED_AT, ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: `note ${seq}` } } }] })));
   }
   return { pkg: { manifest: { slug: "app.notes", version: "1.0.0", title: "Notes" }, envelopes: [pg.text, schema.text] }, texts: texts.map((t) => t.text) };
 }
