@@ -1,7 +1,7 @@
 // Initial sync between two in-memory nodes over the loopback transport (issue 5), beside the ingest
 // rate of one node alone: the ratio is what sessions, packages and cursors cost on top of ingest.
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
-import { buildEnvelope, createNode, createSigner, manualClock, type EnvelopeId, type TwoWayNode } from "../src/core/index.ts";
+import { buildEnvelope, createNode, createSigner, manualClock, type TwoWayNode } from "../src/core/index.ts";
 import { createLoopbackTransportPair } from "../src/core/network/index.ts";
 
 const CREATED_AT = "2026-11-21T10:00:00.000Z";
