@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { createServer } from "vite";
 import { launchChromium } from "../test-support/chromium.ts";
 import { runAclBench } from "./acl-bench.ts";
-import { runBrowserNodeBench } from "./browser-node.ts";
 import { runKernelBench } from "./kernel-bench.ts";
 import { runPuzzleBench } from "./puzzle-bench.ts";
 import { runSyncBench } from "./sync-bench.ts";
@@ -47,4 +46,3 @@ try {
   await server.close();
 }
 
-console.log(await runBrowserNodeBench());
