@@ -6,7 +6,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./test-support/chromium.ts";
 
 export default defineConfig({
   // Pre-listed so vitest does not discover them mid-run and reload the page (reference pitfall 9).
-  optimizeDeps: { include: ["@noble/ed25519", "@noble/hashes/sha2.js", "fast-check", "dexie", "fake-indexeddb"] },
+  optimizeDeps: { include: ["@noble/ed25519", "@noble/hashes/sha2.js", "fast-check", "dexie", "fake-indexeddb", "comlink"] },
   worker: { format: "es" },
   test: {
     include: ["src/**/*.test.ts"],

@@ -1,37 +1,28 @@
-// The node's home: a dedicated module worker reached only through Comlink (DESIGN §1).
-// It exposes NodeApi and nothing else; every method resolves to a Result, never throws (D6).
+// The node's home: a dedicated module worker reached only through Comlink (DESIGN §1). It names
+// the node from the Worker's name and exposes the host's NodeApi; the node itself lives in src/core.
 import * as Comlink from "comlink";
-import { err, isWebCryptoEd25519Available, nodeError, ok, PROTOCOL_VERSION, type Result } from "../src/core/index.ts";
-import type { NodeApi, NodeInfo } from "../src/rpc/node-api.ts";
+import { err, nodeError } from "../src/core/index.ts";
+import { DEFAULT_NODE_NAME, NODE_METHODS, NODE_WORKER_NAME, type NodeApi } from "../src/rpc/node-api.ts";
+import { createNodeHost } from "./node-host.ts";
 
-/** STYLE "Errors and results": the worker boundary turns a bug into `internal_error`, logged here. */
-function internalError(cause: unknown): Result<never> {
-  console.error("node worker: unexpected failure", cause);
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return err(nodeError("internal_error", message));
+/** `twoway-node` serves the origin's main node; `twoway-node:<name>` a separate one (tests, benches). */
+function nodeNameOf(workerName: string): string {
+  const suffix = workerName.startsWith(`${NODE_WORKER_NAME}:`) ? workerName.slice(NODE_WORKER_NAME.length + 1) : "";
+  return /^[a-z0-9-]{1,40}$/.test(suffix) ? suffix : DEFAULT_NODE_NAME;
 }
 
-function guarded<Args extends unknown[], T>(method: (...args: Args) => Promise<Result<T>>): (...args: Args) => Promise<Result<T>> {
-  return async (...args) => {
-    try {
-      return await method(...args);
-    } catch (cause) {
-      return internalError(cause);
-    }
-  };
-}
+const methods = createNodeHost(nodeNameOf(self.name));
 
-async function start(): Promise<NodeInfo> {
-  const ed25519Engine = (await isWebCryptoEd25519Available()) ? "webcrypto" : "noble";
-  // A worker's clock starts with the worker, so now() is the time from spawn to ready.
-  return { protocolVersion: PROTOCOL_VERSION, ed25519Engine, startupMs: Math.round(performance.now()) };
-}
+/** An unknown method name gets a coded answer too; nothing on the port can be replaced (SET). */
+const port = new Proxy(Object.freeze(methods), {
+  get(target, name) {
+    if (typeof name === "string" && (NODE_METHODS as readonly string[]).includes(name)) return target[name as keyof NodeApi];
+    if (name === "then") return undefined; // not a thenable
+    return () => Promise.resolve(err(nodeError("object_invalid", `The node has no method ${String(name)}.`, { reason: "unknown_method" })));
+  },
+  set: () => false,
+  defineProperty: () => false,
+  deleteProperty: () => false,
+});
 
-// Start at once; the promise settles to a Result, so it can never become an unhandled rejection.
-const started: Promise<Result<NodeInfo>> = start().then(ok, internalError);
-
-const api: NodeApi = {
-  info: guarded(() => started),
-};
-
-Comlink.expose(api);
+Comlink.expose(port);

@@ -1,16 +1,255 @@
 // The plain-data contract between the shell (page) and the node worker, carried by Comlink.
 // Every method resolves to a Result: expected failures are data, never thrown across the port (D6).
+// Arguments are untrusted: the worker checks each one with src/rpc/node-api-requests.ts first.
 import type { Result } from "../core/shared/result.ts";
+
+/** Where this worker stands in the one-node-per-origin election (ADR 0006). */
+export type NodeRole =
+  /** Another tab's worker holds the node; this one waits for the lock and opens nothing. */
+  | "waiting"
+  /** Holds the lock and is opening the databases. */
+  | "starting"
+  /** Holds the lock and serves the node. */
+  | "leader"
+  /** Finishing the calls in flight before it stops and lets go of the lock. */
+  | "closing"
+  | "closed"
+  | "failed";
+
+export type NodeStatus = {
+  readonly role: NodeRole;
+  /** True once this worker has opened the node's databases; only the lock holder ever does. */
+  readonly databaseOpened: boolean;
+  readonly nodeName: string;
+  readonly lockName: string;
+};
 
 export type NodeInfo = {
   /** [major, minor, patch] of the wire protocol. */
   readonly protocolVersion: readonly [number, number, number];
   /** Which Ed25519 implementation the worker verifies with. */
   readonly ed25519Engine: "webcrypto" | "noble";
-  /** Milliseconds from worker start to ready. */
+  /** Milliseconds from worker start to ready, waiting for the lock included. */
   readonly startupMs: number;
+  /** Milliseconds from getting the lock to ready: opening the node. */
+  readonly openMs: number;
+  readonly nodeName: string;
+};
+
+export type ManagerReadiness = {
+  readonly name: string;
+  readonly state: "starting" | "healthy" | "degraded" | "failed" | "stopped";
+  readonly critical: boolean;
+  readonly detail: string | null;
+  readonly since: string;
+};
+
+export type StorageUse = {
+  /** `navigator.storage.estimate()`; null where the browser does not say. */
+  readonly usageBytes: number | null;
+  readonly quotaBytes: number | null;
+  /** `navigator.storage.persisted()`: true means the browser will not evict the data under pressure. */
+  readonly persisted: boolean | null;
+};
+
+export type HealthReport = {
+  readonly ready: boolean;
+  readonly managers: readonly ManagerReadiness[];
+  readonly globalSeq: number;
+  readonly pendingEnvelopes: number;
+  readonly storage: StorageUse;
+  readonly checkedAt: string;
+};
+
+export type IdentitySummary = {
+  readonly identityId: string;
+  readonly name: string | null;
+  readonly publicKey: string;
+  readonly createdAt: string;
+};
+
+export type AppSummary = {
+  readonly slug: string;
+  readonly title: string;
+  readonly version: string;
+  readonly state: "installed_enabled" | "installed_disabled" | "removed";
+  /** "system" is code every node runs; "built_in" apps are signed by the node's stand-in publisher (ADR 0006). */
+  readonly origin: "system" | "built_in" | "installed";
+  readonly description: string;
+};
+
+/** One op as the node's write path takes it; the node fills `owner_identity` (DESIGN §3). */
+export type OpRequest = {
+  readonly op: string;
+  readonly type_key: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+};
+
+export type SubmitRequest = {
+  readonly app: string;
+  readonly domain: string;
+  readonly ops: readonly OpRequest[];
+  /** Defaults to the shell's own identity (the first this node created). */
+  readonly identityId?: string;
+  readonly traceId?: string;
+};
+
+export type WriteReceipt = {
+  readonly envelopeId: string;
+  readonly seq: number;
+  readonly status: "accepted" | "suppressed";
+  readonly objectIds: readonly string[];
+};
+
+export type ReadRequest = {
+  readonly app: string;
+  /** A graph read request as `Session.read` takes it (docs/api.md "Sessions"). */
+  readonly query: Readonly<Record<string, unknown>>;
+  readonly identityId?: string;
+};
+
+export type ReadResult = {
+  readonly rows: readonly Readonly<Record<string, unknown>>[];
+  readonly nextOffset: number | null;
+  readonly snapshotSeq: number;
+};
+
+/** Newest first: `beforeSeq` is the previous page's `nextBeforeSeq`. */
+export type PageRequest = { readonly beforeSeq?: number; readonly limit?: number };
+
+export type HistoryEntry = {
+  readonly seq: number;
+  readonly envelopeId: string;
+  readonly authorId: string;
+  /** The author's name where this node knows it (its own identities, publishers it installed from). */
+  readonly authorName: string | null;
+  readonly isMine: boolean;
+  readonly app: string;
+  readonly domain: string;
+  readonly createdAt: string;
+  readonly committedAt: string;
+  readonly status: "accepted" | "suppressed";
+  readonly ops: readonly { readonly op: string; readonly typeKey: string }[];
+};
+
+export type HistoryPage = {
+  readonly entries: readonly HistoryEntry[];
+  readonly nextBeforeSeq: number | null;
+  readonly globalSeq: number;
+};
+
+export type Rejection = {
+  readonly seq: number;
+  readonly at: string;
+  readonly kind: "write_rejected" | "ingest_rejected";
+  readonly code: string | null;
+  readonly traceId: string | null;
+  readonly message: string;
+  readonly app: string | null;
+  readonly envelopeId: string | null;
+};
+
+export type RejectionPage = { readonly rejections: readonly Rejection[]; readonly nextBeforeSeq: number | null };
+
+export type StateDigestReport = { readonly digest: string; readonly objects: number; readonly globalSeq: number };
+
+/** The recovery file's opening: public data only. Private keys are non-extractable and never leave the worker. */
+export type RecoveryHeader = {
+  readonly format: "twoway-recovery";
+  readonly formatVersion: 1;
+  readonly exportedAt: string;
+  readonly protocolVersion: readonly [number, number, number];
+  readonly nodeName: string;
+  readonly identities: readonly IdentitySummary[];
+  readonly apps: readonly AppSummary[];
+  readonly globalSeq: number;
+  readonly stateDigest: string;
+  readonly privateKeysIncluded: false;
+};
+
+/** Oldest first, for a file another node can ingest: the exact signed texts. */
+export type EnvelopeExportRequest = { readonly afterSeq?: number; readonly limit?: number };
+export type EnvelopeExportPage = {
+  readonly envelopes: readonly {
+    readonly seq: number;
+    readonly id: string;
+    readonly status: "accepted" | "suppressed";
+    readonly text: string;
+  }[];
+  readonly nextAfterSeq: number | null;
+};
+
+export type ImportRequest = { readonly envelopes: readonly string[] };
+export type ImportSummary = {
+  readonly accepted: number;
+  readonly suppressed: number;
+  readonly duplicate: number;
+  readonly pending: number;
+  readonly rejected: readonly { readonly index: number; readonly code: string; readonly message: string }[];
 };
 
 export interface NodeApi {
+  /** Answers at once, also while waiting for the lock. */
+  status(): Promise<Result<NodeStatus>>;
+  /** Settles when this worker serves the node (after waiting for the lock) or failed to start. */
+  whenReady(): Promise<Result<NodeInfo>>;
   info(): Promise<Result<NodeInfo>>;
+  health(): Promise<Result<HealthReport>>;
+  createIdentity(request: { readonly name: string }): Promise<Result<IdentitySummary>>;
+  listIdentities(): Promise<Result<readonly IdentitySummary[]>>;
+  listApps(): Promise<Result<readonly AppSummary[]>>;
+  submit(request: SubmitRequest): Promise<Result<WriteReceipt>>;
+  read(request: ReadRequest): Promise<Result<ReadResult>>;
+  history(request?: PageRequest): Promise<Result<HistoryPage>>;
+  rejections(request?: PageRequest): Promise<Result<RejectionPage>>;
+  stateDigest(): Promise<Result<StateDigestReport>>;
+  exportHeader(): Promise<Result<RecoveryHeader>>;
+  exportEnvelopes(request?: EnvelopeExportRequest): Promise<Result<EnvelopeExportPage>>;
+  importEnvelopes(request: ImportRequest): Promise<Result<ImportSummary>>;
+  /** Finishes the calls in flight, stops the node and lets go of the lock (update, handover). */
+  close(): Promise<Result<{ readonly role: NodeRole }>>;
 }
+
+export type NodeMethod = keyof NodeApi;
+
+/** The method names, for the worker's port and for callers that name methods as data. */
+export const NODE_METHODS = [
+  "status",
+  "whenReady",
+  "info",
+  "health",
+  "createIdentity",
+  "listIdentities",
+  "listApps",
+  "submit",
+  "read",
+  "history",
+  "rejections",
+  "stateDigest",
+  "exportHeader",
+  "exportEnvelopes",
+  "importEnvelopes",
+  "close",
+] as const satisfies readonly NodeMethod[];
+
+/** Limits the port enforces before the node sees a request. */
+export const PORT_LIMITS = {
+  maxPageLimit: 200,
+  defaultPageLimit: 50,
+  maxExportLimit: 1000,
+  maxImportEnvelopes: 1000,
+  maxEnvelopeChars: 65_536,
+  maxOps: 64,
+  maxRequestChars: 131_072,
+  maxNameChars: 64,
+} as const;
+
+/** The Web Locks name the node's tabs elect a leader with (ADR 0006), per node name. */
+export function leaderLockName(nodeName: string): string {
+  return nodeName === DEFAULT_NODE_NAME ? "twoway-node-leader" : `twoway-node-leader:${nodeName}`;
+}
+
+export const DEFAULT_NODE_NAME = "main";
+
+/** The Worker `name` the shell gives the node worker; tests and benches add `:<node name>`. */
+export const NODE_WORKER_NAME = "twoway-node";

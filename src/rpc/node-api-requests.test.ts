@@ -1,0 +1,85 @@
+// The node port's argument checks: every malformed request gets one coded error before the node
+// sees it; well-formed ones pass through unchanged.
+import { describe, expect, it } from "vitest";
+import {
+  checkArgumentCount,
+  parseCreateIdentity,
+  parseExportRequest,
+  parseImport,
+  parseNoArguments,
+  parsePage,
+  parseRead,
+  parseSubmit,
+} from "./node-api-requests.ts";
+import { PORT_LIMITS } from "./node-api.ts";
+
+const IDENTITY = "A".repeat(43);
+const op = { op: "parent_create", type_key: "contact.profile", payload: { value: { handle: "ada" } } };
+const write = { app: "app.contacts", domain: "contacts", ops: [op] };
+
+function codeOf(result: { ok: boolean; error?: { code: string } } | { ok: true; value: unknown }): string | undefined {
+  return result.ok ? undefined : (result as { error: { code: string } }).error.code;
+}
+
+describe("node port requests", () => {
+  it("accepts a well-formed write and keeps it as given", () => {
+    expect(parseSubmit([write])).toEqual({ ok: true, value: write });
+    expect(parseSubmit([{ ...write, identityId: IDENTITY, traceId: "t-1" }])).toEqual({
+      ok: true,
+      value: { ...write, identityId: IDENTITY, traceId: "t-1" },
+    });
+  });
+
+  it.each([
+    ["no request", [], "ERR_STRUCT_INVALID_TYPE"],
+    ["a list", [[write]], "ERR_STRUCT_INVALID_TYPE"],
+    ["a second argument (ERR_STRUCT_INVALID_TYPE)", [write, {}], "ERR_STRUCT_INVALID_TYPE"],
+    ["an unknown field", [{ ...write, sudo: true }], "ERR_STRUCT_INVALID_TYPE"],
+    ["a missing domain (ERR_STRUCT_MISSING_FIELD)", [{ app: "app.contacts", ops: [op] }], "ERR_STRUCT_MISSING_FIELD"],
+    ["a bad app name (ERR_STRUCT_INVALID_IDENTIFIER)", [{ ...write, app: "App Contacts" }], "ERR_STRUCT_INVALID_IDENTIFIER"],
+    ["a bad domain", [{ ...write, domain: "../x" }], "ERR_STRUCT_INVALID_IDENTIFIER"],
+    ["no ops", [{ ...write, ops: [] }], "ERR_STRUCT_INVALID_TYPE"],
+    ["too many ops", [{ ...write, ops: Array.from({ length: PORT_LIMITS.maxOps + 1 }, () => op) }], "ERR_STRUCT_INVALID_TYPE"],
+    ["an op that is not an object", [{ ...write, ops: ["parent_create"] }], "ERR_STRUCT_INVALID_TYPE"],
+    ["an op without payload", [{ ...write, ops: [{ op: "parent_create", type_key: "contact.profile" }] }], "ERR_STRUCT_MISSING_FIELD"],
+    [
+      "a value that is not JSON (ERR_STRUCT_INVALID_ENCODING)",
+      [{ ...write, ops: [{ ...op, payload: { value: { n: Number.NaN } } }] }],
+      "ERR_STRUCT_INVALID_ENCODING",
+    ],
+    [
+      "an oversized write",
+      [{ ...write, ops: [{ ...op, payload: { value: { text: "x".repeat(PORT_LIMITS.maxRequestChars) } } }] }],
+      "ERR_STRUCT_INVALID_TYPE",
+    ],
+    ["a bad identity id", [{ ...write, identityId: "me" }], "ERR_STRUCT_INVALID_IDENTIFIER"],
+    ["a bad trace id", [{ ...write, traceId: "has spaces" }], "ERR_STRUCT_INVALID_IDENTIFIER"],
+  ])("rejects a write with %s", (_what, args, code) => {
+    expect(codeOf(parseSubmit(args))).toBe(code);
+  });
+
+  it("checks page requests: defaults, bounds and types", () => {
+    expect(parsePage([])).toEqual({ ok: true, value: { beforeSeq: undefined, limit: PORT_LIMITS.defaultPageLimit } });
+    expect(parsePage([{ beforeSeq: 10, limit: 5 }])).toEqual({ ok: true, value: { beforeSeq: 10, limit: 5 } });
+    expect(codeOf(parsePage([{ limit: 0 }]))).toBe("ERR_STRUCT_INVALID_TYPE");
+    expect(codeOf(parsePage([{ limit: PORT_LIMITS.maxPageLimit + 1 }]))).toBe("ERR_STRUCT_INVALID_TYPE");
+    expect(codeOf(parsePage([{ beforeSeq: 1.5 }]))).toBe("ERR_STRUCT_INVALID_TYPE");
+    expect(codeOf(parsePage([{ after: 1 }]))).toBe("ERR_STRUCT_INVALID_TYPE");
+    expect(parseExportRequest([{ afterSeq: 0 }])).toEqual({ ok: true, value: { afterSeq: 0, limit: PORT_LIMITS.maxExportLimit } });
+    expect(codeOf(parseExportRequest([{ afterSeq: -1 }]))).toBe("ERR_STRUCT_INVALID_TYPE");
+  });
+
+  it("checks identity names, reads, imports and argument counts", () => {
+    expect(parseCreateIdentity([{ name: "  Ada  " }])).toEqual({ ok: true, value: { name: "Ada" } });
+    expect(codeOf(parseCreateIdentity([{ name: " " }]))).toBe("ERR_STRUCT_INVALID_TYPE");
+    expect(codeOf(parseCreateIdentity([{}]))).toBe("ERR_STRUCT_MISSING_FIELD");
+    expect(parseRead([{ app: "app.contacts", query: { target: "parent" } }]).ok).toBe(true);
+    expect(codeOf(parseRead([{ app: "app.contacts", query: "all" }]))).toBe("ERR_STRUCT_INVALID_TYPE");
+    expect(parseImport([{ envelopes: ["{}"] }]).ok).toBe(true);
+    expect(codeOf(parseImport([{ envelopes: [] }]))).toBe("ERR_STRUCT_INVALID_TYPE");
+    expect(codeOf(parseImport([{ envelopes: ["x".repeat(PORT_LIMITS.maxEnvelopeChars + 1)] }]))).toBe("ERR_STRUCT_INVALID_TYPE");
+    expect(parseNoArguments([]).ok).toBe(true);
+    expect(codeOf(parseNoArguments([undefined]))).toBe("ERR_STRUCT_INVALID_TYPE");
+    expect(checkArgumentCount([1, 2], 2).ok).toBe(true);
+  });
+});

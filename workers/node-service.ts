@@ -1,0 +1,328 @@
+// The node's answers to the shell, as NodeApi plain data: each method checks its raw arguments
+// (src/rpc/node-api-requests.ts), asks the node (src/core) and shapes the reply. No protocol logic
+// lives here; the node decides, this file only translates.
+import { err, nodeError, ok, PROTOCOL_VERSION, type IdentityId, type Result, type Session, type TwoWayNode } from "../src/core/index.ts";
+import type {
+  AppSummary,
+  EnvelopeExportPage,
+  HealthReport,
+  HistoryEntry,
+  HistoryPage,
+  IdentitySummary,
+  ImportSummary,
+  ReadResult,
+  RecoveryHeader,
+  Rejection,
+  RejectionPage,
+  StateDigestReport,
+  StorageUse,
+  WriteReceipt,
+} from "../src/rpc/node-api.ts";
+import {
+  parseCreateIdentity,
+  parseExportRequest,
+  parseImport,
+  parseNoArguments,
+  parsePage,
+  parseRead,
+  parseSubmit,
+} from "../src/rpc/node-api-requests.ts";
+import { BUILT_IN_APPS } from "./built-in-apps.ts";
+
+export type NodeService = {
+  readonly health: (...args: unknown[]) => Promise<Result<HealthReport>>;
+  readonly createIdentity: (...args: unknown[]) => Promise<Result<IdentitySummary>>;
+  readonly listIdentities: (...args: unknown[]) => Promise<Result<readonly IdentitySummary[]>>;
+  readonly listApps: (...args: unknown[]) => Promise<Result<readonly AppSummary[]>>;
+  readonly submit: (...args: unknown[]) => Promise<Result<WriteReceipt>>;
+  readonly read: (...args: unknown[]) => Promise<Result<ReadResult>>;
+  readonly history: (...args: unknown[]) => Promise<Result<HistoryPage>>;
+  readonly rejections: (...args: unknown[]) => Promise<Result<RejectionPage>>;
+  readonly stateDigest: (...args: unknown[]) => Promise<Result<StateDigestReport>>;
+  readonly exportHeader: (...args: unknown[]) => Promise<Result<RecoveryHeader>>;
+  readonly exportEnvelopes: (...args: unknown[]) => Promise<Result<EnvelopeExportPage>>;
+  readonly importEnvelopes: (...args: unknown[]) => Promise<Result<ImportSummary>>;
+};
+
+/** Session tokens expire or get revoked (public design 04); the shell then opens a fresh session. */
+const SESSION_LAPSED: ReadonlySet<string> = new Set(["ERR_AUTH_TOKEN_EXPIRED", "ERR_AUTH_TOKEN_REVOKED"]);
+
+const BUILT_IN_BY_SLUG = new Map(BUILT_IN_APPS.map((app) => [app.schema.app, app]));
+
+type EnvelopeText = { payload: { ops: { op: string; type_key: string; payload: { value?: { name?: unknown } } }[] } };
+
+/** The ops of a stored envelope, and the name in it when it is an identity genesis. */
+function describeEnvelope(text: string): { ops: HistoryEntry["ops"]; genesisName: string | null } {
+  const ops = (JSON.parse(text) as EnvelopeText).payload.ops;
+  const first = ops[0];
+  const name = first?.op === "parent_create" && first.type_key === "system.identity" ? first.payload.value?.name : undefined;
+  return { ops: ops.map((op) => ({ op: op.op, typeKey: op.type_key })), genesisName: typeof name === "string" ? name : null };
+}
+
+async function storageUse(): Promise<StorageUse> {
+  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
+  if (storage === undefined) return { usageBytes: null, quotaBytes: null, persisted: null };
+  const [estimate, persisted] = await Promise.all([storage.estimate().catch(() => undefined), storage.persisted().catch(() => null)]);
+  return { usageBytes: estimate?.usage ?? null, quotaBytes: estimate?.quota ?? null, persisted };
+}
+
+function noIdentity(): Result<never> {
+  return err(nodeError("ERR_MNG_KEY_SCOPE_KEY_MISSING", "Create an identity first.", { reason: "no_identity" }));
+}
+
+export async function createNodeService(node: TwoWayNode): Promise<NodeService> {
+  /** Authors this node can name: its own identities and the publishers whose geneses it has seen. */
+  const names = new Map<string, string>();
+  const sessions = new Map<string, Session>();
+
+  async function identities(): Promise<Result<IdentitySummary[]>> {
+    const keys = await node.identities.list();
+    if (!keys.ok) return keys;
+    const roots = keys.value.filter((key) => key.scope === "identity" && key.identityId !== null);
+    return ok(roots.map((key) => ({ identityId: key.identityId!, name: key.label, publicKey: key.publicKey, createdAt: key.createdAt })));
+  }
+
+  async function ownIdentityIds(): Promise<Set<string>> {
+    const own = await identities();
+    return new Set(own.ok ? own.value.map((identity) => identity.identityId) : []);
+  }
+
+  /** The shell acts for its own identity: the first one this node created (oldest first). */
+  async function resolveIdentity(requested: string | undefined): Promise<Result<IdentityId>> {
+    if (requested !== undefined) return ok(requested as IdentityId);
+    const own = await identities();
+    if (!own.ok) return own;
+    const first = own.value[0];
+    return first === undefined ? noIdentity() : ok(first.identityId as IdentityId);
+  }
+
+  /** Runs `use` in the (identity, app) session, opened once and reused; reopened once if it lapsed. */
+  async function withSession<T>(identityId: IdentityId, app: string, use: (session: Session) => Promise<Result<T>>): Promise<Result<T>> {
+    const key = `${identityId} ${app}`;
+    for (let attempt = 0; ; attempt += 1) {
+      let session = sessions.get(key);
+      if (session === undefined) {
+        const opened = await node.openSession({ identityId, app });
+        if (!opened.ok) return opened;
+        session = opened.value;
+        sessions.set(key, session);
+      }
+      const result = await use(session);
+      if (result.ok || attempt > 0 || !SESSION_LAPSED.has(result.error.code)) return result;
+      sessions.delete(key);
+    }
+  }
+
+  function learnName(authorId: string, text: string, app: string, domain: string): HistoryEntry["ops"] {
+    const described = describeEnvelope(text);
+    if (app === "system" && domain === "identity" && described.genesisName !== null && !names.has(authorId))
+      names.set(authorId, described.genesisName);
+    return described.ops;
+  }
+
+  // Learn the names in the first system envelopes: the stand-in publisher and the first identities.
+  for (const row of await node.history({ app: "system", limit: 50 })) learnName(row.authorId, row.text, row.app, row.domain);
+
+  async function appSummaries(): Promise<AppSummary[]> {
+    return (await node.apps.list()).map((app) => {
+      const builtIn = BUILT_IN_BY_SLUG.get(app.slug);
+      return {
+        slug: app.slug,
+        title: app.slug === "system" ? "System" : (builtIn?.title ?? app.slug),
+        version: app.version,
+        state: app.state,
+        origin: app.slug === "system" ? "system" : builtIn !== undefined ? "built_in" : "installed",
+        description:
+          app.slug === "system"
+            ? "Identities, keys and app schemas. Every node runs the same rules."
+            : (builtIn?.description ?? `Installed app ${app.slug}.`),
+      };
+    });
+  }
+
+  return {
+    async health(...args) {
+      const checked = parseNoArguments(args);
+      if (!checked.ok) return checked;
+      const snapshot = node.health();
+      const managers = Object.entries(snapshot.managers).map(([name, entry]) => ({
+        name,
+        state: entry.state,
+        critical: entry.critical,
+        detail: entry.detail,
+        since: entry.since,
+      }));
+      return ok({
+        ready: snapshot.ready,
+        managers,
+        globalSeq: node.globalSeq(),
+        pendingEnvelopes: await node.pendingCount(),
+        storage: await storageUse(),
+        checkedAt: new Date().toISOString(),
+      });
+    },
+
+    async createIdentity(...args) {
+      const request = parseCreateIdentity(args);
+      if (!request.ok) return request;
+      const created = await node.identities.create({ name: request.value.name });
+      if (!created.ok) return created;
+      names.set(created.value.identityId, request.value.name);
+      const own = await identities();
+      if (!own.ok) return own;
+      const summary = own.value.find((identity) => identity.identityId === created.value.identityId);
+      return summary === undefined ? err(nodeError("internal_error", "The new identity is not listed.")) : ok(summary);
+    },
+
+    async listIdentities(...args) {
+      const checked = parseNoArguments(args);
+      if (!checked.ok) return checked;
+      return identities();
+    },
+
+    async listApps(...args) {
+      const checked = parseNoArguments(args);
+      if (!checked.ok) return checked;
+      return ok(await appSummaries());
+    },
+
+    async submit(...args) {
+      const request = parseSubmit(args);
+      if (!request.ok) return request;
+      const identityId = await resolveIdentity(request.value.identityId);
+      if (!identityId.ok) return identityId;
+      const { domain, ops, traceId } = request.value;
+      const written = await withSession(identityId.value, request.value.app, (session) =>
+        session.submit({ domain, ops: ops as Parameters<Session["submit"]>[0]["ops"], ...(traceId === undefined ? {} : { traceId }) }),
+      );
+      if (!written.ok) return written;
+      return ok({
+        envelopeId: written.value.envelopeId,
+        seq: written.value.seq,
+        status: written.value.status,
+        objectIds: [...written.value.objectIds],
+      });
+    },
+
+    async read(...args) {
+      const request = parseRead(args);
+      if (!request.ok) return request;
+      const identityId = await resolveIdentity(request.value.identityId);
+      if (!identityId.ok) return identityId;
+      const { query } = request.value;
+      const result = await withSession(identityId.value, request.value.app, (session) => session.read(query));
+      if (!result.ok) return result;
+      return ok({ rows: result.value.rows, nextOffset: result.value.next_offset, snapshotSeq: result.value.snapshot_seq });
+    },
+
+    async history(...args) {
+      const request = parsePage(args);
+      if (!request.ok) return request;
+      const globalSeq = node.globalSeq();
+      // global_seq is contiguous (ADR 0005), so the page before `beforeSeq` is a fixed seq window.
+      const before = Math.min(request.value.beforeSeq ?? globalSeq + 1, globalSeq + 1);
+      const after = Math.max(0, before - 1 - request.value.limit);
+      const rows = before - 1 > after ? await node.history({ afterSeq: after, limit: before - 1 - after }) : [];
+      const own = await ownIdentityIds();
+      const entries = rows
+        .map((row) => {
+          const ops = learnName(row.authorId, row.text, row.app, row.domain);
+          return {
+            seq: row.seq,
+            envelopeId: row.id,
+            authorId: row.authorId,
+            authorName: names.get(row.authorId) ?? null,
+            isMine: own.has(row.authorId),
+            app: row.app,
+            domain: row.domain,
+            createdAt: row.createdAt,
+            committedAt: row.committedAt,
+            status: row.status,
+            ops,
+          };
+        })
+        .reverse();
+      return ok({ entries, nextBeforeSeq: after > 0 ? after + 1 : null, globalSeq });
+    },
+
+    async rejections(...args) {
+      const request = parsePage(args);
+      if (!request.ok) return request;
+      const page = await node.audit.query({
+        kind: ["write_rejected", "ingest_rejected"],
+        limit: request.value.limit,
+        ...(request.value.beforeSeq === undefined ? {} : { beforeSeq: request.value.beforeSeq }),
+      });
+      if (!page.ok) return page;
+      const rejections: Rejection[] = page.value.records.map((record) => ({
+        seq: record.seq,
+        at: record.at,
+        kind: record.kind as Rejection["kind"],
+        code: record.code,
+        traceId: record.traceId,
+        message: record.message,
+        app: record.app,
+        envelopeId: record.envelopeId,
+      }));
+      return ok({ rejections, nextBeforeSeq: page.value.nextBeforeSeq });
+    },
+
+    async stateDigest(...args) {
+      const checked = parseNoArguments(args);
+      if (!checked.ok) return checked;
+      const globalSeq = node.globalSeq();
+      const digest = await node.stateDigest();
+      return ok({ digest: digest.digest, objects: digest.objects, globalSeq });
+    },
+
+    async exportHeader(...args) {
+      const checked = parseNoArguments(args);
+      if (!checked.ok) return checked;
+      const own = await identities();
+      if (!own.ok) return own;
+      const globalSeq = node.globalSeq();
+      const digest = await node.stateDigest();
+      return ok({
+        format: "twoway-recovery",
+        formatVersion: 1,
+        exportedAt: new Date().toISOString(),
+        protocolVersion: PROTOCOL_VERSION,
+        nodeName: node.name,
+        identities: own.value,
+        apps: await appSummaries(),
+        globalSeq,
+        stateDigest: digest.digest,
+        privateKeysIncluded: false,
+      });
+    },
+
+    async exportEnvelopes(...args) {
+      const request = parseExportRequest(args);
+      if (!request.ok) return request;
+      const rows = await node.history({ afterSeq: request.value.afterSeq, limit: request.value.limit });
+      const last = rows.at(-1);
+      return ok({
+        envelopes: rows.map((row) => ({ seq: row.seq, id: row.id, status: row.status, text: row.text })),
+        nextAfterSeq: rows.length === request.value.limit && last !== undefined ? last.seq : null,
+      });
+    },
+
+    async importEnvelopes(...args) {
+      const request = parseImport(args);
+      if (!request.ok) return request;
+      const outcomes = await node.ingestMany(request.value.envelopes);
+      const summary = {
+        accepted: 0,
+        suppressed: 0,
+        duplicate: 0,
+        pending: 0,
+        rejected: [] as { index: number; code: string; message: string }[],
+      };
+      outcomes.forEach((outcome, index) => {
+        if (!outcome.ok) summary.rejected.push({ index, code: outcome.error.code, message: outcome.error.message });
+        else summary[outcome.value.status] += 1;
+      });
+      return ok(summary);
+    },
+  };
+}
