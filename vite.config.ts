@@ -11,7 +11,8 @@ export default defineConfig({
     solid(),
     VitePWA({
       strategies: "generateSW",
-      registerType: "autoUpdate",
+      // A new version waits for the person to choose "Reload"; the shell stops the node first (ADR 0006).
+      registerType: "prompt",
       injectRegister: false, // src/ui/service-worker.ts registers through virtual:pwa-register
       manifest: {
         id: "/",
@@ -31,9 +32,10 @@ export default defineConfig({
         ],
       },
       workbox: {
-        // Without clientsClaim the first visit is never controlled (feasibility pitfall 5).
+        // Without clientsClaim the first visit is never controlled (feasibility pitfall 5). No
+        // skipWaiting: an update activates only when the shell says so, after the node has stopped.
         clientsClaim: true,
-        skipWaiting: true,
+        skipWaiting: false,
         globPatterns: ["**/*.{js,css,html,svg,png,webmanifest}"],
         navigateFallback: "/index.html",
       },

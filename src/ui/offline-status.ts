@@ -1,5 +1,6 @@
-// Registers the generated service worker and reports whether it controls this page, which is what
-// makes the app start without a network (workbox precache of shell and node worker).
+// Registers the generated service worker, reports whether it controls this page (what makes the
+// app start without a network), and runs the update flow: a new version waits until the person
+// chooses "Reload", and the node finishes its writes and stops before any reload (ADR 0006).
 /// <reference types="vite-plugin-pwa/vanillajs" />
 import { registerSW } from "virtual:pwa-register";
 import { createSignal, onCleanup, type Accessor } from "solid-js";
@@ -13,9 +14,21 @@ export type OfflineStatus =
   | { readonly state: "ready" }
   | { readonly state: "error"; readonly message: string };
 
-export type Connectivity = { readonly offlineStatus: Accessor<OfflineStatus>; readonly isOnline: Accessor<boolean> };
+export type UpdateState = "none" | "available" | "applying";
 
-export function createOfflineStatus(): Connectivity {
+export type Connectivity = {
+  readonly offlineStatus: Accessor<OfflineStatus>;
+  readonly isOnline: Accessor<boolean>;
+  readonly update: Accessor<UpdateState>;
+  /** Stops the node cleanly, then lets the waiting version take over and reloads. */
+  applyUpdate(): Promise<void>;
+};
+
+const UPDATE_CHECK_MS = 60 * 60 * 1000;
+/** If the new version has not taken over by then, reload anyway: the node is already stopped. */
+const RELOAD_FALLBACK_MS = 5_000;
+
+function watchOnline(): Accessor<boolean> {
   const [isOnline, setOnline] = createSignal(navigator.onLine);
   const updateOnline = (): void => {
     setOnline(navigator.onLine);
@@ -26,11 +39,17 @@ export function createOfflineStatus(): Connectivity {
     window.removeEventListener("online", updateOnline);
     window.removeEventListener("offline", updateOnline);
   });
+  return isOnline;
+}
+
+export function createOfflineStatus(options: { beforeReload: () => Promise<void> }): Connectivity {
+  const isOnline = watchOnline();
+  const [update, setUpdate] = createSignal<UpdateState>("none");
 
   if (import.meta.env.DEV || !("serviceWorker" in navigator)) {
     const reason = import.meta.env.DEV ? "dev_server" : "no_browser_support";
     const [offlineStatus] = createSignal<OfflineStatus>({ state: "unsupported", reason });
-    return { offlineStatus, isOnline };
+    return { offlineStatus, isOnline, update, applyUpdate: () => Promise.resolve() };
   }
 
   const container = navigator.serviceWorker;
@@ -39,19 +58,45 @@ export function createOfflineStatus(): Connectivity {
   const onControllerChange = (): void => {
     setOfflineStatus(current());
   };
+  let updateTimer: ReturnType<typeof setInterval> | undefined;
   container.addEventListener("controllerchange", onControllerChange);
   onCleanup(() => {
     container.removeEventListener("controllerchange", onControllerChange);
+    clearInterval(updateTimer);
   });
 
-  // registerType "autoUpdate": a new version activates (skipWaiting + clientsClaim) and reloads.
-  registerSW({
+  async function reloadSafely(): Promise<void> {
+    setUpdate("applying");
+    await options.beforeReload();
+    window.location.reload();
+  }
+
+  // registerType "prompt": a new version installs and waits; nothing reloads until someone chooses to.
+  const skipWaiting = registerSW({
     immediate: true,
+    onNeedRefresh() {
+      setUpdate("available");
+    },
+    // Another tab chose "Reload": this one also stops its node before it reloads, never mid-write.
+    onNeedReload() {
+      void reloadSafely();
+    },
+    onRegisteredSW(_url: string, registration: ServiceWorkerRegistration | undefined) {
+      if (registration === undefined) return;
+      updateTimer = setInterval(() => void registration.update().catch(() => undefined), UPDATE_CHECK_MS);
+    },
     onRegisterError(error: unknown) {
       const message = error instanceof Error ? error.message : String(error);
       setOfflineStatus({ state: "error", message });
     },
   });
 
-  return { offlineStatus, isOnline };
+  async function applyUpdate(): Promise<void> {
+    setUpdate("applying");
+    await options.beforeReload();
+    await skipWaiting();
+    setTimeout(() => window.location.reload(), RELOAD_FALLBACK_MS);
+  }
+
+  return { offlineStatus, isOnline, update, applyUpdate };
 }

@@ -1,0 +1,153 @@
+// Health: readiness per manager, storage use and persistence, global_seq, and the state digest.
+import { createResource, createSignal, Match, onCleanup, Switch, type JSX } from "solid-js";
+import type { NodeInfo, StateDigestReport } from "../../rpc/node-api.ts";
+import { Icon } from "../components/icon.tsx";
+import { ManagerList } from "../components/manager-list.tsx";
+import { ProgressBar } from "../components/progress-bar.tsx";
+import { ResultView } from "../components/result-view.tsx";
+import { StorageMeter } from "../components/storage-meter.tsx";
+import { formatCount, formatTimestamp, shortId } from "../display-format.ts";
+import type { ShellResult } from "../node-client.ts";
+import { useShell } from "../shell-context.tsx";
+
+const REFRESH_MS = 5_000;
+
+function Stat(props: { label: string; value: string; hint: string; testId: string }): JSX.Element {
+  return (
+    <div class="stat" data-testid={props.testId}>
+      <span class="stat__label">{props.label}</span>
+      <span class="stat__value" data-testid={`${props.testId}-value`}>
+        {props.value}
+      </span>
+      <span class="stat__hint">{props.hint}</span>
+    </div>
+  );
+}
+
+function DigestCard(): JSX.Element {
+  const shell = useShell();
+  const [digest, setDigest] = createSignal<ShellResult<StateDigestReport>>();
+  const [computing, setComputing] = createSignal(false);
+  async function compute(): Promise<void> {
+    setComputing(true);
+    setDigest(await shell.connection.call("stateDigest"));
+    setComputing(false);
+  }
+  return (
+    <section class="card panel" aria-labelledby="digest-heading" data-testid="digest-card">
+      <div class="panel__head">
+        <h2 id="digest-heading" class="panel__title">
+          State digest
+        </h2>
+      </div>
+      <p class="panel__text">
+        A fingerprint of everything this node's graph holds. Two nodes with the same envelopes show the same digest.
+      </p>
+      <Switch>
+        <Match when={computing()}>
+          <ProgressBar label="Hashing every object…" />
+        </Match>
+        <Match when={digest()}>
+          {(answer) => (
+            <ResultView result={answer()}>
+              {(report) => (
+                <p class="digest" data-testid="state-digest">
+                  <code title={report.digest}>{shortId(report.digest, 16)}</code>
+                  <span>
+                    {formatCount(report.objects)} objects at global_seq {formatCount(report.globalSeq)}
+                  </span>
+                </p>
+              )}
+            </ResultView>
+          )}
+        </Match>
+      </Switch>
+      <div class="actions actions--start">
+        <button type="button" class="button" disabled={computing()} onClick={() => void compute()} data-testid="compute-digest">
+          {digest() === undefined ? "Compute digest" : "Compute again"}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+export function HealthPage(props: { info: NodeInfo }): JSX.Element {
+  const shell = useShell();
+  const [tick, setTick] = createSignal(0);
+  const timer = setInterval(() => setTick((n) => n + 1), REFRESH_MS);
+  onCleanup(() => clearInterval(timer));
+  const [health] = createResource(
+    () => `${tick()}:${shell.connection.revision()}:${shell.persistence.state()}`,
+    () => shell.connection.call("health"),
+  );
+
+  return (
+    <main class="content" data-testid="health">
+      <header class="page-head">
+        <h1 class="page-head__title">Health</h1>
+        <p class="page-head__lead">How the node on this device is doing, refreshed every few seconds.</p>
+      </header>
+      <ResultView result={health.latest} fallback={<ProgressBar label="Asking the node…" />}>
+        {(report) => (
+          <div class="stack stack--loose">
+            <section
+              class={`hero-status ${report.ready ? "hero-status--ok" : "hero-status--warn"}`}
+              data-testid="readiness"
+              data-ready={String(report.ready)}
+            >
+              <Icon name={report.ready ? "check" : "alert"} size={28} />
+              <div>
+                <p class="hero-status__title">{report.ready ? "Ready" : "Not ready"}</p>
+                <p class="hero-status__text">
+                  {report.ready
+                    ? "Every critical manager is healthy."
+                    : "At least one critical manager is not healthy; writes may be refused."}
+                </p>
+              </div>
+            </section>
+
+            <div class="stats">
+              <Stat label="global_seq" value={formatCount(report.globalSeq)} hint="Changes accepted, in order" testId="global-seq" />
+              <Stat
+                label="Waiting"
+                value={formatCount(report.pendingEnvelopes)}
+                hint="Envelopes waiting for what they rely on"
+                testId="pending"
+              />
+              <Stat
+                label="Started in"
+                value={`${formatCount(props.info.startupMs)} ms`}
+                hint={`Protocol ${props.info.protocolVersion.join(".")}, ${props.info.ed25519Engine === "webcrypto" ? "WebCrypto" : "noble"} Ed25519`}
+                testId="startup"
+              />
+            </div>
+
+            <section aria-labelledby="managers-heading">
+              <h2 id="managers-heading" class="section-title">
+                Managers
+              </h2>
+              <ManagerList managers={report.managers} />
+            </section>
+
+            <section class="card panel" aria-labelledby="storage-heading">
+              <div class="panel__head">
+                <h2 id="storage-heading" class="panel__title">
+                  Storage
+                </h2>
+                <Icon name="database" size={18} class="panel__icon" />
+              </div>
+              <StorageMeter
+                storage={report.storage}
+                persistence={shell.persistence.state()}
+                onRequestPersistence={() => void shell.persistence.request()}
+              />
+            </section>
+
+            <DigestCard />
+            <p class="fineprint">Checked {formatTimestamp(report.checkedAt)}.</p>
+          </div>
+        )}
+      </ResultView>
+    </main>
+  );
+}
