@@ -2,7 +2,8 @@
 // in Debian's Chromium, and ends with "e2e: N passed, N failed" (exit 1 on any failure).
 //   npx tsx e2e/run.ts [name-filter]      E2E_SKIP_BUILD=1 reuses dist/
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ensureChromium } from "../scripts/ensure-deps.mjs";
@@ -47,16 +48,37 @@ function withTimeout(work: Promise<void>, ms: number): Promise<void> {
 
 async function runCase(testCase: E2eCase, baseUrl: string): Promise<void> {
   const browsers: LaunchedBrowser[] = [];
+  const profileDirs: string[] = [];
   const ctx: E2eContext = {
     baseUrl,
-    async launch() {
-      const browser = await launchChromium();
+    profileDir() {
+      const dir = mkdtempSync(join(tmpdir(), "twoway-e2e-profile-"));
+      profileDirs.push(dir);
+      return dir;
+    },
+    async launch(options = {}) {
+      const browser = await launchChromium(options.profileDir === undefined ? {} : { profileDir: options.profileDir });
       browsers.push(browser);
       const page = browser.context.pages()[0] ?? (await browser.context.newPage());
-      return { context: browser.context, page };
+      let closed = false;
+      return {
+        context: browser.context,
+        page,
+        profileDir: browser.profileDir,
+        async close() {
+          if (closed) return;
+          closed = true;
+          browsers.splice(browsers.indexOf(browser), 1);
+          await browser.close();
+        },
+      };
     },
     async screenshot(page, name) {
       const path = join(artifactsDir, `${name}.png`);
+      // A full-page shot of a scrolled page would draw the sticky header mid-page; let colour
+      // transitions (after emulateMedia) settle too.
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.waitForTimeout(250);
       await page.screenshot({ path, fullPage: true });
       return path;
     },
@@ -66,7 +88,8 @@ async function runCase(testCase: E2eCase, baseUrl: string): Promise<void> {
     await withTimeout(work, testCase.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   } finally {
     work.catch(() => undefined); // after a timeout the case may still reject once its browser closes
-    for (const browser of browsers) await browser.close().catch(() => undefined);
+    for (const browser of [...browsers]) await browser.close().catch(() => undefined);
+    for (const dir of profileDirs) rmSync(dir, { recursive: true, force: true });
   }
 }
 

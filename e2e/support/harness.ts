@@ -5,11 +5,18 @@ import type { BrowserContext, Page } from "playwright-core";
 export type E2eContext = {
   /** Root URL of the served build, with a trailing slash. */
   readonly baseUrl: string;
-  /** A fresh Chromium profile (no service worker, no storage yet); the runner closes it. */
-  launch: () => Promise<{ context: BrowserContext; page: Page }>;
+  /**
+   * Chromium on a fresh profile (no service worker, no storage yet), or on `profileDir` to reopen a
+   * profile after `close()` (a browser restart). The runner closes whatever is still open.
+   */
+  launch: (options?: { profileDir?: string }) => Promise<LaunchedPage>;
+  /** An empty profile directory that outlives `close()`, for restarts; the runner removes it after the case. */
+  profileDir: () => string;
   /** Saves a full-page screenshot as e2e/artifacts/<name>.png and returns its path. */
   screenshot: (page: Page, name: string) => Promise<string>;
 };
+
+export type LaunchedPage = { context: BrowserContext; page: Page; profileDir: string; close(): Promise<void> };
 
 export type E2eCase = {
   readonly name: string;

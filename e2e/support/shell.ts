@@ -1,0 +1,68 @@
+// Steps the journeys share: open the shell, create the first identity through the UI, call the
+// node through the page's `window.twoway` hook, and wait for the service worker.
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+
+export type CallResult =
+  { ok: true; value: any } | { ok: false; error: { code: string; category: string; message: string; data: Record<string, unknown> } };
+
+/** Calls a node method from the page, with the arguments exactly as given (malformed ones too). */
+export async function nodeCall(page: Page, method: string, ...args: unknown[]): Promise<CallResult> {
+  return page.evaluate(
+    async ([name, rest]) => {
+      const hook = window.twoway;
+      if (hook === undefined) throw new Error("window.twoway is missing");
+      return hook.call(name, ...rest);
+    },
+    [method, args] as const,
+  );
+}
+
+export async function nodeValue(page: Page, method: string, ...args: unknown[]): Promise<any> {
+  const result = await nodeCall(page, method, ...args);
+  if (!result.ok) throw new Error(`${method} failed: ${result.error.code} ${result.error.message}`);
+  return result.value;
+}
+
+export async function waitForPhase(page: Page, phase: string, timeout = 20_000): Promise<void> {
+  await page.waitForSelector(`[data-testid="shell"][data-phase="${phase}"]`, { timeout });
+}
+
+/** First run: the welcome form creates the identity, then the recovery step, then home. */
+export async function createIdentityThroughUi(page: Page, name: string, onRecoveryStep?: () => Promise<void>): Promise<void> {
+  await page.waitForSelector('[data-testid="welcome"][data-state="identity"]', { timeout: 20_000 });
+  await page.getByTestId("identity-name").fill(name);
+  await page.getByTestId("identity-create").click();
+  await page.waitForSelector('[data-testid="welcome"][data-state="recovery"]', { timeout: 20_000 });
+  if (onRecoveryStep) await onRecoveryStep();
+  await page.getByTestId("welcome-continue").click();
+  await page.getByTestId("home").waitFor({ timeout: 10_000 });
+}
+
+export async function waitForServiceWorkerControl(page: Page): Promise<void> {
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
+}
+
+/** The envelope ids the activity view lists, newest first. */
+export async function listedEnvelopeIds(page: Page): Promise<string[]> {
+  await page.getByTestId("history-list").waitFor({ timeout: 10_000 });
+  return page.locator('[data-testid="history-entry"]').evaluateAll((rows) => rows.map((row) => row.getAttribute("data-envelope-id") ?? ""));
+}
+
+export function addContactOps(handle: string, displayName = handle): Record<string, unknown> {
+  return {
+    app: "app.contacts",
+    domain: "contacts",
+    ops: [
+      {
+        op: "parent_create",
+        type_key: "contact.profile",
+        payload: { value: { handle, display_name: displayName, created_at: new Date().toISOString() } },
+      },
+    ],
+  };
+}
+
+export function assertNoPageErrors(errors: readonly string[]): void {
+  assert.deepEqual(errors, [], `page errors:\n${errors.join("\n")}`);
+}
