@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createServer } from "vite";
 import { launchChromium } from "../test-support/chromium.ts";
 import { runAclBench } from "./acl-bench.ts";
+import { runBrowserNodeBench } from "./browser-node.ts";
 import { runKernelBench } from "./kernel-bench.ts";
 import { runPuzzleBench } from "./puzzle-bench.ts";
 import { runSyncBench } from "./sync-bench.ts";
@@ -46,3 +47,4 @@ try {
   await server.close();
 }
 
+console.log(await runBrowserNodeBench());

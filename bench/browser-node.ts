@@ -1,0 +1,205 @@
+// The browser node as a person gets it: the production build served on 127.0.0.1, the node in its
+// dedicated worker, measured from the page through the shell's `window.twoway` port in Chromium.
+//   - Comlink round trip: `info` (no storage) and `history` of one entry (an IndexedDB read)
+//   - submit-to-commit latency of single writes from the page, p50/p99
+//   - cold start: worker creation to ready, on a profile that already holds N envelopes
+// Bounded by BENCH_NODE_CALLS (default 500 round trips), BENCH_NODE_WRITES (default 200 writes) and
+// BENCH_COLD_ENVELOPES (comma-separated sizes, default "10000"; add 100000 to run the large profile).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { buildEnvelope, createSigner, type EnvelopeId, type Signer } from "../src/core/index.ts";
+import { launchChromium } from "../test-support/chromium.ts";
+import { freePort, startPreview } from "../e2e/support/preview-server.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+const CREATED_AT = "2026-11-21T10:00:00.000Z";
+const IMPORT_BATCH = 1000;
+
+type CallResult = { ok: true; value: any } | { ok: false; error: { code: string; message: string } };
+
+async function call(page: Page, method: string, ...args: unknown[]): Promise<any> {
+  const result = await page.evaluate(([name, rest]) => window.twoway!.call(name, ...rest) as Promise<CallResult>, [method, args] as const);
+  if (!result.ok) throw new Error(`bench: ${method} failed: ${result.error.code} ${result.error.message}`);
+  return result.value;
+}
+
+async function openNode(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(baseUrl);
+  await page.waitForSelector('[data-testid="shell"][data-phase="ready"]', { timeout: 120_000 });
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+function summary(samples: number[]): string {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
+  return `p50 ${percentile(sorted, 50).toFixed(2).padStart(7)} ms   p99 ${percentile(sorted, 99).toFixed(2).padStart(7)} ms   mean ${mean.toFixed(2).padStart(7)} ms   n=${samples.length}`;
+}
+
+/** Times `count` sequential calls of one method inside the page: the port's own round trip, no CDP hop. */
+async function timeCalls(page: Page, method: string, args: unknown[], count: number, vary = false): Promise<number[]> {
+  return page.evaluate(
+    async ({ method, args, count, vary }) => {
+      const samples: number[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const request = vary ? JSON.parse(JSON.stringify(args).replaceAll("__N__", String(i))) : args;
+        const started = performance.now();
+        const result = (await window.twoway!.call(method, ...request)) as { ok: boolean; error?: { code: string } };
+        samples.push(performance.now() - started);
+        if (!result.ok) throw new Error(`${method} failed: ${result.error?.code}`);
+      }
+      return samples;
+    },
+    { method, args, count, vary },
+  );
+}
+
+/** One author's chain of contact envelopes (genesis first), signed here in Node.js; it continues across calls. */
+function createChain(): (count: number, batch: number) => AsyncGenerator<string[]> {
+  let signer: Signer | undefined;
+  let seq = 0;
+  let prev: EnvelopeId | null = null;
+  return async function* take(count, batch) {
+    signer ??= await createSigner({ seed: new Uint8Array(32).fill(77) });
+    let texts: string[] = [];
+    for (let i = 0; i < count; i += 1) {
+      seq += 1;
+      const genesis = seq === 1;
+      const built = await buildEnvelope(signer, {
+        app: genesis ? "system" : "app.contacts",
+        domain: genesis ? "identity" : "contacts",
+        traceId: `bench-${seq}`,
+        seq,
+        prev,
+        lamport: seq - 1,
+        createdAt: CREATED_AT,
+        ops: genesis
+          ? [{ op: "parent_create", type_key: "system.identity", payload: { value: { name: "Bench author" } } }]
+          : [
+              {
+                op: "parent_create",
+                type_key: "contact.profile",
+                payload: { value: { handle: `person_${seq}`, display_name: `Person ${seq}`, created_at: CREATED_AT } },
+              },
+            ],
+      });
+      if (!built.ok) throw new Error(`bench: envelope ${seq}: ${built.error.code} ${built.error.message}`);
+      prev = built.value.id;
+      texts.push(built.value.text);
+      if (texts.length === batch || i === count - 1) {
+        yield texts;
+        texts = [];
+      }
+    }
+  };
+}
+
+/** Fills the node to `target` envelopes through the port's importEnvelopes (the worker's ingestMany); times the imports only. */
+async function fill(page: Page, target: number, chain: ReturnType<typeof createChain>): Promise<{ ms: number; added: number }> {
+  const before: number = (await call(page, "health")).globalSeq;
+  let added = 0;
+  let ms = 0;
+  for await (const texts of chain(Math.max(0, target - before), IMPORT_BATCH)) {
+    const started = performance.now();
+    const outcome = await call(page, "importEnvelopes", { envelopes: texts });
+    ms += performance.now() - started;
+    if (outcome.rejected.length > 0) throw new Error(`bench: import rejected ${outcome.rejected[0].code}: ${outcome.rejected[0].message}`);
+    added += outcome.accepted;
+  }
+  return { ms, added };
+}
+
+async function coldStart(profileDir: string, baseUrl: string): Promise<{ pageMs: number; openMs: number; globalSeq: number }> {
+  const browser = await launchChromium({ profileDir });
+  try {
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    await openNode(page, baseUrl);
+    const pageMs = await page.evaluate(() => performance.measure("cold", "twoway:worker-created", "twoway:node-ready").duration);
+    const info = await call(page, "info");
+    const globalSeq: number = (await call(page, "health")).globalSeq;
+    return { pageMs, openMs: info.openMs, globalSeq };
+  } finally {
+    await browser.close();
+  }
+}
+
+export async function runBrowserNodeBench(): Promise<string> {
+  const calls = Number(process.env.BENCH_NODE_CALLS ?? 500);
+  const writes = Number(process.env.BENCH_NODE_WRITES ?? 200);
+  const sizes = (process.env.BENCH_COLD_ENVELOPES ?? "10000")
+    .split(",")
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isSafeInteger(n) && n > 0)
+    .sort((a, b) => a - b);
+  if (process.env.BENCH_SKIP_BUILD !== "1") {
+    const built = spawnSync(join(ROOT, "node_modules", ".bin", "vite"), ["build", "--logLevel", "warn"], { cwd: ROOT, stdio: "inherit" });
+    if (built.status !== 0) throw new Error("bench: vite build failed");
+  }
+  const server = await startPreview(ROOT, await freePort());
+  const profileDir = mkdtempSync(join(tmpdir(), "twoway-bench-node-"));
+  const lines: string[] = [];
+  try {
+    const browser = await launchChromium({ profileDir });
+    let version = "?";
+    try {
+      const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+      page.on("pageerror", (error) => console.error(`bench page error: ${error.message}`));
+      await openNode(page, server.url);
+      version = await page.evaluate(() => /Chrome\/([\d.]+)/.exec(navigator.userAgent)?.[1] ?? "?");
+      await call(page, "createIdentity", { name: "Bench" });
+      lines.push(`\nBrowser node, Chromium ${version}: production build, node in its dedicated worker, measured from the page`);
+      await timeCalls(page, "info", [], 50); // warm up
+      lines.push(`${"Comlink round trip: info (no storage)".padEnd(46)}${summary(await timeCalls(page, "info", [], calls))}`);
+      lines.push(
+        `${"Comlink round trip: history, 1 entry (IDB)".padEnd(46)}${summary(await timeCalls(page, "history", [{ limit: 1 }], calls))}`,
+      );
+      const contact = {
+        app: "app.contacts",
+        domain: "contacts",
+        ops: [{ op: "parent_create", type_key: "contact.profile", payload: { value: { handle: "w__N__", created_at: CREATED_AT } } }],
+      };
+      lines.push(`${"submit to commit, single writes".padEnd(46)}${summary(await timeCalls(page, "submit", [contact], writes, true))}`);
+    } finally {
+      await browser.close();
+    }
+
+    const ran: string[] = [];
+    const chain = createChain();
+    for (const size of sizes) {
+      const filler = await launchChromium({ profileDir });
+      let filled: { ms: number; added: number };
+      try {
+        const page = filler.context.pages()[0] ?? (await filler.context.newPage());
+        await openNode(page, server.url);
+        filled = await fill(page, size, chain);
+      } finally {
+        await filler.close();
+      }
+      const runs = [
+        await coldStart(profileDir, server.url),
+        await coldStart(profileDir, server.url),
+        await coldStart(profileDir, server.url),
+      ];
+      const pageMs = runs.map((r) => r.pageMs).sort((a, b) => a - b);
+      const openMs = runs.map((r) => r.openMs).sort((a, b) => a - b);
+      const held = runs[0]!.globalSeq;
+      lines.push(
+        `${`cold start, ${held.toLocaleString("en")} envelopes`.padEnd(46)}worker created → ready p50 ${pageMs[1]!.toFixed(0)} ms (min ${pageMs[0]!.toFixed(0)}, max ${pageMs[2]!.toFixed(0)}); node open ${openMs[1]} ms`,
+      );
+      lines.push(
+        `${"  (filled by importEnvelopes → ingestMany)".padEnd(46)}${filled.added.toLocaleString("en")} envelopes in ${(filled.ms / 1000).toFixed(1)} s, ${((filled.added / filled.ms) * 1000).toFixed(0)} envelopes/s`,
+      );
+      ran.push(String(size));
+    }
+    lines.push(`  cold-start sizes run: ${ran.length === 0 ? "none" : ran.join(", ")} (BENCH_COLD_ENVELOPES; 100000 is opt-in)`);
+  } finally {
+    rmSync(profileDir, { recursive: true, force: true });
+    await server.stop();
+  }
+  return lines.join("\n");
+}
