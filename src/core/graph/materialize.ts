@@ -33,6 +33,17 @@ export function materialize(input: {
   const objects = new Map<string, ObjectRow>();
   const versions: VersionRow[] = [];
   const current = (id: string) => objects.get(id) ?? input.existing.get(id);
+  const version = (objectId: string, opIndex: number, value: JsonValue): VersionRow => ({
+    objectId,
+    app: payload.app,
+    envelopeId: verified.id,
+    opIndex,
+    lamport: payload.lamport,
+    value,
+    seq,
+    createdAt: payload.created_at,
+    suppressed: flag,
+  });
 
   payload.ops.forEach((op, opIndex) => {
     const value = (op.payload as { readonly value: JsonValue }).value;
@@ -57,32 +68,12 @@ export function materialize(input: {
         winner,
         suppressed: flag,
       });
-      versions.push({
-        objectId: id,
-        app: payload.app,
-        envelopeId: verified.id,
-        opIndex,
-        lamport: payload.lamport,
-        value,
-        seq,
-        createdAt: payload.created_at,
-        suppressed: flag,
-      });
+      versions.push(version(id, opIndex, value));
       return;
     }
     const target = updateTarget(references, opIndex);
     if (target === undefined) throw new Error(`update op ${opIndex} has no target`); // structure guarantees one
-    versions.push({
-      objectId: target.objectId,
-      app: payload.app,
-      envelopeId: verified.id,
-      opIndex,
-      lamport: payload.lamport,
-      value,
-      seq,
-      createdAt: payload.created_at,
-      suppressed: flag,
-    });
+    versions.push(version(target.objectId, opIndex, value));
     const row = current(target.objectId);
     if (row === undefined) throw new Error(`update of unresolved object ${target.objectId}`); // the graph resolved it
     if (!suppressed && beats(winner, row.winner)) {
