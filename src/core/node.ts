@@ -21,6 +21,7 @@ import {
   type Author,
   type GraphReadResult,
   type IngestOutcome,
+  type DigestScope,
   type StateDigest,
 } from "./graph/index.ts";
 import { createHealthManager, type HealthManager, type HealthSnapshot } from "./health/index.ts";
@@ -112,7 +113,8 @@ export type TwoWayNode = {
   syncRead(peerIdentity: IdentityId, envelopeId: EnvelopeId): Promise<Result<{ readonly allow: boolean; readonly reason: string }>>;
   /** How many envelopes wait for their dependencies (DESIGN §4 rule 2). */
   pendingCount(): Promise<number>;
-  stateDigest(): Promise<StateDigest>;
+  /** The digest of everything, or of one app or sync domain (to compare what two peers share). */
+  stateDigest(scope?: DigestScope): Promise<StateDigest>;
   readonly audit: { query(filter?: AuditQuery): Promise<Result<AuditPage>>; verify(): Promise<Result<ChainHead>> };
   readonly config: { snapshot(): ConfigSnapshot; update(updates: Readonly<Record<string, JsonValue>>): Promise<Result<ConfigSnapshot>> };
   health(): HealthSnapshot;
@@ -477,7 +479,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     globalSeq: () => storage.globalSeq,
     pendingCount: () => storage.countPending(),
     syncRead: (peerIdentity, envelopeId) => graph.syncRead(peerIdentity, envelopeId),
-    stateDigest: () => stateDigest(storage),
+    stateDigest: (scope) => stateDigest(storage, scope),
     audit: { query: (filter = {}) => log.query(filter), verify: () => log.verifyChain() },
     config: { snapshot: () => config.snapshot(), update: (updates) => config.update(updates) },
     health: () => health.snapshot(),

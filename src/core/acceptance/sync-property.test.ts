@@ -139,3 +139,174 @@ describe("sync convergence (seeded property)", () => {
     expect(expectOk(await cy.read({ target: "parent" })).rows.map((r) => (r.value as { title: string }).title)).toContain("bo");
   }, 60_000);
 });
+
+const TODO_SCHEMA = {
+  app: "app.todo",
+  version: "1.0.0",
+  types: { "todo.item": { kind: "parent", fields: { text: { type: "string", required: true, max_length: 200 } } } },
+  domains: { items: { types: ["todo.item"], mode: "sync" } },
+} as const;
+
+const SYSTEM_DOMAINS = ["system/acl", "system/apps", "system/capabilities", "system/groups", "system/identity", "system/revocations"];
+
+describe("sync with overlapping domains, grants and a revocation (seeded property)", () => {
+  it("every pair ends with one digest for each domain it shares, and no node holds a domain it does not sync", async () => {
+    const notesPkg = await (await testPublisher(90)).package(NOTES_SCHEMA);
+    const todoPkg = await (await testPublisher(91)).package(TODO_SCHEMA);
+    const { seed, numRuns } = fuzzConfig(2);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })), {
+          minLength: 3,
+          maxLength: 5,
+        }),
+        fc.integer({ min: 2, max: 3 }),
+        async (meetings, revokeAfter) => {
+          // Ada syncs notes and todos, Bo only notes, Cy only todos; everyone syncs the system app.
+          const domains = [
+            [...SYSTEM_DOMAINS, "app.notes/notes", "app.todo/items"],
+            [...SYSTEM_DOMAINS, "app.notes/notes"],
+            [...SYSTEM_DOMAINS, "app.todo/items"],
+          ];
+          const peers: Peer[] = [];
+          for (const name of ["Ada", "Bo", "Cy"]) {
+            const { node } = await startNode({ config: FAST_PUZZLES });
+            expectOk(await node.apps.install(notesPkg));
+            expectOk(await node.apps.install(todoPkg));
+            peers.push({ node, me: expectOk(await node.identities.create({ name })).identityId });
+          }
+          const [ada, bo, cy] = peers as [Peer, Peer, Peer];
+          // One key per app for Ada (ADR 0011: a key's chain must not cross domains a peer lacks).
+          const adaNotesKey = expectOk(await ada.node.identities.addDevice(ada.me, { apps: ["app.notes"] })).keyId;
+          const adaTodoKey = expectOk(await ada.node.identities.addDevice(ada.me, { apps: ["app.todo"] })).keyId;
+          const session = async (p: Peer, app: string, keyId?: string) =>
+            expectOk(await p.node.openSession({ identityId: p.me, app, ...(keyId === undefined ? {} : { keyId }) }));
+          const adaNotes = await session(ada, "app.notes", adaNotesKey);
+          const adaTodo = await session(ada, "app.todo", adaTodoKey);
+          const adaSystem = await session(ada, "system");
+          const shared = expectOk(
+            await adaNotes.submit({
+              domain: "notes",
+              ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "shared" } } }],
+            }),
+          ).objectIds[0]!;
+          const root = expectOk(
+            await adaSystem.submit({
+              domain: "acl",
+              ops: [
+                {
+                  op: "parent_create",
+                  type_key: "acl.root",
+                  payload: { value: { target_app: "app.notes", scope: "object", target_object_id: shared } },
+                },
+              ],
+            }),
+          );
+          expectOk(
+            await adaSystem.submit({
+              domain: "acl",
+              ops: [
+                { op: "attr_create", type_key: "acl.write.allow", payload: { parent_id: root.objectIds[0]!, value: { identity: bo.me } } },
+              ],
+            }),
+          );
+
+          const meetOn = async (i: number, j: number, drops: number) => {
+            const common = domains[i]!.filter((d) => domains[j]!.includes(d));
+            const pair = createLoopbackTransportPair();
+            const sx = peers[i]!.node.sync.connect(pair[0], { packageLimit: 4, domains: common });
+            const sy = peers[j]!.node.sync.connect(pair[1], { packageLimit: 4, domains: common });
+            await settle(pair, [sx, sy]);
+            if (drops > 0) pair.dropNext(drops);
+            for (let k = 0; k < 6; k++) {
+              await sx.tick();
+              await sy.tick();
+              await settle(pair, [sx, sy]);
+            }
+            sx.close();
+            await settle(pair, [sx, sy]);
+          };
+
+          // Bo first meets Ada, so he holds her note and his grant before anything else happens.
+          await meetOn(0, 1, 0);
+          let round = 0;
+          for (const [i, j, drops] of meetings) {
+            round += 1;
+            expectOk(
+              await adaNotes.submit({
+                domain: "notes",
+                ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: `ada ${round}` } } }],
+              }),
+            );
+            expectOk(
+              await adaTodo.submit({
+                domain: "items",
+                ops: [{ op: "parent_create", type_key: "todo.item", payload: { value: { text: `ada ${round}` } } }],
+              }),
+            );
+            expectOk(
+              await (
+                await session(cy, "app.todo")
+              ).submit({
+                domain: "items",
+                ops: [{ op: "parent_create", type_key: "todo.item", payload: { value: { text: `cy ${round}` } } }],
+              }),
+            );
+            // Bo writes under Ada's note whenever he holds it and its grant; refusals are fine.
+            await (
+              await session(bo, "app.notes")
+            ).submit({
+              domain: "notes",
+              ops: [{ op: "attr_create", type_key: "notes.tag", payload: { parent_id: shared, value: `bo ${round}` } }],
+            });
+            if (round === revokeAfter) {
+              // Ada withdraws Bo's grant beyond what she has seen of him.
+              const seen = (await ada.node.history({ limit: 1000 })).filter((h) => h.authorId === bo.me);
+              const boKey =
+                seen.length > 0
+                  ? (JSON.parse(seen[0]!.text) as { author_key: string }).author_key
+                  : expectOk(await bo.node.identities.list()).find((k) => k.scope === "identity")!.keyId;
+              const lastSeq = Math.max(1, ...seen.map((h) => (JSON.parse(h.text) as { payload: { seq: number } }).payload.seq));
+              expectOk(
+                await adaSystem.submit({
+                  domain: "acl",
+                  ops: [
+                    {
+                      op: "attr_create",
+                      type_key: "acl.write.deny",
+                      payload: { parent_id: root.objectIds[0]!, value: { identity: bo.me, cuts: [{ key: boKey, last_seq: lastSeq }] } },
+                    },
+                  ],
+                }),
+              );
+            }
+            if (i !== j) await meetOn(i, j, drops);
+          }
+          for (const [i, j] of [
+            [0, 1],
+            [0, 2],
+            [1, 2],
+            [0, 1],
+            [0, 2],
+          ] as const)
+            await meetOn(i, j, 0);
+
+          // The grant was really used: Bo's tags under Ada's note reached her (some withdrawn by the deny).
+          const boAtAda = (await ada.node.history({ limit: 1000, app: "app.notes" })).filter((h) => h.authorId === bo.me);
+          expect(boAtAda.length).toBeGreaterThan(0);
+          const digest = (p: Peer, app: string) => p.node.stateDigest({ app });
+          expect(await digest(bo, "app.notes")).toEqual(await digest(ada, "app.notes"));
+          expect(await digest(cy, "app.todo")).toEqual(await digest(ada, "app.todo"));
+          expect(await digest(bo, "system")).toEqual(await digest(ada, "system"));
+          expect(await digest(cy, "system")).toEqual(await digest(ada, "system"));
+          expect((await bo.node.stateDigest({ app: "app.todo" })).objects).toBe(0);
+          expect((await cy.node.stateDigest({ app: "app.notes" })).objects).toBe(0);
+          expect(await bo.node.history({ limit: 10, app: "app.todo" })).toEqual([]);
+          expect(await cy.node.history({ limit: 10, app: "app.notes" })).toEqual([]);
+          for (const p of peers) await p.node.stop();
+        },
+      ),
+      { seed, numRuns },
+    );
+  }, 180_000);
+});

@@ -7,10 +7,14 @@ import type { StorageManager } from "../storage/index.ts";
 
 export type StateDigest = { readonly digest: string; readonly objects: number };
 
-export async function stateDigest(storage: StorageManager): Promise<StateDigest> {
+/** Narrows the digest to one app, or one sync domain (`app` and `domain`), to compare what peers share. */
+export type DigestScope = { readonly app?: string; readonly domain?: string };
+
+export async function stateDigest(storage: StorageManager, scope: DigestScope = {}): Promise<StateDigest> {
   const hasher = createSha256();
   let objects = 0;
   await storage.forEachObject((row) => {
+    if ((scope.app !== undefined && row.app !== scope.app) || (scope.domain !== undefined && row.domain !== scope.domain)) return;
     objects += 1;
     const line = canonicalize([
       row.id,

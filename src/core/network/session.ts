@@ -61,6 +61,8 @@ export type SessionOptions = {
   /** Messages a peer may send per second before the guard hears of it. */
   readonly maxMessagesPerSecond?: number;
   readonly maxFrameBytes?: number;
+  /** Offer only these of the node's domains in this session (a device that syncs a subset). */
+  readonly domains?: readonly string[];
   readonly onChange?: (status: SessionStatus) => void;
 };
 
@@ -85,6 +87,7 @@ export function startSession(options: SessionOptions): SyncSession {
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const connection = { connectionId: transport.id };
   const myNonce = newSessionNonce(random);
+  const offered = (): string[] => node.offeredDomains().filter((d) => options.domains === undefined || options.domains.includes(d));
 
   let state: SessionState = "admitting";
   let peerAdmitted = false; // we admitted the peer (it solved our puzzle)
@@ -175,7 +178,7 @@ export function startSession(options: SessionOptions): SyncSession {
   async function maybeHello(): Promise<void> {
     if (helloSent || !peerAdmitted || peerNonce === null) return;
     const hello = await buildHello(node.nodeSigner, {
-      offeredDomains: node.offeredDomains(),
+      offeredDomains: offered(),
       nonce: myNonce,
       peerNonce,
       nodeIdentity: node.nodeIdentity,
@@ -276,7 +279,7 @@ export function startSession(options: SessionOptions): SyncSession {
         // Node keys are self-certifying here; a node key bound some other way is not supported yet.
         if (!verified.value.rootKey) return close("node_key_not_root");
         peer = { identity: verified.value.hello.node_identity, key: verified.value.hello.node_key };
-        const mine = new Set(node.offeredDomains());
+        const mine = new Set(offered());
         negotiated = new Set(verified.value.hello.offered_domains.filter((d) => mine.has(d)));
         state = "syncing";
         await sendCursors();
