@@ -30,7 +30,7 @@ import { createLogManager, type AuditPage, type AuditQuery, type ChainHead, type
 import { isoTime, systemClock, systemRandom, type Clock } from "./shared/clock.ts";
 import { nodeError } from "./shared/errors.ts";
 import { platformIdb, type IdbEnvironment } from "./shared/idb.ts";
-import { identityIdFromKey, type EnvelopeId, type IdentityId } from "./shared/ids.ts";
+import { creatorOf, identityIdFromKey, type EnvelopeId, type IdentityId } from "./shared/ids.ts";
 import type { JsonValue } from "./shared/json.ts";
 import { err, ok, type Result } from "./shared/result.ts";
 import { StateManager, type SessionPeer, type SyncPackage } from "./state/index.ts";
@@ -311,7 +311,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       return err(
         nodeError("ERR_CRYPTO_KEY_NOT_BOUND", "The device key has no binding in this node's graph.", { reason: "binding_missing" }),
       );
-    return ok({ identityId, signer: signer.value, bindingEnvelopeId: binding.id.slice(0, binding.id.indexOf(":")) as EnvelopeId });
+    return ok({ identityId, signer: signer.value, bindingEnvelopeId: creatorOf(binding.id) });
   }
 
   function revokeSessionsOn(slug: string, result: Result<AppInfo>): Result<AppInfo> {

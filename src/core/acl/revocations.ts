@@ -1,6 +1,7 @@
 // Which revocation reaches an envelope (DESIGN §4 rule 5): a revoked key, a revoked grant,
 // capability or membership it relied on, or a later deny of an allow it relied on — each beyond
 // the cut for the envelope's key. Pure; the Graph stores what it reaches as suppressed.
+import { creatorOf } from "../shared/ids.ts";
 import type { AclFacts, Cuts, Subject } from "./facts.ts";
 
 /** What the Graph knows of an envelope when asking: its key chain position and what it cites. */
@@ -15,7 +16,6 @@ export type EnvelopeRef = {
 export type Reach = { readonly kind: "key" | "grant"; readonly revocationId: string };
 
 const beyond = (cuts: Cuts, key: string, seq: number) => seq > (cuts.get(key) ?? 0);
-const creatorOf = (objectId: string) => objectId.slice(0, objectId.indexOf(":"));
 
 export function revocationReaching(facts: AclFacts, e: EnvelopeRef): Reach | null {
   // Authority is relied on by citing it in deps; `prev` only orders a key's own chain.

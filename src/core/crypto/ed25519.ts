@@ -11,6 +11,14 @@ export async function createVerifier(engine: Ed25519Engine | "auto" = "auto"): P
 }
 
 /** Without a seed, a fresh key (non-extractable under WebCrypto). Signatures are deterministic (RFC 8032). */
+let shared: Promise<Ed25519Verifier> | undefined;
+
+/** One auto-selected verifier per realm, made on first use, for callers that are not handed one. */
+export function defaultVerifier(): Promise<Ed25519Verifier> {
+  shared ??= createVerifier("auto");
+  return shared;
+}
+
 export async function createSigner(options: { seed?: Uint8Array; engine?: Ed25519Engine | "auto" } = {}): Promise<Signer> {
   const { seed, engine = "auto" } = options;
   if (seed !== undefined && seed.length !== SEED_LENGTH) throw new RangeError(`an Ed25519 seed is ${SEED_LENGTH} bytes`);

@@ -1,6 +1,7 @@
 // Loads the ACL facts of the system app from materialized objects (withdrawn ones never count).
 // Inside a write transaction it sees the batch's own earlier rows.
 import type { AclFacts, AclRootFact, AclRuleFact, Cuts, GrantFact, MembershipFact, RevocationFact } from "../acl/index.ts";
+import { creatorOf } from "../shared/ids.ts";
 import { isJsonObject, type JsonObject } from "../shared/json.ts";
 import type { ObjectRow, StorageManager } from "../storage/index.ts";
 import { SYSTEM_APP } from "../wire/index.ts";
@@ -12,7 +13,6 @@ const RULE_TYPES = [
   ["acl.write.deny", "write", "deny"],
 ] as const;
 
-const creatorOf = (objectId: string) => objectId.slice(0, objectId.indexOf(":"));
 const valueOf = (row: ObjectRow): JsonObject => (isJsonObject(row.winner.value) ? row.winner.value : {});
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 

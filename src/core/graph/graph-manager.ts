@@ -7,7 +7,15 @@ import type { AuditEntry } from "../log/index.ts";
 import { compileSchema, SYSTEM_SCHEMA, validateOps, type CompiledSchema, type ObjectResolver } from "../schema/index.ts";
 import { isoTime } from "../shared/clock.ts";
 import { nodeError, type ErrorCode, type NodeError } from "../shared/errors.ts";
-import { identityIdFromKey, parsePublicKeyText, publicKeyText, resolveObjectRef, type EnvelopeId, type IdentityId } from "../shared/ids.ts";
+import {
+  creatorOf,
+  identityIdFromKey,
+  parsePublicKeyText,
+  publicKeyText,
+  resolveObjectRef,
+  type EnvelopeId,
+  type IdentityId,
+} from "../shared/ids.ts";
 import { isJsonObject } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { AbortWrite, type EnvelopeRow, type ObjectRow, type StorageManager, type VersionRow } from "../storage/index.ts";
@@ -653,7 +661,7 @@ export class GraphManager {
       if (r.kind === "key") add(await this.#storage.envelopesOfKeyFrom(r.target, 1));
       else if (r.kind === "capability")
         for (const g of facts.grants.filter((g) => g.capabilityId === r.target)) add(await this.#storage.dependentsOf(g.envelopeId));
-      else add(await this.#storage.dependentsOf(r.target.slice(0, r.target.indexOf(":"))));
+      else add(await this.#storage.dependentsOf(creatorOf(r.target)));
     }
     for (const deny of facts.rules.filter((d) => d.envelopeId === revocationEnvelope && d.effect === "deny" && d.mode === "write")) {
       for (const allow of facts.rules.filter((a) => a.rootId === deny.rootId && a.effect === "allow" && a.mode === "write"))
@@ -713,7 +721,7 @@ export class GraphManager {
     for (const objectId of affected) {
       const row = objectRows.get(objectId) ?? (await this.#storage.getObject(objectId));
       if (row === undefined) continue;
-      const creatorGone = gone.has(objectId.slice(0, objectId.indexOf(":")));
+      const creatorGone = gone.has(creatorOf(objectId));
       const all = (await this.#storage.versionsOf(objectId)).map((v) => versionRows.get(versionKey(v)) ?? v);
       for (const v of versionRows.values()) if (v.objectId === objectId && !all.some((a) => versionKey(a) === versionKey(v))) all.push(v);
       const recomputed = recomputeWinner(row, all);

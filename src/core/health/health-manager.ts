@@ -52,7 +52,9 @@ type Entry = ManagerHealth & { readonly critical: boolean };
 function publish(seq: number, entries: ReadonlyMap<string, Entry>): HealthSnapshot {
   const critical = [...entries.values()].filter((entry) => entry.critical);
   const ready = critical.length > 0 && critical.every((entry) => entry.state === "healthy");
-  const managers = Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, entry]) => [name, Object.freeze({ ...entry })]));
+  const managers = Object.fromEntries(
+    [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, entry]) => [name, Object.freeze({ ...entry })]),
+  );
   return Object.freeze({ seq, ready, managers: Object.freeze(managers) });
 }
 

@@ -10,7 +10,21 @@ export type ChainTail = { readonly seq: number; readonly hash: string };
 
 export const EMPTY_TAIL: ChainTail = { seq: 0, hash: GENESIS_HASH };
 
-const RECORD_FIELDS = ["seq", "at", "kind", "traceId", "code", "actor", "app", "envelopeId", "globalSeq", "message", "data", "prevHash", "hash"];
+const RECORD_FIELDS = [
+  "seq",
+  "at",
+  "kind",
+  "traceId",
+  "code",
+  "actor",
+  "app",
+  "envelopeId",
+  "globalSeq",
+  "message",
+  "data",
+  "prevHash",
+  "hash",
+];
 
 /** base64url(SHA-256(JCS(record without `hash`))). */
 export function recordHash(unhashed: Omit<AuditRecord, "hash">): string {

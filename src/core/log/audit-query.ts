@@ -33,10 +33,12 @@ export function checkAuditQuery(input: unknown, maxLimit: number): Result<AuditF
   let kinds: AuditKind[] | undefined;
   if (q.kind !== undefined) {
     const list: unknown[] = Array.isArray(q.kind) ? (q.kind as unknown[]) : [q.kind];
-    if (list.length === 0 || !list.every(isAuditKind)) return invalid("kind", "invalid_kind", "must be an audit kind or a non-empty list of them");
+    if (list.length === 0 || !list.every(isAuditKind))
+      return invalid("kind", "invalid_kind", "must be an audit kind or a non-empty list of them");
     kinds = [...new Set(list)];
   }
-  if (q.code !== undefined && !(typeof q.code === "string" && isErrorCode(q.code))) return invalid("code", "invalid_code", "is not a registered error code");
+  if (q.code !== undefined && !(typeof q.code === "string" && isErrorCode(q.code)))
+    return invalid("code", "invalid_code", "is not a registered error code");
   if (q.app !== undefined && !isText(q.app)) return invalid("app", "invalid_app", "must be a non-empty string");
   if (q.traceId !== undefined && !isText(q.traceId)) return invalid("traceId", "invalid_trace_id", "must be a non-empty string");
   const limit = q.limit ?? DEFAULT_QUERY_LIMIT;
@@ -68,7 +70,13 @@ function matches(filter: AuditFilter, record: AuditRecord): boolean {
 }
 
 /** Up to `count` matching records below beforeSeq, newest first, walking `[field+seq]` (or seq). */
-function scan(db: LogDatabase, filter: AuditFilter, field: IndexedField | undefined, value: string | undefined, count: number): Promise<AuditRecord[]> {
+function scan(
+  db: LogDatabase,
+  filter: AuditFilter,
+  field: IndexedField | undefined,
+  value: string | undefined,
+  count: number,
+): Promise<AuditRecord[]> {
   const upper = filter.beforeSeq ?? Dexie.maxKey;
   const range =
     field === undefined

@@ -86,9 +86,30 @@ describe("record", () => {
 
   it("accepts every audit kind and all-null optional fields", async () => {
     const { log } = await setup();
-    const kinds: AuditKind[] = ["write_accepted", "write_rejected", "ingest_accepted", "ingest_rejected", "ingest_pending", "app_installed", "app_state_changed", "identity_created", "config_updated", "node_started"];
+    const kinds: AuditKind[] = [
+      "write_accepted",
+      "write_rejected",
+      "ingest_accepted",
+      "ingest_rejected",
+      "ingest_pending",
+      "app_installed",
+      "app_state_changed",
+      "identity_created",
+      "config_updated",
+      "node_started",
+    ];
     for (const kind of kinds) {
-      const result = await log.record({ kind, traceId: null, code: null, actor: null, app: null, envelopeId: null, globalSeq: null, message: "", data: {} });
+      const result = await log.record({
+        kind,
+        traceId: null,
+        code: null,
+        actor: null,
+        app: null,
+        envelopeId: null,
+        globalSeq: null,
+        message: "",
+        data: {},
+      });
       expect(result.ok).toBe(true);
     }
     expect(unwrap(await log.verifyChain()).length).toBe(kinds.length);
@@ -161,7 +182,10 @@ describe("rejected entries (ERR_MNG_LOG_RECORD_INVALID): nothing written", () =>
 
   it("rejects a batch that is not an array", async () => {
     const { log } = await setup();
-    expect(await log.recordMany(entry() as any)).toMatchObject({ ok: false, error: { code: "ERR_MNG_LOG_RECORD_INVALID", data: { reason: "expected_array" } } });
+    expect(await log.recordMany(entry() as any)).toMatchObject({
+      ok: false,
+      error: { code: "ERR_MNG_LOG_RECORD_INVALID", data: { reason: "expected_array" } },
+    });
   });
 });
 
@@ -232,7 +256,10 @@ describe("verifyChain", () => {
     return log.verifyChain();
   }
 
-  const broken = (reason: string, atSeq: number) => ({ ok: false, error: { code: "ERR_MNG_LOG_RECORD_INVALID", data: { reason, at_seq: atSeq } } });
+  const broken = (reason: string, atSeq: number) => ({
+    ok: false,
+    error: { code: "ERR_MNG_LOG_RECORD_INVALID", data: { reason, at_seq: atSeq } },
+  });
 
   it("finds an edited field (hash_mismatch at that seq)", async () => {
     expect(await tampered((records) => records.update(3, { message: "forged" }))).toMatchObject(broken("hash_mismatch", 3));
@@ -315,7 +342,10 @@ describe("persistence", () => {
     await raw.records.update(2, { message: "forged" });
     raw.db.close();
     const again = createLogManager({ name, idb, clock: manualClock() });
-    expect(await again.open()).toMatchObject({ ok: false, error: { code: "ERR_MNG_LOG_RECORD_INVALID", data: { reason: "hash_mismatch", at_seq: 2 } } });
+    expect(await again.open()).toMatchObject({
+      ok: false,
+      error: { code: "ERR_MNG_LOG_RECORD_INVALID", data: { reason: "hash_mismatch", at_seq: 2 } },
+    });
   });
 
   it("refuses to fork: a second writer on the same database gets chain_diverged", async () => {
@@ -435,7 +465,10 @@ describe("query", () => {
   it("honours a smaller configured maximum (log.query.max_limit)", async () => {
     const log = createLogManager({ name: uniqueName("log"), idb: await testIdb(), clock: manualClock(), maxQueryLimit: 10 });
     await log.open();
-    expect(await log.query({ limit: 11 })).toMatchObject({ ok: false, error: { code: "object_invalid", data: { reason: "invalid_limit" } } });
+    expect(await log.query({ limit: 11 })).toMatchObject({
+      ok: false,
+      error: { code: "object_invalid", data: { reason: "invalid_limit" } },
+    });
     expect((await log.query({ limit: 10 })).ok).toBe(true);
   });
 });
@@ -467,7 +500,10 @@ describe("lifecycle and sink failures", () => {
       },
     };
     const log = createLogManager({ name: uniqueName("log"), idb: failing, clock: manualClock() });
-    expect(await log.open()).toMatchObject({ ok: false, error: { code: "ERR_MNG_LOG_MANDATORY_SINK_UNAVAILABLE", category: "internal", data: { reason: "open_failed" } } });
+    expect(await log.open()).toMatchObject({
+      ok: false,
+      error: { code: "ERR_MNG_LOG_MANDATORY_SINK_UNAVAILABLE", category: "internal", data: { reason: "open_failed" } },
+    });
   });
 
   it("reports writes and reads once the database was deleted underneath", async () => {
@@ -486,7 +522,10 @@ describe("lifecycle and sink failures", () => {
 
   /** Makes IndexedDB requests throw (as on a quota error) until the returned restore() is called. */
   async function breakIdb(target: "IDBObjectStore" | "IDBIndex", methods: readonly string[]): Promise<() => void> {
-    const scope = platformIdb() !== undefined ? (globalThis as unknown as Record<string, { prototype: Record<string, unknown> }>) : ((await import("fake-indexeddb")) as any);
+    const scope =
+      platformIdb() !== undefined
+        ? (globalThis as unknown as Record<string, { prototype: Record<string, unknown> }>)
+        : ((await import("fake-indexeddb")) as any);
     const proto = scope[target]!.prototype;
     const saved = methods.map((method) => [method, proto[method]] as const);
     for (const method of methods) {
@@ -507,7 +546,10 @@ describe("lifecycle and sink failures", () => {
     } finally {
       restore();
     }
-    expect(failed).toMatchObject({ ok: false, error: { code: "ERR_MNG_LOG_MANDATORY_SINK_UNAVAILABLE", data: { reason: "write_failed" } } });
+    expect(failed).toMatchObject({
+      ok: false,
+      error: { code: "ERR_MNG_LOG_MANDATORY_SINK_UNAVAILABLE", data: { reason: "write_failed" } },
+    });
     expect(unwrap(await log.record(entry()))).toMatchObject({ seq: 2, prevHash: first.hash });
     expect(unwrap(await log.verifyChain()).length).toBe(2);
   });
@@ -526,7 +568,10 @@ describe("lifecycle and sink failures", () => {
       restore.forEach((undo) => undo());
     }
     for (const result of results) {
-      expect(result).toMatchObject({ ok: false, error: { code: "ERR_MNG_LOG_MANDATORY_SINK_UNAVAILABLE", data: { reason: "read_failed" } } });
+      expect(result).toMatchObject({
+        ok: false,
+        error: { code: "ERR_MNG_LOG_MANDATORY_SINK_UNAVAILABLE", data: { reason: "read_failed" } },
+      });
     }
     expect(unwrap(await log.verifyChain()).length).toBe(3);
   });

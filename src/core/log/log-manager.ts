@@ -128,7 +128,8 @@ export function createLogManager(options: LogManagerOptions): LogManager {
   function recordMany(entries: readonly AuditEntry[]): Promise<Result<readonly AuditRecord[]>> {
     const store = database();
     if (!store.ok) return Promise.resolve(store);
-    if (!Array.isArray(entries)) return Promise.resolve(err(nodeError("ERR_MNG_LOG_RECORD_INVALID", "audit entries must be an array", { reason: "expected_array" })));
+    if (!Array.isArray(entries))
+      return Promise.resolve(err(nodeError("ERR_MNG_LOG_RECORD_INVALID", "audit entries must be an array", { reason: "expected_array" })));
     // Validate everything before anything is queued or written (architecture 12: validate -> route).
     const checked: AuditEntry[] = [];
     for (const [index, entry] of entries.entries()) {

@@ -30,7 +30,12 @@ const SUBJECT_FIELDS = {
 
 const ACL_ALLOW = { kind: "attr", parents: ["acl.root"], immutable: true, value: { type: "object", fields: SUBJECT_FIELDS } } as const;
 /** A deny added after writes that relied on an allow counts as a revocation, so it carries cuts (rule 5). */
-const ACL_DENY = { kind: "attr", parents: ["acl.root"], immutable: true, value: { type: "object", fields: { ...SUBJECT_FIELDS, cuts: CUTS } } } as const;
+const ACL_DENY = {
+  kind: "attr",
+  parents: ["acl.root"],
+  immutable: true,
+  value: { type: "object", fields: { ...SUBJECT_FIELDS, cuts: CUTS } },
+} as const;
 
 export const SYSTEM_SCHEMA = deepFreeze({
   app: "system",

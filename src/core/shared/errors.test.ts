@@ -5,12 +5,26 @@ import { interfaceCodeFor, isErrorCode, nodeError, PROTOCOL_ERRORS, stageOf, INT
 describe("error registry", () => {
   it("builds plain-data errors with the registry's category and a default message", () => {
     const error = nodeError("ERR_SCHEMA_INVALID_VALUE", undefined, { reason: "too_long" });
-    expect(error).toEqual({ code: "ERR_SCHEMA_INVALID_VALUE", category: "schema", message: PROTOCOL_ERRORS.ERR_SCHEMA_INVALID_VALUE.message, data: { reason: "too_long" } });
+    expect(error).toEqual({
+      code: "ERR_SCHEMA_INVALID_VALUE",
+      category: "schema",
+      message: PROTOCOL_ERRORS.ERR_SCHEMA_INVALID_VALUE.message,
+      data: { reason: "too_long" },
+    });
     expect(JSON.parse(JSON.stringify(error))).toEqual(error); // survives structured clone / Comlink as is
   });
 
   it("orders protocol stages structural → crypto → schema → authorization → sync → resource (D6)", () => {
-    expect(["ERR_STRUCT_MISSING_FIELD", "ERR_CRYPTO_KEY_REVOKED", "ERR_SCHEMA_INVALID_VALUE", "ERR_AUTH_NOT_OWNER", "ERR_SYNC_RANGE_MISMATCH", "ERR_RESOURCE_PUZZLE_FAILED"].map((c) => stageOf(c as never))).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(
+      [
+        "ERR_STRUCT_MISSING_FIELD",
+        "ERR_CRYPTO_KEY_REVOKED",
+        "ERR_SCHEMA_INVALID_VALUE",
+        "ERR_AUTH_NOT_OWNER",
+        "ERR_SYNC_RANGE_MISMATCH",
+        "ERR_RESOURCE_PUZZLE_FAILED",
+      ].map((c) => stageOf(c as never)),
+    ).toEqual([1, 2, 3, 4, 5, 6]);
     expect(stageOf("acl_denied")).toBeUndefined();
   });
 
@@ -22,7 +36,8 @@ describe("error registry", () => {
   });
 
   it("rejects codes outside the registry", () => {
-    for (const code of ["ERR_STRUCT", "ERR_MNG_STORAGE_", "ERR_MNG_NOPE_X", "ERR_APP_SERVICE_FOO", "nope"]) expect(isErrorCode(code)).toBe(false);
+    for (const code of ["ERR_STRUCT", "ERR_MNG_STORAGE_", "ERR_MNG_NOPE_X", "ERR_APP_SERVICE_FOO", "nope"])
+      expect(isErrorCode(code)).toBe(false);
   });
 
   it("normalizes every protocol code to an interface code (04-error-model)", () => {

@@ -32,10 +32,22 @@ type ProtocolEntry = { readonly stage: Stage; readonly category: ErrorCategory; 
 /** protocol 01-protocol/10 §2.2: the registry. Never invent codes outside this table and the ones below. */
 export const PROTOCOL_ERRORS = {
   ERR_STRUCT_MISSING_FIELD: { stage: "structural", category: "structural", message: "A required field is missing." },
-  ERR_STRUCT_INVALID_TYPE: { stage: "structural", category: "structural", message: "A field has the wrong type, or the structure is not supported." },
+  ERR_STRUCT_INVALID_TYPE: {
+    stage: "structural",
+    category: "structural",
+    message: "A field has the wrong type, or the structure is not supported.",
+  },
   ERR_STRUCT_INVALID_ENCODING: { stage: "structural", category: "structural", message: "The input is not validly or canonically encoded." },
-  ERR_STRUCT_INVALID_IDENTIFIER: { stage: "structural", category: "structural", message: "An identifier is malformed or breaks namespace rules." },
-  ERR_CRYPTO_INVALID_SIGNATURE: { stage: "cryptographic", category: "auth", message: "The signature does not verify over the signed bytes." },
+  ERR_STRUCT_INVALID_IDENTIFIER: {
+    stage: "structural",
+    category: "structural",
+    message: "An identifier is malformed or breaks namespace rules.",
+  },
+  ERR_CRYPTO_INVALID_SIGNATURE: {
+    stage: "cryptographic",
+    category: "auth",
+    message: "The signature does not verify over the signed bytes.",
+  },
   ERR_CRYPTO_MISSING_AUTHOR: { stage: "cryptographic", category: "auth", message: "No author or sender identity is named." },
   ERR_CRYPTO_KEY_NOT_BOUND: { stage: "cryptographic", category: "auth", message: "The signing key is not bound to the declared identity." },
   ERR_CRYPTO_AUTHOR_MISMATCH: { stage: "cryptographic", category: "auth", message: "The signing identity is not the declared author." },
@@ -45,12 +57,20 @@ export const PROTOCOL_ERRORS = {
   ERR_SCHEMA_EDGE_NOT_ALLOWED: { stage: "schema", category: "schema", message: "The schema does not allow this relation." },
   ERR_SCHEMA_IMMUTABLE_OBJECT: { stage: "schema", category: "schema", message: "The object is immutable." },
   ERR_SCHEMA_APPEND_ONLY_VIOLATION: { stage: "schema", category: "schema", message: "The domain is append-only." },
-  ERR_AUTH_NOT_OWNER: { stage: "authorization", category: "acl", message: "Only the owner, or a holder of a grant, may write this object." },
+  ERR_AUTH_NOT_OWNER: {
+    stage: "authorization",
+    category: "acl",
+    message: "Only the owner, or a holder of a grant, may write this object.",
+  },
   ERR_AUTH_ACL_DENIED: { stage: "authorization", category: "acl", message: "Access is denied." },
   ERR_AUTH_SCOPE_EXCEEDED: { stage: "authorization", category: "acl", message: "The key or capability is used beyond its grant." },
   ERR_AUTH_VISIBILITY_DENIED: { stage: "authorization", category: "acl", message: "The required context is not visible to the caller." },
   ERR_SYNC_RANGE_MISMATCH: { stage: "sync", category: "network", message: "The declared range does not match the package content." },
-  ERR_SYNC_SEQUENCE_INVALID: { stage: "sync", category: "network", message: "The sequence regresses, overlaps or replays accepted history." },
+  ERR_SYNC_SEQUENCE_INVALID: {
+    stage: "sync",
+    category: "network",
+    message: "The sequence regresses, overlaps or replays accepted history.",
+  },
   ERR_SYNC_REWRITE_ATTEMPT: { stage: "sync", category: "network", message: "The package tries to rewrite accepted history." },
   ERR_SYNC_MISSING_DEPENDENCY: { stage: "sync", category: "network", message: "A required object or earlier range is missing." },
   ERR_SYNC_DOMAIN_VIOLATION: { stage: "sync", category: "network", message: "The package crosses a disallowed domain boundary." },
@@ -129,7 +149,10 @@ export type ManagerErrorCode = {
 }[keyof ManagerCodes];
 
 /** Codes whose category differs from their manager's: a full pending set is a resource limit. */
-const MANAGER_CATEGORY_OVERRIDES: Readonly<Record<string, ErrorCategory>> = { ERR_MNG_GRAPH_PENDING_FULL: "dos", ERR_MNG_GRAPH_SEQUENCE_CONFLICT: "storage" };
+const MANAGER_CATEGORY_OVERRIDES: Readonly<Record<string, ErrorCategory>> = {
+  ERR_MNG_GRAPH_PENDING_FULL: "dos",
+  ERR_MNG_GRAPH_SEQUENCE_CONFLICT: "storage",
+};
 
 const MANAGER_ERRORS: ReadonlyMap<string, ErrorCategory> = new Map(
   Object.entries(MANAGER_CODES).flatMap(([manager, [category, names]]) =>
@@ -162,7 +185,8 @@ export function isErrorCode(code: string): code is ErrorCode {
 
 function entryFor(code: ErrorCode): InterfaceEntry {
   if (isProtocolErrorCode(code)) return PROTOCOL_ERRORS[code];
-  if (isManagerErrorCode(code)) return { category: MANAGER_ERRORS.get(code)!, message: `The ${code.split("_")[2]!.toLowerCase()} manager refused the request.` };
+  if (isManagerErrorCode(code))
+    return { category: MANAGER_ERRORS.get(code)!, message: `The ${code.split("_")[2]!.toLowerCase()} manager refused the request.` };
   return INTERFACE_ERRORS[code];
 }
 

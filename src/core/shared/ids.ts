@@ -75,10 +75,14 @@ export function parseObjectId(text: unknown): ParsedObjectId | undefined {
   return envelopeId === undefined || index === undefined ? undefined : { envelopeId, index };
 }
 
+/** The envelope that created an object: the part of `<envelope id>:<index>` before the colon. */
+export function creatorOf(objectId: string): EnvelopeId {
+  return objectId.slice(0, objectId.indexOf(":")) as EnvelopeId;
+}
+
 /** How an op names an object: a global object id, or `@<index>` for an earlier op of the same envelope. */
 export type ObjectRef =
-  | { readonly kind: "object"; readonly envelopeId: EnvelopeId; readonly index: number }
-  | { readonly kind: "local"; readonly index: number };
+  { readonly kind: "object"; readonly envelopeId: EnvelopeId; readonly index: number } | { readonly kind: "local"; readonly index: number };
 
 export function parseObjectRef(text: unknown): ObjectRef | undefined {
   if (typeof text !== "string") return undefined;

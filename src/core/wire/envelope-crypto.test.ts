@@ -75,7 +75,10 @@ describe.each(["webcrypto", "noble"] as const)("envelope signatures on the %s en
     const s = bytesToBigIntLE(sig.subarray(32)) + L;
     sig.set(bigIntToBytesLE(s, 32), 32);
     e.signature = toBase64url(sig);
-    expect(await validate(e)).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_INVALID_SIGNATURE", data: { reason: "non_canonical_s" } } });
+    expect(await validate(e)).toMatchObject({
+      ok: false,
+      error: { code: "ERR_CRYPTO_INVALID_SIGNATURE", data: { reason: "non_canonical_s" } },
+    });
   });
 
   it("rejects a small-order author key (ERR_CRYPTO_INVALID_SIGNATURE)", async () => {
@@ -86,7 +89,10 @@ describe.each(["webcrypto", "noble"] as const)("envelope signatures on the %s en
     e.author_id = identityIdFromKey(identity);
     e.payload.ops[0].owner_identity = e.author_id;
     e.signature = toBase64url(new Uint8Array([...identity, ...new Uint8Array(32)]));
-    expect(await validate(e)).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_INVALID_SIGNATURE", data: { reason: "small_order_key" } } });
+    expect(await validate(e)).toMatchObject({
+      ok: false,
+      error: { code: "ERR_CRYPTO_INVALID_SIGNATURE", data: { reason: "small_order_key" } },
+    });
   });
 
   it("rejects a signature by another key claiming the author's root key (ERR_CRYPTO_INVALID_SIGNATURE)", async () => {
@@ -102,13 +108,19 @@ describe.each(["webcrypto", "noble"] as const)("envelope signatures on the %s en
     const e = mutableCopy(genesis);
     e.author_key = toBase64url(mallory.signer.publicKey); // keeps claiming ada's identity id
     await resign(e, mallory);
-    expect(await validate(e)).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_AUTHOR_MISMATCH", data: { reason: "genesis_not_root_key" } } });
+    expect(await validate(e)).toMatchObject({
+      ok: false,
+      error: { code: "ERR_CRYPTO_AUTHOR_MISMATCH", data: { reason: "genesis_not_root_key" } },
+    });
   });
 
   it("rejects a root key whose first envelope creates no identity (ERR_CRYPTO_MISSING_AUTHOR)", async () => {
     const e = mutableCopy(message);
     Object.assign(e.payload, { seq: 1, prev: null, lamport: 0 });
-    expect(await validate(e)).toMatchObject({ ok: false, error: { code: "ERR_CRYPTO_MISSING_AUTHOR", data: { reason: "root_chain_without_genesis" } } });
+    expect(await validate(e)).toMatchObject({
+      ok: false,
+      error: { code: "ERR_CRYPTO_MISSING_AUTHOR", data: { reason: "root_chain_without_genesis" } },
+    });
   });
 
   it("accepts a device key's envelope and marks it for the node's binding check", async () => {

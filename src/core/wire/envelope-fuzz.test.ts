@@ -19,7 +19,11 @@ beforeAll(async () => {
   const device = await testIdentity(5);
   const genesis = await build(ada.signer, genesisDraft());
   const message = await build(ada.signer, messageDraft(genesis.id));
-  const fromDevice = await build(device.signer, { ...messageDraft(genesis.id, 1), prev: null, deps: [genesis.id, message.id].sort(), lamport: 2 }, ada.id);
+  const fromDevice = await build(
+    device.signer,
+    { ...messageDraft(genesis.id, 1), prev: null, deps: [genesis.id, message.id].sort(), lamport: 2 },
+    ada.id,
+  );
   originals = [genesis, message, fromDevice];
 });
 
@@ -27,7 +31,12 @@ type Path = readonly (string | number)[];
 
 /** Every path to a node of the JSON tree, root included, in a fixed order. */
 function pathsOf(value: JsonValue, path: Path = []): Path[] {
-  const children = value !== null && typeof value === "object" ? (Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value)) : [];
+  const children =
+    value !== null && typeof value === "object"
+      ? Array.isArray(value)
+        ? value.map((v, i) => [i, v] as const)
+        : Object.entries(value)
+      : [];
   return [path, ...children.flatMap(([key, child]) => pathsOf(child as JsonValue, [...path, key]))];
 }
 
@@ -68,9 +77,25 @@ const mutantArb = (original: VerifiedEnvelope): fc.Arbitrary<Mutant> => {
       copy[i]! ^= 1 << bit;
       return { kind: "flip bit", input: copy, asText: true };
     }),
-    index.map((i): Mutant => ({ kind: "delete byte", input: new Uint8Array([...bytes.subarray(0, i), ...bytes.subarray(i + 1)]), asText: true })),
-    fc.tuple(index, fc.integer({ min: 0, max: 255 })).map(([i, b]): Mutant => ({ kind: "insert byte", input: new Uint8Array([...bytes.subarray(0, i), b, ...bytes.subarray(i)]), asText: true })),
-    fc.tuple(index, fc.nat({ max: 40 })).map(([i, n]): Mutant => ({ kind: "duplicate span", input: new Uint8Array([...bytes.subarray(0, i + n), ...bytes.subarray(i, bytes.length)]), asText: true })),
+    index.map((i): Mutant => ({
+      kind: "delete byte",
+      input: new Uint8Array([...bytes.subarray(0, i), ...bytes.subarray(i + 1)]),
+      asText: true,
+    })),
+    fc
+      .tuple(index, fc.integer({ min: 0, max: 255 }))
+      .map(([i, b]): Mutant => ({
+        kind: "insert byte",
+        input: new Uint8Array([...bytes.subarray(0, i), b, ...bytes.subarray(i)]),
+        asText: true,
+      })),
+    fc
+      .tuple(index, fc.nat({ max: 40 }))
+      .map(([i, n]): Mutant => ({
+        kind: "duplicate span",
+        input: new Uint8Array([...bytes.subarray(0, i + n), ...bytes.subarray(i, bytes.length)]),
+        asText: true,
+      })),
     mutateValue("drop field", (root, p) => {
       const at = parentAndKey(root, p);
       if (at === undefined) return;
@@ -93,7 +118,7 @@ const mutantArb = (original: VerifiedEnvelope): fc.Arbitrary<Mutant> => {
     }),
     fc.integer().map((seed): Mutant => {
       let state = seed >>> 0;
-      const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+      const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
       return { kind: "reorder keys", input: shuffledJson(value, random), asText: true };
     }),
     fc.tuple(index, fc.nat({ max: 30 })).map(([i, n]): Mutant => {
@@ -122,29 +147,32 @@ function checkOutcome(result: Result<VerifiedEnvelope>, original: VerifiedEnvelo
 describe("envelope fuzzing (AC-04, AC-05)", () => {
   const { seed, numRuns } = fuzzConfig(300);
 
-  it.each([0, 1, 2])(`every mutant of envelope #%i is rejected with a code or verifies to the same signed content (seed ${seed})`, async (which) => {
-    const original = originals[which]!;
-    const outcomes = new Map<string, number>();
-    await fc.assert(
-      fc.asyncProperty(mutantArb(original), async (mutant) => {
-        const result = mutant.asText
-          ? await validateEnvelope(mutant.input as string | Uint8Array)
-          : await validateEnvelopeValue(mutant.input);
-        checkOutcome(result, original, mutant);
-        const key = `${mutant.kind} → ${result.ok ? "same content" : result.error.code}`;
-        outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
-      }),
-      { seed: seed + which, numRuns },
-    );
-    // The run must really have explored rejections, not only no-op mutants.
-    expect([...outcomes.keys()].some((k) => k.includes("ERR_STRUCT_"))).toBe(true);
-  });
+  it.each([0, 1, 2])(
+    `every mutant of envelope #%i is rejected with a code or verifies to the same signed content (seed ${seed})`,
+    async (which) => {
+      const original = originals[which]!;
+      const outcomes = new Map<string, number>();
+      await fc.assert(
+        fc.asyncProperty(mutantArb(original), async (mutant) => {
+          const result = mutant.asText
+            ? await validateEnvelope(mutant.input as string | Uint8Array)
+            : await validateEnvelopeValue(mutant.input);
+          checkOutcome(result, original, mutant);
+          const key = `${mutant.kind} → ${result.ok ? "same content" : result.error.code}`;
+          outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+        }),
+        { seed: seed + which, numRuns },
+      );
+      // The run must really have explored rejections, not only no-op mutants.
+      expect([...outcomes.keys()].some((k) => k.includes("ERR_STRUCT_"))).toBe(true);
+    },
+  );
 
   it("a key-reordered envelope given as a value verifies to the same signed content", async () => {
     for (const original of originals) {
       const random = (() => {
         let state = 7;
-        return () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+        return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
       })();
       const reordered = JSON.parse(shuffledJson(JSON.parse(original.text) as JsonValue, random)) as JsonValue;
       const result = await validateEnvelopeValue(reordered);

@@ -1,6 +1,6 @@
 // Envelopes: build and sign for a signer, derive ids, and validate untrusted input statelessly
 // (structure, then authorship and signature; DESIGN D2, D6, §3). It never consults node state.
-import { createVerifier, sha256, type Ed25519Verifier, type Signer } from "../crypto/index.ts";
+import { defaultVerifier, sha256, type Ed25519Verifier, type Signer } from "../crypto/index.ts";
 import { assert } from "../shared/assert.ts";
 import { fromBase64url, toBase64url, utf8, utf8ByteLength } from "../shared/bytes.ts";
 import { canonicalize, tryCanonicalize } from "../shared/canonical-json.ts";
@@ -31,11 +31,8 @@ function rootIdentityOf(key: PublicKeyText): IdentityId {
   return id;
 }
 
-let defaultVerifier: Promise<Ed25519Verifier> | undefined;
 function verifierFor(options: EnvelopeValidationOptions): Promise<Ed25519Verifier> {
-  if (options.verifier !== undefined) return Promise.resolve(options.verifier);
-  defaultVerifier ??= createVerifier("auto");
-  return defaultVerifier;
+  return options.verifier !== undefined ? Promise.resolve(options.verifier) : defaultVerifier();
 }
 
 function withoutSignature(envelope: Envelope): UnsignedEnvelope {
@@ -87,11 +84,19 @@ function checkAuthorRules(envelope: Envelope): Result<KeyRole> {
   const isGenesis = envelope.payload.ops[0]?.type_key === IDENTITY_TYPE_KEY;
   if (isGenesis && keyRole !== "root") {
     // An identity id is derived from its root key, so only that key can create it.
-    return err(nodeError("ERR_CRYPTO_AUTHOR_MISMATCH", "The identity genesis is not signed by the identity's root key.", { reason: "genesis_not_root_key" }));
+    return err(
+      nodeError("ERR_CRYPTO_AUTHOR_MISMATCH", "The identity genesis is not signed by the identity's root key.", {
+        reason: "genesis_not_root_key",
+      }),
+    );
   }
   if (!isGenesis && keyRole === "root" && envelope.payload.seq === 1) {
     // A root key's chain starts with the genesis of its identity; without it the author never exists.
-    return err(nodeError("ERR_CRYPTO_MISSING_AUTHOR", "The root key's first envelope must create its identity.", { reason: "root_chain_without_genesis" }));
+    return err(
+      nodeError("ERR_CRYPTO_MISSING_AUTHOR", "The root key's first envelope must create its identity.", {
+        reason: "root_chain_without_genesis",
+      }),
+    );
   }
   return ok(keyRole);
 }
@@ -117,7 +122,10 @@ function limitsOf(options: { readonly limits?: Partial<EnvelopeLimits> | undefin
  * Validates untrusted envelope text or bytes from the wire. The text must be the envelope's RFC 8785
  * canonical form (seed 001 §11.1: non-canonical serialization is rejected), so stored bytes = wire bytes.
  */
-export async function validateEnvelope(input: string | Uint8Array, options: EnvelopeValidationOptions = {}): Promise<Result<VerifiedEnvelope>> {
+export async function validateEnvelope(
+  input: string | Uint8Array,
+  options: EnvelopeValidationOptions = {},
+): Promise<Result<VerifiedEnvelope>> {
   const limits = limitsOf(options);
   const parsed = parseWireJson(input, { maxBytes: limits.maxEnvelopeBytes, maxDepth: limits.maxDepth });
   if (!parsed.ok) return parsed;
@@ -203,5 +211,11 @@ export async function buildEnvelope(
   if (!keyRole.ok) return keyRole;
   const signedBytes = utf8(canonical.value);
   const envelope: Envelope = { ...structure.value, signature: toBase64url(await signer.sign(signedBytes)) };
-  return ok({ id: idOfSignedBytes(signedBytes), envelope: deepFreeze(envelope), signedBytes, text: canonicalize(envelope), keyRole: keyRole.value });
+  return ok({
+    id: idOfSignedBytes(signedBytes),
+    envelope: deepFreeze(envelope),
+    signedBytes,
+    text: canonicalize(envelope),
+    keyRole: keyRole.value,
+  });
 }

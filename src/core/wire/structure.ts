@@ -101,7 +101,14 @@ function depthOf(value: JsonValue, limit: number, depth = 1): number {
   return max;
 }
 
-function checkOp(raw: JsonValue | undefined, index: number, ops: readonly JsonValue[], authorId: string, limits: EnvelopeLimits, envelopeBytes: number): void {
+function checkOp(
+  raw: JsonValue | undefined,
+  index: number,
+  ops: readonly JsonValue[],
+  authorId: string,
+  limits: EnvelopeLimits,
+  envelopeBytes: number,
+): void {
   const path = `payload.ops[${index}]`;
   const op = object(raw, path);
   checkFields(op, path, OP_FIELDS);
@@ -217,17 +224,23 @@ function checkEnvelope(value: JsonValue, limits: EnvelopeLimits, envelopeBytes: 
  * owners equal to the author, one target per edge or rating, and the size limits. `envelopeBytes`
  * (the canonical size, when the caller knows it) lets small envelopes skip measuring each op.
  */
-export function checkEnvelopeStructure(value: JsonValue, limits: EnvelopeLimits, envelopeBytes = Number.POSITIVE_INFINITY): Result<Envelope> {
+export function checkEnvelopeStructure(
+  value: JsonValue,
+  limits: EnvelopeLimits,
+  envelopeBytes = Number.POSITIVE_INFINITY,
+): Result<Envelope> {
   try {
     if (depthOf(value, limits.maxDepth) > limits.maxDepth) fail("ERR_STRUCT_INVALID_ENCODING", "", "too_deep");
     if (envelopeBytes > limits.maxEnvelopeBytes) fail("ERR_STRUCT_INVALID_ENCODING", "", "too_large");
     checkEnvelope(value, limits, envelopeBytes);
   } catch (caught) {
     if (!(caught instanceof Violation)) throw caught;
-    return err(nodeError(caught.code, `Envelope rejected at ${caught.path === "" ? "top level" : caught.path}: ${caught.reason}.`, {
-      path: caught.path,
-      reason: caught.reason,
-    }));
+    return err(
+      nodeError(caught.code, `Envelope rejected at ${caught.path === "" ? "top level" : caught.path}: ${caught.reason}.`, {
+        path: caught.path,
+        reason: caught.reason,
+      }),
+    );
   }
   return ok(value as Envelope);
 }

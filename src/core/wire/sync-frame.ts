@@ -1,6 +1,6 @@
 // Sync `package` frames (DESIGN D2, §3): node-signed metadata that binds a range of the sender's
 // sequence to the exact envelope ids carried beside it. Stateless: cursors are the State manager's.
-import { createVerifier, type Ed25519Verifier, type Signer } from "../crypto/index.ts";
+import { defaultVerifier, type Ed25519Verifier, type Signer } from "../crypto/index.ts";
 import { fromBase64url, toBase64url, utf8 } from "../shared/bytes.ts";
 import { canonicalize } from "../shared/canonical-json.ts";
 import { nodeError } from "../shared/errors.ts";
@@ -38,7 +38,11 @@ export type PackageFrameDraft = {
   readonly senderIdentity?: IdentityId;
 };
 
-function structError(code: "ERR_STRUCT_MISSING_FIELD" | "ERR_STRUCT_INVALID_TYPE" | "ERR_STRUCT_INVALID_IDENTIFIER" | "ERR_STRUCT_INVALID_ENCODING", field: string, reason: string) {
+function structError(
+  code: "ERR_STRUCT_MISSING_FIELD" | "ERR_STRUCT_INVALID_TYPE" | "ERR_STRUCT_INVALID_IDENTIFIER" | "ERR_STRUCT_INVALID_ENCODING",
+  field: string,
+  reason: string,
+) {
   return err(nodeError(code, `Package frame rejected at ${field}: ${reason}.`, { path: field, reason }));
 }
 
@@ -49,14 +53,20 @@ function isSafeSeq(value: unknown): value is number {
 /** Stage 1 for frames: fields, types, ids, and a well-formed range. */
 export function checkPackageFrameStructure(value: JsonValue): Result<PackageFrame> {
   if (!isJsonObject(value)) return structError("ERR_STRUCT_INVALID_TYPE", "", "expected_object");
-  for (const field of FRAME_FIELDS) if (!Object.hasOwn(value, field)) return structError("ERR_STRUCT_MISSING_FIELD", field, "missing_field");
-  const unknown = Object.keys(value).filter((k) => !FRAME_FIELDS.includes(k)).sort();
+  for (const field of FRAME_FIELDS)
+    if (!Object.hasOwn(value, field)) return structError("ERR_STRUCT_MISSING_FIELD", field, "missing_field");
+  const unknown = Object.keys(value)
+    .filter((k) => !FRAME_FIELDS.includes(k))
+    .sort();
   if (unknown.length > 0) return structError("ERR_STRUCT_INVALID_TYPE", unknown[0]!, "unknown_field");
   if (value["frame"] !== "package") return structError("ERR_STRUCT_INVALID_TYPE", "frame", "unsupported_frame");
-  if (parseIdentityId(value["sender_identity"]) === undefined) return structError("ERR_STRUCT_INVALID_IDENTIFIER", "sender_identity", "invalid_identity_id");
-  if (parsePublicKeyText(value["sender_key"]) === undefined) return structError("ERR_STRUCT_INVALID_ENCODING", "sender_key", "invalid_public_key");
+  if (parseIdentityId(value["sender_identity"]) === undefined)
+    return structError("ERR_STRUCT_INVALID_IDENTIFIER", "sender_identity", "invalid_identity_id");
+  if (parsePublicKeyText(value["sender_key"]) === undefined)
+    return structError("ERR_STRUCT_INVALID_ENCODING", "sender_key", "invalid_public_key");
   const domain = value["sync_domain"];
-  if (typeof domain !== "string" || !isSyncDomain(domain)) return structError("ERR_STRUCT_INVALID_IDENTIFIER", "sync_domain", "invalid_sync_domain");
+  if (typeof domain !== "string" || !isSyncDomain(domain))
+    return structError("ERR_STRUCT_INVALID_IDENTIFIER", "sync_domain", "invalid_sync_domain");
   const from = value["from_seq"];
   const to = value["to_seq"];
   if (!isSafeSeq(from)) return structError("ERR_STRUCT_INVALID_TYPE", "from_seq", "expected_positive_integer");
@@ -100,15 +110,15 @@ export async function buildPackageFrame(signer: Signer, draft: PackageFrameDraft
 /** Stage 5, stateless part: the declared range can hold the declared ids, each at most once. */
 function checkRangeContents(frame: PackageFrame): Result<PackageFrame> {
   if (frame.envelope_ids.length > frame.to_seq - frame.from_seq + 1) {
-    return err(nodeError("ERR_SYNC_RANGE_MISMATCH", "The frame names more envelopes than its range holds.", { reason: "more_ids_than_range" }));
+    return err(
+      nodeError("ERR_SYNC_RANGE_MISMATCH", "The frame names more envelopes than its range holds.", { reason: "more_ids_than_range" }),
+    );
   }
   if (new Set(frame.envelope_ids).size !== frame.envelope_ids.length) {
     return err(nodeError("ERR_SYNC_RANGE_MISMATCH", "The frame names an envelope twice.", { reason: "duplicate_id" }));
   }
   return ok(frame);
 }
-
-let defaultVerifier: Promise<Ed25519Verifier> | undefined;
 
 /**
  * Verifies an untrusted package frame before any envelope work: structure, then the sender's
@@ -123,9 +133,10 @@ export async function verifyPackageFrame(
   const structure = checkPackageFrameStructure(value);
   if (!structure.ok) return structure;
   const { signature, ...unsigned } = structure.value;
-  const verifier = options.verifier ?? (await (defaultVerifier ??= createVerifier("auto")));
+  const verifier = options.verifier ?? (await defaultVerifier());
   const verdict = await verifier.verify(fromBase64url(unsigned.sender_key)!, signedFrameBytes(unsigned), fromBase64url(signature)!);
-  if (!verdict.valid) return err(nodeError("ERR_CRYPTO_INVALID_SIGNATURE", "The package frame signature does not verify.", { reason: verdict.reason }));
+  if (!verdict.valid)
+    return err(nodeError("ERR_CRYPTO_INVALID_SIGNATURE", "The package frame signature does not verify.", { reason: verdict.reason }));
   const contents = checkRangeContents(structure.value);
   if (!contents.ok) return contents;
   const declared = structure.value.envelope_ids;

@@ -1,6 +1,6 @@
 // The signed session hello (DESIGN §3 "Session"): protocol version, node identity and key, offered
 // domains, and both session nonces, so a hello is good for one session only. Stateless.
-import { createVerifier, type Ed25519Verifier, type Signer } from "../../crypto/index.ts";
+import { defaultVerifier, type Ed25519Verifier, type Signer } from "../../crypto/index.ts";
 import { fromBase64url, toBase64url } from "../../shared/bytes.ts";
 import { canonicalBytes } from "../../shared/canonical-json.ts";
 import { systemRandom, type Random } from "../../shared/clock.ts";
@@ -103,8 +103,6 @@ export type VerifiedHello = {
   readonly rootKey: boolean;
 };
 
-let defaultVerifier: Promise<Ed25519Verifier> | undefined;
-
 function nonceMismatch(path: string): Result<never> {
   return err(nodeError("ERR_CRYPTO_INVALID_SIGNATURE", "The hello is not bound to this session.", { path, reason: "nonce_mismatch" }));
 }
@@ -127,7 +125,7 @@ export async function verifyHello(value: JsonValue, options: VerifyHelloOptions)
   if (hello.nonce === hello.peer_nonce) return reflected();
   if (hello.peer_nonce !== options.expectedPeerNonce) return nonceMismatch("peer_nonce");
   if (options.expectedNonce !== undefined && hello.nonce !== options.expectedNonce) return nonceMismatch("nonce");
-  const verifier = options.verifier ?? (await (defaultVerifier ??= createVerifier("auto")));
+  const verifier = options.verifier ?? (await defaultVerifier());
   const verdict = await verifier.verify(
     fromBase64url(hello.node_key)!,
     canonicalBytes(helloSignedValue(hello)),
