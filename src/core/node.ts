@@ -23,6 +23,7 @@ import {
   type IngestOutcome,
   type DigestScope,
   type StateDigest,
+  deviceKeyBindings,
 } from "./graph/index.ts";
 import { createHealthManager, type HealthManager, type HealthSnapshot } from "./health/index.ts";
 import { createKeyManager, type KeyManager, type KeyRecord } from "./key/index.ts";
@@ -237,11 +238,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     random: systemRandom,
     verifier,
     server: { identityId: nodeIdentity, signer: nodeSigner.value },
-    keyOwner: async (publicKey) => {
-      const bindings = await storage.objectsOfType(SYSTEM_APP, "attr", "system.device_key");
-      const binding = bindings.find((b) => b.suppressed === 0 && (b.winner.value as { public_key?: unknown }).public_key === publicKey);
-      return binding?.owner as IdentityId | undefined;
-    },
+    keyOwner: async (publicKey) => (await deviceKeyBindings(storage, publicKey))[0]?.owner as IdentityId | undefined,
     limits: () => ({
       ...DEFAULT_AUTH_LIMITS,
       tokenTtlMs: config.get("auth.token.ttl_ms"),
@@ -302,11 +299,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     const signer = await keys.signer(key.scope, key.keyId);
     if (!signer.ok) return signer;
     if (key.scope === "identity") return ok({ identityId, signer: signer.value, bindingEnvelopeId: null });
-    const bindings = await storage.objectsOfType(SYSTEM_APP, "attr", "system.device_key");
-    const binding = bindings.find(
-      (row) =>
-        row.owner === identityId && row.suppressed === 0 && (row.winner.value as { public_key?: unknown }).public_key === key.publicKey,
-    );
+    const binding = (await deviceKeyBindings(storage, key.publicKey)).find((row) => row.owner === identityId);
     if (binding === undefined)
       return err(
         nodeError("ERR_CRYPTO_KEY_NOT_BOUND", "The device key has no binding in this node's graph.", { reason: "binding_missing" }),

@@ -16,11 +16,11 @@ import {
   type EnvelopeId,
   type IdentityId,
 } from "../shared/ids.ts";
-import { isJsonObject } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { AbortWrite, type EnvelopeRow, type ObjectRow, type StorageManager, type VersionRow } from "../storage/index.ts";
 import { buildEnvelope, IDENTITY_TYPE_KEY, SYSTEM_APP, validateEnvelope, type Op, type VerifiedEnvelope } from "../wire/index.ts";
 import { loadAclFacts } from "./acl-facts.ts";
+import { delegatedApps, DEVICE_KEY_TYPE, deviceKeyBindings } from "./device-keys.ts";
 import { materialize, recomputeWinner } from "./materialize.ts";
 import type { CommitListener, GraphPorts } from "./ports.ts";
 import { createdObjectId, isCreate, referencesOf, updateTarget, type OpReference } from "./references.ts";
@@ -55,7 +55,6 @@ function identityIdFromKeyText(text: string): string | null {
   const key = parsePublicKeyText(text);
   return key === undefined ? null : identityIdFromKey(key);
 }
-const DEVICE_KEY_TYPE = "system.device_key";
 
 function reject(code: ErrorCode, message: string, data: Record<string, string | number> = {}): Result<never> {
   return err(nodeError(code, message, data));
@@ -621,12 +620,8 @@ export class GraphManager {
 
   /** The apps a device key is delegated for, or null when its binding does not limit them. */
   async #deviceKeyApps(key: string, identity: string): Promise<readonly string[] | null> {
-    const bindings = await this.#storage.objectsOfType(SYSTEM_APP, "attr", DEVICE_KEY_TYPE);
-    const binding = bindings.find(
-      (b) => b.owner === identity && b.suppressed === 0 && isJsonObject(b.winner.value) && b.winner.value["public_key"] === key,
-    );
-    const apps = binding !== undefined && isJsonObject(binding.winner.value) ? binding.winner.value["apps"] : undefined;
-    return Array.isArray(apps) ? apps.filter((a): a is string => typeof a === "string") : null;
+    const binding = (await deviceKeyBindings(this.#storage, key)).find((b) => b.owner === identity);
+    return binding === undefined ? null : delegatedApps(binding);
   }
 
   /** Only a key's identity revokes the key; only a grant's, membership's or capability's owner revokes it. */
@@ -648,8 +643,7 @@ export class GraphManager {
   }
 
   async #deviceKeyBoundTo(key: string, identity: string): Promise<boolean> {
-    const bindings = await this.#storage.objectsOfType(SYSTEM_APP, "attr", DEVICE_KEY_TYPE);
-    return bindings.some((b) => b.owner === identity && isJsonObject(b.winner.value) && b.winner.value["public_key"] === key);
+    return (await deviceKeyBindings(this.#storage, key, { includeWithdrawn: true })).some((b) => b.owner === identity);
   }
 
   /** DESIGN §4 rule 5: a new revocation withdraws what it reaches among accepted envelopes. */
