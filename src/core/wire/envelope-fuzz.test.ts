@@ -82,20 +82,16 @@ const mutantArb = (original: VerifiedEnvelope): fc.Arbitrary<Mutant> => {
       input: new Uint8Array([...bytes.subarray(0, i), ...bytes.subarray(i + 1)]),
       asText: true,
     })),
-    fc
-      .tuple(index, fc.integer({ min: 0, max: 255 }))
-      .map(([i, b]): Mutant => ({
-        kind: "insert byte",
-        input: new Uint8Array([...bytes.subarray(0, i), b, ...bytes.subarray(i)]),
-        asText: true,
-      })),
-    fc
-      .tuple(index, fc.nat({ max: 40 }))
-      .map(([i, n]): Mutant => ({
-        kind: "duplicate span",
-        input: new Uint8Array([...bytes.subarray(0, i + n), ...bytes.subarray(i, bytes.length)]),
-        asText: true,
-      })),
+    fc.tuple(index, fc.integer({ min: 0, max: 255 })).map(([i, b]): Mutant => ({
+      kind: "insert byte",
+      input: new Uint8Array([...bytes.subarray(0, i), b, ...bytes.subarray(i)]),
+      asText: true,
+    })),
+    fc.tuple(index, fc.nat({ max: 40 })).map(([i, n]): Mutant => ({
+      kind: "duplicate span",
+      input: new Uint8Array([...bytes.subarray(0, i + n), ...bytes.subarray(i, bytes.length)]),
+      asText: true,
+    })),
     mutateValue("drop field", (root, p) => {
       const at = parentAndKey(root, p);
       if (at === undefined) return;

@@ -1,11 +1,11 @@
 // Stage 1 of validation (protocol 01-protocol/10): is this untrusted JSON value a well-formed
 // envelope? Pure and stateless; no crypto. The first violation in a fixed walk order decides the code.
-import { nodeError, type ErrorCode } from "../shared/errors.ts";
+import { fail, firstViolation } from "../shared/structural-walk.ts";
 import { fromBase64url, utf8 } from "../shared/bytes.ts";
 import { canonicalize } from "../shared/canonical-json.ts";
 import { parseEnvelopeId, parseIdentityId, parseObjectRef, parsePublicKeyText } from "../shared/ids.ts";
 import { isJsonObject, type JsonObject, type JsonValue } from "../shared/json.ts";
-import { err, ok, type Result } from "../shared/result.ts";
+import type { Result } from "../shared/result.ts";
 import type { EnvelopeLimits } from "./limits.ts";
 import { APP_PATTERN, DOMAIN_PATTERN, isCanonicalTimestamp, NAME_MAX, TRACE_ID_PATTERN, TYPE_KEY_MAX, TYPE_KEY_PATTERN } from "./names.ts";
 import { IDENTITY_TYPE_KEY, OP_KINDS, SYSTEM_APP, type Envelope, type ObjectKind, type OpKind } from "./types.ts";
@@ -36,24 +36,9 @@ const OP_RULES: Readonly<Record<OpKind, OpRule>> = {
   rating_update: { refs: { rating_id: "rating" }, objectValue: false },
 };
 
-/** Thrown only inside this module to stop the walk at the first violation; never escapes it. */
-class Violation extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    readonly path: string,
-    readonly reason: string,
-  ) {
-    super(reason);
-  }
-}
-
 /** `Array.isArray` narrows JSON to `any[]`; this keeps the element type. */
 function isJsonArray(value: JsonValue | undefined): value is readonly JsonValue[] {
   return Array.isArray(value);
-}
-
-function fail(code: ErrorCode, path: string, reason: string): never {
-  throw new Violation(code, path, reason);
 }
 
 /** Required fields first (missing → MISSING_FIELD), then anything not allowed (→ INVALID_TYPE). */
@@ -229,18 +214,10 @@ export function checkEnvelopeStructure(
   limits: EnvelopeLimits,
   envelopeBytes = Number.POSITIVE_INFINITY,
 ): Result<Envelope> {
-  try {
+  return firstViolation("Envelope", () => {
     if (depthOf(value, limits.maxDepth) > limits.maxDepth) fail("ERR_STRUCT_INVALID_ENCODING", "", "too_deep");
     if (envelopeBytes > limits.maxEnvelopeBytes) fail("ERR_STRUCT_INVALID_ENCODING", "", "too_large");
     checkEnvelope(value, limits, envelopeBytes);
-  } catch (caught) {
-    if (!(caught instanceof Violation)) throw caught;
-    return err(
-      nodeError(caught.code, `Envelope rejected at ${caught.path === "" ? "top level" : caught.path}: ${caught.reason}.`, {
-        path: caught.path,
-        reason: caught.reason,
-      }),
-    );
-  }
-  return ok(value as Envelope);
+    return value as Envelope;
+  });
 }

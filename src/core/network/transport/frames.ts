@@ -1,9 +1,10 @@
 // The session frame codec (DESIGN §3 "Session"): the plain-JSON messages two nodes exchange over a
 // transport, their strict structural check, and size limits applied before any byte is parsed.
 // Stateless: which frame may come when is the session's concern, and hello signing lives in hello.ts.
+import { fail, firstViolation } from "../../shared/structural-walk.ts";
 import { fromBase64url, utf8 } from "../../shared/bytes.ts";
 import { tryCanonicalize } from "../../shared/canonical-json.ts";
-import { isProtocolErrorCode, nodeError, type ErrorCode, type ProtocolErrorCode } from "../../shared/errors.ts";
+import { isProtocolErrorCode, nodeError, type ProtocolErrorCode } from "../../shared/errors.ts";
 import {
   parseEnvelopeId,
   parseIdentityId,
@@ -104,21 +105,6 @@ export type SessionFrame =
   | HaveFrame
   | ErrorFrame
   | CloseFrame;
-
-/** Thrown only inside this module to stop the walk at the first violation; never escapes it. */
-class Violation extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    readonly path: string,
-    readonly reason: string,
-  ) {
-    super(reason);
-  }
-}
-
-function fail(code: ErrorCode, path: string, reason: string): never {
-  throw new Violation(code, path, reason);
-}
 
 const REASON_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 
@@ -286,19 +272,9 @@ function checkFrame(value: JsonValue): SessionFrame {
   return value as SessionFrame;
 }
 
-function violationError(caught: unknown): Result<never> {
-  if (!(caught instanceof Violation)) throw caught;
-  const where = caught.path === "" ? "top level" : caught.path;
-  return err(nodeError(caught.code, `Session frame rejected at ${where}: ${caught.reason}.`, { path: caught.path, reason: caught.reason }));
-}
-
 /** Stage 1 for session frames: kind, exact fields, types, identifiers, counts. */
 export function checkFrameStructure(value: JsonValue): Result<SessionFrame> {
-  try {
-    return ok(checkFrame(value));
-  } catch (caught) {
-    return violationError(caught);
-  }
+  return firstViolation("Session frame", () => checkFrame(value));
 }
 
 export type FrameCodecOptions = {
