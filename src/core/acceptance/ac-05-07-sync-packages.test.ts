@@ -4,10 +4,10 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { createSigner } from "../crypto/index.ts";
 import type { TwoWayNode } from "../node.ts";
 import { fromBase64url, toBase64url } from "../shared/bytes.ts";
-import { identityIdFromKey, publicKeyText, type EnvelopeId, type IdentityId } from "../shared/ids.ts";
+import { identityIdFromKey, publicKeyText, type EnvelopeId } from "../shared/ids.ts";
 import type { SyncPackage } from "../state/index.ts";
 import { buildPackageFrame } from "../wire/index.ts";
-import { ChainWriter, expectOk, NOTES_SCHEMA, startNode, testPublisher } from "./fixtures.ts";
+import { ChainWriter, expectOk, NOTES_SCHEMA, startNode, testPublisher, writeNotes } from "./fixtures.ts";
 
 const DOMAINS = ["system/identity", "system/apps", "app.notes/notes"];
 const ALL = new Set(DOMAINS);
@@ -29,14 +29,6 @@ async function pull(from: TwoWayNode, to: TwoWayNode): Promise<number> {
   return packages;
 }
 
-async function write(node: TwoWayNode, identity: IdentityId, titles: string[]) {
-  const session = expectOk(await node.openSession({ identityId: identity, app: "app.notes" }));
-  for (const title of titles)
-    expectOk(
-      await session.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title } } }] }),
-    );
-}
-
 let a: TwoWayNode;
 let b: TwoWayNode;
 
@@ -45,8 +37,8 @@ beforeEach(async () => {
   a = (await startNode()).node;
   b = (await startNode()).node;
   for (const n of [a, b]) expectOk(await n.apps.install(pkg));
-  await write(a, expectOk(await a.identities.create({ name: "Ann" })).identityId, ["a1", "a2", "a3", "a4", "a5", "a6", "a7"]);
-  await write(b, expectOk(await b.identities.create({ name: "Ben" })).identityId, ["b1", "b2"]);
+  await writeNotes(a, expectOk(await a.identities.create({ name: "Ann" })).identityId, ["a1", "a2", "a3", "a4", "a5", "a6", "a7"]);
+  await writeNotes(b, expectOk(await b.identities.create({ name: "Ben" })).identityId, ["b1", "b2"]);
 });
 
 describe("AC-07 two-node convergence", () => {
@@ -67,7 +59,7 @@ describe("AC-07 two-node convergence", () => {
   it("resumes from the cursor: only what is new travels", async () => {
     await pull(a, b);
     const me = expectOk(await a.identities.list()).find((k) => k.scope === "identity")!.identityId!;
-    await write(a, me, ["a8"]);
+    await writeNotes(a, me, ["a8"]);
     const cursor = (await b.sync.cursors(a.sync.nodeIdentity))["app.notes/notes"]!;
     const pkg = expectOk(await a.sync.exportPackage(b.sync.nodeIdentity, "app.notes/notes", cursor))!;
     expect(pkg.envelopes).toHaveLength(1);
@@ -196,7 +188,7 @@ describe("AC-05 package integrity: rejected with nothing applied and no cursor m
   it("never exports what the peer may not read", async () => {
     const ann = expectOk(await a.identities.list()).find((k) => k.scope === "identity")!.identityId!;
     const secretTitle = "only for Ann";
-    await write(a, ann, [secretTitle]);
+    await writeNotes(a, ann, [secretTitle]);
     const notes = expectOk(
       await expectOk(await a.openSession({ identityId: ann, app: "app.notes" })).read({ target: "parent", where: { title: secretTitle } }),
     ).rows;

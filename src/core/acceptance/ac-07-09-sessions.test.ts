@@ -7,7 +7,7 @@ import { createLoopbackTransportPair, decodeFrame, encodeFrame, type LoopbackPai
 import type { IdentityId } from "../shared/ids.ts";
 import { fromBase64url, utf8 } from "../shared/bytes.ts";
 import { leadingZeroBits, puzzleHash } from "../dos-guard/index.ts";
-import { expectOk, NOTES_SCHEMA, startNode, testPublisher } from "./fixtures.ts";
+import { expectOk, NOTES_SCHEMA, settle, startNode, testPublisher, writeNotes } from "./fixtures.ts";
 
 /** Low puzzle difficulty so tests spend their time on sync, not on hashing. */
 const FAST_PUZZLES = { "dos.difficulty.base_bits": 6, "dos.difficulty.max_bits": 12 };
@@ -18,32 +18,6 @@ async function side(name: string): Promise<Side> {
   const { node } = await startNode({ config: FAST_PUZZLES });
   expectOk(await node.apps.install(await (await testPublisher()).package(NOTES_SCHEMA)));
   return { node, me: expectOk(await node.identities.create({ name })).identityId };
-}
-
-async function write(s: Side, ...titles: string[]) {
-  const session = expectOk(await s.node.openSession({ identityId: s.me, app: "app.notes" }));
-  for (const title of titles)
-    expectOk(
-      await session.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title } } }] }),
-    );
-  session.close();
-}
-
-/**
- * Lets frames flow until nothing moves: every session idle, nothing on the link, and no counter
- * changed for several rounds. Storage and crypto finish on later tasks, so each round yields a task
- * (a yield, not a timed wait).
- */
-async function settle(pair: LoopbackPair, sessions: readonly SyncSession[], rounds = 400): Promise<void> {
-  let last = "";
-  let quiet = 0;
-  for (let i = 0; i < rounds && quiet < 4; i++) {
-    await Promise.all(sessions.map((s) => s.idle()));
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    const now = JSON.stringify([pair.pending(), sessions.map((s) => s.status())]);
-    quiet = now === last && pair.pending() === 0 ? quiet + 1 : 0;
-    last = now;
-  }
 }
 
 function connect(a: Side, b: Side, pair = createLoopbackTransportPair()): { pair: LoopbackPair; sa: SyncSession; sb: SyncSession } {
@@ -57,8 +31,8 @@ let b: Side;
 beforeEach(async () => {
   a = await side("Ann");
   b = await side("Ben");
-  await write(a, "a1", "a2", "a3", "a4", "a5", "a6", "a7");
-  await write(b, "b1", "b2");
+  await writeNotes(a.node, a.me, ["a1", "a2", "a3", "a4", "a5", "a6", "a7"]);
+  await writeNotes(b.node, b.me, ["b1", "b2"]);
 });
 
 describe("AC-07 two nodes converge over a session", () => {
@@ -69,7 +43,7 @@ describe("AC-07 two nodes converge over a session", () => {
     expect(sb.status().negotiated).toContain("app.notes/notes");
     expect(await a.node.stateDigest()).toEqual(await b.node.stateDigest());
     // Live: a write on one side arrives on the other without asking.
-    await write(a, "live");
+    await writeNotes(a.node, a.me, ["live"]);
     await settle(pair, [sa, sb]);
     expect(await b.node.stateDigest()).toEqual(await a.node.stateDigest());
     const kinds = pair
@@ -82,7 +56,7 @@ describe("AC-07 two nodes converge over a session", () => {
   it("recovers lost packages: the receiver's cursors make the sender resend (tick)", async () => {
     const { pair, sa, sb } = connect(a, b);
     await settle(pair, [sa, sb]);
-    await write(a, "x1", "x2", "x3", "x4", "x5", "x6");
+    await writeNotes(a.node, a.me, ["x1", "x2", "x3", "x4", "x5", "x6"]);
     pair.dropNext(2, "a"); // two of a's pushes vanish
     await settle(pair, [sa, sb]);
     // Stale in-flight packages can cost a round or two more; each round is cursors plus a resend.

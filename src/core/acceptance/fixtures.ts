@@ -9,6 +9,8 @@ import { identityIdFromKey, type EnvelopeId } from "../shared/ids.ts";
 import { testIdb, uniqueName } from "../shared/test-support/idb.ts";
 import { buildEnvelope, type EnvelopeDraft } from "../wire/index.ts";
 import type { AppPackage } from "../app/index.ts";
+import type { LoopbackPair, SyncSession } from "../network/index.ts";
+import type { IdentityId } from "../shared/ids.ts";
 
 export type TestNode = { node: TwoWayNode; idb: IdbEnvironment; name: string; clock: Clock & { advance(ms: number): void } };
 
@@ -150,5 +152,32 @@ export class ChainWriter {
       domain: "identity",
       ops: [{ op: "parent_create", type_key: "system.identity", payload: { value: { name } } }],
     });
+  }
+}
+
+/** Writes one note per title through a session of `identityId`, then ends the session. */
+export async function writeNotes(node: TwoWayNode, identityId: IdentityId, titles: readonly string[]): Promise<void> {
+  const session = expectOk(await node.openSession({ identityId, app: "app.notes" }));
+  for (const title of titles)
+    expectOk(
+      await session.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title } } }] }),
+    );
+  session.close();
+}
+
+/**
+ * Lets frames flow until nothing moves: every session idle, nothing on the link, and no counter
+ * changed for several rounds. Storage and crypto finish on later tasks, so each round yields a task
+ * (a yield, not a timed wait).
+ */
+export async function settle(pair: LoopbackPair, sessions: readonly SyncSession[], rounds = 400): Promise<void> {
+  let last = "";
+  let quiet = 0;
+  for (let i = 0; i < rounds && quiet < 4; i++) {
+    await Promise.all(sessions.map((s) => s.idle()));
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    const now = JSON.stringify([pair.pending(), sessions.map((s) => s.status())]);
+    quiet = now === last && pair.pending() === 0 ? quiet + 1 : 0;
+    last = now;
   }
 }

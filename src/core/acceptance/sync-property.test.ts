@@ -4,24 +4,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { TwoWayNode } from "../node.ts";
-import { createLoopbackTransportPair, type LoopbackPair, type SyncSession } from "../network/index.ts";
+import { createLoopbackTransportPair } from "../network/index.ts";
 import type { IdentityId } from "../shared/ids.ts";
 import { fuzzConfig } from "../shared/test-support/fuzz-config.ts";
-import { expectOk, NOTES_SCHEMA, startNode, testPublisher } from "./fixtures.ts";
+import { expectOk, NOTES_SCHEMA, settle, startNode, testPublisher, writeNotes } from "./fixtures.ts";
 
 const FAST_PUZZLES = { "dos.difficulty.base_bits": 4, "dos.difficulty.max_bits": 10 };
-
-async function settle(pair: LoopbackPair, sessions: readonly SyncSession[]): Promise<void> {
-  let last = "";
-  let quiet = 0;
-  for (let i = 0; i < 400 && quiet < 4; i++) {
-    await Promise.all(sessions.map((s) => s.idle()));
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    const now = JSON.stringify([pair.pending(), sessions.map((s) => s.status())]);
-    quiet = now === last && pair.pending() === 0 ? quiet + 1 : 0;
-    last = now;
-  }
-}
 
 /** One meeting of two nodes: connect, lose `drops` frames of the first, resync by ticks, part. */
 async function meet(x: TwoWayNode, y: TwoWayNode, drops: number): Promise<void> {
@@ -40,15 +28,6 @@ async function meet(x: TwoWayNode, y: TwoWayNode, drops: number): Promise<void> 
 }
 
 type Peer = { node: TwoWayNode; me: IdentityId };
-
-async function writeNotes(p: Peer, titles: readonly string[]) {
-  const session = expectOk(await p.node.openSession({ identityId: p.me, app: "app.notes" }));
-  for (const title of titles)
-    expectOk(
-      await session.submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title } } }] }),
-    );
-  session.close();
-}
 
 async function threePeers(pkg: Awaited<ReturnType<Awaited<ReturnType<typeof testPublisher>>["package"]>>): Promise<Peer[]> {
   const peers: Peer[] = [];
@@ -75,7 +54,7 @@ describe("sync convergence (seeded property)", () => {
           let round = 0;
           for (const [i, j, drops] of meetings) {
             round += 1;
-            await Promise.all(peers.map((p, k) => writeNotes(p, [`${k}-${round}`])));
+            await Promise.all(peers.map((p, k) => writeNotes(p.node, p.me, [`${k}-${round}`])));
             if (i !== j) await meet(peers[i]!.node, peers[j]!.node, drops);
           }
           // A final ring, so every write has had a path to every node.
@@ -120,8 +99,8 @@ describe("sync convergence (seeded property)", () => {
         ops: [{ op: "attr_create", type_key: "acl.read.allow", payload: { parent_id: root.objectIds[0]!, value: { identity: ada.me } } }],
       }),
     );
-    await writeNotes(ada, ["private"]);
-    await writeNotes(peers[1]!, ["bo"]);
+    await writeNotes(ada.node, ada.me, ["private"]);
+    await writeNotes(peers[1]!.node, peers[1]!.me, ["bo"]);
     for (const [i, j] of [
       [0, 1],
       [1, 2],
