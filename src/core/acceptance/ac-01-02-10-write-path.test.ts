@@ -129,7 +129,7 @@ async function snapshot(n: TwoWayNode): Promise<Snapshot> {
 }
 
 describe("AC-02 fail closed: a rejection changes nothing but the audit log", () => {
-  const cases: [string, () => Promise<string | Uint8Array>, string][] = [
+  const cases: [string, () => Promise<string | Uint8Array>, string, string?][] = [
     ["garbage bytes", () => Promise.resolve(new Uint8Array([0xff, 0x00, 0x7b])), "ERR_STRUCT_INVALID_ENCODING"],
     ["a forged signature", async () => breakSignature((await bobTagsAlice("mine")).text), "ERR_CRYPTO_INVALID_SIGNATURE"],
     ["a schema violation", async () => (await bobTagsAlice("x".repeat(40))).text, "ERR_SCHEMA_INVALID_VALUE"],
@@ -144,6 +144,7 @@ describe("AC-02 fail closed: a rejection changes nothing but the audit log", () 
           )
         ).text,
       "ERR_SCHEMA_TYPE_NOT_ALLOWED",
+      "app_not_installed",
     ],
     [
       "a reference whose creator is not among deps",
@@ -159,6 +160,7 @@ describe("AC-02 fail closed: a rejection changes nothing but the audit log", () 
           )
         ).text,
       "ERR_SYNC_MISSING_DEPENDENCY",
+      "undeclared_dependency",
     ],
     [
       "a wrong lamport",
@@ -179,6 +181,7 @@ describe("AC-02 fail closed: a rejection changes nothing but the audit log", () 
         return resign(alice, e);
       },
       "ERR_SYNC_SEQUENCE_INVALID",
+      "lamport_mismatch",
     ],
     [
       "a prev that is another key's envelope",
@@ -199,6 +202,7 @@ describe("AC-02 fail closed: a rejection changes nothing but the audit log", () 
         return resign(alice, e);
       },
       "ERR_SYNC_SEQUENCE_INVALID",
+      "prev_not_previous_of_key",
     ],
     [
       "an unbound device key",
@@ -214,21 +218,25 @@ describe("AC-02 fail closed: a rejection changes nothing but the audit log", () 
         ).text;
       },
       "ERR_CRYPTO_KEY_NOT_BOUND",
+      "binding_not_in_deps",
     ],
   ];
 
-  it.each(cases)("rejects %s and leaves rows, global_seq, pending set and history untouched", async (_name, make, code) => {
-    const input = await make();
-    const before = await snapshot(node);
-    const result = await node.ingest(input);
-    expect(result).toMatchObject({ ok: false, error: { code } });
-    const after = await snapshot(node);
-    expect({ ...after, audit: before.audit, rejections: before.rejections }).toEqual(before);
-    // AC-10: exactly one audit record more, and it is the rejection, with its code.
-    expect(after.rejections).toBe(before.rejections + 1);
-    const latest = expectOk(await node.audit.query({ limit: 1 })).records[0]!;
-    expect(latest).toMatchObject({ kind: "ingest_rejected", code });
-  });
+  it.each(cases)(
+    "rejects %s and leaves rows, global_seq, pending set and history untouched",
+    async (_name, make, code, reason?: string) => {
+      const input = await make();
+      const before = await snapshot(node);
+      const result = await node.ingest(input);
+      expect(result).toMatchObject({ ok: false, error: { code, ...(reason === undefined ? {} : { data: { reason } }) } });
+      const after = await snapshot(node);
+      expect({ ...after, audit: before.audit, rejections: before.rejections }).toEqual(before);
+      // AC-10: exactly one audit record more, and it is the rejection, with its code.
+      expect(after.rejections).toBe(before.rejections + 1);
+      const latest = expectOk(await node.audit.query({ limit: 1 })).records[0]!;
+      expect(latest).toMatchObject({ kind: "ingest_rejected", code });
+    },
+  );
 
   it("rejects a local write of an invalid value through a session and audits it with its trace id", async () => {
     const me = expectOk(await node.identities.create());
