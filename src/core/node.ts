@@ -34,7 +34,7 @@ import { platformIdb, type IdbEnvironment } from "./shared/idb.ts";
 import { creatorOf, identityIdFromKey, type EnvelopeId, type IdentityId } from "./shared/ids.ts";
 import type { JsonValue } from "./shared/json.ts";
 import { err, ok, type Result } from "./shared/result.ts";
-import { StateManager, type SessionPeer, type SyncPackage } from "./state/index.ts";
+import { StateManager, type HavePackage, type SessionPeer, type SyncPackage } from "./state/index.ts";
 import { createDosGuard, type DosGuard } from "./dos-guard/index.ts";
 import { startSession, type SessionOptions, type SyncSession, type Transport } from "./network/index.ts";
 import { SYSTEM_SCHEMA, type SchemaDocument } from "./schema/index.ts";
@@ -131,6 +131,12 @@ export type TwoWayNode = {
     connect(transport: Transport, options?: Omit<SessionOptions, "transport" | "node" | "guard" | "clock">): SyncSession;
     readonly guard: DosGuard;
     acceptPackage(peer: SessionPeer, negotiated: ReadonlySet<string>, pkg: unknown): Promise<Result<readonly IngestOutcome[]>>;
+    /** The answer to a peer's `want`: wanted envelopes this node holds in `domains` and the peer may read. */
+    exportWanted(peer: IdentityId, ids: readonly string[], domains: ReadonlySet<string>): Promise<Result<HavePackage | null>>;
+    /** Accepts a `have`: only envelopes asked for, each the one its id names; no cursor moves. */
+    acceptWanted(peer: SessionPeer, wanted: ReadonlySet<string>, have: unknown): Promise<Result<readonly Result<IngestOutcome>[]>>;
+    /** Is `publicKey` revoked here? Such a peer is refused at its hello and its packages are rejected. */
+    isKeyRevoked(publicKey: string): Promise<boolean>;
   };
   stop(): Promise<void>;
 };
@@ -482,6 +488,9 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       cursors: (peer) => state.cursors(peer),
       exportPackage: (peer, domain, afterSeq, limit) => state.exportPackage(peer, domain, afterSeq, limit),
       acceptPackage: (peer, negotiated, pkg) => state.acceptPackage(peer, negotiated, pkg),
+      exportWanted: (peer, ids, domains) => state.exportWanted(peer, ids, domains),
+      acceptWanted: (peer, wantedIds, have) => state.acceptWanted(peer, wantedIds, have),
+      isKeyRevoked: (key) => state.isKeyRevoked(key),
       offeredDomains,
       guard,
       connect: (transport, sessionOptions = {}) =>
@@ -498,6 +507,10 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
             exportPackage: (peer, domain, afterSeq, limit) => state.exportPackage(peer, domain, afterSeq, limit),
             acceptPackage: (peer, negotiated, pkg) => state.acceptPackage(peer, negotiated, pkg),
             onCommit: (listener) => graph.onCommit(listener),
+            isKeyRevoked: (key) => state.isKeyRevoked(key),
+            missingDependencies: (limit) => state.missingDependencies(limit),
+            exportWanted: (peer, ids, domains) => state.exportWanted(peer, ids, domains),
+            acceptWanted: (peer, wantedIds, have) => state.acceptWanted(peer, wantedIds, have),
           },
         }),
     },

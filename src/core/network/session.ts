@@ -6,14 +6,15 @@ import type { DosGuard } from "../dos-guard/index.ts";
 import type { IngestOutcome } from "../graph/index.ts";
 import { systemClock, systemRandom, type Clock, type Random } from "../shared/clock.ts";
 import { nodeError, isProtocolErrorCode, type NodeError } from "../shared/errors.ts";
-import type { IdentityId } from "../shared/ids.ts";
+import type { EnvelopeId, IdentityId } from "../shared/ids.ts";
 import type { Result } from "../shared/result.ts";
-import type { SessionPeer, SyncPackage } from "../state/index.ts";
+import type { HavePackage, SessionPeer, SyncPackage } from "../state/index.ts";
 import {
   buildHello,
   decodeFrame,
   DEFAULT_MAX_FRAME_BYTES,
   encodeFrame,
+  FRAME_LIMITS,
   newSessionNonce,
   PRE_ADMISSION_KINDS,
   PRE_ADMISSION_MAX_FRAME_BYTES,
@@ -32,6 +33,16 @@ export type SyncNodePorts = {
   readonly exportPackage: (peer: IdentityId, domain: string, afterSeq: number, limit: number) => Promise<Result<SyncPackage | null>>;
   readonly acceptPackage: (peer: SessionPeer, negotiated: ReadonlySet<string>, pkg: unknown) => Promise<Result<readonly IngestOutcome[]>>;
   readonly onCommit: (listener: (commit: { readonly app: string; readonly domain: string }) => void) => () => void;
+  /** A revoked key may not open a session nor sign what it carries (DESIGN §4 rule 5). */
+  readonly isKeyRevoked: (publicKey: string) => Promise<boolean>;
+  /** Ids the pending set waits for, to ask the peer (`want`). */
+  readonly missingDependencies: (limit: number) => Promise<readonly string[]>;
+  readonly exportWanted: (peer: IdentityId, ids: readonly string[], domains: ReadonlySet<string>) => Promise<Result<HavePackage | null>>;
+  readonly acceptWanted: (
+    peer: SessionPeer,
+    wanted: ReadonlySet<string>,
+    have: unknown,
+  ) => Promise<Result<readonly Result<IngestOutcome>[]>>;
 };
 
 export type SessionState = "admitting" | "greeting" | "syncing" | "closed";
@@ -46,6 +57,12 @@ export type SessionStatus = {
   readonly acked: Readonly<Record<string, number>>;
   readonly packagesIn: number;
   readonly packagesOut: number;
+  /** True once everything this side holds in every negotiated domain has been sent: from now on, live push. */
+  readonly live: boolean;
+  /** Dependencies asked for with `want` and not yet received. */
+  readonly wanted: number;
+  /** Received frames waiting to be handled (at most `maxQueuedFrames`). */
+  readonly queued: number;
   readonly lastError: NodeError | null;
   readonly closeReason: string | null;
 };
@@ -61,6 +78,8 @@ export type SessionOptions = {
   /** Messages a peer may send per second before the guard hears of it. */
   readonly maxMessagesPerSecond?: number;
   readonly maxFrameBytes?: number;
+  /** Received frames waiting to be handled; beyond it the peer's frames are dropped and reported. */
+  readonly maxQueuedFrames?: number;
   /** Offer only these of the node's domains in this session (a device that syncs a subset). */
   readonly domains?: readonly string[];
   readonly onChange?: (status: SessionStatus) => void;
@@ -78,6 +97,9 @@ export type SyncSession = {
 /** Frame kinds that carry sync work, allowed only once the hellos are done. */
 const AFTER_HELLO = new Set(["domains", "cursors", "package", "want", "have"]);
 
+/** Dependencies one session asks for at a time (`want`), so a hostile package cannot grow the set. */
+const MAX_WANTED = 4_096;
+
 export function startSession(options: SessionOptions): SyncSession {
   const { transport, node, guard } = options;
   const clock = options.clock ?? systemClock;
@@ -85,6 +107,7 @@ export function startSession(options: SessionOptions): SyncSession {
   const packageLimit = options.packageLimit ?? 200;
   const maxRate = options.maxMessagesPerSecond ?? 200;
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const maxQueuedFrames = options.maxQueuedFrames ?? 64;
   const connection = { connectionId: transport.id };
   const myNonce = newSessionNonce(random);
   const offered = (): string[] => node.offeredDomains().filter((d) => options.domains === undefined || options.domains.includes(d));
@@ -100,6 +123,10 @@ export function startSession(options: SessionOptions): SyncSession {
   const sendFrom: Record<string, number> = {};
   let packagesIn = 0;
   let packagesOut = 0;
+  let queuedFrames = 0;
+  let dropped = 0;
+  const caughtUp = new Set<string>();
+  const wanted = new Set<string>();
   let lastError: NodeError | null = null;
   let closeReason: string | null = null;
   let windowStart = clock.now();
@@ -115,6 +142,9 @@ export function startSession(options: SessionOptions): SyncSession {
     acked: { ...acked },
     packagesIn,
     packagesOut,
+    live: state === "syncing" && [...negotiated].every((d) => caughtUp.has(d)),
+    wanted: wanted.size,
+    queued: queuedFrames,
     lastError,
     closeReason,
   });
@@ -197,7 +227,11 @@ export function startSession(options: SessionOptions): SyncSession {
         lastError = pkg.error;
         return;
       }
-      if (pkg.value === null) return;
+      if (pkg.value === null) {
+        caughtUp.add(domain);
+        return;
+      }
+      caughtUp.delete(domain);
       if (!send({ kind: "package", frame: pkg.value.frame, envelopes: pkg.value.envelopes })) return;
       packagesOut += 1;
       sendFrom[domain] = pkg.value.frame.to_seq;
@@ -211,6 +245,19 @@ export function startSession(options: SessionOptions): SyncSession {
     const cursors = Object.fromEntries([...negotiated].sort().map((d) => [d, mine[d] ?? 0]));
     for (const [d, seq] of Object.entries(cursors)) received[d] = seq;
     send({ kind: "cursors", cursors });
+  }
+
+  /** Asks the peer for dependencies the pending set waits for, each at most once until `tick`. */
+  function want(ids: Iterable<string>): void {
+    const fresh = [...ids].filter((id) => !wanted.has(id)).slice(0, Math.max(0, MAX_WANTED - wanted.size));
+    for (let i = 0; i < fresh.length; i += FRAME_LIMITS.maxIds) {
+      const batch = fresh.slice(i, i + FRAME_LIMITS.maxIds);
+      if (send({ kind: "want", envelope_ids: batch as EnvelopeId[] })) for (const id of batch) wanted.add(id);
+    }
+  }
+
+  function wantMissingOf(outcomes: readonly IngestOutcome[]): void {
+    want(outcomes.flatMap((o) => (o.status === "pending" ? o.missing : [])));
   }
 
   async function handle(bytes: Uint8Array): Promise<void> {
@@ -278,6 +325,11 @@ export function startSession(options: SessionOptions): SyncSession {
         }
         // Node keys are self-certifying here; a node key bound some other way is not supported yet.
         if (!verified.value.rootKey) return close("node_key_not_root");
+        if (await node.isKeyRevoked(verified.value.hello.node_key)) {
+          lastError = nodeError("ERR_CRYPTO_KEY_REVOKED", "The peer's node key is revoked.", { reason: "sender_key_revoked" });
+          send({ kind: "error", code: "ERR_CRYPTO_KEY_REVOKED", reason: "sender_key_revoked" });
+          return close("key_revoked");
+        }
         peer = { identity: verified.value.hello.node_identity, key: verified.value.hello.node_key };
         const mine = new Set(offered());
         negotiated = new Set(verified.value.hello.offered_domains.filter((d) => mine.has(d)));
@@ -306,6 +358,7 @@ export function startSession(options: SessionOptions): SyncSession {
         if (accepted.ok) {
           packagesIn += 1;
           received[frame.frame.sync_domain] = frame.frame.to_seq;
+          wantMissingOf(accepted.value);
           changed();
           return;
         }
@@ -324,14 +377,50 @@ export function startSession(options: SessionOptions): SyncSession {
       case "close":
         closeReason = frame.reason;
         return close(frame.reason);
+      case "want": {
+        const have = await node.exportWanted(peer!.identity, frame.envelope_ids, new Set(node.offeredDomains()));
+        if (!have.ok) {
+          lastError = have.error;
+          return;
+        }
+        if (have.value !== null) send({ kind: "have", ...have.value });
+        return;
+      }
+      case "have": {
+        const accepted = await node.acceptWanted(peer!, wanted, { envelope_ids: frame.envelope_ids, envelopes: frame.envelopes });
+        if (!accepted.ok) return violation(accepted.error, "violation");
+        for (const id of frame.envelope_ids) wanted.delete(id);
+        wantMissingOf(accepted.value.flatMap((r) => (r.ok ? [r.value] : [])));
+        changed();
+        return;
+      }
       case "domains":
-      case "want":
-      case "have":
-        return; // negotiation is by intersection of the hellos; want/have are not used yet
+        return; // negotiation is by intersection of the hellos
     }
   }
 
-  transport.onMessage((bytes) => void enqueue(() => handle(bytes)));
+  transport.onMessage((bytes) => {
+    // Bounded memory under a flood (DESIGN D7): frames beyond the queue are dropped unread.
+    if (state === "closed") return;
+    if (queuedFrames >= maxQueuedFrames) {
+      // One report waits in the queue at a time, so dropping costs no memory.
+      if (dropped++ === 0) {
+        void enqueue(async () => {
+          dropped = 0;
+          const error = nodeError("ERR_RESOURCE_PEER_LIMIT", "The peer sends faster than this node handles.", {
+            reason: "inbound_queue_full",
+          });
+          violation(error, "rate_exceeded");
+        });
+      }
+      return;
+    }
+    queuedFrames += 1;
+    void enqueue(async () => {
+      queuedFrames -= 1;
+      await handle(bytes);
+    });
+  });
   transport.onClose((reason) => {
     if (state !== "closed") {
       state = "closed";
@@ -359,6 +448,9 @@ export function startSession(options: SessionOptions): SyncSession {
       enqueue(async () => {
         if (state !== "syncing") return;
         await sendCursors();
+        // Ask again for what is still missing: a `want` or its `have` may have been lost.
+        wanted.clear();
+        want(await node.missingDependencies(MAX_WANTED));
       }),
     idle: () => queue,
     close: (reason) => close(reason),

@@ -19,7 +19,7 @@ export type SessionPeer = { readonly identity: IdentityId; readonly key: string 
 
 export type StatePorts = {
   readonly storage: StorageManager;
-  readonly graph: Pick<GraphManager, "ingestPackage" | "syncRead">;
+  readonly graph: Pick<GraphManager, "ingestPackage" | "ingestMany" | "syncRead" | "aclFacts">;
   /** The node key that signs outgoing frames (DESIGN D2). */
   readonly nodeSigner: Signer;
   readonly nodeIdentity: IdentityId;
@@ -116,6 +116,10 @@ export class StateManager {
         nodeError("ERR_CRYPTO_AUTHOR_MISMATCH", "The package is not signed by this session's peer.", { reason: "sender_not_peer" }),
       );
     }
+    // Revocation beats ordering and freshness: checked before the domain and the range.
+    if (await this.isKeyRevoked(f.sender_key)) {
+      return err(nodeError("ERR_CRYPTO_KEY_REVOKED", "The package is signed by a revoked key.", { reason: "sender_key_revoked" }));
+    }
     if (!negotiated.has(f.sync_domain))
       return syncError("ERR_SYNC_DOMAIN_VIOLATION", "The domain was not negotiated for this session.", "domain_not_negotiated");
     const [app, name] = splitDomain(f.sync_domain);
@@ -137,7 +141,74 @@ export class StateManager {
       SYNC_SOURCE,
     );
   }
+
+  /** Has this node recorded a revocation of `publicKey` (DESIGN §4 rule 5)? A session key has no cut. */
+  async isKeyRevoked(publicKey: string): Promise<boolean> {
+    const facts = await this.#ports.graph.aclFacts();
+    return facts.revocations.some((r) => r.kind === "key" && r.target === publicKey);
+  }
+
+  /** Ids the pending set is waiting for (DESIGN §4 rule 2): what a session asks its peer for (`want`). */
+  async missingDependencies(limit: number): Promise<EnvelopeId[]> {
+    const storage = this.#ports.storage;
+    const missing = new Set<string>();
+    for (const row of await storage.listPending(limit)) for (const id of row.missing) missing.add(id);
+    const out: EnvelopeId[] = [];
+    for (const id of missing) {
+      if (out.length >= limit) break;
+      if ((await storage.getEnvelope(id)) === undefined && (await storage.getPending(id)) === undefined) out.push(id as EnvelopeId);
+    }
+    return out;
+  }
+
+  /**
+   * The answer to a peer's `want`: of the ids asked for, those this node holds in one of `domains`
+   * (the domains it syncs) and the peer may read (sync_read). Null when there is nothing to send.
+   */
+  async exportWanted(peer: IdentityId, ids: readonly string[], domains: ReadonlySet<string>): Promise<Result<HavePackage | null>> {
+    const envelopeIds: EnvelopeId[] = [];
+    const envelopes: string[] = [];
+    for (const id of ids.slice(0, MAX_FRAME_ENVELOPES)) {
+      const row = await this.#ports.storage.getEnvelope(id);
+      if (row === undefined || !domains.has(`${row.app}/${row.domain}`)) continue;
+      const decision = await this.#ports.graph.syncRead(peer, id);
+      if (!decision.ok) return decision;
+      if (!decision.value.allow) continue;
+      envelopeIds.push(id as EnvelopeId);
+      envelopes.push(row.text);
+    }
+    return ok(envelopeIds.length === 0 ? null : { envelope_ids: envelopeIds, envelopes });
+  }
+
+  /**
+   * Accepts a `have`: every envelope must be one this side asked for (`wanted`) and be the envelope
+   * its id names, or nothing is ingested. Envelopes are then ingested one by one, as any relayed
+   * envelope: no cursor moves, since they travel outside the peer's sequence ranges.
+   */
+  async acceptWanted(peer: SessionPeer, wanted: ReadonlySet<string>, have: unknown): Promise<Result<readonly Result<IngestOutcome>[]>> {
+    if (!isJsonObject(have) || !Array.isArray(have["envelope_ids"]) || !Array.isArray(have["envelopes"])) {
+      return err(nodeError("ERR_STRUCT_INVALID_TYPE", "A have carries ids and envelopes.", { reason: "expected_have" }));
+    }
+    const ids = have["envelope_ids"] as unknown[];
+    const texts = have["envelopes"] as unknown[];
+    if (await this.isKeyRevoked(peer.key)) {
+      return err(nodeError("ERR_CRYPTO_KEY_REVOKED", "The peer's key is revoked.", { reason: "sender_key_revoked" }));
+    }
+    if (ids.length !== texts.length) return syncError("ERR_SYNC_RANGE_MISMATCH", "Ids and envelopes differ in number.", "ids_mismatch");
+    for (const [i, text] of texts.entries()) {
+      const carried = carriedEnvelope(text);
+      if (!carried.ok) return carried;
+      if (carried.value.id !== ids[i])
+        return syncError("ERR_SYNC_RANGE_MISMATCH", "An envelope is not the one its id names.", "ids_mismatch");
+      if (!wanted.has(carried.value.id))
+        return syncError("ERR_SYNC_RANGE_MISMATCH", "The peer sent an envelope nobody asked for.", "not_wanted");
+    }
+    return ok(await this.#ports.graph.ingestMany(texts as string[], SYNC_SOURCE));
+  }
 }
+
+/** The `have` a session sends back for a `want`. */
+export type HavePackage = { readonly envelope_ids: readonly EnvelopeId[]; readonly envelopes: readonly string[] };
 
 function splitDomain(domain: string): [string, string] {
   const slash = domain.indexOf("/");

@@ -80,7 +80,7 @@ beforeAll(async () => {
     cursors: { kind: "cursors", cursors: { "app.messaging/messages": 17, "app.social/posts": 0 } },
     package: { kind: "package", frame: frame.value, envelopes: [envelope.text] },
     want: { kind: "want", envelope_ids: [id(1), id(2)] },
-    have: { kind: "have", envelope_ids: [id(3)] },
+    have: { kind: "have", envelope_ids: [id(3)], envelopes: [envelope.text] },
     error: { kind: "error", code: "ERR_SYNC_RANGE_MISMATCH", reason: "ids_mismatch" },
     close: { kind: "close", reason: "shutdown" },
   };
@@ -299,6 +299,8 @@ describe("frame structure rejections", () => {
       "too_many_ids",
       "envelope_ids",
     ],
+    ["have", "no envelopes field", { envelopes: undefined }, "ERR_STRUCT_MISSING_FIELD", "missing_field", "envelopes"],
+    ["have", "an empty envelope text", { envelopes: [""] }, "ERR_STRUCT_INVALID_ENCODING", "empty_envelope", "envelopes[0]"],
     ["error", "a code outside the protocol registry", { code: "ERR_NOPE" }, "ERR_STRUCT_INVALID_TYPE", "unknown_error_code", "code"],
     ["error", "an interface code", { code: "network_rejected" }, "ERR_STRUCT_INVALID_TYPE", "unknown_error_code", "code"],
     [

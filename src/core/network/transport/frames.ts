@@ -88,7 +88,8 @@ export type CursorsFrame = { readonly kind: "cursors"; readonly cursors: Readonl
 /** A signed package frame and the canonical texts of the envelopes it names, in its order. */
 export type PackageMessage = { readonly kind: "package"; readonly frame: PackageFrame; readonly envelopes: readonly string[] };
 export type WantFrame = { readonly kind: "want"; readonly envelope_ids: readonly EnvelopeId[] };
-export type HaveFrame = { readonly kind: "have"; readonly envelope_ids: readonly EnvelopeId[] };
+/** The answer to a `want`: the envelopes this side holds, may send and was asked for, with their ids. */
+export type HaveFrame = { readonly kind: "have"; readonly envelope_ids: readonly EnvelopeId[]; readonly envelopes: readonly string[] };
 /** A protocol code and a snake_case reason; never the rejected input (protocol 10 §5). */
 export type ErrorFrame = { readonly kind: "error"; readonly code: ProtocolErrorCode; readonly reason: string };
 export type CloseFrame = { readonly kind: "close"; readonly reason: string };
@@ -165,6 +166,14 @@ function idList(value: JsonValue | undefined, path: string): void {
   });
 }
 
+/** Canonical envelope texts beside a package frame or in a `have`; the State manager binds them to ids. */
+function envelopeTexts(value: JsonValue | undefined, path: string): void {
+  const items = array(value, path, MAX_FRAME_ENVELOPES, "too_many_envelopes");
+  items.forEach((item, i) => {
+    if (string(item, `${path}[${i}]`).length === 0) fail("ERR_STRUCT_INVALID_ENCODING", `${path}[${i}]`, "empty_envelope");
+  });
+}
+
 export function versionText(version: readonly number[]): string {
   return version.join(".");
 }
@@ -233,15 +242,10 @@ const FIELDS: { readonly [K in FrameKind]: Readonly<Record<string, (value: JsonV
       if (!checked.ok)
         fail(checked.error.code, joinPath(p, String(checked.error.data["path"] ?? "")), String(checked.error.data["reason"]));
     },
-    envelopes: (v, p) => {
-      const items = array(v, p, MAX_FRAME_ENVELOPES, "too_many_envelopes");
-      items.forEach((item, i) => {
-        if (string(item, `${p}[${i}]`).length === 0) fail("ERR_STRUCT_INVALID_ENCODING", `${p}[${i}]`, "empty_envelope");
-      });
-    },
+    envelopes: envelopeTexts,
   },
   want: { envelope_ids: idList },
-  have: { envelope_ids: idList },
+  have: { envelope_ids: idList, envelopes: envelopeTexts },
   error: {
     code: (v, p) => {
       if (!isProtocolErrorCode(string(v, p))) fail("ERR_STRUCT_INVALID_TYPE", p, "unknown_error_code");
