@@ -3,12 +3,19 @@
 import { defineConfig } from "vite";
 import solid from "vite-plugin-solid";
 import { VitePWA } from "vite-plugin-pwa";
+import { nodePolyfills } from "vite-plugin-node-polyfills";
 
 const port = Number(process.env.PORT ?? 4173);
 
 export default defineConfig({
   plugins: [
     solid(),
+    // Only for simple-peer 9 on the page (src/peering): without these it builds but fails at runtime
+    // with `global is not defined`, then `process is not defined` (feasibility §2).
+    nodePolyfills({
+      include: ["buffer", "events", "stream", "util", "process"],
+      globals: { Buffer: true, process: true, global: true },
+    }),
     VitePWA({
       strategies: "generateSW",
       // A new version waits for the person to choose "Reload"; the shell stops the node first (ADR 0006).

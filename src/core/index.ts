@@ -58,3 +58,18 @@ export type { KeyRecord } from "./key/index.ts";
 export type { SchemaDocument } from "./schema/index.ts";
 export { manualClock, systemClock, type Clock } from "./shared/clock.ts";
 export type { IdbEnvironment } from "./shared/idb.ts";
+
+// ---- transports (ADR 0008): the worker's end of a channel the page owns ----
+export {
+  createPortTransport,
+  CLOSE_REASONS,
+  DEFAULT_TRANSPORT_LIMITS,
+  type PortHostMessage,
+  type PortNodeMessage,
+  type PortTransportOptions,
+  type SessionStatus,
+  type SyncSession,
+  type Transport,
+  type TransportLimits,
+  type TransportState,
+} from "./network/index.ts";

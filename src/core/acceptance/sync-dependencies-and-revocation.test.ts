@@ -172,7 +172,7 @@ describe("a revoked sender key (ERR_CRYPTO_KEY_REVOKED)", () => {
   it("refuses a session whose peer proves a revoked node key in its hello, and sends it nothing", async () => {
     const stranger = await revokedStranger(93);
     for (const text of stranger.texts) expectOk(await b.node.ingest(text));
-    const raw = await rawPeer(b.node, stranger.signer);
+    const raw = rawPeer(b.node, stranger.signer);
     await settle(raw.pair, [raw.session]);
     expect(raw.session.status()).toMatchObject({
       state: "closed",
@@ -188,7 +188,7 @@ describe("a revoked sender key (ERR_CRYPTO_KEY_REVOKED)", () => {
 
   it("admits the same peer while its key is not revoked (the test above fails for the revocation alone)", async () => {
     const stranger = await revokedStranger(93);
-    const raw = await rawPeer(b.node, stranger.signer);
+    const raw = rawPeer(b.node, stranger.signer);
     await settle(raw.pair, [raw.session]);
     expect(raw.session.status()).toMatchObject({ state: "syncing", peer: { key: publicKeyText(stranger.signer.publicKey) } });
   });
@@ -198,7 +198,7 @@ describe("a peer flooding valid frames nobody asked for", () => {
   it("is cut off with its queue bounded, while an honest peer keeps syncing", async () => {
     await writeNotes(a.node, a.me, ["a1", "a2", "a3"]);
     const flooder = await revokedStranger(94); // a fresh key: its revocation is never given to a
-    const raw = await rawPeer(a.node, flooder.signer);
+    const raw = rawPeer(a.node, flooder.signer);
     await settle(raw.pair, [raw.session]);
     expect(raw.session.status().state).toBe("syncing");
     // The flooder's own transport end sees the session's queue after every delivery.
@@ -229,7 +229,7 @@ describe("a peer flooding valid frames nobody asked for", () => {
  * A peer that speaks raw frames with `signer` as its node key: solves the node's puzzle, admits the
  * node without a puzzle of its own, and sends a correctly signed hello. Nothing else.
  */
-async function rawPeer(node: TwoWayNode, signer: Signer) {
+function rawPeer(node: TwoWayNode, signer: Signer) {
   const pair = createLoopbackTransportPair();
   const [tn, raw] = pair;
   const session: SyncSession = node.sync.connect(tn);

@@ -405,12 +405,13 @@ export function startSession(options: SessionOptions): SyncSession {
     if (queuedFrames >= maxQueuedFrames) {
       // One report waits in the queue at a time, so dropping costs no memory.
       if (dropped++ === 0) {
-        void enqueue(async () => {
+        void enqueue(() => {
           dropped = 0;
           const error = nodeError("ERR_RESOURCE_PEER_LIMIT", "The peer sends faster than this node handles.", {
             reason: "inbound_queue_full",
           });
           violation(error, "rate_exceeded");
+          return Promise.resolve();
         });
       }
       return;

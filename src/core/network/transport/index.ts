@@ -1,5 +1,6 @@
 // The transport layer of the Network manager: the byte-message port, the in-memory loopback with
-// fault injection, and the session frame codec with the signed hello (ADR 0008).
+// fault injection, the MessagePort transport to a channel host, and the session frame codec with
+// the signed hello (ADR 0008).
 export {
   CLOSE_REASONS,
   DEFAULT_MAX_FRAME_BYTES,
@@ -17,6 +18,14 @@ export {
   type LoopbackPair,
   type LoopbackTransport,
 } from "./loopback.ts";
+export {
+  createPortTransport,
+  isPortReason,
+  PORT_PROTOCOL_ERROR,
+  type PortHostMessage,
+  type PortNodeMessage,
+  type PortTransportOptions,
+} from "./port-transport.ts";
 export type { Faults } from "./faults.ts";
 export { formatTrace, previewBytes, type Side, type TraceEntry, type TraceFate } from "./trace.ts";
 export {
