@@ -57,8 +57,17 @@ async function runCase(testCase: E2eCase, baseUrl: string): Promise<void> {
       return dir;
     },
     async launch(options = {}) {
-      const browser = await launchChromium(options.profileDir === undefined ? {} : { profileDir: options.profileDir });
+      const browser = await launchChromium({
+        ...(options.profileDir === undefined ? {} : { profileDir: options.profileDir }),
+        ...(options.webrtc === true ? { webrtc: true } : {}),
+      });
       browsers.push(browser);
+      if (options.webrtc === true) {
+        // Media permission makes Chromium offer 127.0.0.1 candidates (reference: WebRTC recipe); and
+        // every link this browser makes keeps loopback candidates only.
+        await browser.context.grantPermissions(["microphone", "camera"], { origin: new URL(baseUrl).origin });
+        await browser.context.addInitScript(() => localStorage.setItem("twoway.peering.loopback-only", "1"));
+      }
       const page = browser.context.pages()[0] ?? (await browser.context.newPage());
       let closed = false;
       return {

@@ -16,6 +16,7 @@ import { parseNoArguments } from "../src/rpc/node-api-requests.ts";
 import { installBuiltInApps } from "./built-in-apps.ts";
 import { requestLeadership } from "./leadership.ts";
 import { createNodeService, type NodeService } from "./node-service.ts";
+import { createSyncService, type SyncService } from "./sync-service.ts";
 
 /** STYLE "Errors and results": the worker boundary turns a bug into `internal_error`, logged here. */
 function internalError(cause: unknown): Result<never> {
@@ -34,7 +35,7 @@ function guarded<T>(method: (...args: unknown[]) => Promise<Result<T>>): (...arg
   };
 }
 
-type Running = { readonly node: TwoWayNode; readonly service: NodeService; readonly info: NodeInfo };
+type Running = { readonly node: TwoWayNode; readonly service: NodeService & SyncService; readonly info: NodeInfo };
 
 export function createNodeHost(nodeName: string): NodeApi {
   const lockName = leaderLockName(nodeName);
@@ -64,7 +65,7 @@ export function createNodeHost(nodeName: string): NodeApi {
       await node.stop();
       return apps;
     }
-    const service = await createNodeService(node);
+    const service = { ...(await createNodeService(node)), ...createSyncService(node) };
     const ed25519Engine = (await isWebCryptoEd25519Available()) ? "webcrypto" : "noble";
     const now = performance.now();
     // A worker's clock starts with the worker, so now() is the time from spawn to ready.
@@ -102,7 +103,7 @@ export function createNodeHost(nodeName: string): NodeApi {
 
   /** Runs one node call, counted so `close` can let the calls in flight finish first. */
   function served<T>(
-    pick: (service: NodeService) => (...args: unknown[]) => Promise<Result<T>>,
+    pick: (service: NodeService & SyncService) => (...args: unknown[]) => Promise<Result<T>>,
   ): (...args: unknown[]) => Promise<Result<T>> {
     return guarded(async (...args) => {
       const current = await running();
@@ -129,6 +130,7 @@ export function createNodeHost(nodeName: string): NodeApi {
     const current = await started;
     if (role === "closing" || role === "closed" || !current.ok) return ok({ role });
     role = "closing";
+    current.value.service.closeAll();
     if (inFlight > 0) await new Promise<void>((resolve) => (whenIdle = resolve));
     await current.value.node.stop();
     role = "closed";
@@ -167,6 +169,9 @@ export function createNodeHost(nodeName: string): NodeApi {
     exportHeader: served((s) => s.exportHeader),
     exportEnvelopes: served((s) => s.exportEnvelopes),
     importEnvelopes: served((s) => s.importEnvelopes),
+    syncAttach: served((s) => s.syncAttach),
+    syncOverview: served((s) => s.syncOverview),
+    syncDetach: served((s) => s.syncDetach),
     close: guarded(async (...args) => {
       const checked = parseNoArguments(args);
       if (!checked.ok) return checked;

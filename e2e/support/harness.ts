@@ -9,7 +9,7 @@ export type E2eContext = {
    * Chromium on a fresh profile (no service worker, no storage yet), or on `profileDir` to reopen a
    * profile after `close()` (a browser restart). The runner closes whatever is still open.
    */
-  launch: (options?: { profileDir?: string }) => Promise<LaunchedPage>;
+  launch: (options?: { profileDir?: string; webrtc?: boolean }) => Promise<LaunchedPage>;
   /** An empty profile directory that outlives `close()`, for restarts; the runner removes it after the case. */
   profileDir: () => string;
   /** Saves a full-page screenshot as e2e/artifacts/<name>.png and returns its path. */

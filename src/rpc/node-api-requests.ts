@@ -13,7 +13,15 @@ import {
   type ErrorCode,
   type Result,
 } from "../core/index.ts";
-import { PORT_LIMITS, type ImportRequest, type OpRequest, type PageRequest, type ReadRequest, type SubmitRequest } from "./node-api.ts";
+import {
+  PORT_LIMITS,
+  type ImportRequest,
+  type SyncAttachRequest,
+  type OpRequest,
+  type PageRequest,
+  type ReadRequest,
+  type SubmitRequest,
+} from "./node-api.ts";
 
 type Fields = Readonly<Record<string, unknown>>;
 
@@ -223,4 +231,31 @@ export function parseImport(args: readonly unknown[]): Result<ImportRequest> {
     }
   }
   return ok({ envelopes: envelopes as string[] });
+}
+
+/** The port must be a real MessagePort (transferred, not cloned); the label is only for people. */
+export function parseSyncAttach(args: readonly unknown[]): Result<SyncAttachRequest> {
+  const count = checkArgumentCount(args, 1);
+  if (!count.ok) return count;
+  const request = checkObject(args[0], "sync attach request", ["port", "label", "via"], ["port", "label", "via"]);
+  if (!request.ok) return request;
+  const { port, label, via } = request.value;
+  if (typeof MessagePort === "undefined" || !(port instanceof MessagePort))
+    return rejected("ERR_STRUCT_INVALID_TYPE", "not_a_port", '"port" must be a transferred MessagePort.', "port");
+  if (typeof label !== "string" || label.length === 0 || label.length > PORT_LIMITS.maxNameChars)
+    return rejected("ERR_STRUCT_INVALID_TYPE", "invalid_label", `"label" must be 1 to ${PORT_LIMITS.maxNameChars} characters.`, "label");
+  if (via !== "relay" && via !== "invite")
+    return rejected("ERR_STRUCT_INVALID_TYPE", "invalid_via", '"via" is "relay" or "invite".', "via");
+  return ok({ port, label, via });
+}
+
+export function parseSyncDetach(args: readonly unknown[]): Result<{ sessionId: string }> {
+  const count = checkArgumentCount(args, 1);
+  if (!count.ok) return count;
+  const request = checkObject(args[0], "sync detach request", ["sessionId"], ["sessionId"]);
+  if (!request.ok) return request;
+  const { sessionId } = request.value;
+  if (typeof sessionId !== "string" || !/^peer-[0-9]{1,9}$/.test(sessionId))
+    return rejected("ERR_STRUCT_INVALID_TYPE", "invalid_session_id", '"sessionId" names a session from syncOverview.', "sessionId");
+  return ok({ sessionId });
 }

@@ -188,6 +188,60 @@ export type ImportSummary = {
   readonly rejected: readonly { readonly index: number; readonly code: string; readonly message: string }[];
 };
 
+/** How a peer link was set up; signaling is never trusted, the signed hello is (DESIGN D7). */
+export type PeerVia = "relay" | "invite";
+
+/** The page hands the worker one end of a MessageChannel whose other end carries a data channel (ADR 0012). */
+export type SyncAttachRequest = { readonly port: MessagePort; readonly label: string; readonly via: PeerVia };
+
+/**
+ * Where a sync session stands, as people see it: `connecting` (no frame yet), `challenged` (puzzles
+ * in flight), `admitted` (puzzles solved, hellos under way), `syncing` (pulling history), `live`
+ * (everything sent, now pushing new commits), `closed`.
+ */
+export type PeerState = "connecting" | "challenged" | "admitted" | "syncing" | "live" | "closed";
+
+export type PeerDomainProgress = {
+  readonly domain: string;
+  /** How far this node has received the peer's history (the peer's global_seq). */
+  readonly received: number;
+  /** How far the peer says it has received ours. */
+  readonly acked: number;
+};
+
+export type PeerSummary = {
+  readonly sessionId: string;
+  readonly label: string;
+  readonly via: PeerVia;
+  readonly state: PeerState;
+  /** The node identity the peer proved with its signed hello; null before that. */
+  readonly peerIdentity: string | null;
+  readonly domains: readonly PeerDomainProgress[];
+  readonly packagesIn: number;
+  readonly packagesOut: number;
+  readonly lastError: { readonly code: string; readonly message: string } | null;
+  readonly closeReason: string | null;
+  readonly startedAt: string;
+};
+
+export type GuardSummary = {
+  /** Leading zero bits a new connection must find now. */
+  readonly difficulty: number;
+  /** Since the node started: challenges issued, connections admitted, refused, wrong solutions. */
+  readonly challenges: number;
+  readonly admissions: number;
+  readonly denials: number;
+  readonly failedSolutions: number;
+  /** Connections admitted right now. */
+  readonly admittedNow: number;
+};
+
+export type SyncOverview = {
+  readonly nodeIdentity: string;
+  readonly peers: readonly PeerSummary[];
+  readonly guard: GuardSummary;
+};
+
 export interface NodeApi {
   /** Answers at once, also while waiting for the lock. */
   status(): Promise<Result<NodeStatus>>;
@@ -206,6 +260,11 @@ export interface NodeApi {
   exportHeader(): Promise<Result<RecoveryHeader>>;
   exportEnvelopes(request?: EnvelopeExportRequest): Promise<Result<EnvelopeExportPage>>;
   importEnvelopes(request: ImportRequest): Promise<Result<ImportSummary>>;
+  /** Starts a sync session over a page-owned data channel (transfer the port with Comlink.transfer). */
+  syncAttach(request: SyncAttachRequest): Promise<Result<{ readonly sessionId: string }>>;
+  /** Every session since the node started (closed ones too, newest first) and the DoS Guard's figures. */
+  syncOverview(): Promise<Result<SyncOverview>>;
+  syncDetach(request: { readonly sessionId: string }): Promise<Result<void>>;
   /** Finishes the calls in flight, stops the node and lets go of the lock (update, handover). */
   close(): Promise<Result<{ readonly role: NodeRole }>>;
 }
@@ -229,6 +288,9 @@ export const NODE_METHODS = [
   "exportHeader",
   "exportEnvelopes",
   "importEnvelopes",
+  "syncAttach",
+  "syncOverview",
+  "syncDetach",
   "close",
 ] as const satisfies readonly NodeMethod[];
 

@@ -12,10 +12,12 @@ import { ActivityPage } from "./pages/activity-page.tsx";
 import { ElsewherePage } from "./pages/elsewhere-page.tsx";
 import { HealthPage } from "./pages/health-page.tsx";
 import { HomePage } from "./pages/home-page.tsx";
+import { PeersPage } from "./pages/peers-page.tsx";
 import { RecoveryPage } from "./pages/recovery-page.tsx";
 import { StartingPage } from "./pages/starting-page.tsx";
 import { WelcomePage } from "./pages/welcome-page.tsx";
 import { ShellContext, shellIdentity, type Shell } from "./shell-context.tsx";
+import { createShellPeering } from "./shell-peering.ts";
 import { createPersistence } from "./storage-persistence.ts";
 import { exposeTestHook } from "./test-hook.ts";
 
@@ -54,6 +56,9 @@ function RunningShell(props: { shell: Shell; info: NodeInfo; connectivity: Conne
           <Match when={route() === "activity" || route() === "rejected"}>
             <ActivityPage view={route() === "rejected" ? "rejected" : "activity"} />
           </Match>
+          <Match when={route() === "peers"}>
+            <PeersPage />
+          </Match>
           <Match when={route() === "health"}>
             <HealthPage info={props.info} />
           </Match>
@@ -73,7 +78,8 @@ export function App(): JSX.Element {
   const connection = createNodeConnection();
   const persistence = createPersistence();
   const connectivity = createOfflineStatus({ beforeReload: () => connection.closeForUpdate() });
-  exposeTestHook(connection);
+  const peering = createShellPeering(connection);
+  exposeTestHook(connection, peering);
 
   const ready = () => readyInfo(connection.phase());
   const [identities] = createResource(
@@ -86,7 +92,7 @@ export function App(): JSX.Element {
       if (info !== undefined && !persistence.asked()) void persistence.request();
     }),
   );
-  const shell: Shell = { connection, persistence, identities };
+  const shell: Shell = { connection, persistence, identities, peering };
 
   return (
     <ShellContext.Provider value={shell}>

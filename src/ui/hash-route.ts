@@ -2,7 +2,7 @@
 // without a router dependency.
 import { createSignal, onCleanup, type Accessor } from "solid-js";
 
-export const ROUTES = ["home", "activity", "rejected", "health", "recovery"] as const;
+export const ROUTES = ["home", "activity", "rejected", "peers", "health", "recovery"] as const;
 export type Route = (typeof ROUTES)[number];
 
 export function routeHref(route: Route): string {
@@ -10,7 +10,8 @@ export function routeHref(route: Route): string {
 }
 
 function routeOf(hash: string): Route {
-  const name = hash.replace(/^#\/?/, "");
+  // `#/peers?invite=<code>` opens Peers with an invite filled in (ADR 0012).
+  const name = hash.replace(/^#\/?/, "").replace(/\?.*$/, "");
   return (ROUTES as readonly string[]).includes(name) ? (name as Route) : "home";
 }
 

@@ -1,0 +1,177 @@
+// Browser-to-browser sync (ADR 0012): two separate Chromium processes with their own profiles, on
+// loopback only, write while apart, meet through the relay (or an invite code with no server), and
+// converge to one state digest shown on the Peers page; live writes follow; a killed channel resumes.
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { startRelay, type Relay } from "../signal/relay-server.ts";
+import type { E2eCase, E2eContext } from "./support/harness.ts";
+import { addContactOps, createIdentityThroughUi, nodeValue } from "./support/shell.ts";
+
+async function person(ctx: E2eContext, name: string): Promise<Page> {
+  const { page } = await ctx.launch({ webrtc: true });
+  await page.goto(ctx.baseUrl);
+  await createIdentityThroughUi(page, name);
+  return page;
+}
+
+async function writeContacts(page: Page, prefix: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await nodeValue(page, "submit", addContactOps(`${prefix}${i}`));
+}
+
+async function openPeers(page: Page): Promise<void> {
+  await page.getByTestId("nav-peers").click();
+  await page.getByTestId("peers-page").waitFor();
+}
+
+async function joinRoom(page: Page, relay: Relay, room: string): Promise<void> {
+  await page.getByTestId("relay-url").fill(relay.url);
+  await page.getByTestId("relay-room").fill(room);
+  await page.getByTestId("relay-join").click();
+  await page.getByTestId("relay-joined").waitFor({ timeout: 10_000 });
+}
+
+/** Waits until both pages show the same digest, and returns it. */
+async function converged(a: Page, b: Page, timeout = 45_000): Promise<string> {
+  const until = Date.now() + timeout;
+  for (;;) {
+    const [da, db] = [await nodeValue(a, "stateDigest"), await nodeValue(b, "stateDigest")];
+    if (da.digest === db.digest) {
+      // …and the Peers page of each shows it, as a person would compare them.
+      for (const page of [a, b])
+        await page.waitForFunction(
+          (d) => document.querySelector('[data-testid="peers-digest"]')?.getAttribute("data-digest") === d,
+          da.digest,
+          { timeout: 10_000 },
+        );
+      return da.digest as string;
+    }
+    if (Date.now() > until) throw new Error(`no convergence: ${da.digest} vs ${db.digest}`);
+    await a.waitForTimeout(200);
+  }
+}
+
+async function contactCount(page: Page): Promise<number> {
+  let count = 0;
+  let offset: number | null = 0;
+  while (offset !== null) {
+    const query = { target: "parent", type_key: "contact.profile", limit: 100, offset };
+    const result = await nodeValue(page, "read", { app: "app.contacts", query });
+    count += (result.rows as unknown[]).length;
+    offset = result.nextOffset as number | null;
+  }
+  return count;
+}
+
+/** The link the node runs a session on, from the page's peering. */
+async function attachedLinks(page: Page): Promise<{ id: string; sessionId: string }[]> {
+  return page.evaluate(() =>
+    window
+      .twoway!.peering.links()
+      .flatMap((l) => (l.phase === "attached" && l.sessionId !== null ? [{ id: l.id, sessionId: l.sessionId }] : [])),
+  );
+}
+
+export const cases: E2eCase[] = [
+  {
+    name: "two browsers meet through the relay, converge, push live writes, and resume after a killed channel",
+    timeoutMs: 150_000,
+    async run(ctx) {
+      const relay = await startRelay({ host: "127.0.0.1", port: 0 });
+      try {
+        const ann = await person(ctx, "Ann");
+        const ben = await person(ctx, "Ben");
+        // Writes on both while apart; enough on Ann's side that the first sync takes a while.
+        await writeContacts(ann, "ann", 150);
+        await writeContacts(ben, "ben", 20);
+        assert.notEqual((await nodeValue(ann, "stateDigest")).digest, (await nodeValue(ben, "stateDigest")).digest);
+        for (const page of [ann, ben]) await openPeers(page);
+        await joinRoom(ann, relay, "kitchen");
+        await joinRoom(ben, relay, "kitchen");
+
+        // Kill the channel as soon as Ben's node has taken some of Ann's history, before it has all of it.
+        await ben.waitForFunction(
+          () =>
+            document.querySelector('[data-testid="peer-row"][data-state="syncing"], [data-testid="peer-row"][data-state="live"]') !== null,
+          null,
+          { timeout: 30_000 },
+        );
+        const firstLinks = await attachedLinks(ben);
+        assert.equal(firstLinks.length, 1, "one attached link");
+        const before = await contactCount(ben);
+        await ben.evaluate((id) => window.twoway!.peering.dropLink(id), firstLinks[0]!.id);
+        console.log(`      killed the channel with ${before} of 170 contacts at Ben`);
+        await ben.waitForSelector(`[data-testid="peer-row"][data-session="${firstLinks[0]!.sessionId}"][data-state="closed"]`, {
+          timeout: 15_000,
+        });
+
+        // The room meets them again; the new session resumes from the cursors.
+        const digest = await converged(ann, ben, 60_000);
+        assert.equal(await contactCount(ann), 170);
+        assert.equal(await contactCount(ben), 170, "every contact exactly once");
+        const sessions = await attachedLinks(ben);
+        assert.ok(
+          sessions.some((l) => l.sessionId !== firstLinks[0]!.sessionId),
+          "a second session after the drop",
+        );
+        await ctx.screenshot(ben, "peers-converged");
+
+        // Live: one write on Ann's side shows up at Ben within a second.
+        await ann.waitForSelector('[data-testid="peer-row"][data-state="live"]', { timeout: 15_000 });
+        const started = Date.now();
+        await nodeValue(ann, "submit", addContactOps("liveone"));
+        const target = (await nodeValue(ann, "stateDigest")).digest as string;
+        assert.notEqual(target, digest);
+        await ben.waitForFunction(
+          async (d) => {
+            const answer = await window.twoway!.call("stateDigest");
+            return answer.ok && (answer.value as { digest: string }).digest === d;
+          },
+          target,
+          { timeout: 10_000, polling: 20 },
+        );
+        const elapsed = Date.now() - started;
+        console.log(`      live write arrived after ${elapsed} ms`);
+        assert.ok(elapsed < 1_000, `live write took ${elapsed} ms`);
+      } finally {
+        await relay.close();
+      }
+    },
+  },
+  {
+    name: "two browsers connect with an invite code and its answer, with no server, and converge",
+    timeoutMs: 120_000,
+    async run(ctx) {
+      const ann = await person(ctx, "Ann");
+      const ben = await person(ctx, "Ben");
+      await writeContacts(ann, "ann", 10);
+      await writeContacts(ben, "ben", 5);
+      for (const page of [ann, ben]) await openPeers(page);
+      await ann.getByTestId("invite-create").click();
+      const code = await ann.getByTestId("invite-code").inputValue({ timeout: 20_000 });
+      assert.match(code, /^twoway1\.o\./);
+      assert.ok(await ann.getByTestId("invite-qr").locator("svg").count(), "the invite is also a QR code");
+      await ben.getByTestId("invite-input").fill(code);
+      await ben.getByTestId("invite-accept").click();
+      const answer = await ben.getByTestId("answer-code").inputValue({ timeout: 20_000 });
+      assert.match(answer, /^twoway1\.a\./);
+      await ann.getByTestId("answer-input").fill(answer);
+      await ann.getByTestId("answer-finish").click();
+      await converged(ann, ben);
+      assert.equal(await contactCount(ben), 15);
+      await ctx.screenshot(ann, "peers-invite");
+    },
+  },
+  {
+    name: "a damaged invite code is refused with its code and connects nothing",
+    async run(ctx) {
+      const ben = await person(ctx, "Ben");
+      await openPeers(ben);
+      await ben.getByTestId("invite-input").fill("twoway1.o.not-really-an-offer");
+      await ben.getByTestId("invite-accept").click();
+      await ben.getByTestId("error-code").waitFor({ timeout: 10_000 });
+      assert.equal(await ben.getByTestId("error-code").textContent(), "ERR_STRUCT_INVALID_ENCODING");
+      assert.equal(await ben.getByTestId("answer-code").count(), 0);
+      assert.deepEqual((await nodeValue(ben, "syncOverview")).peers, []);
+    },
+  },
+];

@@ -1,0 +1,234 @@
+// The page's peer links (ADR 0012): finds peers through a relay room or copy-paste invite codes,
+// opens a WebRTC data channel to each, and hands the worker one end of a MessageChannel bridged to
+// it. Signaling is untrusted and only carries offers and answers; the node's signed hello decides.
+import { nodeError } from "../core/shared/errors.ts";
+import { err, ok, type Result } from "../core/shared/result.ts";
+import { bridgeChannelToPort, type ChannelBridge } from "./channel-bridge.ts";
+import { decodeInviteCode, encodeInviteCode, inviteLink, inviteQrSvg } from "./invite-code.ts";
+import { joinRelayRoom, type RelayRoom } from "./relay-client.ts";
+import { createRendezvous, type Pairing } from "./relay-rendezvous.ts";
+import { createWebRtcPeer, type WebRtcPeer } from "./webrtc-peer.ts";
+
+export type PeerVia = "relay" | "invite";
+
+/** `signaling`: offer and answer under way; `connecting`: ICE; `attached`: the node runs a session on it. */
+export type LinkPhase = "signaling" | "connecting" | "attached" | "closed";
+
+export type LinkInfo = {
+  readonly id: string;
+  readonly label: string;
+  readonly via: PeerVia;
+  readonly phase: LinkPhase;
+  /** The node's session on this link, once attached. */
+  readonly sessionId: string | null;
+  readonly closeReason: string | null;
+};
+
+export type PeeringOptions = {
+  /** Gives the node the port (transferring it) and answers the session id. */
+  readonly attach: (port: MessagePort, label: string, via: PeerVia) => Promise<Result<{ readonly sessionId: string }>>;
+  readonly iceServers?: RTCIceServer[];
+  /** Candidate filter for both directions; tests keep 127.0.0.1 only. */
+  readonly allowCandidate?: (candidateLine: string) => boolean;
+  /** Relay links that drop are tried again this many times, with growing pauses. */
+  readonly maxRetries?: number;
+};
+
+export type InviteOffer = { readonly code: string; readonly link: string; readonly qrSvg: string };
+
+export type Peering = {
+  links(): readonly LinkInfo[];
+  onChange(listener: () => void): () => void;
+  /** Joins a relay room; every member met there becomes a link. One room at a time. */
+  joinRoom(url: string, room: string): Promise<Result<void>>;
+  leaveRoom(): void;
+  currentRoom(): { readonly url: string; readonly room: string } | null;
+  /** Step 1 (inviter): an offer code to give the other person. */
+  createInvite(): Promise<Result<InviteOffer>>;
+  /** Step 2 (invitee): takes the offer code, answers with a code to give back. */
+  acceptInvite(code: string): Promise<Result<{ readonly answerCode: string }>>;
+  /** Step 3 (inviter): takes the answer code; the link then connects. */
+  finishInvite(answerCode: string): Promise<Result<void>>;
+  /** Ends one link abruptly, as a failing network would (the session resumes from its cursors on the next link). */
+  dropLink(id: string): void;
+  close(): void;
+};
+
+type Link = {
+  info: LinkInfo;
+  readonly peer: WebRtcPeer;
+  bridge: ChannelBridge | null;
+  /** Closed on purpose here: no retry. */
+  closing: boolean;
+};
+
+const DEFAULT_MAX_RETRIES = 5;
+
+function peeringError(reason: string, message: string): Result<never> {
+  return err(nodeError("ERR_MNG_NETWORK_PEER_UNREACHABLE", message, { reason }));
+}
+
+export function createPeering(options: PeeringOptions): Peering {
+  const links = new Map<string, Link>();
+  const listeners = new Set<() => void>();
+  let counter = 0;
+  let room: { url: string; room: string; relay: RelayRoom; rendezvous: ReturnType<typeof createRendezvous> } | null = null;
+  /** The inviter's open offer, waiting for its answer. */
+  let pendingInvite: { link: Link; answered: boolean } | null = null;
+  const retries = new Map<string, number>();
+  const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+
+  const changed = () => listeners.forEach((l) => l());
+  const update = (link: Link, patch: Partial<LinkInfo>) => {
+    link.info = { ...link.info, ...patch };
+    changed();
+  };
+
+  function openLink(initiator: boolean, label: string, via: PeerVia, onLost?: () => void): Link {
+    counter += 1;
+    const peer = createWebRtcPeer({
+      initiator,
+      ...(options.iceServers === undefined ? {} : { iceServers: options.iceServers }),
+      ...(options.allowCandidate === undefined ? {} : { allowCandidate: options.allowCandidate }),
+    });
+    const link: Link = {
+      info: { id: `link-${counter}`, label, via, phase: "signaling", sessionId: null, closeReason: null },
+      peer,
+      bridge: null,
+      closing: false,
+    };
+    links.set(link.info.id, link);
+    peer.onConnect((channel) => {
+      const { port1, port2 } = new MessageChannel();
+      link.bridge = bridgeChannelToPort(channel, port1);
+      void options.attach(port2, label, via).then((attached) => {
+        if (attached.ok) update(link, { phase: "attached", sessionId: attached.value.sessionId });
+        else {
+          link.closing = true;
+          peer.destroy();
+          update(link, { phase: "closed", closeReason: attached.error.code });
+        }
+      });
+    });
+    peer.onClose((reason) => {
+      link.bridge?.close(reason);
+      update(link, { phase: "closed", closeReason: reason });
+      if (!link.closing) onLost?.();
+    });
+    changed();
+    return link;
+  }
+
+  function pairFromRoom(pairing: Pairing): void {
+    const label = `room peer ${pairing.remote.slice(0, 6)}`;
+    const link = openLink(pairing.initiator, label, "relay", () => {
+      // A dropped channel: meet again through the room, a few times, with growing pauses.
+      const tries = (retries.get(pairing.remote) ?? 0) + 1;
+      retries.set(pairing.remote, tries);
+      if (tries > maxRetries || room === null) return;
+      const current = room;
+      setTimeout(
+        () => {
+          if (room === current) current.rendezvous.retry(pairing.remote, pairing.attempt);
+        },
+        250 * 2 ** (tries - 1),
+      );
+    });
+    pairing.onSignal((signal) => {
+      const taken = link.peer.signal(signal);
+      if (!taken.ok) update(link, { closeReason: String(taken.error.data["reason"] ?? taken.error.code) });
+      else if (link.info.phase === "signaling") update(link, { phase: "connecting" });
+    });
+    pairing.onClose(() => {
+      // The member left, or a newer attempt replaced this one: this link is done for good.
+      link.closing = true;
+      link.peer.destroy();
+    });
+    link.peer.onSignal((signal) => {
+      const sent = pairing.send(signal);
+      if (!sent.ok) update(link, { closeReason: String(sent.error.data["reason"] ?? sent.error.code) });
+    });
+  }
+
+  return {
+    links: () => [...links.values()].map((l) => l.info).reverse(),
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async joinRoom(url, roomName) {
+      if (room !== null) return peeringError("already_in_room", "Leave the current room first.");
+      const joined = await joinRelayRoom({ url, room: roomName });
+      if (!joined.ok) return joined;
+      const rendezvous = createRendezvous(joined.value, { onPair: pairFromRoom });
+      room = { url, room: roomName, relay: joined.value, rendezvous };
+      joined.value.onClose(() => {
+        if (room?.relay === joined.value) room = null;
+        changed();
+      });
+      changed();
+      return ok(undefined);
+    },
+    leaveRoom() {
+      if (room === null) return;
+      room.rendezvous.close();
+      room.relay.close();
+      room = null;
+      changed();
+    },
+    currentRoom: () => (room === null ? null : { url: room.url, room: room.room }),
+    async createInvite() {
+      if (pendingInvite !== null && !pendingInvite.answered) {
+        pendingInvite.link.closing = true;
+        pendingInvite.link.peer.destroy();
+      }
+      const link = openLink(true, "invited peer", "invite");
+      const invite = { link, answered: false };
+      pendingInvite = invite;
+      const offer = await new Promise<Parameters<Parameters<WebRtcPeer["onSignal"]>[0]>[0]>((resolve) => link.peer.onSignal(resolve));
+      const code = await encodeInviteCode(offer);
+      return ok({ code, link: inviteLink(location.origin, code), qrSvg: inviteQrSvg(inviteLink(location.origin, code)) });
+    },
+    async acceptInvite(code) {
+      const offer = await decodeInviteCode(code);
+      if (!offer.ok) return offer;
+      if (offer.value.type !== "offer")
+        return err(
+          nodeError("ERR_STRUCT_INVALID_TYPE", "This is an answer code; paste it where the invite was made.", { reason: "not_an_offer" }),
+        );
+      const link = openLink(false, "inviting peer", "invite");
+      const answer = new Promise<Parameters<Parameters<WebRtcPeer["onSignal"]>[0]>[0]>((resolve) => link.peer.onSignal(resolve));
+      const taken = link.peer.signal(offer.value);
+      if (!taken.ok) {
+        link.closing = true;
+        link.peer.destroy();
+        return taken;
+      }
+      update(link, { phase: "connecting" });
+      return ok({ answerCode: await encodeInviteCode(await answer) });
+    },
+    async finishInvite(answerCode) {
+      const invite = pendingInvite;
+      if (invite === null || invite.answered) return peeringError("no_open_invite", "Make an invite first; this tab has none waiting.");
+      const answer = await decodeInviteCode(answerCode);
+      if (!answer.ok) return answer;
+      if (answer.value.type !== "answer")
+        return err(nodeError("ERR_STRUCT_INVALID_TYPE", "This is an invite code, not the answer to yours.", { reason: "not_an_answer" }));
+      const taken = invite.link.peer.signal(answer.value);
+      if (!taken.ok) return taken;
+      invite.answered = true;
+      update(invite.link, { phase: "connecting" });
+      return ok(undefined);
+    },
+    dropLink(id) {
+      links.get(id)?.peer.destroy();
+    },
+    close() {
+      this.leaveRoom();
+      for (const link of links.values()) {
+        link.closing = true;
+        link.peer.destroy();
+      }
+    },
+  };
+}

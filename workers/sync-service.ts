@@ -1,0 +1,128 @@
+// The worker's sync sessions over page-owned data channels (ADR 0012): each attached MessagePort
+// becomes a Transport, the node runs a session on it, and people see where each one stands. The
+// page and the signaling that found the peer are never trusted: the session's signed hello is.
+import { createPortTransport, err, nodeError, ok, type Result, type SyncSession, type TwoWayNode } from "../src/core/index.ts";
+import type { GuardSummary, PeerState, PeerSummary, PeerVia, SyncOverview } from "../src/rpc/node-api.ts";
+import { parseNoArguments, parseSyncAttach, parseSyncDetach } from "../src/rpc/node-api-requests.ts";
+
+/** How often a session re-sends its cursors and asks again for missing dependencies (ADR 0011). */
+const TICK_MS = 3_000;
+/** Closed sessions kept for the Peers view; older ones are forgotten. */
+const MAX_CLOSED_KEPT = 32;
+/** Sessions open at once; the DoS Guard bounds admissions too, this bounds page-made channels. */
+const MAX_OPEN = 32;
+
+type Entry = {
+  readonly sessionId: string;
+  readonly label: string;
+  readonly via: PeerVia;
+  readonly startedAt: string;
+  readonly session: SyncSession;
+  readonly transportState: () => "connecting" | "open" | "closed";
+};
+
+export type SyncService = {
+  readonly syncAttach: (...args: unknown[]) => Promise<Result<{ readonly sessionId: string }>>;
+  readonly syncOverview: (...args: unknown[]) => Promise<Result<SyncOverview>>;
+  readonly syncDetach: (...args: unknown[]) => Promise<Result<void>>;
+  /** Closes every session (node shutdown); the pages see their channels close. */
+  closeAll(): void;
+};
+
+function peerState(entry: Entry): PeerState {
+  const status = entry.session.status();
+  if (status.state === "closed") return "closed";
+  if (entry.transportState() === "connecting") return "connecting";
+  if (status.state === "admitting") return "challenged";
+  if (status.state === "greeting") return "admitted";
+  return status.live ? "live" : "syncing";
+}
+
+function summary(entry: Entry): PeerSummary {
+  const status = entry.session.status();
+  return {
+    sessionId: entry.sessionId,
+    label: entry.label,
+    via: entry.via,
+    state: peerState(entry),
+    peerIdentity: status.peer?.identity ?? null,
+    domains: status.negotiated.map((domain) => ({ domain, received: status.received[domain] ?? 0, acked: status.acked[domain] ?? 0 })),
+    packagesIn: status.packagesIn,
+    packagesOut: status.packagesOut,
+    lastError: status.lastError === null ? null : { code: status.lastError.code, message: status.lastError.message },
+    closeReason: status.closeReason,
+    startedAt: entry.startedAt,
+  };
+}
+
+export function createSyncService(node: TwoWayNode): SyncService {
+  const entries = new Map<string, Entry>();
+  let counter = 0;
+  const timer = setInterval(() => {
+    for (const entry of entries.values()) if (entry.session.status().state === "syncing") void entry.session.tick();
+  }, TICK_MS);
+
+  function forgetOldClosed(): void {
+    const closed = [...entries.values()].filter((e) => e.session.status().state === "closed");
+    for (const entry of closed.slice(0, Math.max(0, closed.length - MAX_CLOSED_KEPT))) entries.delete(entry.sessionId);
+  }
+
+  return {
+    syncAttach: (...args) => Promise.resolve(attach(args)),
+    syncOverview: (...args) => Promise.resolve(overview(args)),
+    syncDetach: (...args) => Promise.resolve(detach(args)),
+    closeAll() {
+      clearInterval(timer);
+      for (const entry of entries.values()) entry.session.close("node_stopping");
+    },
+  };
+
+  function attach(args: unknown[]): Result<{ readonly sessionId: string }> {
+    const request = parseSyncAttach(args);
+    if (!request.ok) return request;
+    const open = [...entries.values()].filter((e) => e.session.status().state !== "closed").length;
+    if (open >= MAX_OPEN) {
+      request.value.port.close();
+      return err(nodeError("ERR_RESOURCE_PEER_LIMIT", `At most ${MAX_OPEN} peers at once.`, { reason: "too_many_peers" }));
+    }
+    counter += 1;
+    const sessionId = `peer-${counter}`;
+    const transport = createPortTransport(request.value.port, { id: sessionId });
+    const session = node.sync.connect(transport);
+    entries.set(sessionId, {
+      sessionId,
+      label: request.value.label,
+      via: request.value.via,
+      startedAt: new Date().toISOString(),
+      session,
+      transportState: () => transport.state,
+    });
+    forgetOldClosed();
+    return ok({ sessionId });
+  }
+
+  function overview(args: unknown[]): Result<SyncOverview> {
+    const checked = parseNoArguments(args);
+    if (!checked.ok) return checked;
+    const stats = node.sync.guard.stats();
+    const guard: GuardSummary = {
+      difficulty: stats.difficulty,
+      challenges: stats.issued,
+      admissions: stats.admissions,
+      denials: stats.denials,
+      failedSolutions: stats.verifyFailures,
+      admittedNow: stats.admitted,
+    };
+    const peers = [...entries.values()].reverse().map(summary);
+    return ok({ nodeIdentity: node.sync.nodeIdentity, peers, guard });
+  }
+
+  function detach(args: unknown[]): Result<void> {
+    const request = parseSyncDetach(args);
+    if (!request.ok) return request;
+    const entry = entries.get(request.value.sessionId);
+    if (entry === undefined) return err(nodeError("ERR_STRUCT_INVALID_IDENTIFIER", "No such session.", { reason: "unknown_session" }));
+    entry.session.close("closed_locally");
+    return ok(undefined);
+  }
+}
