@@ -10,6 +10,7 @@ import { runBrowserNodeBench } from "./browser-node.ts";
 import { runKernelBench } from "./kernel-bench.ts";
 import { runPuzzleBench } from "./puzzle-bench.ts";
 import { runSyncBench } from "./sync-bench.ts";
+import { runWebRtcSyncBench } from "./webrtc-sync.ts";
 import { formatRows, runProtocolBench } from "./protocol-bench.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -48,3 +49,4 @@ try {
 }
 
 console.log(await runBrowserNodeBench());
+console.log(await runWebRtcSyncBench({ build: false })); // dist/ was just built by the browser-node bench

@@ -30,14 +30,65 @@ async function envelopes(count: number) {
     if (!r.ok) throw new Error(r.error.message);
     return r.value;
   };
-  const pg = must(await buildEnvelope(publisher, { app: "system", domain: "identity", traceId: "p", seq: 1, prev: null, lamport: 0, createdAt: CREATED_AT, ops: [{ op: "parent_create", type_key: "system.identity", payload: { value: {} } }] }));
-  const schema = must(await buildEnvelope(publisher, { app: "system", domain: "apps", traceId: "s", seq: 2, prev: pg.id, lamport: 1, createdAt: CREATED_AT, ops: [{ op: "parent_create", type_key: "system.app_schema", payload: { value: { schema: NOTES } } }] }));
+  const pg = must(
+    await buildEnvelope(publisher, {
+      app: "system",
+      domain: "identity",
+      traceId: "p",
+      seq: 1,
+      prev: null,
+      lamport: 0,
+      createdAt: CREATED_AT,
+      ops: [{ op: "parent_create", type_key: "system.identity", payload: { value: {} } }],
+    }),
+  );
+  const schema = must(
+    await buildEnvelope(publisher, {
+      app: "system",
+      domain: "apps",
+      traceId: "s",
+      seq: 2,
+      prev: pg.id,
+      lamport: 1,
+      createdAt: CREATED_AT,
+      ops: [{ op: "parent_create", type_key: "system.app_schema", payload: { value: { schema: NOTES } } }],
+    }),
+  );
   const author = await createSigner({ seed: new Uint8Array(32).fill(5) });
-  const texts = [must(await buildEnvelope(author, { app: "system", domain: "identity", traceId: "g", seq: 1, prev: null, lamport: 0, createdAt: CREATED_AT, ops: [{ op: "parent_create", type_key: "system.identity", payload: { value: {} } }] }))];
+  const texts = [
+    must(
+      await buildEnvelope(author, {
+        app: "system",
+        domain: "identity",
+        traceId: "g",
+        seq: 1,
+        prev: null,
+        lamport: 0,
+        createdAt: CREATED_AT,
+        ops: [{ op: "parent_create", type_key: "system.identity", payload: { value: {} } }],
+      }),
+    ),
+  ];
   for (let seq = 2; seq <= count; seq++) {
-    texts.push(must(await buildEnvelope(author, { app: "app.notes", domain: "notes", traceId: `n${seq}`, seq, prev: texts[texts.length - 1]!.id, lamport: seq - 1, createdAt: CREATED_AT, ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: `note ${seq}` } } }] })));
+    texts.push(
+      must(
+        await buildEnvelope(author, {
+          app: "app.notes",
+          domain: "notes",
+          traceId: `n${seq}`,
+          seq,
+          prev: texts[texts.length - 1]!.id,
+          lamport: seq - 1,
+          createdAt: CREATED_AT,
+          ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: `note ${seq}` } } }],
+        }),
+      ),
+    );
   }
-  return { pkg: { manifest: { slug: "app.notes", version: "1.0.0", title: "Notes" }, envelopes: [pg.text, schema.text] }, texts: texts.map((t) => t.text) };
+  return {
+    pkg: { manifest: { slug: "app.notes", version: "1.0.0", title: "Notes" }, envelopes: [pg.text, schema.text] },
+    texts: texts.map((t) => t.text),
+  };
 }
 
 export async function runSyncBench(count: number): Promise<string> {
@@ -49,7 +100,8 @@ export async function runSyncBench(count: number): Promise<string> {
     if (!installed.ok) throw new Error(installed.error.message);
   }
   let t = performance.now();
-  for (let i = 0; i < texts.length; i += 500) for (const r of await a.ingestMany(texts.slice(i, i + 500))) if (!r.ok) throw new Error(r.error.code);
+  for (let i = 0; i < texts.length; i += 500)
+    for (const r of await a.ingestMany(texts.slice(i, i + 500))) if (!r.ok) throw new Error(r.error.code);
   const ingestMs = performance.now() - t;
 
   const pair = createLoopbackTransportPair();
