@@ -249,7 +249,7 @@ export async function createNodeService(node: TwoWayNode): Promise<NodeService> 
       const request = parsePage(args);
       if (!request.ok) return request;
       const page = await node.audit.query({
-        kind: ["write_rejected", "ingest_rejected"],
+        kind: ["write_rejected", "ingest_rejected", "sync_rejected"],
         limit: request.value.limit,
         ...(request.value.beforeSeq === undefined ? {} : { beforeSeq: request.value.beforeSeq }),
       });

@@ -511,6 +511,13 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
             missingDependencies: (limit) => state.missingDependencies(limit),
             exportWanted: (peer, ids, domains) => state.exportWanted(peer, ids, domains),
             acceptWanted: (peer, wantedIds, have) => state.acceptWanted(peer, wantedIds, have),
+            recordRejection: (error, context) => {
+              const data = { reason: String(error.data["reason"] ?? "rejected"), connection: context.connection };
+              const entry = { kind: "sync_rejected" as const, traceId: null, code: error.code, actor: context.peer, app: null };
+              void log
+                .recordMany([{ ...entry, envelopeId: null, globalSeq: null, message: error.message, data }])
+                .then((recorded) => !recorded.ok && health.report("log", "degraded", recorded.error.code));
+            },
           },
         }),
     },

@@ -141,7 +141,7 @@ export type HistoryPage = {
 export type Rejection = {
   readonly seq: number;
   readonly at: string;
-  readonly kind: "write_rejected" | "ingest_rejected";
+  readonly kind: "write_rejected" | "ingest_rejected" | "sync_rejected";
   readonly code: string | null;
   readonly traceId: string | null;
   readonly message: string;

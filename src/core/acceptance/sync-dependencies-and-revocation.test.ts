@@ -184,6 +184,9 @@ describe("a revoked sender key (ERR_CRYPTO_KEY_REVOKED)", () => {
     expect(raw.received.map((f) => f?.kind)).toContain("hello");
     expect(raw.received.some((f) => f?.kind === "package" || f?.kind === "cursors")).toBe(false);
     expect(raw.received.find((f) => f?.kind === "error")).toMatchObject({ code: "ERR_CRYPTO_KEY_REVOKED" });
+    // Recorded for audit, with the transport's handle (never taken for an identity).
+    const audit = expectOk(await b.node.audit.query({ kind: "sync_rejected" })).records;
+    expect(audit.map((r) => [r.code, r.data["reason"]])).toEqual([["ERR_CRYPTO_KEY_REVOKED", "sender_key_revoked"]]);
   });
 
   it("admits the same peer while its key is not revoked (the test above fails for the revocation alone)", async () => {
@@ -218,6 +221,9 @@ describe("a peer flooding valid frames nobody asked for", () => {
     expect(raw.session.status()).toMatchObject({ state: "closed", closeReason: "peer_cut_off" });
     expect(maxQueued).toBeLessThanOrEqual(64);
     expect(maxQueued).toBeGreaterThan(0);
+    const reasons = expectOk(await a.node.audit.query({ kind: "sync_rejected", limit: 1000 })).records.map((r) => r.data["reason"]);
+    expect(reasons).toContain("inbound_queue_full");
+    expect(reasons.length).toBeLessThan(100); // one record per burst, not one per dropped frame
     expect(await b.node.stateDigest({ app: "app.notes" })).toEqual(await a.node.stateDigest({ app: "app.notes" }));
     await writeNotes(a.node, a.me, ["after the flood"]);
     await settle(honest, [sa, sb]);

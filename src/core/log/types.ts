@@ -10,6 +10,8 @@ export const AUDIT_KINDS = [
   "ingest_accepted",
   "ingest_rejected",
   "ingest_pending",
+  /** A peer's frame, package or hello refused by a sync session (ADR 0011). */
+  "sync_rejected",
   "app_installed",
   "app_state_changed",
   "identity_created",

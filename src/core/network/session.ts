@@ -43,6 +43,8 @@ export type SyncNodePorts = {
     wanted: ReadonlySet<string>,
     have: unknown,
   ) => Promise<Result<readonly Result<IngestOutcome>[]>>;
+  /** Every refusal of what a peer sent goes to the audit log (DESIGN D6), with the transport's handle. */
+  readonly recordRejection: (error: NodeError, context: { readonly connection: string; readonly peer: IdentityId | null }) => void;
 };
 
 export type SessionState = "admitting" | "greeting" | "syncing" | "closed";
@@ -197,8 +199,14 @@ export function startSession(options: SessionOptions): SyncSession {
   }
 
   /** A protocol violation: tell the peer the code (never the input), and let the guard decide. */
-  function violation(error: NodeError, event: "violation" | "malformed_frame" | "rate_exceeded"): void {
+  /** The peer's input was refused: remember it for status and record it for audit. */
+  function rejected(error: NodeError): void {
     lastError = error;
+    node.recordRejection(error, { connection: connection.connectionId, peer: peer?.identity ?? null });
+  }
+
+  function violation(error: NodeError, event: "violation" | "malformed_frame" | "rate_exceeded"): void {
+    rejected(error);
     if (isProtocolErrorCode(error.code)) send({ kind: "error", code: error.code, reason: String(error.data["reason"] ?? "rejected") });
     const verdict = guard.report(connection.connectionId, event);
     if (!verdict.ok) close("peer_cut_off");
@@ -304,7 +312,7 @@ export function startSession(options: SessionOptions): SyncSession {
         const { kind: _kind, ...solution } = frame;
         const admitted = guard.verify(connection, solution);
         if (!admitted.ok) {
-          lastError = admitted.error;
+          rejected(admitted.error);
           send({ kind: "error", code: "ERR_RESOURCE_PUZZLE_FAILED", reason: String(admitted.error.data["reason"] ?? "failed") });
           return close("puzzle_failed");
         }
@@ -320,13 +328,20 @@ export function startSession(options: SessionOptions): SyncSession {
           return violation(nodeError("ERR_STRUCT_INVALID_TYPE", "Hello before admission.", { reason: "early_hello" }), "violation");
         const verified = await verifyHello(frame, { expectedPeerNonce: myNonce, expectedNonce: peerNonce });
         if (!verified.ok) {
-          lastError = verified.error;
+          rejected(verified.error);
           return close("hello_rejected");
         }
         // Node keys are self-certifying here; a node key bound some other way is not supported yet.
-        if (!verified.value.rootKey) return close("node_key_not_root");
+        if (!verified.value.rootKey) {
+          rejected(
+            nodeError("ERR_CRYPTO_KEY_NOT_BOUND", "The peer's node key is not its node identity's root key.", {
+              reason: "node_key_not_root",
+            }),
+          );
+          return close("node_key_not_root");
+        }
         if (await node.isKeyRevoked(verified.value.hello.node_key)) {
-          lastError = nodeError("ERR_CRYPTO_KEY_REVOKED", "The peer's node key is revoked.", { reason: "sender_key_revoked" });
+          rejected(nodeError("ERR_CRYPTO_KEY_REVOKED", "The peer's node key is revoked.", { reason: "sender_key_revoked" }));
           send({ kind: "error", code: "ERR_CRYPTO_KEY_REVOKED", reason: "sender_key_revoked" });
           return close("key_revoked");
         }
@@ -365,7 +380,10 @@ export function startSession(options: SessionOptions): SyncSession {
         const reason = accepted.error.data["reason"];
         if (accepted.error.code === "ERR_SYNC_SEQUENCE_INVALID") {
           // A duplicate is harmless; a gap or overlap means frames were lost or reordered: resync.
-          if (reason !== "replayed") await sendCursors();
+          if (reason !== "replayed") {
+            rejected(accepted.error);
+            await sendCursors();
+          }
           return;
         }
         return violation(accepted.error, "violation");

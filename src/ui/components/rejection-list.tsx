@@ -7,6 +7,7 @@ import { Icon } from "./icon.tsx";
 const SOURCES: Readonly<Record<Rejection["kind"], string>> = {
   write_rejected: "Write from this device",
   ingest_rejected: "Received envelope",
+  sync_rejected: "Sent by a peer",
 };
 
 export function RejectionList(props: { rejections: readonly Rejection[]; titleOf: (slug: string) => string }): JSX.Element {
