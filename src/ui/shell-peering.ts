@@ -1,23 +1,56 @@
 // The shell's peering: the page side of WebRTC links (src/peering), handing each connected channel
-// to the node worker with its port transferred (Comlink.transfer), never cloned.
+// to the node worker with its port transferred (Comlink.transfer), never cloned. simple-peer and
+// its Node polyfills weigh ~145 kB, so they load on first use, not with the shell (the service
+// worker precaches the chunk, so this works offline too).
 import * as Comlink from "comlink";
 import { nodeError } from "../core/shared/errors.ts";
 import { err, ok } from "../core/shared/result.ts";
-import { createPeering, type Peering } from "../peering/peering.ts";
-import { loopbackOnly } from "../peering/webrtc-peer.ts";
+import type { Peering } from "../peering/peering.ts";
 import type { NodeConnection } from "./node-connection.ts";
 
 /** Set (to "1") by tests and by people who want links on this machine only: every other ICE candidate is dropped. */
 export const LOOPBACK_ONLY_KEY = "twoway.peering.loopback-only";
 
 export function createShellPeering(connection: NodeConnection): Peering {
-  const loopback = localStorage.getItem(LOOPBACK_ONLY_KEY) === "1";
-  return createPeering({
-    ...(loopback ? { allowCandidate: loopbackOnly } : {}),
-    async attach(port, label, via) {
-      const attached = await connection.callRaw("syncAttach", [Comlink.transfer({ port, label, via }, [port])]);
-      if (attached.ok) return ok(attached.value as { sessionId: string });
-      return err(nodeError("ERR_MNG_NETWORK_PEER_UNREACHABLE", attached.error.message, { reason: "attach_failed" }));
+  let current: Peering | undefined;
+  let loading: Promise<Peering> | undefined;
+  const listeners = new Set<() => void>();
+  const notify = () => listeners.forEach((l) => l());
+
+  function load(): Promise<Peering> {
+    loading ??= Promise.all([import("../peering/peering.ts"), import("../peering/webrtc-peer.ts")]).then(
+      ([{ createPeering }, { loopbackOnly }]) => {
+        const loopback = localStorage.getItem(LOOPBACK_ONLY_KEY) === "1";
+        current = createPeering({
+          ...(loopback ? { allowCandidate: loopbackOnly } : {}),
+          async attach(port, label, via) {
+            const attached = await connection.callRaw("syncAttach", [Comlink.transfer({ port, label, via }, [port])]);
+            if (attached.ok) return ok(attached.value as { sessionId: string });
+            return err(nodeError("ERR_MNG_NETWORK_PEER_UNREACHABLE", attached.error.message, { reason: "attach_failed" }));
+          },
+        });
+        current.onChange(notify);
+        notify();
+        return current;
+      },
+    );
+    return loading;
+  }
+
+  return {
+    links: () => current?.links() ?? [],
+    onChange(listener) {
+      listeners.add(listener);
+      void load();
+      return () => listeners.delete(listener);
     },
-  });
+    joinRoom: async (url, room) => (await load()).joinRoom(url, room),
+    leaveRoom: () => current?.leaveRoom(),
+    currentRoom: () => current?.currentRoom() ?? null,
+    createInvite: async () => (await load()).createInvite(),
+    acceptInvite: async (code) => (await load()).acceptInvite(code),
+    finishInvite: async (code) => (await load()).finishInvite(code),
+    dropLink: (id) => current?.dropLink(id),
+    close: () => current?.close(),
+  };
 }
