@@ -159,6 +159,10 @@ export const cases: E2eCase[] = [
       await converged(ann, ben);
       assert.equal(await contactCount(ben), 15);
       await ctx.screenshot(ann, "peers-invite");
+      // Disconnect ends the session on both sides.
+      await ann.getByTestId("peer-disconnect").click();
+      for (const page of [ann, ben]) await page.waitForSelector('[data-testid="peer-row"][data-state="closed"]', { timeout: 15_000 });
+      assert.equal(await ann.getByTestId("peer-close-reason").textContent(), "Closed: closed_locally");
     },
   },
   {
