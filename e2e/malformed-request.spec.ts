@@ -36,6 +36,18 @@ const MALFORMED: readonly { method: string; args: unknown[]; code: RegExp; what:
   { method: "history", args: [{ limit: -1 }], what: "a negative limit", code: /^ERR_STRUCT_INVALID_TYPE$/ },
   { method: "createIdentity", args: [{ name: "x".repeat(65) }], what: "a too-long name", code: /^ERR_STRUCT_INVALID_TYPE$/ },
   { method: "importEnvelopes", args: [{ envelopes: [42] }], what: "an envelope that is not text", code: /^ERR_STRUCT_INVALID_TYPE$/ },
+  {
+    method: "syncAttach",
+    args: [{ port: "not a port", label: "x", via: "relay" }],
+    what: "a cloned, not transferred, port",
+    code: /^ERR_STRUCT_INVALID_TYPE$/,
+  },
+  {
+    method: "syncDetach",
+    args: [{ sessionId: "peer-999" }],
+    what: "a session that does not exist",
+    code: /^ERR_STRUCT_INVALID_IDENTIFIER$/,
+  },
   { method: "deleteEverything", args: [], what: "an unknown method", code: /^object_invalid$/ },
 ];
 

@@ -10,6 +10,8 @@ import {
   parsePage,
   parseRead,
   parseSubmit,
+  parseSyncAttach,
+  parseSyncDetach,
 } from "./node-api-requests.ts";
 import { PORT_LIMITS } from "./node-api.ts";
 
@@ -81,5 +83,52 @@ describe("node port requests", () => {
     expect(parseNoArguments([]).ok).toBe(true);
     expect(codeOf(parseNoArguments([undefined]))).toBe("ERR_STRUCT_INVALID_TYPE");
     expect(checkArgumentCount([1, 2], 2).ok).toBe(true);
+  });
+
+  describe("sync requests", () => {
+    const reasonOf = (result: { ok: boolean }) => (result as { error?: { data: { reason: string } } }).error?.data.reason;
+
+    it("accepts a transferred port with a label and how it was found", () => {
+      const { port1, port2 } = new MessageChannel();
+      const parsed = parseSyncAttach([{ port: port1, label: "Ben's laptop", via: "relay" }]);
+      expect(parsed).toMatchObject({ ok: true, value: { label: "Ben's laptop", via: "relay" } });
+      expect((parsed as { value: { port: unknown } }).value.port).toBe(port1);
+      port1.close();
+      port2.close();
+      expect(parseSyncDetach([{ sessionId: "peer-12" }])).toEqual({ ok: true, value: { sessionId: "peer-12" } });
+    });
+
+    it.each([
+      ["no request", [], "ERR_STRUCT_INVALID_TYPE", "not_an_object"],
+      ["a port that is not a MessagePort", [{ port: {}, label: "x", via: "relay" }], "ERR_STRUCT_INVALID_TYPE", "not_a_port"],
+      ["a missing port", [{ label: "x", via: "relay" }], "ERR_STRUCT_MISSING_FIELD", "missing_field"],
+      ["an empty label", [{ port: "P", label: "", via: "relay" }], "ERR_STRUCT_INVALID_TYPE", "invalid_label"],
+      ["a label of 65 characters", [{ port: "P", label: "x".repeat(65), via: "relay" }], "ERR_STRUCT_INVALID_TYPE", "invalid_label"],
+      ["an unknown way of meeting", [{ port: "P", label: "x", via: "carrier_pigeon" }], "ERR_STRUCT_INVALID_TYPE", "invalid_via"],
+      ["an unknown field", [{ port: "P", label: "x", via: "relay", identity: "me" }], "ERR_STRUCT_INVALID_TYPE", "unknown_field"],
+      ["a second argument", [{ port: "P", label: "x", via: "relay" }, {}], "ERR_STRUCT_INVALID_TYPE", "too_many_arguments"],
+    ])("refuses an attach with %s (%s)", (_what, args, code, reason) => {
+      const { port1, port2 } = new MessageChannel();
+      // "P" stands for a real port, so each row breaks exactly one rule.
+      const real = (args as unknown[]).map((a) =>
+        typeof a === "object" && a !== null && (a as { port?: unknown }).port === "P" ? { ...a, port: port1 } : a,
+      );
+      const parsed = parseSyncAttach(real);
+      expect(codeOf(parsed)).toBe(code);
+      expect(reasonOf(parsed)).toBe(reason);
+      port1.close();
+      port2.close();
+    });
+
+    it.each([
+      ["no request", [], "ERR_STRUCT_INVALID_TYPE", "not_an_object"],
+      ["a session id not made by the node", [{ sessionId: "../peer-1" }], "ERR_STRUCT_INVALID_TYPE", "invalid_session_id"],
+      ["a number", [{ sessionId: 3 }], "ERR_STRUCT_INVALID_TYPE", "invalid_session_id"],
+      ["an unknown field", [{ sessionId: "peer-1", force: true }], "ERR_STRUCT_INVALID_TYPE", "unknown_field"],
+    ])("refuses a detach with %s (%s)", (_what, args, code, reason) => {
+      const parsed = parseSyncDetach(args);
+      expect(codeOf(parsed)).toBe(code);
+      expect(reasonOf(parsed)).toBe(reason);
+    });
   });
 });
