@@ -358,11 +358,16 @@ export function startSession(options: SessionOptions): SyncSession {
         return;
       }
       case "cursors": {
-        // The peer says where it stands: start, or rewind after a gap, from there.
+        // The peer says where it stands: start there, or rewind there when it has made no progress
+        // since it last said so (frames were lost). While its cursor still moves, the packages in
+        // flight are arriving: rewinding then would only send them twice (measured over WebRTC:
+        // every tick re-exported the packages still buffered in the channel).
         for (const [domain, seq] of Object.entries(frame.cursors)) {
           if (!negotiated.has(domain)) continue;
+          const before = acked[domain];
+          const next = sendFrom[domain];
           acked[domain] = seq;
-          sendFrom[domain] = seq;
+          if (next === undefined || seq >= next || seq === before) sendFrom[domain] = seq;
         }
         for (const domain of sortedSystemFirst(negotiated)) await pump(domain);
         changed();
