@@ -27,7 +27,8 @@ export type LinkInfo = {
 export type PeeringOptions = {
   /** Gives the node the port (transferring it) and answers the session id. */
   readonly attach: (port: MessagePort, label: string, via: PeerVia) => Promise<Result<{ readonly sessionId: string }>>;
-  readonly iceServers?: RTCIceServer[];
+  /** STUN/TURN servers for each new link; none by default (links then work on reachable networks only). */
+  readonly iceServers?: () => RTCIceServer[];
   /** Candidate filter for both directions; tests keep 127.0.0.1 only. */
   readonly allowCandidate?: (candidateLine: string) => boolean;
   /** Relay links that drop are tried again this many times, with growing pauses. */
@@ -88,7 +89,7 @@ export function createPeering(options: PeeringOptions): Peering {
     counter += 1;
     const peer = createWebRtcPeer({
       initiator,
-      ...(options.iceServers === undefined ? {} : { iceServers: options.iceServers }),
+      ...(options.iceServers === undefined ? {} : { iceServers: options.iceServers() }),
       ...(options.allowCandidate === undefined ? {} : { allowCandidate: options.allowCandidate }),
     });
     const link: Link = {

@@ -10,6 +10,13 @@ import type { NodeConnection } from "./node-connection.ts";
 
 /** Set (to "1") by tests and by people who want links on this machine only: every other ICE candidate is dropped. */
 export const LOOPBACK_ONLY_KEY = "twoway.peering.loopback-only";
+/** STUN/TURN URLs the person chose (Peers page); none by default, so no third party learns of a link. */
+export const ICE_SERVERS_KEY = "twoway.peering.ice-servers";
+
+/** The saved URLs, one per entry; anything that is not a stun:/turn:/turns: URL is ignored. */
+export function savedIceServerUrls(): string[] {
+  return (localStorage.getItem(ICE_SERVERS_KEY) ?? "").split(/[\s,]+/).filter((url) => /^(stun|turns?):[^\s]+$/.test(url));
+}
 
 export function createShellPeering(connection: NodeConnection): Peering {
   let current: Peering | undefined;
@@ -23,6 +30,7 @@ export function createShellPeering(connection: NodeConnection): Peering {
         const loopback = localStorage.getItem(LOOPBACK_ONLY_KEY) === "1";
         current = createPeering({
           ...(loopback ? { allowCandidate: loopbackOnly } : {}),
+          iceServers: () => savedIceServerUrls().map((urls) => ({ urls })),
           async attach(port, label, via) {
             const attached = await connection.callRaw("syncAttach", [Comlink.transfer({ port, label, via }, [port])]);
             if (attached.ok) return ok(attached.value as { sessionId: string });

@@ -7,6 +7,7 @@ import { ErrorNotice } from "../components/error-notice.tsx";
 import { formatCount, shortId } from "../display-format.ts";
 import type { ShellError, ShellResult } from "../node-client.ts";
 import { useShell } from "../shell-context.tsx";
+import { ICE_SERVERS_KEY, savedIceServerUrls } from "../shell-peering.ts";
 
 const REFRESH_MS = 1_000;
 const DEFAULT_RELAY = "ws://127.0.0.1:8787";
@@ -178,6 +179,41 @@ function InviteCard(): JSX.Element {
   );
 }
 
+/** STUN/TURN servers: none by default, so links work where the two devices can reach each other directly. */
+function NetworkCard(): JSX.Element {
+  const [text, setText] = createSignal(savedIceServerUrls().join(" "));
+  const [saved, setSaved] = createSignal(savedIceServerUrls());
+  return (
+    <details class="card panel" data-testid="network-card">
+      <summary class="panel__title">Network settings</summary>
+      <p class="panel__text">
+        By default no STUN or TURN server is asked, so no third party learns that you connect; links then work where both devices can reach
+        each other (same network). Add servers (for example <code>stun:stun.example.org:3478</code>) to connect across networks. New links
+        use them.
+      </p>
+      <form
+        class="form-row"
+        onSubmit={(event) => {
+          event.preventDefault();
+          localStorage.setItem(ICE_SERVERS_KEY, text());
+          setSaved(savedIceServerUrls());
+        }}
+      >
+        <label>
+          STUN/TURN URLs
+          <input value={text()} onInput={(e) => setText(e.currentTarget.value)} placeholder="none" data-testid="ice-servers" />
+        </label>
+        <button type="submit" class="button">
+          Save
+        </button>
+      </form>
+      <p class="panel__text" data-testid="ice-servers-saved">
+        {saved().length === 0 ? "No servers: direct links only." : `Using ${saved().join(", ")}`}
+      </p>
+    </details>
+  );
+}
+
 function PeerRow(props: { peer: PeerSummary; link: LinkInfo | undefined; onDisconnect: () => void }): JSX.Element {
   return (
     <li class="peer" data-testid="peer-row" data-state={props.peer.state} data-session={props.peer.sessionId}>
@@ -294,6 +330,7 @@ export function PeersPage(): JSX.Element {
       </section>
       <RelayCard />
       <InviteCard />
+      <NetworkCard />
       <section class="card panel" aria-labelledby="peers-heading">
         <h2 id="peers-heading" class="panel__title">
           Sessions
