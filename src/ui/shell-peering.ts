@@ -13,9 +13,13 @@ export const LOOPBACK_ONLY_KEY = "twoway.peering.loopback-only";
 /** STUN/TURN URLs the person chose (Peers page); none by default, so no third party learns of a link. */
 export const ICE_SERVERS_KEY = "twoway.peering.ice-servers";
 
-/** The saved URLs, one per entry; anything that is not a stun:/turn:/turns: URL is ignored. */
+/** STUN/TURN URLs from what a person typed: separated by spaces or commas; anything else is ignored. */
+export function parseIceServerUrls(text: string): string[] {
+  return text.split(/[\s,]+/).filter((url) => /^(stun|turns?):[^\s]+$/.test(url));
+}
+
 export function savedIceServerUrls(): string[] {
-  return (localStorage.getItem(ICE_SERVERS_KEY) ?? "").split(/[\s,]+/).filter((url) => /^(stun|turns?):[^\s]+$/.test(url));
+  return parseIceServerUrls(localStorage.getItem(ICE_SERVERS_KEY) ?? "");
 }
 
 export function createShellPeering(connection: NodeConnection): Peering {
