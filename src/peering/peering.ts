@@ -7,7 +7,7 @@ import { bridgeChannelToPort, type ChannelBridge } from "./channel-bridge.ts";
 import { decodeInviteCode, encodeInviteCode, inviteLink, inviteQrSvg } from "./invite-code.ts";
 import { joinRelayRoom, type RelayRoom } from "./relay-client.ts";
 import { createRendezvous, type Pairing } from "./relay-rendezvous.ts";
-import { createWebRtcPeer, type WebRtcPeer } from "./webrtc-peer.ts";
+import { createWebRtcPeer, type SessionSignal, type WebRtcPeer } from "./webrtc-peer.ts";
 
 export type PeerVia = "relay" | "invite";
 
@@ -103,6 +103,8 @@ export function createPeering(options: PeeringOptions): Peering {
       const { port1, port2 } = new MessageChannel();
       link.bridge = bridgeChannelToPort(channel, port1);
       void options.attach(port2, label, via).then((attached) => {
+        // The channel may have closed during the round trip to the worker: a closed link stays closed.
+        if (link.info.phase === "closed") return;
         if (attached.ok) update(link, { phase: "attached", sessionId: attached.value.sessionId });
         else {
           link.closing = true;
@@ -113,11 +115,26 @@ export function createPeering(options: PeeringOptions): Peering {
     });
     peer.onClose((reason) => {
       link.bridge?.close(reason);
-      update(link, { phase: "closed", closeReason: reason });
+      // simple-peer reports its close a microtask after destroy(): keep a reason set before it.
+      update(link, { phase: "closed", closeReason: link.info.phase === "closed" ? link.info.closeReason : reason });
       if (!link.closing) onLost?.();
     });
     changed();
     return link;
+  }
+
+  /** The link's one outgoing signal, or why there will be none (it closed first: replaced, refused). */
+  function firstSignal(link: Link): Promise<Result<SessionSignal>> {
+    return new Promise((resolve) => {
+      const offSignal = link.peer.onSignal((signal) => {
+        offClose();
+        resolve(ok(signal));
+      });
+      const offClose = link.peer.onClose((reason) => {
+        offSignal();
+        resolve(peeringError(reason === "closed_locally" ? "invite_replaced" : reason, "The link closed before its code was ready."));
+      });
+    });
   }
 
   function pairFromRoom(pairing: Pairing): void {
@@ -186,8 +203,9 @@ export function createPeering(options: PeeringOptions): Peering {
       const link = openLink(true, "invited peer", "invite");
       const invite = { link, answered: false };
       pendingInvite = invite;
-      const offer = await new Promise<Parameters<Parameters<WebRtcPeer["onSignal"]>[0]>[0]>((resolve) => link.peer.onSignal(resolve));
-      const code = await encodeInviteCode(offer);
+      const offer = await firstSignal(link);
+      if (!offer.ok) return offer;
+      const code = await encodeInviteCode(offer.value);
       return ok({ code, link: inviteLink(location.origin, code), qrSvg: inviteQrSvg(inviteLink(location.origin, code)) });
     },
     async acceptInvite(code) {
@@ -198,7 +216,7 @@ export function createPeering(options: PeeringOptions): Peering {
           nodeError("ERR_STRUCT_INVALID_TYPE", "This is an answer code; paste it where the invite was made.", { reason: "not_an_offer" }),
         );
       const link = openLink(false, "inviting peer", "invite");
-      const answer = new Promise<Parameters<Parameters<WebRtcPeer["onSignal"]>[0]>[0]>((resolve) => link.peer.onSignal(resolve));
+      const answer = firstSignal(link);
       const taken = link.peer.signal(offer.value);
       if (!taken.ok) {
         link.closing = true;
@@ -206,7 +224,9 @@ export function createPeering(options: PeeringOptions): Peering {
         return taken;
       }
       update(link, { phase: "connecting" });
-      return ok({ answerCode: await encodeInviteCode(await answer) });
+      const signal = await answer;
+      if (!signal.ok) return signal;
+      return ok({ answerCode: await encodeInviteCode(signal.value) });
     },
     async finishInvite(answerCode) {
       const invite = pendingInvite;
@@ -225,7 +245,11 @@ export function createPeering(options: PeeringOptions): Peering {
       links.get(id)?.peer.destroy();
     },
     close() {
-      this.leaveRoom();
+      if (room !== null) {
+        room.rendezvous.close();
+        room.relay.close();
+        room = null;
+      }
       for (const link of links.values()) {
         link.closing = true;
         link.peer.destroy();
