@@ -4,16 +4,14 @@ import { parseIceServerUrls } from "./shell-peering.ts";
 
 describe("ICE server settings", () => {
   it("keeps stun:, turn: and turns: URLs, separated by spaces or commas", () => {
-    expect(parseIceServerUrls(" stun:stun.example.org:3478, turn:relay.example.org?transport=tcp\nturns:t.example.org ")).toEqual([
-      "stun:stun.example.org:3478",
-      "turn:relay.example.org?transport=tcp",
-      "turns:t.example.org",
-    ]);
+    expect(
+      parseIceServerUrls(" stun:stun.example.invalid:3478, turn:relay.example.invalid?transport=tcp\nturns:t.example.invalid "),
+    ).toEqual(["stun:stun.example.invalid:3478", "turn:relay.example.invalid?transport=tcp", "turns:t.example.invalid"]);
   });
 
   it.each([
     ["nothing", ""],
-    ["a web address", "https://stun.example.org"],
+    ["a web address", "https://stun.example.invalid"],
     ["a scheme alone", "stun:"],
     ["a script URL", "javascript:alert(1)"],
   ])("ignores %s", (_what, text) => {

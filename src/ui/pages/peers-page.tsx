@@ -188,8 +188,8 @@ function NetworkCard(): JSX.Element {
       <summary class="panel__title">Network settings</summary>
       <p class="panel__text">
         By default no STUN or TURN server is asked, so no third party learns that you connect; links then work where both devices can reach
-        each other (same network). Add servers (for example <code>stun:stun.example.org:3478</code>) to connect across networks. New links
-        use them.
+        each other (same network). Add servers (for example <code>stun:stun.example.invalid:3478</code>) to connect across networks. New
+        links use them.
       </p>
       <form
         class="form-row"
