@@ -10,21 +10,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { buildEnvelope, createSigner, type EnvelopeId, type Signer } from "../src/core/index.ts";
 import { launchChromium } from "../test-support/chromium.ts";
+import { call, createContactChain, CREATED_AT } from "./browser-pages.ts";
 import { freePort, startPreview } from "../e2e/support/preview-server.ts";
 
 const ROOT = join(import.meta.dirname, "..");
-const CREATED_AT = "2026-11-21T10:00:00.000Z";
 const IMPORT_BATCH = 1000;
-
-type CallResult = { ok: true; value: any } | { ok: false; error: { code: string; message: string } };
-
-async function call(page: Page, method: string, ...args: unknown[]): Promise<any> {
-  const result = await page.evaluate(([name, rest]) => window.twoway!.call(name, ...rest) as Promise<CallResult>, [method, args] as const);
-  if (!result.ok) throw new Error(`bench: ${method} failed: ${result.error.code} ${result.error.message}`);
-  return result.value;
-}
 
 async function openNode(page: Page, baseUrl: string): Promise<void> {
   await page.goto(baseUrl);
@@ -60,47 +51,8 @@ async function timeCalls(page: Page, method: string, args: unknown[], count: num
 }
 
 /** One author's chain of contact envelopes (genesis first), signed here in Node.js; it continues across calls. */
-function createChain(): (count: number, batch: number) => AsyncGenerator<string[]> {
-  let signer: Signer | undefined;
-  let seq = 0;
-  let prev: EnvelopeId | null = null;
-  return async function* take(count, batch) {
-    signer ??= await createSigner({ seed: new Uint8Array(32).fill(77) });
-    let texts: string[] = [];
-    for (let i = 0; i < count; i += 1) {
-      seq += 1;
-      const genesis = seq === 1;
-      const built = await buildEnvelope(signer, {
-        app: genesis ? "system" : "app.contacts",
-        domain: genesis ? "identity" : "contacts",
-        traceId: `bench-${seq}`,
-        seq,
-        prev,
-        lamport: seq - 1,
-        createdAt: CREATED_AT,
-        ops: genesis
-          ? [{ op: "parent_create", type_key: "system.identity", payload: { value: { name: "Bench author" } } }]
-          : [
-              {
-                op: "parent_create",
-                type_key: "contact.profile",
-                payload: { value: { handle: `person_${seq}`, display_name: `Person ${seq}`, created_at: CREATED_AT } },
-              },
-            ],
-      });
-      if (!built.ok) throw new Error(`bench: envelope ${seq}: ${built.error.code} ${built.error.message}`);
-      prev = built.value.id;
-      texts.push(built.value.text);
-      if (texts.length === batch || i === count - 1) {
-        yield texts;
-        texts = [];
-      }
-    }
-  };
-}
-
 /** Fills the node to `target` envelopes through the port's importEnvelopes (the worker's ingestMany); times the imports only. */
-async function fill(page: Page, target: number, chain: ReturnType<typeof createChain>): Promise<{ ms: number; added: number }> {
+async function fill(page: Page, target: number, chain: ReturnType<typeof createContactChain>): Promise<{ ms: number; added: number }> {
   const before: number = (await call(page, "health")).globalSeq;
   let added = 0;
   let ms = 0;
@@ -169,7 +121,7 @@ export async function runBrowserNodeBench(): Promise<string> {
     }
 
     const ran: string[] = [];
-    const chain = createChain();
+    const chain = createContactChain(77, "bench");
     for (const size of sizes) {
       const filler = await launchChromium({ profileDir });
       let filled: { ms: number; added: number };

@@ -10,59 +10,25 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { buildEnvelope, createSigner, type EnvelopeId } from "../src/core/index.ts";
 import { launchChromium, type LaunchedBrowser } from "../test-support/chromium.ts";
+import { call, createContactChain } from "./browser-pages.ts";
 import { freePort, startPreview, type PreviewServer } from "../e2e/support/preview-server.ts";
 
 const ROOT = join(import.meta.dirname, "..");
-const CREATED_AT = "2026-11-21T10:00:00.000Z";
 const IMPORT_BATCH = 1000;
 const RAW_MESSAGE = 16 * 1024;
 const RAW_HIGH_WATER = 1024 * 1024;
 const RAW_LOW_WATER = 256 * 1024;
 const POLL_MS = 20;
 
-type CallResult = { ok: true; value: any } | { ok: false; error: { code: string; message: string } };
-
 /** What the raw data-channel step keeps on the page between evaluate calls. */
 type RawState = { pc: RTCPeerConnection; channel: RTCDataChannel | null; received: number };
 type RawWindow = { __rawBench?: RawState };
 
-async function call(page: Page, method: string, ...args: unknown[]): Promise<any> {
-  const result = await page.evaluate(([name, rest]) => window.twoway!.call(name, ...rest) as Promise<CallResult>, [method, args] as const);
-  if (!result.ok) throw new Error(`bench: ${method} failed: ${result.error.code} ${result.error.message}`);
-  return result.value;
-}
-
-/** The same signed chain bench/browser-node.ts builds (one author, genesis first, then contacts), all at once. */
+/** The signed chain to sync, all at once. */
 async function buildChain(count: number): Promise<string[]> {
-  const signer = await createSigner({ seed: new Uint8Array(32).fill(78) });
   const texts: string[] = [];
-  let prev: EnvelopeId | null = null;
-  for (let seq = 1; seq <= count; seq += 1) {
-    const genesis = seq === 1;
-    const built = await buildEnvelope(signer, {
-      app: genesis ? "system" : "app.contacts",
-      domain: genesis ? "identity" : "contacts",
-      traceId: `webrtc-bench-${seq}`,
-      seq,
-      prev,
-      lamport: seq - 1,
-      createdAt: CREATED_AT,
-      ops: genesis
-        ? [{ op: "parent_create", type_key: "system.identity", payload: { value: { name: "WebRTC bench author" } } }]
-        : [
-            {
-              op: "parent_create",
-              type_key: "contact.profile",
-              payload: { value: { handle: `person_${seq}`, display_name: `Person ${seq}`, created_at: CREATED_AT } },
-            },
-          ],
-    });
-    if (!built.ok) throw new Error(`bench: envelope ${seq}: ${built.error.code} ${built.error.message}`);
-    prev = built.value.id;
-    texts.push(built.value.text);
-  }
+  for await (const batch of createContactChain(78, "webrtc-bench")(count, count)) texts.push(...batch);
   return texts;
 }
 

@@ -1,0 +1,58 @@
+// What the browser benches share: the node port as a page reaches it (`window.twoway`), and a signed
+// chain of contact envelopes by one author (genesis first) to fill a node with.
+import type { Page } from "playwright-core";
+import { buildEnvelope, createSigner, type EnvelopeId, type Signer } from "../src/core/index.ts";
+
+export const CREATED_AT = "2026-11-21T10:00:00.000Z";
+
+type CallResult = { ok: true; value: any } | { ok: false; error: { code: string; message: string } };
+
+/** Calls a node method from the page; a refusal throws, so a bench never measures a failure. */
+export async function call(page: Page, method: string, ...args: unknown[]): Promise<any> {
+  const result = await page.evaluate(([name, rest]) => window.twoway!.call(name, ...rest) as Promise<CallResult>, [method, args] as const);
+  if (!result.ok) throw new Error(`bench: ${method} failed: ${result.error.code} ${result.error.message}`);
+  return result.value;
+}
+
+/**
+ * One author's chain, continued across calls: `take(count, batch)` yields the next `count` envelope
+ * texts in batches of `batch`. Seeded, so every run signs the same history.
+ */
+export function createContactChain(seedByte: number, label: string): (count: number, batch: number) => AsyncGenerator<string[]> {
+  let signer: Signer | undefined;
+  let seq = 0;
+  let prev: EnvelopeId | null = null;
+  return async function* take(count, batch) {
+    signer ??= await createSigner({ seed: new Uint8Array(32).fill(seedByte) });
+    let texts: string[] = [];
+    for (let i = 0; i < count; i += 1) {
+      seq += 1;
+      const genesis = seq === 1;
+      const built = await buildEnvelope(signer, {
+        app: genesis ? "system" : "app.contacts",
+        domain: genesis ? "identity" : "contacts",
+        traceId: `${label}-${seq}`,
+        seq,
+        prev,
+        lamport: seq - 1,
+        createdAt: CREATED_AT,
+        ops: genesis
+          ? [{ op: "parent_create", type_key: "system.identity", payload: { value: { name: `${label} author` } } }]
+          : [
+              {
+                op: "parent_create",
+                type_key: "contact.profile",
+                payload: { value: { handle: `person_${seq}`, display_name: `Person ${seq}`, created_at: CREATED_AT } },
+              },
+            ],
+      });
+      if (!built.ok) throw new Error(`bench: envelope ${seq}: ${built.error.code} ${built.error.message}`);
+      prev = built.value.id;
+      texts.push(built.value.text);
+      if (texts.length === batch || i === count - 1) {
+        yield texts;
+        texts = [];
+      }
+    }
+  };
+}
