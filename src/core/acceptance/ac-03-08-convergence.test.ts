@@ -251,13 +251,16 @@ describe("forks (DESIGN §3): one key, one seq, two envelopes", () => {
       ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "After fork" } } }],
     });
     const digests = [];
-    for (const order of [
+    const orders = [
       [genesis, base, branchA, branchB, afterB],
       [genesis, base, branchB, afterB, branchA],
       [afterB, branchB, branchA, base, genesis],
-    ]) {
+    ];
+    // One by one, and each order as one batch (one transaction: the fork is found among its own rows).
+    for (const [order, batched] of orders.flatMap((o) => [[o, false] as const, [o, true] as const])) {
       const t = await freshNode();
-      for (const e of order) expectOk(await t.node.ingest(e.text));
+      if (batched) for (const r of await t.node.ingestMany(order.map((e) => e.text))) expectOk(r);
+      else for (const e of order) expectOk(await t.node.ingest(e.text));
       digests.push((await t.node.stateDigest()).digest);
       const history = await t.node.history({ limit: 100 });
       const status = Object.fromEntries(history.map((h) => [h.id, h.status]));

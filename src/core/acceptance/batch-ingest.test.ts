@@ -73,4 +73,27 @@ describe("ingestMany", () => {
     expect(outcomes.every((o) => o.ok)).toBe(true);
     expect(await b.node.stateDigest()).toEqual(await a.node.stateDigest());
   });
+
+  it("commits a new envelope after a long run of duplicates in the same batch", async () => {
+    // The duplicates are answered from the batch's envelope cache without touching IndexedDB; the
+    // transaction must still be open for the envelope after them (no PrematureCommitError).
+    const { node } = await startNode();
+    expectOk(await node.apps.install(await (await testPublisher()).package(NOTES_SCHEMA)));
+    const w = await ChainWriter.create(43);
+    const texts = [(await w.genesis()).text];
+    for (let i = 0; i < 300; i++)
+      texts.push(
+        (
+          await w.write({
+            app: "app.notes",
+            domain: "notes",
+            ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: `n${i}` } } }],
+          })
+        ).text,
+      );
+    const last = texts.pop()!;
+    expect((await node.ingestMany(texts)).every((o) => o.ok && o.value.status === "accepted")).toBe(true);
+    const outcomes = await node.ingestMany([...texts, last]);
+    expect(outcomes.map((o) => (o.ok ? o.value.status : o.error.code))).toEqual([...texts.map(() => "duplicate"), "accepted"]);
+  });
 });

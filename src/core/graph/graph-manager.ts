@@ -260,6 +260,14 @@ export class GraphManager {
       outcomes.length = 0;
       audits.length = 0;
       committed.length = 0;
+      // One read for the whole batch of what each envelope is checked against (is it here, are its
+      // prev and deps, is there a rival at its seq), instead of round trips per envelope; storage
+      // keeps the answers current as the batch writes.
+      const batch = items.flatMap(({ input }) => (input.ok ? [input.value] : []));
+      await this.#storage.prefetch({
+        envelopeIds: batch.flatMap((v) => [v.id, ...linksOf(v)]),
+        keySeqs: batch.map((v) => [v.envelope.author_key, v.envelope.payload.seq] as const),
+      });
       for (const { input, pendingId } of items) {
         const verified = input.ok ? input.value : null;
         const evaluated = input.ok ? await this.#evaluateAndApply(input.value, source.kind === "local") : input;
@@ -319,8 +327,9 @@ export class GraphManager {
   }
 
   async #park(verified: VerifiedEnvelope, missing: readonly string[]): Promise<Result<void>> {
-    if ((await this.#storage.getPending(verified.id)) !== undefined) return ok(undefined);
-    if ((await this.#storage.countPending()) >= this.#ports.limits().maxPending) {
+    const [parked, count] = await Promise.all([this.#storage.getPending(verified.id), this.#storage.countPending()]);
+    if (parked !== undefined) return ok(undefined);
+    if (count >= this.#ports.limits().maxPending) {
       return reject("ERR_MNG_GRAPH_PENDING_FULL", "Too many envelopes are waiting for dependencies.", { reason: "pending_full" });
     }
     return this.#storage.putPending({ id: verified.id, text: verified.text, missing, receivedAt: isoTime(this.#ports.clock) });
@@ -330,12 +339,21 @@ export class GraphManager {
   async #drainPending(arrived: readonly string[]): Promise<void> {
     let frontier = [...arrived];
     while (frontier.length > 0) {
+      // Two reads per round, whatever the frontier's size: who waits for any of it, and which of what
+      // they wait for is here now. Rows are visited in the order of one query per frontier id.
+      const waiting = await this.#storage.pendingWaitingForAny(frontier);
+      const present = new Set(
+        (await this.#storage.getEnvelopes([...new Set(waiting.flatMap((row) => row.missing))])).flatMap((r) =>
+          r === undefined ? [] : [r.id],
+        ),
+      );
       const ready = new Map<string, string>();
+      const seen = new Set<string>();
       for (const id of frontier) {
-        for (const row of await this.#storage.pendingWaitingFor(id)) {
-          if (ready.has(row.id)) continue;
-          const present = await this.#storage.getEnvelopes(row.missing);
-          const missing = row.missing.filter((_, i) => present[i] === undefined);
+        for (const row of waiting.filter((r) => r.missing.includes(id))) {
+          if (seen.has(row.id)) continue;
+          seen.add(row.id);
+          const missing = row.missing.filter((m) => !present.has(m));
           if (missing.length === 0) ready.set(row.id, row.text);
           else if (missing.length < row.missing.length) await this.#storage.putPending({ ...row, missing });
         }
@@ -359,7 +377,7 @@ export class GraphManager {
     if (stored !== undefined) return ok({ kind: "duplicate", seq: stored.seq });
 
     // Causal past: prev and deps must be here; otherwise wait (DESIGN §4 rule 2).
-    const links = [...(payload.prev === null ? [] : [payload.prev]), ...payload.deps];
+    const links = linksOf(verified);
     const linkRows = await this.#storage.getEnvelopes(links);
     const missing = links.filter((_, i) => linkRows[i] === undefined);
     if (missing.length > 0) return ok({ kind: "pending", missing });
@@ -443,12 +461,14 @@ export class GraphManager {
     // DESIGN §3: another envelope by the same key at the same seq is a fork: evidence, and the key
     // counts as revoked from that seq on. Later envelopes of a forked key, and anything relying on
     // a withdrawn envelope, are stored suppressed.
-    const rivals = (await this.#storage.envelopesAtKeySeq(envelope.author_key, payload.seq)).filter((r) => r.id !== id);
+    // Both reads in one round trip; the fork record is read even when the answer is already known.
+    const [atKeySeq, forked] = await Promise.all([
+      this.#storage.envelopeIdsAtKeySeq(envelope.author_key, payload.seq),
+      this.#storage.forkedAtOrBefore(envelope.author_key, payload.seq),
+    ]);
+    const rivals = atKeySeq.filter((rival) => rival !== id);
     // Rule 5: relying on revoked authority beyond the cut, on a withdrawn envelope, or on a forked key.
-    const inherited =
-      revoked !== null ||
-      past.some((r) => r.status === "suppressed") ||
-      (await this.#storage.forkedAtOrBefore(envelope.author_key, payload.seq));
+    const inherited = revoked !== null || past.some((r) => r.status === "suppressed") || forked;
     const suppressed = rivals.length > 0 || inherited;
     const seq = this.#storage.globalSeq + 1;
     const now = isoTime(this.#ports.clock);
@@ -458,7 +478,7 @@ export class GraphManager {
     let withdrawn: string[] = [];
     if (rivals.length > 0) {
       withdrawn = await this.#withdrawalSet([
-        ...rivals.map((r) => r.id),
+        ...rivals,
         ...(await this.#storage.envelopesOfKeyFrom(envelope.author_key, payload.seq + 1)).map((r) => r.id),
       ]);
       await this.#applyWithdrawal(withdrawn, objectRows, versionRows);
@@ -478,7 +498,7 @@ export class GraphManager {
           app: payload.app,
           domain: payload.domain,
           lamport: payload.lamport,
-          links: [...(payload.prev === null ? [] : [payload.prev]), ...payload.deps],
+          links: linksOf(verified),
           status,
           committedAt: now,
         },
@@ -490,7 +510,7 @@ export class GraphManager {
               fork: {
                 authorKey: envelope.author_key,
                 keySeq: payload.seq,
-                envelopeIds: [...rivals.map((r) => r.id), id].sort(),
+                envelopeIds: [...rivals, id].sort(),
                 detectedAt: now,
               },
             }
@@ -501,8 +521,9 @@ export class GraphManager {
       this.#ports.limits(),
     );
     if (!committed.ok) return committed;
+    // ACL facts may have changed: a system envelope, or a fork withdrawing one (its objects change).
+    if (payload.app === SYSTEM_APP || [...objectRows.values()].some((row) => row.app === SYSTEM_APP)) this.#factsCache = null;
     if (payload.app === SYSTEM_APP) {
-      this.#factsCache = null; // ACL facts may have changed
       if (!suppressed && payload.ops.some((op) => op.type_key === "system.revocation" || op.type_key.endsWith(".deny")))
         await this.#withdrawRevoked(id);
     }
@@ -523,21 +544,32 @@ export class GraphManager {
    * creates or updates must be readable by the peer; admin grants never count for export. Identity
    * envelopes always travel, so any node can verify authors it has never met.
    */
-  async syncRead(peer: string, envelopeId: string): Promise<Result<{ readonly allow: boolean; readonly reason: string }>> {
+  async syncRead(peer: string, envelopeId: string): Promise<Result<SyncReadDecision>> {
     const row = await this.#storage.getEnvelope(envelopeId);
     if (row === undefined) return reject("ERR_STRUCT_INVALID_IDENTIFIER", "No such envelope here.", { reason: "unknown_envelope" });
-    if (row.app === SYSTEM_APP && row.domain === "identity") return ok({ allow: true, reason: "identity" });
+    return ok((await this.syncReadRows(peer, [row]))[0]!);
+  }
+
+  /**
+   * sync_read for stored rows the caller already holds (a package being exported): the same decision
+   * as syncRead for each, with one read of the objects for all of them instead of two reads each.
+   */
+  async syncReadRows(peer: string, rows: readonly EnvelopeRow[]): Promise<SyncReadDecision[]> {
+    const written = rows.map((row) => (row.app === SYSTEM_APP && row.domain === "identity" ? null : writtenBy(row)));
+    if (written.every((w) => w === null)) return rows.map(() => ({ allow: true, reason: "identity" }));
     const facts = await this.#aclFacts();
-    const ops = (JSON.parse(row.text) as { payload: { ops: Op[]; created_at: string } }).payload;
-    const references = referencesOf(ops.ops, row.id as EnvelopeId);
-    const ids = ops.ops
-      .map((op, i) => (isCreate(op) ? createdObjectId(row.id as EnvelopeId, i) : updateTarget(references, i)?.objectId))
-      .filter((x): x is NonNullable<typeof x> => x !== undefined);
-    for (const object of (await this.#storage.getObjects(ids)).values()) {
-      const decision = evaluateRead(facts, peer, aclTarget(object), { at: ops.created_at, forSync: true });
-      if (!decision.allow) return ok({ allow: false, reason: decision.reason });
-    }
-    return ok({ allow: true, reason: "readable" });
+    const objects = await this.#storage.getObjects(written.flatMap((w) => w?.ids ?? []));
+    return written.map((w) => {
+      if (w === null) return { allow: true, reason: "identity" };
+      // In id order, as one storage read per envelope listed them: the first denial is the reason.
+      for (const id of [...new Set(w.ids)].sort()) {
+        const object = objects.get(id);
+        if (object === undefined) continue;
+        const decision = evaluateRead(facts, peer, aclTarget(object), { at: w.createdAt, forSync: true });
+        if (!decision.allow) return { allow: false, reason: decision.reason };
+      }
+      return { allow: true, reason: "readable" };
+    });
   }
 
   /** Facts for callers outside the write path (reads, sync export, events). */
@@ -790,6 +822,25 @@ function entry(
 function rejection(error: NodeError, source: IngestSource, verified: VerifiedEnvelope | null, app?: string): AuditEntry {
   const data = { category: error.category, ...(app === undefined ? {} : { app }) };
   return entry(source.kind === "local" ? "write_rejected" : "ingest_rejected", source, verified, error.code, error.message, data);
+}
+
+/** A sync_read answer: may the peer receive the envelope, and why (or why not). */
+export type SyncReadDecision = { readonly allow: boolean; readonly reason: string };
+
+/** The objects a stored envelope creates or updates, and its created_at (the time sync_read judges at). */
+function writtenBy(row: EnvelopeRow): { readonly ids: readonly string[]; readonly createdAt: string } {
+  const payload = (JSON.parse(row.text) as { payload: { ops: Op[]; created_at: string } }).payload;
+  const references = referencesOf(payload.ops, row.id as EnvelopeId);
+  const ids = payload.ops
+    .map((op, i) => (isCreate(op) ? createdObjectId(row.id as EnvelopeId, i) : updateTarget(references, i)?.objectId))
+    .filter((x): x is NonNullable<typeof x> => x !== undefined);
+  return { ids, createdAt: payload.created_at };
+}
+
+/** What an envelope relies on: its prev (if any), then its deps; stored as the row's links. */
+function linksOf(verified: VerifiedEnvelope): string[] {
+  const payload = verified.envelope.payload;
+  return [...(payload.prev === null ? [] : [payload.prev]), ...payload.deps];
 }
 
 /** A stored envelope's deps: its links without prev (prev is links[0] exactly when keySeq > 1). */

@@ -8,7 +8,7 @@ import { digestId, type EnvelopeId, type IdentityId } from "../shared/ids.ts";
 import { isJsonObject, type JsonValue } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { parseWireJson } from "../shared/wire-json.ts";
-import type { StorageManager } from "../storage/index.ts";
+import type { EnvelopeRow, StorageManager } from "../storage/index.ts";
 import { buildPackageFrame, verifyPackageFrame, DEFAULT_ENVELOPE_LIMITS, MAX_FRAME_ENVELOPES, type PackageFrame } from "../wire/index.ts";
 
 /** A package as it travels: the signed frame and the canonical envelope texts it names, in order. */
@@ -19,7 +19,7 @@ export type SessionPeer = { readonly identity: IdentityId; readonly key: string 
 
 export type StatePorts = {
   readonly storage: StorageManager;
-  readonly graph: Pick<GraphManager, "ingestPackage" | "ingestMany" | "syncRead" | "aclFacts">;
+  readonly graph: Pick<GraphManager, "ingestPackage" | "ingestMany" | "syncReadRows" | "aclFacts">;
   /** The node key that signs outgoing frames (DESIGN D2). */
   readonly nodeSigner: Signer;
   readonly nodeIdentity: IdentityId;
@@ -66,16 +66,12 @@ export class StateManager {
     const upTo = storage.globalSeq;
     if (upTo <= afterSeq) return ok(null);
     const rows = (await storage.history({ afterSeq, limit: max, app })).filter((row) => row.seq <= upTo);
-    const envelopes: string[] = [];
-    const ids: EnvelopeId[] = [];
-    for (const row of rows) {
-      if (row.domain !== name) continue;
-      const decision = await this.#ports.graph.syncRead(peer, row.id);
-      if (!decision.ok) return decision;
-      if (!decision.value.allow) continue;
-      envelopes.push(row.text);
-      ids.push(row.id as EnvelopeId);
-    }
+    const inDomain = rows.filter((row) => row.domain === name);
+    // One sync_read for the whole package: the rows are in hand, and their objects are read at once.
+    const decisions = await this.#ports.graph.syncReadRows(peer, inDomain);
+    const readable = inDomain.filter((_, i) => decisions[i]!.allow);
+    const envelopes = readable.map((row) => row.text);
+    const ids = readable.map((row) => row.id as EnvelopeId);
     const toSeq = rows.length < max ? upTo : rows[rows.length - 1]!.seq;
     const frame = await buildPackageFrame(this.#ports.nodeSigner, {
       syncDomain: domain,
@@ -166,17 +162,13 @@ export class StateManager {
    * (the domains it syncs) and the peer may read (sync_read). Null when there is nothing to send.
    */
   async exportWanted(peer: IdentityId, ids: readonly string[], domains: ReadonlySet<string>): Promise<Result<HavePackage | null>> {
-    const envelopeIds: EnvelopeId[] = [];
-    const envelopes: string[] = [];
-    for (const id of ids.slice(0, MAX_FRAME_ENVELOPES)) {
-      const row = await this.#ports.storage.getEnvelope(id);
-      if (row === undefined || !domains.has(`${row.app}/${row.domain}`)) continue;
-      const decision = await this.#ports.graph.syncRead(peer, id);
-      if (!decision.ok) return decision;
-      if (!decision.value.allow) continue;
-      envelopeIds.push(id as EnvelopeId);
-      envelopes.push(row.text);
-    }
+    const held = (await this.#ports.storage.getEnvelopes(ids.slice(0, MAX_FRAME_ENVELOPES))).filter(
+      (row): row is EnvelopeRow => row !== undefined && domains.has(`${row.app}/${row.domain}`),
+    );
+    const decisions = await this.#ports.graph.syncReadRows(peer, held);
+    const readable = held.filter((_, i) => decisions[i]!.allow);
+    const envelopeIds = readable.map((row) => row.id as EnvelopeId);
+    const envelopes = readable.map((row) => row.text);
     return ok(envelopeIds.length === 0 ? null : { envelope_ids: envelopeIds, envelopes });
   }
 

@@ -1,6 +1,6 @@
 // The only owner of the node database: opening, typed reads, and one atomic commit per envelope.
 // It has no semantics (the Graph decides what to write) and no API that rewrites or deletes history.
-import Dexie, { type Table } from "dexie";
+import Dexie, { type Table, type Transaction } from "dexie";
 import { assert } from "../shared/assert.ts";
 import { nodeError, type NodeError } from "../shared/errors.ts";
 import type { IdbEnvironment } from "../shared/idb.ts";
@@ -78,8 +78,8 @@ export class StorageManager {
   readonly #db: NodeDatabase;
   #globalSeq = 0;
   #storedBytes = 0;
-  /** Counters of the write transaction in progress; published only when it commits. */
-  #tx: { seq: number; bytes: number } | undefined;
+  /** The write transaction in progress: its counters, published only when it commits, and its caches. */
+  #tx: WriteScope | undefined;
 
   constructor(name: string, idb: IdbEnvironment) {
     this.#db = new NodeDatabase(`twoway-node-${name}`, idb);
@@ -125,15 +125,36 @@ export class StorageManager {
   async runWrite<T>(work: () => Promise<T>): Promise<Result<T>> {
     assert(this.#tx === undefined, "one write transaction at a time: the Graph serializes writers");
     const db = this.#db;
-    this.#tx = { seq: this.#globalSeq, bytes: this.#storedBytes };
+    const tx: WriteScope = {
+      seq: this.#globalSeq,
+      bytes: this.#storedBytes,
+      storedSeq: undefined,
+      envelopes: new Map(),
+      idsAtKeySeq: new Map(),
+      forkSeqs: new Map(),
+      dexie: undefined,
+    };
+    this.#tx = tx;
     try {
       const value = await db.transaction(
         "rw",
         [db.envelopes, db.objects, db.versions, db.pending, db.forks, db.identities, db.meta, db.cursors],
-        work,
+        // An async function, as `work` is: Dexie keeps its transaction zone across native awaits only then.
+        async () => {
+          tx.dexie = Dexie.currentTransaction;
+          const value = await work();
+          // global_seq and the byte count are stored once per transaction, with all of its rows: the
+          // same committed state as storing them with each plan, for two writes less per envelope.
+          if (tx.seq !== this.#globalSeq)
+            await db.meta.bulkPut([
+              { key: GLOBAL_SEQ, value: tx.seq },
+              { key: STORED_BYTES, value: tx.bytes },
+            ]);
+          return value;
+        },
       );
-      this.#globalSeq = this.#tx.seq;
-      this.#storedBytes = this.#tx.bytes;
+      this.#globalSeq = tx.seq;
+      this.#storedBytes = tx.bytes;
       return ok(value);
     } catch (cause) {
       if (cause instanceof AbortWrite) return err(cause.error);
@@ -167,42 +188,120 @@ export class StorageManager {
       );
     }
     const db = this.#db;
-    const stored = (await db.meta.get(GLOBAL_SEQ))?.value ?? 0;
-    if (plan.seq !== stored + 1) throw new SequenceConflict(stored, plan.seq);
-    await db.envelopes.add(plan.envelope);
-    for (const id of plan.suppressEnvelopes ?? []) await db.envelopes.where("id").equals(id).modify({ status: "suppressed" });
-    if (plan.objects.length > 0) await db.objects.bulkPut([...plan.objects]);
-    if (plan.versions.length > 0) await db.versions.bulkPut([...plan.versions]);
-    if (plan.fork !== undefined) await db.forks.put(plan.fork);
-    if (plan.identity !== undefined) await db.identities.put(plan.identity);
-    if (plan.removePending !== undefined && plan.removePending.length > 0) await db.pending.bulkDelete([...plan.removePending]);
-    await db.meta.bulkPut([
-      { key: GLOBAL_SEQ, value: plan.seq },
-      { key: STORED_BYTES, value: tx.bytes + bytes },
+    // Another writer (a second tab) can only have moved the stored sequence before this transaction
+    // began: inside it, meta is locked and only runWrite writes it, at the end. So read it once.
+    tx.storedSeq ??= (await db.meta.get(GLOBAL_SEQ))?.value ?? 0;
+    if (plan.seq !== tx.storedSeq + 1) throw new SequenceConflict(tx.storedSeq, plan.seq);
+    // The plan's writes go out together: IndexedDB runs a transaction's requests in the order they
+    // were made, so this writes exactly what awaiting each in turn did, in one round trip instead of
+    // one per write. If any fails, the batch's transaction aborts as before.
+    await Promise.all([
+      db.envelopes.add(plan.envelope),
+      this.#suppress(plan.suppressEnvelopes ?? []),
+      plan.objects.length > 0 ? db.objects.bulkPut([...plan.objects]) : undefined,
+      plan.versions.length > 0 ? db.versions.bulkPut([...plan.versions]) : undefined,
+      plan.fork === undefined ? undefined : db.forks.put(plan.fork),
+      plan.identity === undefined ? undefined : db.identities.put(plan.identity),
+      plan.removePending !== undefined && plan.removePending.length > 0 ? db.pending.bulkDelete([...plan.removePending]) : undefined,
     ]);
+    tx.envelopes.set(plan.envelope.id, plan.envelope);
+    tx.idsAtKeySeq.get(keySeqKey(plan.envelope.authorKey, plan.envelope.keySeq))?.push(plan.envelope.id);
+    if (plan.fork !== undefined) tx.forkSeqs.get(plan.fork.authorKey)?.push(plan.fork.keySeq);
+    tx.storedSeq = plan.seq;
     tx.seq = plan.seq;
     tx.bytes += bytes;
     return ok({ seq: plan.seq });
   }
 
+  /** Marks envelopes suppressed (inside runWrite), keeping the transaction's envelope cache in step. */
+  async #suppress(ids: readonly string[]): Promise<void> {
+    const tx = this.#tx;
+    assert(tx !== undefined, "envelopes are suppressed only inside runWrite");
+    for (const id of ids) {
+      const cached = tx.envelopes.get(id);
+      if (cached !== undefined && cached !== null) tx.envelopes.set(id, { ...cached, status: "suppressed" });
+    }
+    await Promise.all(ids.map((id) => this.#db.envelopes.where("id").equals(id).modify({ status: "suppressed" })));
+  }
+
+  /**
+   * The write transaction's caches, when called from inside it. Only this manager writes envelope and
+   * fork rows (apply, #suppress), and it updates the caches as it does, so a cached answer (or a cached
+   * absence) is what the database would return. Callers outside the transaction never see them: they
+   * must not read its uncommitted rows.
+   */
+  #cached(): WriteScope | undefined {
+    const tx = this.#tx;
+    return tx !== undefined && tx.dexie !== undefined && Dexie.currentTransaction === tx.dexie ? tx : undefined;
+  }
+
+  /**
+   * Inside runWrite: reads at once what the Graph checks each envelope of a batch against (is it here,
+   * are its prev and deps, which envelopes hold its key's seq), so evaluating the batch costs no
+   * round trip per envelope for them.
+   */
+  async prefetch(batch: {
+    readonly envelopeIds: readonly string[];
+    readonly keySeqs: readonly (readonly [string, number])[];
+  }): Promise<void> {
+    assert(this.#cached() !== undefined, "prefetch runs inside runWrite");
+    const reads: Promise<unknown>[] = [
+      this.getEnvelopes(batch.envelopeIds),
+      ...batch.keySeqs.map(([key, seq]) => this.envelopeIdsAtKeySeq(key, seq)),
+    ];
+    await Dexie.Promise.all(reads);
+  }
+
   // ---- envelopes (history) ----
   getEnvelope(id: string): Promise<EnvelopeRow | undefined> {
-    return this.#db.envelopes.where("id").equals(id).first();
+    return this.getEnvelopes([id]).then((rows) => rows[0]);
   }
 
-  async getEnvelopes(ids: readonly string[]): Promise<(EnvelopeRow | undefined)[]> {
+  /**
+   * Rows for `ids`, in order (undefined where absent). Inside runWrite, the answers are remembered
+   * for the rest of the transaction: the Graph asks for each envelope, its prev and its deps, and
+   * warms the cache for a whole batch with one call.
+   */
+  getEnvelopes(ids: readonly string[]): Promise<(EnvelopeRow | undefined)[]> {
+    const cache = this.#cached()?.envelopes;
+    if (cache === undefined)
+      return this.#db.envelopes
+        .where("id")
+        .anyOf([...ids])
+        .toArray()
+        .then((rows) => {
+          const byId = new Map(rows.map((r) => [r.id, r]));
+          return ids.map((id) => byId.get(id));
+        });
+    // Always a Dexie promise, even when answered from the cache: Dexie keeps the transaction's zone
+    // across native awaits only for a bounded number of microtasks after each Dexie promise, so a
+    // long run of cached answers as native promises (a package of duplicates) would lose it and the
+    // transaction would commit early (PrematureCommitError).
+    const answer = () => ids.map((id) => cache.get(id) ?? undefined);
+    const wanted = [...new Set(ids)].filter((id) => !cache.has(id));
+    if (wanted.length === 0) return Dexie.Promise.resolve(answer());
+    // One lookup per id, all sent at once: cheaper than anyOf's cursor walk, on both IndexedDBs.
+    return Dexie.Promise.all(wanted.map((id) => this.#db.envelopes.where("id").equals(id).first())).then((rows) => {
+      wanted.forEach((id, i) => cache.set(id, rows[i] ?? null));
+      return answer();
+    });
+  }
+
+  /** Ids of the envelopes a key signed at `keySeq`: more than one is a fork (DESIGN §3). */
+  envelopeIdsAtKeySeq(authorKey: string, keySeq: number): Promise<string[]> {
+    const tx = this.#cached();
+    const cached = tx?.idsAtKeySeq.get(keySeqKey(authorKey, keySeq));
+    if (cached !== undefined) return Dexie.Promise.resolve([...cached]); // a Dexie promise: see getEnvelopes
+    // Cached when asked inside runWrite: apply keeps the list current.
     return this.#db.envelopes
-      .where("id")
-      .anyOf([...ids])
+      .where("[authorKey+keySeq]")
+      .equals([authorKey, keySeq])
       .toArray()
       .then((rows) => {
-        const byId = new Map(rows.map((r) => [r.id, r]));
-        return ids.map((id) => byId.get(id));
+        const ids = rows.map((row) => row.id);
+        tx?.idsAtKeySeq.set(keySeqKey(authorKey, keySeq), [...ids]);
+        return ids;
       });
-  }
-
-  envelopesAtKeySeq(authorKey: string, keySeq: number): Promise<EnvelopeRow[]> {
-    return this.#db.envelopes.where("[authorKey+keySeq]").equals([authorKey, keySeq]).toArray();
   }
 
   /** Envelopes of one key from `keySeq` on, for withdrawing a forked key's later envelopes. */
@@ -235,12 +334,14 @@ export class StorageManager {
     return this.#db.objects.where("id").equals(id).first();
   }
 
-  async getObjects(ids: readonly string[]): Promise<Map<string, ObjectRow>> {
-    const rows = await this.#db.objects
+  getObjects(ids: readonly string[]): Promise<Map<string, ObjectRow>> {
+    // Most envelopes only create: skip the round trip (a Dexie promise, see getEnvelopes).
+    if (ids.length === 0) return Dexie.Promise.resolve(new Map<string, ObjectRow>());
+    return this.#db.objects
       .where("id")
       .anyOf([...ids])
-      .toArray();
-    return new Map(rows.map((r) => [r.id, r]));
+      .toArray()
+      .then((rows) => new Map(rows.map((r) => [r.id, r])));
   }
 
   objectsOfType(app: string, kind: string, typeKey: string): Promise<ObjectRow[]> {
@@ -313,7 +414,7 @@ export class StorageManager {
   }): Promise<void> {
     assert(this.#tx !== undefined, "applyChanges runs inside runWrite");
     const db = this.#db;
-    for (const id of changes.suppressEnvelopes) await db.envelopes.where("id").equals(id).modify({ status: "suppressed" });
+    await this.#suppress(changes.suppressEnvelopes);
     if (changes.objects.length > 0) await db.objects.bulkPut([...changes.objects]);
     if (changes.versions.length > 0) await db.versions.bulkPut([...changes.versions]);
   }
@@ -323,8 +424,27 @@ export class StorageManager {
   }
 
   /** Whether the key forked at or before `keySeq`: from a fork on, the key counts as revoked. */
-  async forkedAtOrBefore(authorKey: string, keySeq: number): Promise<boolean> {
-    return (await this.#db.forks.where("[authorKey+keySeq]").between([authorKey, 0], [authorKey, keySeq], true, true).count()) > 0;
+  forkedAtOrBefore(authorKey: string, keySeq: number): Promise<boolean> {
+    const tx = this.#cached();
+    if (tx === undefined)
+      return this.#db.forks
+        .where("[authorKey+keySeq]")
+        .between([authorKey, 0], [authorKey, keySeq], true, true)
+        .count()
+        .then((n) => n > 0);
+    // Inside runWrite, one read per key and transaction: all its forks (there are few), kept current by apply.
+    const answer = (seqs: readonly number[]) => seqs.some((s) => s >= 0 && s <= keySeq);
+    const cached = tx.forkSeqs.get(authorKey);
+    if (cached !== undefined) return Dexie.Promise.resolve(answer(cached)); // a Dexie promise: see getEnvelopes
+    return this.#db.forks
+      .where("[authorKey+keySeq]")
+      .between([authorKey, Dexie.minKey], [authorKey, Dexie.maxKey])
+      .primaryKeys()
+      .then((keys) => {
+        const seqs = keys.map(([, seq]) => seq);
+        tx.forkSeqs.set(authorKey, seqs);
+        return answer(seqs);
+      });
   }
 
   listForks(): Promise<ForkRow[]> {
@@ -336,8 +456,15 @@ export class StorageManager {
     return this.#db.pending.get(id);
   }
 
-  pendingWaitingFor(id: string): Promise<PendingRow[]> {
-    return this.#db.pending.where("missing").equals(id).toArray();
+  /** Pending rows waiting for any of `ids`, each once, in id order. */
+  async pendingWaitingForAny(ids: readonly string[]): Promise<PendingRow[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.#db.pending
+      .where("missing")
+      .anyOf([...ids])
+      .toArray();
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   countPending(): Promise<number> {
@@ -388,6 +515,26 @@ export class StorageManager {
     },
   };
 }
+
+/** The idsAtKeySeq key of one key's seq. */
+const keySeqKey = (authorKey: string, keySeq: number) => `${authorKey} ${keySeq}`;
+
+/** A write transaction in progress (runWrite). */
+type WriteScope = {
+  /** global_seq and stored bytes including the plans applied so far. */
+  seq: number;
+  bytes: number;
+  /** global_seq in meta as this transaction leaves it: read at the first apply, then moved by each plan. */
+  storedSeq: number | undefined;
+  /** Envelope rows by id read or written in this transaction; null records an absence. */
+  readonly envelopes: Map<string, EnvelopeRow | null>;
+  /** Ids of the envelopes at one key's seq (keySeqKey), read or written in this transaction. */
+  readonly idsAtKeySeq: Map<string, string[]>;
+  /** The seqs at which a key forked, by key, read or written in this transaction. */
+  readonly forkSeqs: Map<string, number[]>;
+  /** The Dexie transaction, to tell calls made inside it from concurrent readers outside. */
+  dexie: Transaction | undefined;
+};
 
 /** Thrown inside runWrite to roll the whole transaction back with a coded reason (an atomic package). */
 export class AbortWrite extends Error {
