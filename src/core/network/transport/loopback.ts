@@ -14,6 +14,7 @@ import {
 } from "./transport.ts";
 import { checkFaults, damage, Dice, DEFAULT_REORDER_WINDOW, fateOf, type Faults } from "./faults.ts";
 import { formatTrace, type Side, type TraceEntry, type TraceFate } from "./trace.ts";
+import { emit, subscribe, type Listeners } from "./listeners.ts";
 
 export type { Faults } from "./faults.ts";
 
@@ -59,19 +60,6 @@ export type LoopbackControl = {
 };
 
 export type LoopbackPair = readonly [LoopbackTransport, LoopbackTransport] & LoopbackControl;
-
-type Listeners<T extends unknown[]> = Set<{ readonly call: (...args: T) => void }>;
-
-function subscribe<T extends unknown[]>(set: Listeners<T>, call: (...args: T) => void): () => void {
-  const entry = { call };
-  set.add(entry);
-  return () => void set.delete(entry);
-}
-
-/** Calls a snapshot of the listeners, so one may unsubscribe or subscribe another while it runs. */
-function emit<T extends unknown[]>(set: Listeners<T>, ...args: T): void {
-  for (const entry of [...set]) entry.call(...args);
-}
 
 type Item = {
   readonly seq: number;

@@ -11,6 +11,7 @@ import {
   type TransportLimits,
   type TransportState,
 } from "./transport.ts";
+import { emit, subscribe, type Listeners } from "./listeners.ts";
 
 /** Host (channel owner) → node. Plain structured-clone data. */
 export type PortHostMessage =
@@ -32,19 +33,6 @@ const REASON = /^[a-z][a-z0-9_]{0,63}$/;
 /** True for a snake_case reason of at most 64 characters, the form every close reason takes on the port. */
 export function isPortReason(reason: unknown): reason is string {
   return typeof reason === "string" && REASON.test(reason);
-}
-
-type Listeners<T extends unknown[]> = Set<{ readonly call: (...args: T) => void }>;
-
-function subscribe<T extends unknown[]>(set: Listeners<T>, call: (...args: T) => void): () => void {
-  const entry = { call };
-  set.add(entry);
-  return () => void set.delete(entry);
-}
-
-/** Calls a snapshot of the listeners, so one may unsubscribe or subscribe another while it runs. */
-function emit<T extends unknown[]>(set: Listeners<T>, ...args: T): void {
-  for (const entry of [...set]) entry.call(...args);
 }
 
 /** The host message, or undefined when it is not one (wrong shape, extra fields are ignored). */
