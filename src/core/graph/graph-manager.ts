@@ -80,6 +80,8 @@ export class GraphManager {
   readonly #ports: GraphPorts;
   readonly #listeners = new Set<CommitListener>();
   #factsCache: AclFacts | null = null;
+  /** Counts invalidations of the facts cache (see #aclFacts). */
+  #factsGeneration = 0;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -311,7 +313,7 @@ export class GraphManager {
       if (pkg !== undefined) await this.#storage.putCursor({ ...pkg.cursor, updatedAt: isoTime(this.#ports.clock) });
     });
     if (!written.ok) {
-      this.#factsCache = null; // facts loaded inside the rolled-back transaction may include its rows
+      this.#invalidateFacts(); // facts loaded inside the rolled-back transaction may include its rows
       // The transaction rolled back: nothing of the batch was written, whatever was evaluated.
       const failed = items.map(({ input }) => (input.ok ? (written as Result<never>) : input));
       await this.#ports.audit.record(
@@ -522,7 +524,7 @@ export class GraphManager {
     );
     if (!committed.ok) return committed;
     // ACL facts may have changed: a system envelope, or a fork withdrawing one (its objects change).
-    if (payload.app === SYSTEM_APP || [...objectRows.values()].some((row) => row.app === SYSTEM_APP)) this.#factsCache = null;
+    if (payload.app === SYSTEM_APP || [...objectRows.values()].some((row) => row.app === SYSTEM_APP)) this.#invalidateFacts();
     if (payload.app === SYSTEM_APP) {
       if (!suppressed && payload.ops.some((op) => op.type_key === "system.revocation" || op.type_key.endsWith(".deny")))
         await this.#withdrawRevoked(id);
@@ -535,8 +537,18 @@ export class GraphManager {
 
   /** The ACL facts, loaded once per change of the system app (cleared on commits and failed batches). */
   async #aclFacts(): Promise<AclFacts> {
-    this.#factsCache ??= await loadAclFacts(this.#storage);
-    return this.#factsCache;
+    if (this.#factsCache !== null) return this.#factsCache;
+    // A load that began before an invalidation must not fill the cache after it: it read the old facts.
+    const generation = this.#factsGeneration;
+    const facts = await loadAclFacts(this.#storage);
+    if (generation === this.#factsGeneration) this.#factsCache = facts;
+    return facts;
+  }
+
+  /** The system app changed (or a batch rolled back): the next read loads the facts again. */
+  #invalidateFacts(): void {
+    this.#factsCache = null;
+    this.#factsGeneration += 1;
   }
 
   /**
@@ -715,7 +727,7 @@ export class GraphManager {
       versions: [...versionRows.values()],
       suppressEnvelopes: withdrawn,
     });
-    this.#factsCache = null;
+    this.#invalidateFacts();
   }
 
   /** The accepted envelopes to withdraw: the seeds and, transitively, everything relying on them. */
