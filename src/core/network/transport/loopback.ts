@@ -14,7 +14,7 @@ import {
 } from "./transport.ts";
 import { checkFaults, damage, Dice, DEFAULT_REORDER_WINDOW, fateOf, type Faults } from "./faults.ts";
 import { formatTrace, type Side, type TraceEntry, type TraceFate } from "./trace.ts";
-import { emit, subscribe, type Listeners } from "./listeners.ts";
+import { emit, TransportEvents } from "./listeners.ts";
 
 export type { Faults } from "./faults.ts";
 
@@ -75,13 +75,9 @@ type Item = {
   readonly detail: string;
 };
 
-class LoopbackEnd implements LoopbackTransport {
+class LoopbackEnd extends TransportEvents implements LoopbackTransport {
   status: TransportState;
   buffered = 0;
-  readonly messages: Listeners<[Uint8Array]> = new Set();
-  readonly opens: Listeners<[]> = new Set();
-  readonly closes: Listeners<[string]> = new Set();
-  readonly drains: Listeners<[]> = new Set();
 
   constructor(
     private readonly link: Link,
@@ -90,6 +86,7 @@ class LoopbackEnd implements LoopbackTransport {
     readonly limits: TransportLimits,
     open: boolean,
   ) {
+    super();
     this.status = open ? "open" : "connecting";
   }
 
@@ -103,22 +100,6 @@ class LoopbackEnd implements LoopbackTransport {
 
   bufferedAmount(): number {
     return this.buffered;
-  }
-
-  onMessage(listener: (message: Uint8Array) => void): () => void {
-    return subscribe(this.messages, listener);
-  }
-
-  onOpen(listener: () => void): () => void {
-    return subscribe(this.opens, listener);
-  }
-
-  onClose(listener: (reason: string) => void): () => void {
-    return subscribe(this.closes, listener);
-  }
-
-  onDrain(listener: () => void): () => void {
-    return subscribe(this.drains, listener);
   }
 
   close(reason?: string): void {

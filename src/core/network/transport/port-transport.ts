@@ -11,7 +11,7 @@ import {
   type TransportLimits,
   type TransportState,
 } from "./transport.ts";
-import { emit, subscribe, type Listeners } from "./listeners.ts";
+import { emit, TransportEvents } from "./listeners.ts";
 
 /** Host (channel owner) → node. Plain structured-clone data. */
 export type PortHostMessage =
@@ -61,13 +61,9 @@ export type PortTransportOptions = {
   readonly limits?: TransportLimits;
 };
 
-class PortTransport implements Transport {
+class PortTransport extends TransportEvents implements Transport {
   private status: TransportState = "connecting";
   private buffered = 0;
-  private readonly messages: Listeners<[Uint8Array]> = new Set();
-  private readonly opens: Listeners<[]> = new Set();
-  private readonly closes: Listeners<[string]> = new Set();
-  private readonly drains: Listeners<[]> = new Set();
   private readonly onPortMessage = (event: MessageEvent<unknown>): void => this.receive(event.data);
   private readonly onPortMessageError = (): void => this.broken();
 
@@ -76,6 +72,7 @@ class PortTransport implements Transport {
     readonly id: string,
     readonly limits: TransportLimits,
   ) {
+    super();
     port.addEventListener("message", this.onPortMessage);
     port.addEventListener("messageerror", this.onPortMessageError);
     port.start();
@@ -100,22 +97,6 @@ class PortTransport implements Transport {
 
   bufferedAmount(): number {
     return this.buffered;
-  }
-
-  onMessage(listener: (message: Uint8Array) => void): () => void {
-    return subscribe(this.messages, listener);
-  }
-
-  onOpen(listener: () => void): () => void {
-    return subscribe(this.opens, listener);
-  }
-
-  onClose(listener: (reason: string) => void): () => void {
-    return subscribe(this.closes, listener);
-  }
-
-  onDrain(listener: () => void): () => void {
-    return subscribe(this.drains, listener);
   }
 
   close(reason?: string): void {
