@@ -12,14 +12,7 @@ describe("ingestMany", () => {
     const w = await ChainWriter.create(41);
     const genesis = await w.genesis();
     const notes = [];
-    for (let i = 0; i < 5; i++)
-      notes.push(
-        await w.write({
-          app: "app.notes",
-          domain: "notes",
-          ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: `n${i}` } } }],
-        }),
-      );
+    for (let i = 0; i < 5; i++) notes.push(await w.note(`n${i}`));
     const forged = JSON.parse(notes[2]!.text) as Record<string, any>;
     const sig = fromBase64url(forged.signature as string)!;
     sig[0]! ^= 1;
@@ -54,17 +47,7 @@ describe("ingestMany", () => {
   it("reaches the same state as one-by-one ingest", async () => {
     const pkg = await (await testPublisher()).package(NOTES_SCHEMA);
     const w = await ChainWriter.create(42);
-    const texts = [(await w.genesis()).text];
-    for (let i = 0; i < 30; i++)
-      texts.push(
-        (
-          await w.write({
-            app: "app.notes",
-            domain: "notes",
-            ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: `n${i}` } } }],
-          })
-        ).text,
-      );
+    const texts = await w.noteChain(30);
     const a = await startNode();
     const b = await startNode();
     for (const t of [a, b]) expectOk(await t.node.apps.install(pkg));
@@ -80,17 +63,7 @@ describe("ingestMany", () => {
     const { node } = await startNode();
     expectOk(await node.apps.install(await (await testPublisher()).package(NOTES_SCHEMA)));
     const w = await ChainWriter.create(43);
-    const texts = [(await w.genesis()).text];
-    for (let i = 0; i < 300; i++)
-      texts.push(
-        (
-          await w.write({
-            app: "app.notes",
-            domain: "notes",
-            ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: `n${i}` } } }],
-          })
-        ).text,
-      );
+    const texts = await w.noteChain(300);
     const last = texts.pop()!;
     expect((await node.ingestMany(texts)).every((o) => o.ok && o.value.status === "accepted")).toBe(true);
     const outcomes = await node.ingestMany([...texts, last]);

@@ -146,6 +146,22 @@ export class ChainWriter {
     return built.value;
   }
 
+  /** The next envelope of this chain: one note in app.notes (NOTES_SCHEMA). */
+  note(title: string) {
+    return this.write({
+      app: "app.notes",
+      domain: "notes",
+      ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title } } }],
+    });
+  }
+
+  /** The genesis and then `count` notes titled n0, n1, …: their texts, in chain order. */
+  async noteChain(count: number): Promise<string[]> {
+    const texts = [(await this.genesis()).text];
+    for (let i = 0; i < count; i++) texts.push((await this.note(`n${i}`)).text);
+    return texts;
+  }
+
   genesis(name = "Writer") {
     return this.write({
       app: "system",
