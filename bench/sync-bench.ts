@@ -1,16 +1,9 @@
 // Initial sync between two in-memory nodes over the loopback transport (issue 5), beside the ingest
 // rate of one node alone: the ratio is what sessions, packages and cursors cost on top of ingest.
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
-import { buildEnvelope, createNode, createSigner, manualClock, type TwoWayNode } from "../src/core/index.ts";
+import { createNode, manualClock, type TwoWayNode } from "../src/core/index.ts";
 import { createLoopbackTransportPair } from "../src/core/network/index.ts";
-
-const CREATED_AT = "2026-11-21T10:00:00.000Z";
-const NOTES = {
-  app: "app.notes",
-  version: "1.0.0",
-  types: { "notes.note": { kind: "parent", fields: { title: { type: "string", required: true, max_length: 120 } } } },
-  domains: { notes: { types: ["notes.note"], mode: "sync" } },
-};
+import { notesCorpus } from "./notes-corpus.ts";
 
 let counter = 0;
 async function node(): Promise<TwoWayNode> {
@@ -24,75 +17,9 @@ async function node(): Promise<TwoWayNode> {
   return created.value;
 }
 
-async function envelopes(count: number) {
-  const publisher = await createSigner({ seed: new Uint8Array(32).fill(90), engine: "noble" });
-  const must = <T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }) => {
-    if (!r.ok) throw new Error(r.error.message);
-    return r.value;
-  };
-  const pg = must(
-    await buildEnvelope(publisher, {
-      app: "system",
-      domain: "identity",
-      traceId: "p",
-      seq: 1,
-      prev: null,
-      lamport: 0,
-      createdAt: CREATED_AT,
-      ops: [{ op: "parent_create", type_key: "system.identity", payload: { value: {} } }],
-    }),
-  );
-  const schema = must(
-    await buildEnvelope(publisher, {
-      app: "system",
-      domain: "apps",
-      traceId: "s",
-      seq: 2,
-      prev: pg.id,
-      lamport: 1,
-      createdAt: CREATED_AT,
-      ops: [{ op: "parent_create", type_key: "system.app_schema", payload: { value: { schema: NOTES } } }],
-    }),
-  );
-  const author = await createSigner({ seed: new Uint8Array(32).fill(5) });
-  const texts = [
-    must(
-      await buildEnvelope(author, {
-        app: "system",
-        domain: "identity",
-        traceId: "g",
-        seq: 1,
-        prev: null,
-        lamport: 0,
-        createdAt: CREATED_AT,
-        ops: [{ op: "parent_create", type_key: "system.identity", payload: { value: {} } }],
-      }),
-    ),
-  ];
-  for (let seq = 2; seq <= count; seq++) {
-    texts.push(
-      must(
-        await buildEnvelope(author, {
-          app: "app.notes",
-          domain: "notes",
-          traceId: `n${seq}`,
-          seq,
-          prev: texts[texts.length - 1]!.id,
-          lamport: seq - 1,
-          createdAt: CREATED_AT,
-          ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: `note ${seq}` } } }],
-        }),
-      ),
-    );
-  }
-  return {
-    pkg: { manifest: { slug: "app.notes", version: "1.0.0", title: "Notes" }, envelopes: [pg.text, schema.text] },
-    texts: texts.map((t) => t.text),
-  };
-}
-
 export async function runSyncBench(count: number): Promise<string> {
-  const { pkg, texts } = await envelopes(count);
+  const { pkg, notes } = await notesCorpus(count, { authorSeed: 5, title: (seq) => `note ${seq}` });
+  const texts = notes.map((note) => note.text);
   const a = await node();
   const b = await node();
   for (const n of [a, b]) {
