@@ -197,6 +197,33 @@ describe("a revoked sender key (ERR_CRYPTO_KEY_REVOKED)", () => {
   });
 });
 
+describe("a hello that does not prove the peer", () => {
+  it("refuses a node key that is not its node identity's root key (ERR_CRYPTO_KEY_NOT_BOUND)", async () => {
+    const stranger = await ChainWriter.create(96);
+    const raw = rawPeer(b.node, stranger.signer, { nodeIdentity: a.node.sync.nodeIdentity });
+    await settle(raw.pair, [raw.session]);
+    expect(raw.session.status()).toMatchObject({
+      state: "closed",
+      closeReason: "node_key_not_root",
+      peer: null,
+      lastError: { code: "ERR_CRYPTO_KEY_NOT_BOUND", data: { reason: "node_key_not_root" } },
+    });
+    expect(raw.received.some((f) => f?.kind === "package" || f?.kind === "cursors")).toBe(false);
+    const audit = expectOk(await b.node.audit.query({ kind: "sync_rejected" })).records;
+    expect(audit.map((r) => r.data["reason"])).toEqual(["node_key_not_root"]);
+  });
+
+  it("refuses a hello bound to another session's nonce, and sends nothing (ERR_CRYPTO_INVALID_SIGNATURE nonce_mismatch)", async () => {
+    const stranger = await ChainWriter.create(97);
+    const raw = rawPeer(b.node, stranger.signer, { peerNonce: newSessionNonce() });
+    await settle(raw.pair, [raw.session]);
+    expect(raw.session.status()).toMatchObject({ state: "closed", closeReason: "hello_rejected", peer: null });
+    expect(raw.session.status().lastError).toMatchObject({ code: "ERR_CRYPTO_INVALID_SIGNATURE", data: { reason: "nonce_mismatch" } });
+    expect(raw.received.some((f) => f?.kind === "package" || f?.kind === "cursors")).toBe(false);
+    expect(expectOk(await b.node.audit.query({ kind: "sync_rejected" })).records).toHaveLength(1);
+  });
+});
+
 describe("a peer flooding valid frames nobody asked for", () => {
   it("is cut off with its queue bounded, while an honest peer keeps syncing", async () => {
     await writeNotes(a.node, a.me, ["a1", "a2", "a3"]);
@@ -235,7 +262,7 @@ describe("a peer flooding valid frames nobody asked for", () => {
  * A peer that speaks raw frames with `signer` as its node key: solves the node's puzzle, admits the
  * node without a puzzle of its own, and sends a correctly signed hello. Nothing else.
  */
-function rawPeer(node: TwoWayNode, signer: Signer) {
+function rawPeer(node: TwoWayNode, signer: Signer, hello: { nodeIdentity?: IdentityId; peerNonce?: string } = {}) {
   const pair = createLoopbackTransportPair();
   const [tn, raw] = pair;
   const session: SyncSession = node.sync.connect(tn);
@@ -252,7 +279,12 @@ function rawPeer(node: TwoWayNode, signer: Signer) {
         send({ kind: "solution", ...expectOk(await node.sync.guard.solve(challenge)) });
       } else if (frame?.kind === "admitted") {
         send({ kind: "admitted", nonce });
-        send(expectOk(await buildHello(signer, { offeredDomains: node.sync.offeredDomains(), nonce, peerNonce: frame.nonce })));
+        const fields = { offeredDomains: node.sync.offeredDomains(), nonce, peerNonce: hello.peerNonce ?? frame.nonce };
+        send(
+          expectOk(
+            await buildHello(signer, { ...fields, ...(hello.nodeIdentity === undefined ? {} : { nodeIdentity: hello.nodeIdentity }) }),
+          ),
+        );
       }
     })();
   });
