@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { launchChromium } from "../test-support/chromium.ts";
-import { call, createContactChain, CREATED_AT } from "./browser-pages.ts";
+import { call, createContactChain, CREATED_AT } from "../test-support/browser-node-pages.ts";
 import { freePort, startPreview } from "../e2e/support/preview-server.ts";
 
 const ROOT = join(import.meta.dirname, "..");

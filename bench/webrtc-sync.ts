@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { launchChromium, type LaunchedBrowser } from "../test-support/chromium.ts";
-import { call, createContactChain } from "./browser-pages.ts";
+import { call, createContactChain } from "../test-support/browser-node-pages.ts";
 import { freePort, startPreview, type PreviewServer } from "../e2e/support/preview-server.ts";
 
 const ROOT = join(import.meta.dirname, "..");

@@ -12,7 +12,7 @@ import { utf8 } from "../src/core/shared/bytes.ts";
 import { createReassembler, splitMessage } from "../src/peering/chunking.ts";
 import { startRelay } from "../signal/relay-server.ts";
 import type { E2eCase, E2eContext } from "./support/harness.ts";
-import { addContactOps, createIdentityThroughUi, nodeValue } from "./support/shell.ts";
+import { addContactOps, createIdentityThroughUi, nodeValue, waitForNodeField } from "./support/shell.ts";
 
 async function person(ctx: E2eContext, name: string): Promise<Page> {
   const { page } = await ctx.launch({ webrtc: true });
@@ -142,14 +142,7 @@ export const cases: E2eCase[] = [
         assert.ok(difficultyAfter > difficultyBefore, `difficulty ${difficultyBefore} → ${difficultyAfter}`);
         await nodeValue(cal, "submit", addContactOps("calafter"));
         const target = (await nodeValue(cal, "stateDigest")).digest as string;
-        await ann.waitForFunction(
-          async (d) => {
-            const answer = await window.twoway!.call("stateDigest");
-            return answer.ok && (answer.value as { digest: string }).digest === d;
-          },
-          target,
-          { timeout: 20_000, polling: 100 },
-        );
+        await waitForNodeField(ann, "stateDigest", ["digest"], target);
         await ctx.screenshot(ann, "peers-hostile-cut-off");
       } finally {
         await relay.close();

@@ -66,3 +66,32 @@ export function addContactOps(handle: string, displayName = handle): Record<stri
 export function assertNoPageErrors(errors: readonly string[]): void {
   assert.deepEqual(errors, [], `page errors:\n${errors.join("\n")}`);
 }
+
+/**
+ * Polls a node method inside the page until the answer's `field` reaches `target` (equal, or at
+ * least when `atLeast`), and returns how long that took. Playwright's waitForFunction does not
+ * await an async predicate (a pending promise counts as truthy), so node state is polled here.
+ */
+export async function waitForNodeField(
+  page: Page,
+  method: string,
+  field: (string | number)[],
+  target: string | number,
+  options: { atLeast?: boolean; timeoutMs?: number } = {},
+): Promise<number> {
+  return page.evaluate(
+    async ({ method, field, target, atLeast, timeoutMs }) => {
+      const started = performance.now();
+      for (;;) {
+        const answer = await window.twoway!.call(method);
+        let value: unknown = answer.ok ? answer.value : undefined;
+        for (const key of field) value = (value as Record<string | number, unknown> | undefined)?.[key];
+        if (value === target || (atLeast && typeof value === "number" && value >= (target as number))) return performance.now() - started;
+        if (performance.now() - started > timeoutMs)
+          throw new Error(`${method} ${field.join(".")} is ${String(value)}, not ${String(target)}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    { method, field, target, atLeast: options.atLeast ?? false, timeoutMs: options.timeoutMs ?? 20_000 },
+  );
+}

@@ -1,5 +1,5 @@
-// What the browser benches share: the node port as a page reaches it (`window.twoway`), and a signed
-// chain of contact envelopes by one author (genesis first) to fill a node with.
+// What browser benches and e2e journeys share: the node port as a page reaches it (`window.twoway`),
+// and a signed chain of contact envelopes by one author (genesis first) to fill a node with.
 import type { Page } from "playwright-core";
 import { buildEnvelope, createSigner, type EnvelopeId, type Signer } from "../src/core/index.ts";
 
