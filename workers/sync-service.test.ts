@@ -29,6 +29,7 @@ describe("sync service", () => {
     const second = expectOk(await service.syncAttach({ port: port(), label: "Cal", via: "invite" }));
     const overview = expectOk(await service.syncOverview());
     expect(overview.nodeIdentity).toBe(node.sync.nodeIdentity);
+    expect(overview.globalSeq).toBe(node.globalSeq());
     expect(overview.peers.map((p) => [p.sessionId, p.label, p.via, p.state, p.peerIdentity])).toEqual([
       [second.sessionId, "Cal", "invite", "connecting", null],
       [first.sessionId, "Ben", "relay", "connecting", null],

@@ -114,7 +114,7 @@ export function createSyncService(node: TwoWayNode): SyncService {
       admittedNow: stats.admitted,
     };
     const peers = [...entries.values()].reverse().map(summary);
-    return ok({ nodeIdentity: node.sync.nodeIdentity, peers, guard });
+    return ok({ nodeIdentity: node.sync.nodeIdentity, globalSeq: node.globalSeq(), peers, guard });
   }
 
   function detach(args: unknown[]): Result<void> {

@@ -238,6 +238,8 @@ export type GuardSummary = {
 
 export type SyncOverview = {
   readonly nodeIdentity: string;
+  /** The node's global_seq now: a view recomputes what depends on the graph only when it moves. */
+  readonly globalSeq: number;
   readonly peers: readonly PeerSummary[];
   readonly guard: GuardSummary;
 };

@@ -1,6 +1,6 @@
 // Peers: connect to other nodes through a relay room or an invite code, see each session's state
 // and progress per domain, disconnect, and watch the DoS Guard's difficulty and admissions (ADR 0012).
-import { createResource, createSignal, For, onCleanup, Show, type JSX } from "solid-js";
+import { createEffect, createResource, createSignal, For, onCleanup, Show, type JSX } from "solid-js";
 import type { PeerSummary, StateDigestReport, SyncOverview } from "../../rpc/node-api.ts";
 import type { InviteOffer, LinkInfo } from "../../peering/peering.ts";
 import { ErrorNotice } from "../components/error-notice.tsx";
@@ -10,6 +10,8 @@ import { useShell } from "../shell-context.tsx";
 import { ICE_SERVERS_KEY, savedIceServerUrls } from "../shell-peering.ts";
 
 const REFRESH_MS = 1_000;
+/** Refreshes between two digests while the graph keeps changing. */
+const DIGEST_EVERY_TICKS = 3;
 const DEFAULT_RELAY = "ws://127.0.0.1:8787";
 
 /** `#/peers?invite=<code>`: a scanned QR or a followed link fills in the invite. */
@@ -287,14 +289,21 @@ export function PeersPage(): JSX.Element {
     () => tick() + 1,
     (): Promise<ShellResult<SyncOverview>> => shell.connection.call("syncOverview"),
   );
-  const [digest] = createResource(
-    () => Math.floor(tick() / 2) + 1,
-    (): Promise<ShellResult<StateDigestReport>> => shell.connection.call("stateDigest"),
-  );
   const latest = () => {
     const value = overview.latest;
     return value?.ok ? value.value : undefined;
   };
+  // The digest hashes every object: recompute it only when global_seq moved, at most every few
+  // seconds, so an open Peers page does not compete with a large sync.
+  const [digestSeq, setDigestSeq] = createSignal<number>();
+  let digestAt = Number.NEGATIVE_INFINITY;
+  createEffect(() => {
+    const seq = latest()?.globalSeq;
+    if (seq === undefined || seq === digestSeq() || tick() - digestAt < DIGEST_EVERY_TICKS) return;
+    digestAt = tick();
+    setDigestSeq(seq);
+  });
+  const [digest] = createResource(digestSeq, (): Promise<ShellResult<StateDigestReport>> => shell.connection.call("stateDigest"));
   const linkOf = (sessionId: string) => links().find((l) => l.sessionId === sessionId);
 
   return (
