@@ -49,11 +49,11 @@ const SESSION_LAPSED: ReadonlySet<string> = new Set(["ERR_AUTH_TOKEN_EXPIRED", "
 
 const BUILT_IN_BY_SLUG = new Map(BUILT_IN_APPS.map((app) => [app.schema.app, app]));
 
-type EnvelopeText = { payload: { ops: { op: string; type_key: string; payload: { value?: { name?: unknown } } }[] } };
+type EnvelopeText = { content: { ops: { op: string; type_key: string; payload: { value?: { name?: unknown } } }[] } };
 
 /** The ops of a stored envelope, and the name in it when it is an identity genesis. */
 function describeEnvelope(text: string): { ops: HistoryEntry["ops"]; genesisName: string | null } {
-  const ops = (JSON.parse(text) as EnvelopeText).payload.ops;
+  const ops = (JSON.parse(text) as EnvelopeText).content.ops;
   const first = ops[0];
   const name = first?.op === "parent_create" && first.type_key === "system.identity" ? first.payload.value?.name : undefined;
   return { ops: ops.map((op) => ({ op: op.op, typeKey: op.type_key })), genesisName: typeof name === "string" ? name : null };
@@ -316,6 +316,7 @@ export async function createNodeService(node: TwoWayNode): Promise<NodeService> 
         suppressed: 0,
         duplicate: 0,
         pending: 0,
+        stub: 0,
         rejected: [] as { index: number; code: string; message: string }[],
       };
       outcomes.forEach((outcome, index) => {

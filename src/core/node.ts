@@ -38,7 +38,7 @@ import { StateManager, type HavePackage, type SessionPeer, type SyncPackage } fr
 import { createDosGuard, type DosGuard } from "./dos-guard/index.ts";
 import { startSession, type SessionOptions, type SyncSession, type Transport } from "./network/index.ts";
 import { SYSTEM_SCHEMA, type SchemaDocument } from "./schema/index.ts";
-import { StorageManager, type EnvelopeRow } from "./storage/index.ts";
+import { StorageManager, type EnvelopeRow, type ForkRow } from "./storage/index.ts";
 import { IDENTITY_TYPE_KEY, SYSTEM_APP, type Op } from "./wire/index.ts";
 
 export type NodeOptions = {
@@ -114,6 +114,10 @@ export type TwoWayNode = {
   syncRead(peerIdentity: IdentityId, envelopeId: EnvelopeId): Promise<Result<{ readonly allow: boolean; readonly reason: string }>>;
   /** How many envelopes wait for their dependencies (DESIGN §4 rule 2). */
   pendingCount(): Promise<number>;
+  /** Links held without content (wire profile v2, ADR 0013). */
+  stubCount(): Promise<number>;
+  /** Fork evidence: two links by one key at one seq (DESIGN §3), found from links alone. */
+  forks(): Promise<readonly ForkRow[]>;
   /** The digest of everything, or of one app or sync domain (to compare what two peers share). */
   stateDigest(scope?: DigestScope): Promise<StateDigest>;
   readonly audit: { query(filter?: AuditQuery): Promise<Result<AuditPage>>; verify(): Promise<Result<ChainHead>> };
@@ -474,12 +478,14 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         status: r.status,
         lamport: r.lamport,
         committedAt: r.committedAt,
-        createdAt: (JSON.parse(r.text) as { payload: { created_at: string } }).payload.created_at,
+        createdAt: (JSON.parse(r.text) as { content: { created_at: string } }).content.created_at,
         text: r.text,
       }));
     },
     globalSeq: () => storage.globalSeq,
     pendingCount: () => storage.countPending(),
+    stubCount: () => storage.countStubs(),
+    forks: () => storage.listForks(),
     syncRead: (peerIdentity, envelopeId) => graph.syncRead(peerIdentity, envelopeId),
     stateDigest: (scope) => stateDigest(storage, scope),
     audit: { query: (filter = {}) => log.query(filter), verify: () => log.verifyChain() },
@@ -512,6 +518,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
             onCommit: (listener) => graph.onCommit(listener),
             isKeyRevoked: (key) => state.isKeyRevoked(key),
             missingDependencies: (limit) => state.missingDependencies(limit),
+            stubIds: (afterId, limit) => state.stubIds(afterId, limit),
+            aclGeneration: () => graph.aclGeneration(),
             exportWanted: (peer, ids, domains) => state.exportWanted(peer, ids, domains),
             acceptWanted: (peer, wantedIds, have) => state.acceptWanted(peer, wantedIds, have),
             recordRejection: (error, context) => {

@@ -185,6 +185,8 @@ export type ImportSummary = {
   readonly suppressed: number;
   readonly duplicate: number;
   readonly pending: number;
+  /** Links held without content (wire profile v2): they hold their chain place, with no effects. */
+  readonly stub: number;
   readonly rejected: readonly { readonly index: number; readonly code: string; readonly message: string }[];
 };
 

@@ -4,8 +4,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { TwoWayNode } from "../node.ts";
 import { toBase64url, fromBase64url } from "../shared/bytes.ts";
 import { canonicalize } from "../shared/canonical-json.ts";
+import type { JsonValue } from "../shared/json.ts";
 import type { VerifiedEnvelope } from "../wire/index.ts";
-import { ChainWriter, expectOk, NOTES_SCHEMA, startNode, testPublisher, type LamportBook } from "./fixtures.ts";
+import { ChainWriter, expectOk, NOTES_SCHEMA, reseal, startNode, testPublisher, type LamportBook } from "./fixtures.ts";
 
 let node: TwoWayNode;
 let book: LamportBook;
@@ -15,8 +16,7 @@ let aliceNote: VerifiedEnvelope;
 
 /** Re-signs a mutated envelope so the signature is not what fails. */
 async function resign(writer: ChainWriter, envelope: Record<string, any>): Promise<string> {
-  const { signature: _s, ...unsigned } = envelope;
-  return canonicalize({ ...unsigned, signature: toBase64url(await writer.signer.sign(new TextEncoder().encode(canonicalize(unsigned)))) });
+  return canonicalize((await reseal(writer.signer, envelope)) as JsonValue);
 }
 
 function breakSignature(text: string): string {
@@ -72,14 +72,14 @@ describe("AC-01 write path order: structure → signature → schema → authori
 
   it("reports a structural violation before the bad signature (ERR_STRUCT_INVALID_TYPE)", async () => {
     const e = JSON.parse(breakSignature((await bobTagsAlice("x".repeat(40))).text)) as Record<string, any>;
-    e.payload.ops[0].global_seq = 9;
+    e.content.ops[0].global_seq = 9;
     const result = await node.ingest(canonicalize(e));
     expect(result).toMatchObject({ ok: false, error: { code: "ERR_STRUCT_INVALID_TYPE", data: { reason: "unknown_field" } } });
   });
 
   it("reports an unknown type before ownership (ERR_SCHEMA_TYPE_NOT_ALLOWED)", async () => {
     const e = JSON.parse((await bobTagsAlice("mine")).text) as Record<string, any>;
-    e.payload.ops[0].type_key = "notes.label";
+    e.content.ops[0].type_key = "notes.label";
     const result = await node.ingest(await resign(bob, e));
     expect(result).toMatchObject({ ok: false, error: { code: "ERR_SCHEMA_TYPE_NOT_ALLOWED" } });
   });
@@ -155,6 +155,7 @@ describe("AC-02 fail closed: a rejection changes nothing but the audit log", () 
               app: "app.notes",
               domain: "notes",
               ops: [{ op: "rating_create", type_key: "notes.star", payload: { target_parent_id: `${aliceNote.id}:0`, value: 5 } }],
+              exactDeps: true,
             },
             false,
           )
@@ -177,7 +178,7 @@ describe("AC-02 fail closed: a rejection changes nothing but the audit log", () 
             )
           ).text,
         ) as Record<string, any>;
-        e.payload.lamport += 5;
+        e.lamport += 5;
         return resign(alice, e);
       },
       "ERR_SYNC_SEQUENCE_INVALID",
@@ -198,7 +199,7 @@ describe("AC-02 fail closed: a rejection changes nothing but the audit log", () 
             )
           ).text,
         ) as Record<string, any>;
-        e.payload.prev = bob.prev;
+        e.prev = bob.prev;
         return resign(alice, e);
       },
       "ERR_SYNC_SEQUENCE_INVALID",

@@ -40,7 +40,7 @@ async function buildCorpus(): Promise<VerifiedEnvelope[]> {
       ],
     });
     out.push(binding);
-    devices.push(Object.assign(new ChainWriter(device.signer, root.authorId, book), { bindingId: binding.id }));
+    devices.push(Object.assign(new ChainWriter(device.signer, root.authorId, book, binding.id), { bindingId: binding.id }));
   }
   const note = await root.write({
     app: "app.notes",
@@ -132,9 +132,9 @@ describe("AC-03 deterministic ordering", () => {
     const session = expectOk(await a.node.openSession({ identityId: me.identityId, app: "app.notes" }));
     const shared = `${corpus[3]!.id}:0`;
     const read = expectOk(await session.read({ target: "parent", ids: [shared] }));
-    const updates = corpus.filter((e) => e.envelope.payload.ops.some((op) => op.op === "parent_update"));
-    const winner = [...updates].sort((x, y) => x.envelope.payload.lamport - y.envelope.payload.lamport || (x.id < y.id ? -1 : 1)).at(-1)!;
-    expect(read.rows[0]!.value).toEqual((winner.envelope.payload.ops[0]!.payload as { value: unknown }).value);
+    const updates = corpus.filter((e) => e.envelope.content.ops.some((op) => op.op === "parent_update"));
+    const winner = [...updates].sort((x, y) => x.envelope.lamport - y.envelope.lamport || (x.id < y.id ? -1 : 1)).at(-1)!;
+    expect(read.rows[0]!.value).toEqual((winner.envelope.content.ops[0]!.payload as { value: unknown }).value);
   });
 });
 

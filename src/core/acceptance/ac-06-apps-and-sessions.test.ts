@@ -193,9 +193,9 @@ describe("device keys", () => {
     const history = await node.history({ limit: 100 });
     const signed = history
       .filter((h) => h.id === first.envelopeId || h.id === second.envelopeId)
-      .map((h) => JSON.parse(h.text) as { author_key: string; author_id: string; payload: { deps: string[] } });
+      .map((h) => JSON.parse(h.text) as { author_key: string; author_id: string; content: { deps: string[] } });
     expect(signed.every((e) => e.author_key === device.keyId && e.author_id === me)).toBe(true);
-    expect(signed[0]!.payload.deps).toContain(device.envelopeId); // the chain's first envelope names its binding
+    expect(signed[0]!.content.deps).toContain(device.envelopeId); // the chain's first envelope names its binding
     const rows = expectOk(await session.read({ target: "parent", ids: first.objectIds })).rows;
     expect(rows[0]).toMatchObject({ owner_identity: me, value: { title: "edited" } });
   });

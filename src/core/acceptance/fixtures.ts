@@ -5,9 +5,12 @@ import { createNode, type TwoWayNode } from "../node.ts";
 import { assert } from "../shared/assert.ts";
 import { manualClock, type Clock } from "../shared/clock.ts";
 import type { IdbEnvironment } from "../shared/idb.ts";
-import { identityIdFromKey, type EnvelopeId } from "../shared/ids.ts";
+import { identityIdFromKey, parseObjectRef, type EnvelopeId } from "../shared/ids.ts";
 import { testIdb, uniqueName } from "../shared/test-support/idb.ts";
-import { buildEnvelope, type EnvelopeDraft } from "../wire/index.ts";
+import { buildEnvelope, contentDigest, type EnvelopeDraft } from "../wire/index.ts";
+import { toBase64url, utf8 } from "../shared/bytes.ts";
+import { canonicalize } from "../shared/canonical-json.ts";
+import type { JsonValue } from "../shared/json.ts";
 import type { AppPackage } from "../app/index.ts";
 import type { LoopbackPair, SyncSession } from "../network/index.ts";
 import type { IdentityId } from "../shared/ids.ts";
@@ -107,6 +110,8 @@ export class ChainWriter {
     readonly signer: Signer,
     readonly authorId = identityIdFromKey(signer.publicKey),
     book: LamportBook = new Map(),
+    /** A device key's binding: every envelope of the key names it among deps (ADR 0013). */
+    readonly binding: EnvelopeId | null = null,
   ) {
     this.book = book;
   }
@@ -117,17 +122,27 @@ export class ChainWriter {
 
   /** The next envelope of this chain; `advance: false` builds a rival at the same seq (a fork). */
   async write(
-    draft: Omit<EnvelopeDraft, "seq" | "prev" | "lamport" | "createdAt" | "traceId"> & { traceId?: string; createdAt?: string },
+    draft: Omit<EnvelopeDraft, "seq" | "prev" | "lamport" | "createdAt" | "traceId"> & {
+      traceId?: string;
+      createdAt?: string;
+      /** Cite exactly `deps`, not the creators of named objects too (to build what a node must refuse). */
+      exactDeps?: boolean;
+    },
     advance = true,
   ) {
-    // DESIGN §3: deps never repeat prev; one spelling, sorted.
-    const deps = [...new Set(draft.deps ?? [])].filter((d) => d !== this.prev).sort();
+    // DESIGN §3 (v2): deps list everything relied on, the creators of every object named too (as
+    // the node's own writes do), prev included; one spelling, sorted.
+    const { exactDeps = false, ...fields } = draft;
+    const named = exactDeps
+      ? (draft.deps ?? [])
+      : [...(draft.deps ?? []), ...creatorsNamed(draft.ops), ...(this.binding === null ? [] : [this.binding])];
+    const deps = [...new Set(named)].sort();
     const links = [...(this.prev === null ? [] : [this.prev]), ...deps];
     const lamports = links.map((id) => this.book.get(id) ?? 0);
     const built = await buildEnvelope(
       this.signer,
       {
-        ...draft,
+        ...fields,
         traceId: draft.traceId ?? `trace-${this.authorId.slice(0, 6)}-${this.seq + 1}`,
         createdAt: draft.createdAt ?? CREATED_AT,
         seq: this.seq + 1,
@@ -138,7 +153,7 @@ export class ChainWriter {
       { authorId: this.authorId },
     );
     assert(built.ok, `writer: ${built.ok ? "" : JSON.stringify(built.error)}`);
-    this.book.set(built.value.id, built.value.envelope.payload.lamport);
+    this.book.set(built.value.id, built.value.envelope.lamport);
     if (advance) {
       this.seq += 1;
       this.prev = built.value.id;
@@ -147,12 +162,15 @@ export class ChainWriter {
   }
 
   /** The next envelope of this chain: one note in app.notes (NOTES_SCHEMA). */
-  note(title: string) {
-    return this.write({
-      app: "app.notes",
-      domain: "notes",
-      ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title } } }],
-    });
+  note(title: string, advance = true) {
+    return this.write(
+      {
+        app: "app.notes",
+        domain: "notes",
+        ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title } } }],
+      },
+      advance,
+    );
   }
 
   /** The genesis and then `count` notes titled n0, n1, …: their texts, in chain order. */
@@ -196,4 +214,25 @@ export async function settle(pair: LoopbackPair, sessions: readonly SyncSession[
     quiet = now === last && pair.pending() === 0 ? quiet + 1 : 0;
     last = now;
   }
+}
+
+/** Envelopes whose objects the ops name by global id (`<envelope id>:<index>`). */
+function creatorsNamed(ops: EnvelopeDraft["ops"]): EnvelopeId[] {
+  return ops.flatMap((op) =>
+    Object.entries(op.payload).flatMap(([field, value]) => {
+      const ref = field.endsWith("_id") ? parseObjectRef(value) : undefined;
+      return ref?.kind === "object" ? [ref.envelopeId] : [];
+    }),
+  );
+}
+
+/**
+ * Re-seals a mutated envelope value, so the one broken rule is not the seal: the digest of its content
+ * again (when it has content), then a signature over its link (wire profile v2).
+ */
+export async function reseal(signer: Signer, e: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const { signature: _old, content, ...link } = e as { signature: unknown; content?: JsonValue };
+  const sealed = content === undefined ? link : { ...link, content_digest: contentDigest(content) };
+  const signature = toBase64url(await signer.sign(utf8(canonicalize(sealed))));
+  return { ...sealed, ...(content === undefined ? {} : { content }), signature };
 }

@@ -57,7 +57,7 @@ let w: Writers;
 let aNote: VerifiedEnvelope;
 
 async function ingest(...envelopes: VerifiedEnvelope[]) {
-  for (const e of envelopes) expectOk(await node.ingest(e.text), `ingest ${e.envelope.payload.ops[0]?.type_key}`);
+  for (const e of envelopes) expectOk(await node.ingest(e.text), `ingest ${e.envelope.content.ops[0]?.type_key}`);
 }
 
 async function attempt(e: VerifiedEnvelope) {
@@ -299,7 +299,7 @@ describe("revocation (DESIGN §4 rule 5)", () => {
     const before = await tagUnder(w.b, aNote, [allowCap, grant], "before");
     const after = await tagUnder(w.b, aNote, [allowCap, grant], "after");
     await ingest(before, after);
-    const revocation = await revoke("grant", `${grant.id}:0`, [{ key: bKey(), last_seq: before.envelope.payload.seq }]);
+    const revocation = await revoke("grant", `${grant.id}:0`, [{ key: bKey(), last_seq: before.envelope.seq }]);
     expect(expectOk(await attempt(revocation))).toMatchObject({ status: "accepted" });
     const status = Object.fromEntries((await node.history({ limit: 100 })).map((h) => [h.id, h.status]));
     expect([status[before.id], status[after.id]]).toEqual(["accepted", "suppressed"]);
@@ -315,9 +315,7 @@ describe("revocation (DESIGN §4 rule 5)", () => {
     const kept = await tagUnder(w.b, aNote, [allowB], "kept");
     const dropped = await tagUnder(w.b, aNote, [allowB], "dropped");
     await ingest(kept, dropped);
-    await ingest(
-      await rule(w.a, r, "acl.write.deny", { identity: w.b.authorId, cuts: [{ key: bKey(), last_seq: kept.envelope.payload.seq }] }),
-    );
+    await ingest(await rule(w.a, r, "acl.write.deny", { identity: w.b.authorId, cuts: [{ key: bKey(), last_seq: kept.envelope.seq }] }));
     const status = Object.fromEntries((await node.history({ limit: 100 })).map((h) => [h.id, h.status]));
     expect([status[kept.id], status[dropped.id]]).toEqual(["accepted", "suppressed"]);
   });
@@ -354,7 +352,7 @@ describe("revocation (DESIGN §4 rule 5)", () => {
       await tagUnder(w.b, aNote, [allowCap, grant], "2"),
       await tagUnder(w.b, aNote, [allowCap, grant], "3"),
     ];
-    const revocation = await revoke("grant", `${grant.id}:0`, [{ key: bKey(), last_seq: writes[0]!.envelope.payload.seq }]);
+    const revocation = await revoke("grant", `${grant.id}:0`, [{ key: bKey(), last_seq: writes[0]!.envelope.seq }]);
     const update = await w.a.write({
       app: "app.notes",
       domain: "notes",
@@ -400,7 +398,7 @@ describe("local guards and reads", () => {
       }),
     );
     const text = (await node.history({ limit: 100 })).find((h) => h.id === written.envelopeId)!.text;
-    expect((JSON.parse(text) as { payload: { deps: string[] } }).payload.deps).toContain(allowMe.id);
+    expect((JSON.parse(text) as { content: { deps: string[] } }).content.deps).toContain(allowMe.id);
   });
 
   it("refuses a local write naming an object its author may not see (ERR_AUTH_VISIBILITY_DENIED)", async () => {

@@ -59,7 +59,7 @@ beforeEach(async () => {
 });
 
 describe("want/have: dependencies outside the negotiated domains", () => {
-  it("fetches the missing prev of an envelope from a domain the session does not sync, and commits it", async () => {
+  it("connects an envelope whose prev lies in a domain the session does not sync with that prev's stub, and commits it", async () => {
     await journal(a.node, a.me, "drafts", "a private first thought");
     await journal(a.node, a.me, "entries", "a public entry after it");
     const pair = createLoopbackTransportPair();
@@ -70,11 +70,16 @@ describe("want/have: dependencies outside the negotiated domains", () => {
     await settle(pair, [sa, sb]);
     expect(sb.status().negotiated).toEqual([...only].sort());
     expect(sb.status().wanted).toBe(0);
-    expect(await b.node.stateDigest({ app: "app.journal" })).toEqual(await a.node.stateDigest({ app: "app.journal" }));
+    const entries = { app: "app.journal", domain: "entries" };
+    expect(await b.node.stateDigest(entries)).toEqual(await a.node.stateDigest(entries));
+    expect(await b.node.stateDigest({ app: "app.journal" })).toMatchObject({ objects: 1 });
     expect(await b.node.pendingCount()).toBe(0);
+    // The draft reached Ben only as its stub: no text of it anywhere in his history.
+    const history = await b.node.history({ limit: 1000 });
+    expect(history.some((row) => row.text.includes("a private first thought"))).toBe(false);
   });
 
-  it("answers a want only with envelopes it holds, in domains it syncs (sync_read applies as for packages)", async () => {
+  it("answers a want only with envelopes it holds: full in domains it syncs that the peer may read, else the stub", async () => {
     const draft = await journal(a.node, a.me, "drafts", "draft");
     const unknown = "A".repeat(43) as EnvelopeId;
     const have = expectOk(
@@ -82,10 +87,15 @@ describe("want/have: dependencies outside the negotiated domains", () => {
     );
     expect(have).toMatchObject({ envelope_ids: [draft.envelopeId] });
     expect(have!.envelopes).toHaveLength(1);
-    // Not in a domain this node offers: nothing.
-    expect(
-      expectOk(await a.node.sync.exportWanted(b.node.sync.nodeIdentity, [draft.envelopeId], new Set(["app.journal/entries"]))),
-    ).toBeNull();
+    expect(JSON.parse(have!.envelopes[0]!)).toHaveProperty("content");
+    // Not in a domain this node offers: only its stub (DESIGN §3), never its content.
+    const stubOnly = expectOk(
+      await a.node.sync.exportWanted(b.node.sync.nodeIdentity, [draft.envelopeId], new Set(["app.journal/entries"])),
+    );
+    expect(stubOnly).toMatchObject({ envelope_ids: [draft.envelopeId] });
+    expect(JSON.parse(stubOnly!.envelopes[0]!)).not.toHaveProperty("content");
+    // Held nowhere here: nothing.
+    expect(expectOk(await a.node.sync.exportWanted(b.node.sync.nodeIdentity, [unknown], new Set(["app.journal/drafts"])))).toBeNull();
   });
 
   it("rejects a have with an envelope nobody asked for, or one that is not the envelope its id names (ERR_SYNC_RANGE_MISMATCH)", async () => {
@@ -127,7 +137,8 @@ async function revokedStranger(seedByte: number): Promise<{ signer: Signer; text
   const writer = await ChainWriter.create(seedByte);
   const genesis = await writer.genesis("Stolen laptop");
   const key = publicKeyText(writer.signer.publicKey);
-  const cuts = [{ key, last_seq: 1 }];
+  // DESIGN §4 rule 5: a key that revokes itself keeps the revocation (its seq 2) and its genesis.
+  const cuts = [{ key, last_seq: 2 }];
   const revocation = await writer.write({
     app: "system",
     domain: "revocations",

@@ -101,7 +101,7 @@ export class AppManager {
     for (const text of pkg.envelopes) {
       const outcome = await this.#graph.ingest(text, source);
       if (!outcome.ok) return outcome;
-      if (outcome.value.status === "pending") {
+      if (outcome.value.status === "pending" || outcome.value.status === "stub") {
         return err(
           nodeError("ERR_SYNC_MISSING_DEPENDENCY", "The package does not carry everything its envelopes rely on.", {
             reason: "package_incomplete",

@@ -28,7 +28,7 @@ export const CONFIG_KEYS = [
     type: "string",
     default: PROTOCOL_VERSION.join("."),
     reloadable: false,
-    description: "Protocol version this node speaks, M.m.p (architecture 01 PROTOCOL_VERSION=1.0.0); from the build, immutable.",
+    description: "Protocol version this node speaks, M.m.p (architecture 01 PROTOCOL_VERSION); from the build, immutable.",
   },
   {
     key: "network.envelope.max_bytes",

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { AssertionError } from "../shared/assert.ts";
 import type { JsonValue } from "../shared/json.ts";
+import { PROTOCOL_VERSION } from "../wire/index.ts";
 import {
   CONFIG_DEFAULTS,
   CONFIG_KEYS,
@@ -41,7 +42,9 @@ describe("open", () => {
   it("publishes the registry defaults at seq 0 with an empty store", async () => {
     const config = await opened({ store: createMemorySettingsStore() });
     expect(config.snapshot()).toEqual({ seq: 0, values: CONFIG_DEFAULTS, pendingRestart: [] });
-    expect(config.get("node.protocol.version")).toBe("1.0.0");
+    // Derived from the build's PROTOCOL_VERSION (wire profile v2: 2.0.0), never configured.
+    expect(config.get("node.protocol.version")).toBe(PROTOCOL_VERSION.join("."));
+    expect(config.get("node.protocol.version")).toBe("2.0.0");
     expect(config.get("network.envelope.max_bytes")).toBe(1_048_576);
     expect(config.get("storage.budget.max_bytes")).toBe(512 * 1024 * 1024);
   });

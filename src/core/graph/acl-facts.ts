@@ -1,10 +1,10 @@
 // Loads the ACL facts of the system app from materialized objects (withdrawn ones never count).
 // Inside a write transaction it sees the batch's own earlier rows.
 import type { AclFacts, AclRootFact, AclRuleFact, Cuts, GrantFact, MembershipFact, RevocationFact } from "../acl/index.ts";
-import { creatorOf } from "../shared/ids.ts";
-import { isJsonObject, type JsonObject } from "../shared/json.ts";
+import { creatorOf, parseObjectRef, resolveObjectRef, type EnvelopeId } from "../shared/ids.ts";
+import { isJsonObject, type JsonObject, type JsonValue } from "../shared/json.ts";
 import type { ObjectRow, StorageManager } from "../storage/index.ts";
-import { SYSTEM_APP } from "../wire/index.ts";
+import { SYSTEM_APP, type Op } from "../wire/index.ts";
 
 const RULE_TYPES = [
   ["acl.read.allow", "read", "allow"],
@@ -23,6 +23,42 @@ function cutsOf(value: JsonObject): Cuts {
     for (const c of list)
       if (isJsonObject(c) && typeof c["key"] === "string" && typeof c["last_seq"] === "number") cuts.set(c["key"], c["last_seq"]);
   return cuts;
+}
+
+function subjectOf(v: JsonObject): AclRuleFact["subject"] {
+  return {
+    ...(str(v["identity"]) === null ? {} : { identity: str(v["identity"])! }),
+    ...(str(v["group"]) === null ? {} : { group: str(v["group"])! }),
+    ...(str(v["capability"]) === null ? {} : { capability: str(v["capability"])! }),
+  };
+}
+
+/**
+ * The revocations and write denies one envelope itself makes, read from its ops before it commits
+ * (DESIGN §4 rule 5 checks them against the envelope's own causal past).
+ */
+export function ownRevocationFacts(
+  envelopeId: string,
+  author: string,
+  ops: readonly Op[],
+): { readonly revocations: readonly RevocationFact[]; readonly denies: readonly AclRuleFact[] } {
+  const revocations: RevocationFact[] = [];
+  const denies: AclRuleFact[] = [];
+  ops.forEach((op, i) => {
+    const v = isJsonObject((op.payload as { value?: JsonValue }).value ?? null) ? (op.payload as { value: JsonObject }).value : {};
+    const id = `${envelopeId}:${i}`;
+    if (op.op === "parent_create" && op.type_key === "system.revocation") {
+      const kind = v["kind"];
+      if (kind === "key" || kind === "grant" || kind === "capability" || kind === "membership")
+        revocations.push({ id, revoker: author, envelopeId, kind, target: str(v["target"]) ?? "", cuts: cutsOf(v) });
+    } else if (op.op === "attr_create" && op.type_key === "acl.write.deny") {
+      const ref = parseObjectRef((op.payload as { parent_id: string }).parent_id);
+      if (ref === undefined) return;
+      const rootId = resolveObjectRef(ref, envelopeId as EnvelopeId);
+      denies.push({ id, rootId, owner: author, envelopeId, mode: "write", effect: "deny", subject: subjectOf(v), cuts: cutsOf(v) });
+    }
+  });
+  return { revocations, denies };
 }
 
 export async function loadAclFacts(storage: StorageManager): Promise<AclFacts> {
@@ -58,11 +94,7 @@ export async function loadAclFacts(storage: StorageManager): Promise<AclFacts> {
   for (const [i, [, mode, effect]] of RULE_TYPES.entries()) {
     for (const r of ruleRows[i]!) {
       const v = valueOf(r);
-      const subject = {
-        ...(str(v["identity"]) === null ? {} : { identity: str(v["identity"])! }),
-        ...(str(v["group"]) === null ? {} : { group: str(v["group"])! }),
-        ...(str(v["capability"]) === null ? {} : { capability: str(v["capability"])! }),
-      };
+      const subject = subjectOf(v);
       rules.push({ id: r.id, rootId: r.parent, owner: r.owner, envelopeId: creatorOf(r.id), mode, effect, subject, cuts: cutsOf(v) });
     }
   }

@@ -17,9 +17,18 @@ import {
   type IdentityId,
 } from "../shared/ids.ts";
 import { err, ok, type Result } from "../shared/result.ts";
-import { AbortWrite, type EnvelopeRow, type ObjectRow, type StorageManager, type VersionRow } from "../storage/index.ts";
-import { buildEnvelope, IDENTITY_TYPE_KEY, SYSTEM_APP, validateEnvelope, type Op, type VerifiedEnvelope } from "../wire/index.ts";
-import { loadAclFacts } from "./acl-facts.ts";
+import { AbortWrite, type EnvelopeRow, type ObjectRow, type StorageManager, type StubRow, type VersionRow } from "../storage/index.ts";
+import {
+  buildEnvelope,
+  IDENTITY_TYPE_KEY,
+  SYSTEM_APP,
+  validateLink,
+  type Op,
+  type VerifiedEnvelope,
+  type VerifiedLink,
+  type VerifiedStub,
+} from "../wire/index.ts";
+import { loadAclFacts, ownRevocationFacts } from "./acl-facts.ts";
 import { delegatedApps, DEVICE_KEY_TYPE, deviceKeyBindings } from "./device-keys.ts";
 import { materialize, recomputeWinner } from "./materialize.ts";
 import type { CommitListener, GraphPorts } from "./ports.ts";
@@ -29,7 +38,10 @@ export type IngestSource = { readonly kind: "local" | "remote"; readonly actor: 
 
 export type IngestOutcome =
   | { readonly status: "accepted" | "suppressed"; readonly id: EnvelopeId; readonly seq: number; readonly objectIds: readonly string[] }
+  /** `seq` is the held envelope's global_seq, or 0 when it is held as a stub. */
   | { readonly status: "duplicate"; readonly id: EnvelopeId; readonly seq: number }
+  /** A stub now holds its place in its key's chain (DESIGN §3); it has no effects and no global_seq. */
+  | { readonly status: "stub"; readonly id: EnvelopeId }
   | { readonly status: "pending"; readonly id: EnvelopeId; readonly missing: readonly string[] };
 
 /** Who writes through a session: the identity, and the key the node signs with for it. */
@@ -50,6 +62,9 @@ const SYSTEM_COMPILED = (() => {
 
 const APP_SCHEMA_TYPE = "system.app_schema";
 
+/** Envelopes a revocation's own-past check walks at most (rule 5); beyond it, the revocation is refused. */
+const MAX_OWN_PAST = 4_096;
+
 /** The identity a public key text is the root of, or null for text that is not a key. */
 function identityIdFromKeyText(text: string): string | null {
   const key = parsePublicKeyText(text);
@@ -60,19 +75,23 @@ function reject(code: ErrorCode, message: string, data: Record<string, string | 
   return err(nodeError(code, message, data));
 }
 
-type BatchItem = { readonly input: Result<VerifiedEnvelope>; readonly pendingId?: string };
+type BatchItem = { readonly input: Result<VerifiedLink>; readonly pendingId?: string };
 
 /** Makes a batch a package: all or nothing, and the cursor moves in the same transaction. */
 type PackageOptions = { readonly cursor: { readonly peer: string; readonly domain: string; readonly seq: number } };
 
-function committedIds(outcomes: readonly Result<IngestOutcome>[]): string[] {
-  return outcomes.flatMap((r) => (r.ok && (r.value.status === "accepted" || r.value.status === "suppressed") ? [r.value.id] : []));
+/** What others may wait for: envelopes that committed and stubs now held (DESIGN §4 rule 2). */
+function arrivedIds(outcomes: readonly Result<IngestOutcome>[]): string[] {
+  return outcomes.flatMap((r) =>
+    r.ok && (r.value.status === "accepted" || r.value.status === "suppressed" || r.value.status === "stub") ? [r.value.id] : [],
+  );
 }
 
 type Evaluated =
   | { readonly kind: "commit"; readonly outcome: IngestOutcome; readonly envelopeStatus: "accepted" | "suppressed" }
   | { readonly kind: "pending"; readonly missing: readonly string[] }
-  | { readonly kind: "duplicate"; readonly seq: number };
+  | { readonly kind: "duplicate"; readonly seq: number }
+  | { readonly kind: "stub" };
 
 export class GraphManager {
   readonly #storage: StorageManager;
@@ -128,7 +147,7 @@ export class GraphManager {
     source: IngestSource = { kind: "remote", actor: null },
   ): Promise<Result<IngestOutcome>[]> {
     return this.#serial(async () => {
-      const validated = await Promise.all(inputs.map((input) => validateEnvelope(input, { verifier: this.#verifier })));
+      const validated = await Promise.all(inputs.map((input) => validateLink(input, { verifier: this.#verifier })));
       return this.#applyBatch(
         validated.map((input) => ({ input })),
         source,
@@ -147,7 +166,7 @@ export class GraphManager {
     source: IngestSource,
   ): Promise<Result<IngestOutcome[]>> {
     return this.#serial(async () => {
-      const validated = await Promise.all(texts.map((text) => validateEnvelope(text, { verifier: this.#verifier })));
+      const validated = await Promise.all(texts.map((text) => validateLink(text, { verifier: this.#verifier })));
       const invalid = validated.find((v) => !v.ok);
       if (invalid !== undefined && !invalid.ok) {
         await this.#ports.audit.record([rejection(invalid.error, source, null)]);
@@ -162,7 +181,7 @@ export class GraphManager {
       );
       const failed = outcomes.find((o) => !o.ok);
       if (failed !== undefined && !failed.ok) return failed;
-      await this.#drainQuietly(committedIds(outcomes));
+      await this.#drainQuietly(arrivedIds(outcomes));
       return ok(outcomes.map((o) => (o as { value: IngestOutcome }).value));
     });
   }
@@ -199,7 +218,9 @@ export class GraphManager {
         reason: "unknown_object",
         envelope_id: unknown,
       });
-    const deps = new Set(creatorRows.filter((row) => row !== undefined && row.authorKey !== key).map((row) => row!.id));
+    // Wire v2: deps list everything relied on, the key's own earlier objects too, since a peer may
+    // hold the key's earlier envelopes only as stubs (DESIGN §3: prev is only the chain).
+    const deps = new Set<string>(creators);
     // Writing under others' objects relies on their grants: cite them (DESIGN §4 rule 4).
     const targets = await this.#storage.getObjects(probe.map((r) => r.objectId));
     const facts = await this.#aclFacts();
@@ -208,8 +229,8 @@ export class GraphManager {
       const decision = evaluateWrite(facts, author.identityId, aclTarget(row), { at: isoTime(this.#ports.clock), cited: null });
       if (decision.allow) for (const dep of decision.reliesOn) deps.add(dep);
     }
-    if (author.bindingEnvelopeId !== null && head === undefined) deps.add(author.bindingEnvelopeId);
-    if (head !== undefined) deps.delete(head.id);
+    // Every envelope of a device key names its binding, so each one proves itself (ADR 0013).
+    if (author.bindingEnvelopeId !== null) deps.add(author.bindingEnvelopeId);
     const depRows = (await this.#storage.getEnvelopes([...deps])).filter((r): r is EnvelopeRow => r !== undefined);
     const lamports = [head, ...depRows].filter((r): r is EnvelopeRow => r !== undefined).map((r) => r.lamport);
     return buildEnvelope(
@@ -238,7 +259,7 @@ export class GraphManager {
     const refused = this.#refuseIfClosed();
     if (refused !== null) return items.map(() => refused);
     const outcomes = await this.#applyBatchCore(items, source);
-    await this.#drainQuietly(committedIds(outcomes));
+    await this.#drainQuietly(arrivedIds(outcomes));
     return outcomes;
   }
 
@@ -268,11 +289,15 @@ export class GraphManager {
       const batch = items.flatMap(({ input }) => (input.ok ? [input.value] : []));
       await this.#storage.prefetch({
         envelopeIds: batch.flatMap((v) => [v.id, ...linksOf(v)]),
-        keySeqs: batch.map((v) => [v.envelope.author_key, v.envelope.payload.seq] as const),
+        keySeqs: batch.map((v) => [v.envelope.author_key, v.envelope.seq] as const),
       });
       for (const { input, pendingId } of items) {
         const verified = input.ok ? input.value : null;
-        const evaluated = input.ok ? await this.#evaluateAndApply(input.value, source.kind === "local") : input;
+        const evaluated = !input.ok
+          ? input
+          : input.value.kind === "stub"
+            ? await this.#holdStub(input.value)
+            : await this.#evaluateAndApply(input.value, source.kind === "local");
         if (!evaluated.ok) {
           // A package is atomic (DESIGN §3): one bad envelope and nothing of it is written.
           if (pkg !== undefined) throw new AbortWrite(evaluated.error);
@@ -286,6 +311,9 @@ export class GraphManager {
         if (result.kind === "duplicate") {
           if (pendingId !== undefined) await this.#storage.deletePending(pendingId);
           outcomes.push(ok({ status: "duplicate", id: v.id, seq: result.seq }));
+        } else if (result.kind === "stub") {
+          outcomes.push(ok({ status: "stub", id: v.id }));
+          audits.push(entry("ingest_stub", source, v, null, "Link held as a stub.", {}));
         } else if (result.kind === "pending") {
           const parked = await this.#park(v, result.missing);
           if (!parked.ok && pkg !== undefined) throw new AbortWrite(parked.error);
@@ -304,8 +332,8 @@ export class GraphManager {
           committed.push({
             id: v.id,
             seq: (result.outcome as { seq: number }).seq,
-            app: v.envelope.payload.app,
-            domain: v.envelope.payload.domain,
+            app: (v as VerifiedEnvelope).envelope.content.app,
+            domain: (v as VerifiedEnvelope).envelope.content.domain,
             status,
           });
         }
@@ -328,7 +356,7 @@ export class GraphManager {
     return outcomes;
   }
 
-  async #park(verified: VerifiedEnvelope, missing: readonly string[]): Promise<Result<void>> {
+  async #park(verified: VerifiedLink, missing: readonly string[]): Promise<Result<void>> {
     const [parked, count] = await Promise.all([this.#storage.getPending(verified.id), this.#storage.countPending()]);
     if (parked !== undefined) return ok(undefined);
     if (count >= this.#ports.limits().maxPending) {
@@ -344,11 +372,10 @@ export class GraphManager {
       // Two reads per round, whatever the frontier's size: who waits for any of it, and which of what
       // they wait for is here now. Rows are visited in the order of one query per frontier id.
       const waiting = await this.#storage.pendingWaitingForAny(frontier);
-      const present = new Set(
-        (await this.#storage.getEnvelopes([...new Set(waiting.flatMap((row) => row.missing))])).flatMap((r) =>
-          r === undefined ? [] : [r.id],
-        ),
-      );
+      // Held in either form: a prev may be a stub; a dep held only as a stub parks the envelope again.
+      const asked = [...new Set(waiting.flatMap((row) => row.missing))];
+      const [full, stubs] = await Promise.all([this.#storage.getEnvelopes(asked), this.#storage.getStubs(asked)]);
+      const present = new Set(asked.filter((_, i) => full[i] !== undefined || stubs[i] !== undefined));
       const ready = new Map<string, string>();
       const seen = new Set<string>();
       for (const id of frontier) {
@@ -361,52 +388,121 @@ export class GraphManager {
         }
       }
       if (ready.size === 0) return;
-      const validated = await Promise.all([...ready.values()].map((text) => validateEnvelope(text, { verifier: this.#verifier })));
+      const validated = await Promise.all([...ready.values()].map((text) => validateLink(text, { verifier: this.#verifier })));
       const ids = [...ready.keys()];
       const outcomes = await this.#applyBatchCore(
         validated.map((input, i) => ({ input, pendingId: ids[i]! })),
         { kind: "remote", actor: null },
       );
-      frontier = committedIds(outcomes);
+      frontier = arrivedIds(outcomes);
     }
+  }
+
+  /**
+   * A stub (DESIGN §3): checked like any envelope against its chain (prev held, the same key's
+   * seq − 1, lamport past it), then held with no effects. A second link at its key's seq is a fork.
+   */
+  async #holdStub(verified: VerifiedStub): Promise<Result<Evaluated>> {
+    const { envelope: link, id } = verified;
+    const [[stored], [held]] = await Promise.all([this.#storage.getEnvelopes([id]), this.#storage.getStubs([id])]);
+    if (stored !== undefined) return ok({ kind: "duplicate", seq: stored.seq });
+    if (held !== undefined) return ok({ kind: "duplicate", seq: 0 });
+    const prev = await this.#chainPrev(verified);
+    if (!prev.ok) return prev;
+    if (prev.value === "missing") return ok({ kind: "pending", missing: [link.prev!] });
+    if (prev.value !== null && link.lamport <= prev.value.lamport) {
+      return reject("ERR_SYNC_SEQUENCE_INVALID", "lamport is not past its prev.", { reason: "lamport_mismatch" });
+    }
+    const now = isoTime(this.#ports.clock);
+    const rivals = await this.#forkRivals(link.author_key, link.seq, id);
+    await this.#storage.holdStub({
+      stub: {
+        id,
+        text: verified.text,
+        authorId: link.author_id,
+        authorKey: link.author_key,
+        keySeq: link.seq,
+        prev: link.prev,
+        lamport: link.lamport,
+        receivedAt: now,
+      },
+      ...(rivals.length > 0
+        ? { fork: { authorKey: link.author_key, keySeq: link.seq, envelopeIds: [...rivals, id].sort(), detectedAt: now } }
+        : {}),
+      removePending: [id],
+    });
+    return ok({ kind: "stub" });
+  }
+
+  /** Other links held at a key's seq; if any, the key forked there and its envelopes from it on are withdrawn. */
+  async #forkRivals(authorKey: string, seq: number, id: string): Promise<string[]> {
+    const rivals = (await this.#storage.envelopeIdsAtKeySeq(authorKey, seq)).filter((rival) => rival !== id);
+    if (rivals.length === 0) return rivals;
+    const withdrawn = await this.#withdrawalSet([
+      ...rivals,
+      ...(await this.#storage.envelopesOfKeyFrom(authorKey, seq + 1)).map((r) => r.id),
+    ]);
+    if (withdrawn.length > 0) {
+      const objectRows = new Map<string, ObjectRow>();
+      const versionRows = new Map<string, VersionRow>();
+      await this.#applyWithdrawal(withdrawn, objectRows, versionRows);
+      await this.#storage.applyChanges({
+        objects: [...objectRows.values()],
+        versions: [...versionRows.values()],
+        suppressEnvelopes: withdrawn,
+      });
+      this.#invalidateFacts();
+    }
+    return rivals;
+  }
+
+  /**
+   * The link's prev as held (full or stub): null at seq 1, "missing" when not held yet (wait for it),
+   * an error when it is not this key's previous link (DESIGN §3).
+   */
+  async #chainPrev(verified: VerifiedLink): Promise<Result<ChainLink | null | "missing">> {
+    const link = verified.envelope;
+    if (link.prev === null) return ok(null);
+    const [[full], [stub]] = await Promise.all([this.#storage.getEnvelopes([link.prev]), this.#storage.getStubs([link.prev])]);
+    const prev: ChainLink | undefined = full ?? stub;
+    if (prev === undefined) return ok("missing");
+    if (prev.authorKey !== link.author_key || prev.keySeq !== link.seq - 1) {
+      return reject("ERR_SYNC_SEQUENCE_INVALID", "prev is not the previous envelope of this key.", { reason: "prev_not_previous_of_key" });
+    }
+    return ok(prev);
   }
 
   /** Stages 2 (key binding) to 4 against local state, then the commit. */
   async #evaluateAndApply(verified: VerifiedEnvelope, local: boolean): Promise<Result<Evaluated>> {
     const { envelope, id } = verified;
-    const payload = envelope.payload;
-    const stored = await this.#storage.getEnvelope(id);
+    const payload = envelope.content;
+    const [[stored], [stub]] = await Promise.all([this.#storage.getEnvelopes([id]), this.#storage.getStubs([id])]);
     if (stored !== undefined) return ok({ kind: "duplicate", seq: stored.seq });
 
-    // Causal past: prev and deps must be here; otherwise wait (DESIGN §4 rule 2).
-    const links = linksOf(verified);
-    const linkRows = await this.#storage.getEnvelopes(links);
-    const missing = links.filter((_, i) => linkRows[i] === undefined);
+    // Causal past (DESIGN §3): prev held in either form, every dep held full; otherwise wait (§4 rule 2).
+    const prev = await this.#chainPrev(verified);
+    if (!prev.ok) return prev;
+    const depRows = await this.#storage.getEnvelopes(payload.deps);
+    const missing = [...(prev.value === "missing" ? [envelope.prev!] : []), ...payload.deps.filter((_, i) => depRows[i] === undefined)];
     if (missing.length > 0) return ok({ kind: "pending", missing });
-    const past = linkRows as EnvelopeRow[];
-    const prevRow = payload.prev === null ? undefined : past[0];
+    const past = depRows as EnvelopeRow[];
+    const prevLink = prev.value as ChainLink | null;
 
-    // DESIGN §3: `prev` is the same key's envelope at seq − 1; lamport = 1 + max over prev and deps.
-    if (prevRow !== undefined && (prevRow.authorKey !== envelope.author_key || prevRow.keySeq !== payload.seq - 1)) {
-      return reject("ERR_SYNC_SEQUENCE_INVALID", "prev is not the previous envelope of this key.", { reason: "prev_not_previous_of_key" });
-    }
-    const expectedLamport = past.length === 0 ? 0 : 1 + Math.max(...past.map((r) => r.lamport));
-    if (payload.lamport !== expectedLamport) {
+    // DESIGN §3: lamport = 1 + max over prev and deps.
+    const lamports = [...(prevLink === null ? [] : [prevLink.lamport]), ...past.map((r) => r.lamport)];
+    const expectedLamport = lamports.length === 0 ? 0 : 1 + Math.max(...lamports);
+    if (envelope.lamport !== expectedLamport) {
       return reject("ERR_SYNC_SEQUENCE_INVALID", "lamport is not one more than its causal past.", {
         reason: "lamport_mismatch",
         expected: expectedLamport,
       });
     }
-    if (verified.keyRole === "device") {
-      // Bound when the binding is among deps, or inductively: prev is this key's accepted envelope for
-      // the same author, which was bound itself (ADR 0005). The chain's first envelope names the binding.
-      const viaChain = prevRow !== undefined && prevRow.authorId === envelope.author_id && prevRow.status === "accepted";
-      const bound = viaChain || (await this.#isBound(envelope.author_id, envelope.author_key, past));
-      if (!bound)
-        return reject("ERR_CRYPTO_KEY_NOT_BOUND", "The signing key is not bound to the author among the envelope's deps.", {
-          reason: "binding_not_in_deps",
-        });
-    }
+    // A device key is bound by an attribute among the envelope's own deps (ADR 0013): a peer may hold
+    // the key's earlier envelopes only as stubs, so the chain proves nothing about binding.
+    if (verified.keyRole === "device" && !(await this.#isBound(envelope.author_id, envelope.author_key, past)))
+      return reject("ERR_CRYPTO_KEY_NOT_BOUND", "The signing key is not bound to the author among the envelope's deps.", {
+        reason: "binding_not_in_deps",
+      });
 
     // References: every object named must have been created in the envelope's declared causal past.
     const references = referencesOf(payload.ops, id);
@@ -415,8 +511,7 @@ export class GraphManager {
     for (const ref of globalRefs) {
       if (ref.ref.kind !== "object") continue;
       const creator = ref.ref.envelopeId;
-      const declared = links.includes(creator) || (await this.#isOwnEarlier(creator, envelope.author_key, payload.seq));
-      if (!declared)
+      if (!payload.deps.includes(creator))
         return reject("ERR_SYNC_MISSING_DEPENDENCY", "An op names an object whose creator is not among the envelope's deps.", {
           reason: "undeclared_dependency",
           path: `payload.ops[${ref.opIndex}].payload.${ref.field}`,
@@ -445,10 +540,10 @@ export class GraphManager {
     if (!appSchemaCheck.ok) return appSchemaCheck;
 
     // Stage 4: authorization (DESIGN §4 rule 4, ADR 0010).
-    const authorized = await this.#authorize(verified, references, objects, links, local);
+    const authorized = await this.#authorize(verified, references, objects, local);
     if (!authorized.ok) return authorized;
 
-    return this.#commit(verified, past, references, objects, authorized.value);
+    return this.#commit(verified, past, references, objects, authorized.value, stub !== undefined);
   }
 
   async #commit(
@@ -457,19 +552,21 @@ export class GraphManager {
     references: readonly OpReference[],
     objects: ReadonlyMap<string, ObjectRow>,
     revoked: Reach | null,
+    upgradesStub: boolean,
   ): Promise<Result<Evaluated>> {
     const { envelope, id } = verified;
-    const payload = envelope.payload;
+    const payload = envelope.content;
     // DESIGN §3: another envelope by the same key at the same seq is a fork: evidence, and the key
     // counts as revoked from that seq on. Later envelopes of a forked key, and anything relying on
     // a withdrawn envelope, are stored suppressed.
     // Both reads in one round trip; the fork record is read even when the answer is already known.
     const [atKeySeq, forked] = await Promise.all([
-      this.#storage.envelopeIdsAtKeySeq(envelope.author_key, payload.seq),
-      this.#storage.forkedAtOrBefore(envelope.author_key, payload.seq),
+      this.#storage.envelopeIdsAtKeySeq(envelope.author_key, envelope.seq),
+      this.#storage.forkedAtOrBefore(envelope.author_key, envelope.seq),
     ]);
     const rivals = atKeySeq.filter((rival) => rival !== id);
-    // Rule 5: relying on revoked authority beyond the cut, on a withdrawn envelope, or on a forked key.
+    // Rule 5: relying on revoked authority beyond the cut, on a withdrawn envelope (among deps: prev
+    // is only the chain), or on a forked key.
     const inherited = revoked !== null || past.some((r) => r.status === "suppressed") || forked;
     const suppressed = rivals.length > 0 || inherited;
     const seq = this.#storage.globalSeq + 1;
@@ -481,7 +578,7 @@ export class GraphManager {
     if (rivals.length > 0) {
       withdrawn = await this.#withdrawalSet([
         ...rivals,
-        ...(await this.#storage.envelopesOfKeyFrom(envelope.author_key, payload.seq + 1)).map((r) => r.id),
+        ...(await this.#storage.envelopesOfKeyFrom(envelope.author_key, envelope.seq + 1)).map((r) => r.id),
       ]);
       await this.#applyWithdrawal(withdrawn, objectRows, versionRows);
     }
@@ -496,11 +593,12 @@ export class GraphManager {
           text: verified.text,
           authorId: envelope.author_id,
           authorKey: envelope.author_key,
-          keySeq: payload.seq,
+          keySeq: envelope.seq,
           app: payload.app,
           domain: payload.domain,
-          lamport: payload.lamport,
-          links: linksOf(verified),
+          lamport: envelope.lamport,
+          prev: envelope.prev,
+          deps: payload.deps,
           status,
           committedAt: now,
         },
@@ -511,7 +609,7 @@ export class GraphManager {
           ? {
               fork: {
                 authorKey: envelope.author_key,
-                keySeq: payload.seq,
+                keySeq: envelope.seq,
                 envelopeIds: [...rivals, id].sort(),
                 detectedAt: now,
               },
@@ -519,6 +617,7 @@ export class GraphManager {
           : {}),
         ...(isGenesis && !suppressed ? { identity: { id: envelope.author_id, rootKey: envelope.author_key, genesisId: id, seq } } : {}),
         removePending: [id],
+        ...(upgradesStub ? { replacesStub: id } : {}),
       },
       this.#ports.limits(),
     );
@@ -584,6 +683,11 @@ export class GraphManager {
     });
   }
 
+  /** Counts changes of the ACL facts: when it moves, what this node may read may have grown. */
+  aclGeneration(): number {
+    return this.#factsGeneration;
+  }
+
   /** Facts for callers outside the write path (reads, sync export, events). */
   aclFacts(): Promise<AclFacts> {
     return this.#aclFacts();
@@ -598,11 +702,10 @@ export class GraphManager {
     verified: VerifiedEnvelope,
     references: readonly OpReference[],
     objects: ReadonlyMap<string, ObjectRow>,
-    links: readonly string[],
     local: boolean,
   ): Promise<Result<Reach | null>> {
     const { envelope, id } = verified;
-    const payload = envelope.payload;
+    const payload = envelope.content;
     const author = envelope.author_id;
     const facts = await this.#aclFacts();
     if (verified.keyRole === "device") {
@@ -616,8 +719,10 @@ export class GraphManager {
     }
     const revokers = await this.#checkRevokers(payload.ops, author);
     if (!revokers.ok) return revokers;
+    const ownPast = await this.#checkOwnPast(verified, facts);
+    if (!ownPast.ok) return ownPast;
     const at = payload.created_at;
-    const cited = new Set(links);
+    const cited = new Set<string>(payload.deps);
     for (const { opIndex, row } of writesUnder(payload.ops, references, objects)) {
       if (row.owner === author) continue;
       for (const decision of [
@@ -651,7 +756,7 @@ export class GraphManager {
       id,
       authorId: author,
       authorKey: envelope.author_key,
-      keySeq: payload.seq,
+      keySeq: envelope.seq,
       deps: payload.deps,
     });
     if (reach !== null && local) {
@@ -660,6 +765,63 @@ export class GraphManager {
         : reject("ERR_CAPABILITY_REVOKED", "A grant this write relies on is revoked.", { reason: "grant_revoked" });
     }
     return ok(reach);
+  }
+
+  /**
+   * DESIGN §4 rule 5: a revocation never reaches itself or its own causal past, or it would withdraw
+   * what it stands on. The past is the envelope, its key's chain below it, and through deps (all held
+   * full, or it would not be evaluated) the same again: what every node applying it holds alike.
+   */
+  async #checkOwnPast(verified: VerifiedEnvelope, facts: AclFacts): Promise<Result<void>> {
+    const { envelope, id } = verified;
+    const own = ownRevocationFacts(id, envelope.author_id, envelope.content.ops);
+    if (own.revocations.length === 0 && own.denies.length === 0) return ok(undefined);
+    const highest = new Map<string, number>([[envelope.author_key, envelope.seq]]);
+    const past: EnvelopeRow[] = [];
+    const seen = new Set<string>([id]);
+    let frontier: readonly string[] = envelope.content.deps;
+    while (frontier.length > 0) {
+      const rows = (await this.#storage.getEnvelopes(frontier.filter((d) => !seen.has(d)))).filter(
+        (r): r is EnvelopeRow => r !== undefined,
+      );
+      for (const row of rows) {
+        if (seen.has(row.id)) continue;
+        seen.add(row.id);
+        past.push(row);
+        highest.set(row.authorKey, Math.max(highest.get(row.authorKey) ?? 0, row.keySeq));
+      }
+      if (seen.size > MAX_OWN_PAST)
+        return reject("ERR_AUTH_REVOCATION_CUT_INVALID", "The revocation's causal past is too large to check.", {
+          reason: "causal_past_too_large",
+        });
+      frontier = rows.flatMap((row) => row.deps);
+    }
+    const cutReaching = (): string | null => {
+      for (const r of own.revocations) if (r.kind === "key" && (highest.get(r.target) ?? 0) > (r.cuts.get(r.target) ?? 0)) return r.target;
+      const scoped: AclFacts = {
+        ...facts,
+        revocations: own.revocations.filter((r) => r.kind !== "key"),
+        rules: [...facts.rules, ...own.denies],
+      };
+      for (const row of past)
+        if (
+          revocationReaching(scoped, {
+            id: row.id,
+            authorId: row.authorId,
+            authorKey: row.authorKey,
+            keySeq: row.keySeq,
+            deps: row.deps,
+          }) !== null
+        )
+          return row.authorKey;
+      return null;
+    };
+    const key = cutReaching();
+    if (key === null) return ok(undefined);
+    return reject("ERR_AUTH_REVOCATION_CUT_INVALID", "The revocation's cut would withdraw the revocation itself or what it relies on.", {
+      reason: "cut_reaches_own_past",
+      key,
+    });
   }
 
   /** The apps a device key is delegated for, or null when its binding does not limit them. */
@@ -713,7 +875,7 @@ export class GraphManager {
             authorId: row.authorId,
             authorKey: row.authorKey,
             keySeq: row.keySeq,
-            deps: depsOf(row),
+            deps: row.deps,
           }) !== null,
       )
       .map((row) => row.id);
@@ -767,11 +929,6 @@ export class GraphManager {
     }
   }
 
-  async #isOwnEarlier(envelopeId: string, authorKey: string, seq: number): Promise<boolean> {
-    const row = await this.#storage.getEnvelope(envelopeId);
-    return row !== undefined && row.authorKey === authorKey && row.keySeq < seq;
-  }
-
   /** A device key is bound by a `system.device_key` attribute on the author's identity, among deps. */
   async #isBound(authorId: string, authorKey: string, past: readonly EnvelopeRow[]): Promise<boolean> {
     const identity = await this.#storage.getIdentity(authorId);
@@ -779,7 +936,7 @@ export class GraphManager {
     const identityObject = `${identity.genesisId}:0`;
     return past.some((row) => {
       if (row.authorId !== authorId || row.status !== "accepted") return false;
-      const ops = (JSON.parse(row.text) as { payload: { ops: Op[] } }).payload.ops;
+      const ops = (JSON.parse(row.text) as { content: { ops: Op[] } }).content.ops;
       return ops.some((op) => {
         if (op.op !== "attr_create" || op.type_key !== DEVICE_KEY_TYPE) return false;
         const p = op.payload as { parent_id: string; value: { public_key?: unknown } };
@@ -812,7 +969,7 @@ export class GraphManager {
 function entry(
   kind: AuditEntry["kind"],
   source: IngestSource,
-  verified: VerifiedEnvelope | null,
+  verified: VerifiedLink | null,
   code: ErrorCode | null,
   message: string,
   data: AuditEntry["data"],
@@ -820,10 +977,10 @@ function entry(
   const e = verified?.envelope;
   return {
     kind,
-    traceId: e?.payload.trace_id ?? null,
+    traceId: e !== undefined && "content" in e ? e.content.trace_id : null,
     code,
     actor: source.actor ?? e?.author_id ?? null,
-    app: e?.payload.app ?? null,
+    app: e !== undefined && "content" in e ? e.content.app : null,
     envelopeId: verified?.id ?? null,
     globalSeq: null,
     message,
@@ -831,7 +988,7 @@ function entry(
   };
 }
 
-function rejection(error: NodeError, source: IngestSource, verified: VerifiedEnvelope | null, app?: string): AuditEntry {
+function rejection(error: NodeError, source: IngestSource, verified: VerifiedLink | null, app?: string): AuditEntry {
   const data = { category: error.category, ...(app === undefined ? {} : { app }) };
   return entry(source.kind === "local" ? "write_rejected" : "ingest_rejected", source, verified, error.code, error.message, data);
 }
@@ -841,7 +998,7 @@ export type SyncReadDecision = { readonly allow: boolean; readonly reason: strin
 
 /** The objects a stored envelope creates or updates, and its created_at (the time sync_read judges at). */
 function writtenBy(row: EnvelopeRow): { readonly ids: readonly string[]; readonly createdAt: string } {
-  const payload = (JSON.parse(row.text) as { payload: { ops: Op[]; created_at: string } }).payload;
+  const payload = (JSON.parse(row.text) as { content: { ops: Op[]; created_at: string } }).content;
   const references = referencesOf(payload.ops, row.id as EnvelopeId);
   const ids = payload.ops
     .map((op, i) => (isCreate(op) ? createdObjectId(row.id as EnvelopeId, i) : updateTarget(references, i)?.objectId))
@@ -849,16 +1006,14 @@ function writtenBy(row: EnvelopeRow): { readonly ids: readonly string[]; readonl
   return { ids, createdAt: payload.created_at };
 }
 
-/** What an envelope relies on: its prev (if any), then its deps; stored as the row's links. */
-function linksOf(verified: VerifiedEnvelope): string[] {
-  const payload = verified.envelope.payload;
-  return [...(payload.prev === null ? [] : [payload.prev]), ...payload.deps];
+/** What an envelope or stub names beyond itself: its prev (if any), then its deps (what the batch reads at once). */
+function linksOf(verified: VerifiedLink): string[] {
+  const { envelope } = verified;
+  return [...(envelope.prev === null ? [] : [envelope.prev]), ...(verified.kind === "full" ? verified.envelope.content.deps : [])];
 }
 
-/** A stored envelope's deps: its links without prev (prev is links[0] exactly when keySeq > 1). */
-function depsOf(row: EnvelopeRow): readonly string[] {
-  return row.keySeq > 1 ? row.links.slice(1) : row.links;
-}
+/** A link as the chain checks it: held full or as a stub. */
+type ChainLink = Pick<EnvelopeRow | StubRow, "authorKey" | "keySeq" | "lamport">;
 
 function versionKey(v: VersionRow): string {
   return `${v.objectId}|${v.envelopeId}|${v.opIndex}`;

@@ -28,43 +28,43 @@ export function materialize(input: {
   readonly suppressed: boolean;
 }): Materialized {
   const { verified, seq, references, suppressed } = input;
-  const { payload, author_id } = verified.envelope;
+  const { content, author_id, lamport } = verified.envelope;
   const flag = suppressed ? 1 : 0;
   const objects = new Map<string, ObjectRow>();
   const versions: VersionRow[] = [];
   const current = (id: string) => objects.get(id) ?? input.existing.get(id);
   const version = (objectId: string, opIndex: number, value: JsonValue): VersionRow => ({
     objectId,
-    app: payload.app,
+    app: content.app,
     envelopeId: verified.id,
     opIndex,
-    lamport: payload.lamport,
+    lamport,
     value,
     seq,
-    createdAt: payload.created_at,
+    createdAt: content.created_at,
     suppressed: flag,
   });
 
-  payload.ops.forEach((op, opIndex) => {
+  content.ops.forEach((op, opIndex) => {
     const value = (op.payload as { readonly value: JsonValue }).value;
-    const winner: Winner = { envelopeId: verified.id, opIndex, lamport: payload.lamport, value, seq };
+    const winner: Winner = { envelopeId: verified.id, opIndex, lamport, value, seq };
     if (isCreate(op)) {
       const id = createdObjectId(verified.id, opIndex);
       const refs = references.filter((r) => r.opIndex === opIndex);
       const dst = refs.find((r) => r.field.startsWith("dst_"));
       objects.set(id, {
-        app: payload.app,
+        app: content.app,
         id,
         kind: kindOf(op),
         typeKey: op.type_key,
         owner: author_id,
         parent: refs.find((r) => r !== dst)?.objectId ?? "",
         dst: dst?.objectId ?? "",
-        domain: payload.domain,
+        domain: content.domain,
         createdSeq: seq,
-        createdAt: payload.created_at,
+        createdAt: content.created_at,
         updatedSeq: seq,
-        updatedAt: payload.created_at,
+        updatedAt: content.created_at,
         winner,
         suppressed: flag,
       });
@@ -77,7 +77,7 @@ export function materialize(input: {
     const row = current(target.objectId);
     if (row === undefined) throw new Error(`update of unresolved object ${target.objectId}`); // the graph resolved it
     if (!suppressed && beats(winner, row.winner)) {
-      objects.set(row.id, { ...row, winner, updatedSeq: seq, updatedAt: payload.created_at });
+      objects.set(row.id, { ...row, winner, updatedSeq: seq, updatedAt: content.created_at });
     }
   });
   return { objects: [...objects.values()], versions };

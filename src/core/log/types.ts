@@ -10,6 +10,8 @@ export const AUDIT_KINDS = [
   "ingest_accepted",
   "ingest_rejected",
   "ingest_pending",
+  /** A link held without its content (wire profile v2, ADR 0013). */
+  "ingest_stub",
   /** A peer's frame, package or hello refused by a sync session (ADR 0011). */
   "sync_rejected",
   "app_installed",

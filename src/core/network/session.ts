@@ -37,6 +37,10 @@ export type SyncNodePorts = {
   readonly isKeyRevoked: (publicKey: string) => Promise<boolean>;
   /** Ids the pending set waits for, to ask the peer (`want`). */
   readonly missingDependencies: (limit: number) => Promise<readonly string[]>;
+  /** Stubs held, in id order after `afterId`: asked for again when read rights change (DESIGN §3). */
+  readonly stubIds: (afterId: string, limit: number) => Promise<readonly string[]>;
+  /** Moves whenever the node's ACL facts change. */
+  readonly aclGeneration: () => number;
   readonly exportWanted: (peer: IdentityId, ids: readonly string[], domains: ReadonlySet<string>) => Promise<Result<HavePackage | null>>;
   readonly acceptWanted: (
     peer: SessionPeer,
@@ -135,6 +139,9 @@ export function startSession(options: SessionOptions): SyncSession {
   let windowCount = 0;
   let queue: Promise<void> = Promise.resolve();
   let unsubscribeCommits: (() => void) | null = null;
+  // The ACL generation whose stubs were asked for, and where the pass through them stands.
+  let stubsAskedAt = -1;
+  let stubPass: string | null = null;
 
   const status = (): SessionStatus => ({
     state,
@@ -262,6 +269,22 @@ export function startSession(options: SessionOptions): SyncSession {
       const batch = fresh.slice(i, i + FRAME_LIMITS.maxIds);
       if (send({ kind: "want", envelope_ids: batch as EnvelopeId[] })) for (const id of batch) wanted.add(id);
     }
+  }
+
+  /**
+   * A grant may let this node read links it holds as stubs: once the ACL facts move, ask the peer
+   * for every stub again, a bounded batch per tick; the peer answers full where it may now.
+   */
+  async function refreshStubs(): Promise<void> {
+    if (stubPass === null) {
+      const generation = node.aclGeneration();
+      if (generation === stubsAskedAt) return;
+      stubsAskedAt = generation;
+      stubPass = "";
+    }
+    const ids = await node.stubIds(stubPass, Math.max(0, MAX_WANTED - wanted.size));
+    want(ids);
+    stubPass = ids.length === 0 ? null : ids[ids.length - 1]!;
   }
 
   function wantMissingOf(outcomes: readonly IngestOutcome[]): void {
@@ -401,7 +424,8 @@ export function startSession(options: SessionOptions): SyncSession {
         closeReason = frame.reason;
         return close(frame.reason);
       case "want": {
-        const have = await node.exportWanted(peer!.identity, frame.envelope_ids, new Set(node.offeredDomains()));
+        // Full only in the domains this session syncs (the peer asked for what it syncs); elsewhere the stub.
+        const have = await node.exportWanted(peer!.identity, frame.envelope_ids, negotiated);
         if (!have.ok) {
           lastError = have.error;
           return;
@@ -475,6 +499,7 @@ export function startSession(options: SessionOptions): SyncSession {
         // Ask again for what is still missing: a `want` or its `have` may have been lost.
         wanted.clear();
         want(await node.missingDependencies(MAX_WANTED));
+        await refreshStubs();
       }),
     idle: () => queue,
     close: (reason) => close(reason),

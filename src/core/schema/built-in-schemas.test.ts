@@ -7,7 +7,7 @@ import { typeRuleCases } from "./test-support/rule-cases.ts";
 import { SAMPLED_SCHEMAS } from "./test-support/samples.ts";
 import { validateOps } from "./validate-ops.ts";
 
-const VALUE = "payload.ops[0].payload.value";
+const VALUE = "content.ops[0].payload.value";
 const valuePath = (at: string) => (at === "" ? VALUE : at.startsWith("[") ? `${VALUE}${at}` : `${VALUE}.${at}`);
 
 function compiled(document: unknown): CompiledSchema {

@@ -63,7 +63,7 @@ describe("validateOps", () => {
       );
       expect(errorOf(result)).toMatchObject({
         code: "ERR_SCHEMA_TYPE_NOT_ALLOWED",
-        data: { reason: "unknown_type", path: "payload.ops[0].type_key" },
+        data: { reason: "unknown_type", path: "content.ops[0].type_key" },
       });
     });
 
@@ -84,7 +84,7 @@ describe("validateOps", () => {
       const result = validateOps(messaging, payload("app.messaging", "threads", ops), new FakeGraph().resolver);
       expect(errorOf(result)).toMatchObject({
         code: "ERR_SCHEMA_TYPE_NOT_ALLOWED",
-        data: { reason: "kind_mismatch", path: "payload.ops[1].op" },
+        data: { reason: "kind_mismatch", path: "content.ops[1].op" },
       });
     });
 
@@ -96,7 +96,7 @@ describe("validateOps", () => {
       );
       expect(errorOf(result)).toMatchObject({
         code: "ERR_SCHEMA_TYPE_NOT_ALLOWED",
-        data: { reason: "type_not_in_domain", path: "payload.ops[0].type_key" },
+        data: { reason: "type_not_in_domain", path: "content.ops[0].type_key" },
       });
     });
 
@@ -108,7 +108,7 @@ describe("validateOps", () => {
       );
       expect(errorOf(result)).toMatchObject({
         code: "ERR_SCHEMA_TYPE_NOT_ALLOWED",
-        data: { reason: "unknown_domain", path: "payload.domain" },
+        data: { reason: "unknown_domain", path: "content.domain" },
       });
     });
   });
@@ -122,7 +122,7 @@ describe("validateOps", () => {
     expect(errorOf(result)).toMatchObject({
       code: "ERR_SCHEMA_INVALID_VALUE",
       category: "schema",
-      data: { reason: "too_short", path: "payload.ops[0].payload.value.title" },
+      data: { reason: "too_short", path: "content.ops[0].payload.value.title" },
     });
   });
 
@@ -135,7 +135,7 @@ describe("validateOps", () => {
       const result = validateOps(messaging, payload("app.messaging", "threads", ops), new FakeGraph().resolver);
       expect(errorOf(result)).toMatchObject({
         code: "ERR_SCHEMA_EDGE_NOT_ALLOWED",
-        data: { reason: "source_type_not_allowed", path: "payload.ops[1].payload.src_parent_id" },
+        data: { reason: "source_type_not_allowed", path: "content.ops[1].payload.src_parent_id" },
       });
     });
 
@@ -150,7 +150,7 @@ describe("validateOps", () => {
       ];
       expect(errorOf(validateOps(messaging, payload("app.messaging", "threads", ops), graph.resolver))).toMatchObject({
         code: "ERR_SCHEMA_EDGE_NOT_ALLOWED",
-        data: { reason: "destination_type_not_allowed", path: "payload.ops[0].payload.dst_parent_id" },
+        data: { reason: "destination_type_not_allowed", path: "content.ops[0].payload.dst_parent_id" },
       });
     });
 
@@ -178,7 +178,7 @@ describe("validateOps", () => {
       ];
       expect(errorOf(validateOps(system, payload("system", "identity", ops), graph.resolver))).toMatchObject({
         code: "ERR_SCHEMA_EDGE_NOT_ALLOWED",
-        data: { reason: "parent_type_not_allowed", path: "payload.ops[0].payload.parent_id" },
+        data: { reason: "parent_type_not_allowed", path: "content.ops[0].payload.parent_id" },
       });
     });
 
@@ -187,7 +187,7 @@ describe("validateOps", () => {
       const ops = [op("parent_update", "message.thread", { parent_id: graph.refTo(messaging, "message.item"), value: thread })];
       expect(errorOf(validateOps(messaging, payload("app.messaging", "threads", ops), graph.resolver))).toMatchObject({
         code: "ERR_SCHEMA_EDGE_NOT_ALLOWED",
-        data: { reason: "update_type_mismatch", path: "payload.ops[0].payload.parent_id" },
+        data: { reason: "update_type_mismatch", path: "content.ops[0].payload.parent_id" },
       });
     });
   });
@@ -199,7 +199,7 @@ describe("validateOps", () => {
     ];
     expect(errorOf(validateOps(messaging, payload("app.messaging", "threads", ops), new FakeGraph().resolver))).toMatchObject({
       code: "ERR_SCHEMA_IMMUTABLE_OBJECT",
-      data: { reason: "immutable_type", path: "payload.ops[1].op" },
+      data: { reason: "immutable_type", path: "content.ops[1].op" },
     });
   });
 
@@ -217,7 +217,7 @@ describe("validateOps", () => {
     ];
     expect(errorOf(validateOps(appendOnly, payload("system", "revocations", ops), graph.resolver))).toMatchObject({
       code: "ERR_SCHEMA_APPEND_ONLY_VIOLATION",
-      data: { reason: "update_in_append_only_domain", path: "payload.ops[1].op" },
+      data: { reason: "update_in_append_only_domain", path: "content.ops[1].op" },
     });
   });
 
@@ -239,7 +239,7 @@ describe("validateOps", () => {
       ];
       expect(errorOf(validateOps(messaging, payload("app.messaging", "threads", ops), new FakeGraph().resolver))).toMatchObject({
         code: "ERR_SYNC_MISSING_DEPENDENCY",
-        data: { reason: "unresolved_reference", path: "payload.ops[0].payload.src_parent_id" },
+        data: { reason: "unresolved_reference", path: "content.ops[0].payload.src_parent_id" },
       });
     });
 
@@ -255,7 +255,7 @@ describe("validateOps", () => {
       ];
       expect(errorOf(validateOps(messaging, payload("app.messaging", "threads", ops), graph.resolver))).toMatchObject({
         code: "ERR_STRUCT_INVALID_IDENTIFIER",
-        data: { reason: "cross_app_reference", path: "payload.ops[0].payload.dst_parent_id" },
+        data: { reason: "cross_app_reference", path: "content.ops[0].payload.dst_parent_id" },
       });
     });
 
@@ -265,7 +265,7 @@ describe("validateOps", () => {
       const ops = [op("parent_update", "message.thread", { parent_id: edge, value: thread })];
       expect(errorOf(validateOps(messaging, payload("app.messaging", "threads", ops), graph.resolver))).toMatchObject({
         code: "ERR_STRUCT_INVALID_IDENTIFIER",
-        data: { reason: "reference_kind_mismatch", path: "payload.ops[0].payload.parent_id" },
+        data: { reason: "reference_kind_mismatch", path: "content.ops[0].payload.parent_id" },
       });
     });
 
@@ -339,7 +339,7 @@ describe("validateOps", () => {
     it("a later op's schema error beats an earlier op's unresolved reference (ERR_SCHEMA_INVALID_VALUE)", () => {
       expect(errorOf(validateOps(messaging, payload("app.messaging", "threads", [unresolved, badValue]), graph.resolver))).toMatchObject({
         code: "ERR_SCHEMA_INVALID_VALUE",
-        data: { path: "payload.ops[1].payload.value.title" },
+        data: { path: "content.ops[1].payload.value.title" },
       });
     });
 

@@ -5,7 +5,7 @@ import { nodeError, type ErrorCode } from "../shared/errors.ts";
 import { parseObjectRef, type ObjectRef } from "../shared/ids.ts";
 import type { JsonObject } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
-import type { EnvelopePayload, ObjectKind, Op, OpKind } from "../wire/index.ts";
+import type { EnvelopeContent, ObjectKind, Op, OpKind } from "../wire/index.ts";
 import { checkValue } from "./field-rules.ts";
 import type { CompiledSchema, CompiledType } from "./types.ts";
 
@@ -76,7 +76,7 @@ function payloadOf(op: Op): JsonObject {
  * of the kind its field expects. Local `@i` refs resolve to op i of this payload.
  */
 function resolveReferences(
-  payload: EnvelopePayload,
+  payload: EnvelopeContent,
   resolve: ObjectResolver,
 ): { readonly refs: readonly Reference[]; readonly failure?: Failure } {
   const refs: Reference[] = [];
@@ -84,7 +84,7 @@ function resolveReferences(
     for (const ref of OP_SHAPES[op.op].refs) {
       const text = payloadOf(op)[ref.field];
       if (text === undefined) continue; // the other destination or target selector
-      const path = `payload.ops[${opIndex}].payload.${ref.field}`;
+      const path = `content.ops[${opIndex}].payload.${ref.field}`;
       const parsed = parseObjectRef(text);
       let target: ResolvedObject | undefined;
       if (parsed?.kind === "local") {
@@ -136,9 +136,9 @@ function allowedTypes(type: CompiledType, role: Role): readonly string[] {
 }
 
 /** Stage 3 for one op: type, kind, domain, mutability, value, relations (of resolved references). */
-function checkOp(schema: CompiledSchema, payload: EnvelopePayload, opIndex: number, refs: readonly Reference[]): Failure | undefined {
+function checkOp(schema: CompiledSchema, payload: EnvelopeContent, opIndex: number, refs: readonly Reference[]): Failure | undefined {
   const op = payload.ops[opIndex]!;
-  const path = `payload.ops[${opIndex}]`;
+  const path = `content.ops[${opIndex}]`;
   const shape = OP_SHAPES[op.op];
   const type = schema.types[op.type_key];
   if (type === undefined)
@@ -178,12 +178,12 @@ function checkOp(schema: CompiledSchema, payload: EnvelopePayload, opIndex: numb
  * (stage 5: ERR_SYNC_MISSING_DEPENDENCY, reason `unresolved_reference`) only when nothing else fails —
  * the graph parks such an envelope and validates it again once the object is known.
  */
-export function validateOps(schema: CompiledSchema, payload: EnvelopePayload, resolve: ObjectResolver): Result<void> {
+export function validateOps(schema: CompiledSchema, payload: EnvelopeContent, resolve: ObjectResolver): Result<void> {
   assert(payload.app === schema.app, "validateOps needs the schema of the envelope's app");
   const references = resolveReferences(payload, resolve);
   if (references.failure !== undefined) return reject(references.failure);
   if (schema.domains[payload.domain] === undefined) {
-    return reject(failure("ERR_SCHEMA_TYPE_NOT_ALLOWED", "unknown_domain", "payload.domain", "The app's schema declares no such domain."));
+    return reject(failure("ERR_SCHEMA_TYPE_NOT_ALLOWED", "unknown_domain", "content.domain", "The app's schema declares no such domain."));
   }
   for (let i = 0; i < payload.ops.length; i++) {
     const found = checkOp(

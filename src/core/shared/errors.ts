@@ -48,6 +48,12 @@ export const PROTOCOL_ERRORS = {
     category: "auth",
     message: "The signature does not verify over the signed bytes.",
   },
+  // Wire profile v2 (ADR 0013): full content whose digest is not the one its signed link names.
+  ERR_CRYPTO_DIGEST_MISMATCH: {
+    stage: "cryptographic",
+    category: "auth",
+    message: "The content does not match the digest its signed link names.",
+  },
   ERR_CRYPTO_MISSING_AUTHOR: { stage: "cryptographic", category: "auth", message: "No author or sender identity is named." },
   ERR_CRYPTO_KEY_NOT_BOUND: { stage: "cryptographic", category: "auth", message: "The signing key is not bound to the declared identity." },
   ERR_CRYPTO_AUTHOR_MISMATCH: { stage: "cryptographic", category: "auth", message: "The signing identity is not the declared author." },
@@ -63,6 +69,12 @@ export const PROTOCOL_ERRORS = {
     message: "Only the owner, or a holder of a grant, may write this object.",
   },
   ERR_AUTH_ACL_DENIED: { stage: "authorization", category: "acl", message: "Access is denied." },
+  // DESIGN §4 rule 5 (ADR 0014): a revocation whose cut would withdraw its own causal past.
+  ERR_AUTH_REVOCATION_CUT_INVALID: {
+    stage: "authorization",
+    category: "acl",
+    message: "The revocation's cut reaches the revocation itself or its own causal past.",
+  },
   ERR_AUTH_SCOPE_EXCEEDED: { stage: "authorization", category: "acl", message: "The key or capability is used beyond its grant." },
   ERR_AUTH_VISIBILITY_DENIED: { stage: "authorization", category: "acl", message: "The required context is not visible to the caller." },
   ERR_SYNC_RANGE_MISMATCH: { stage: "sync", category: "network", message: "The declared range does not match the package content." },

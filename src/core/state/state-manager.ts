@@ -9,7 +9,14 @@ import { isJsonObject, type JsonValue } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { parseWireJson } from "../shared/wire-json.ts";
 import type { EnvelopeRow, StorageManager } from "../storage/index.ts";
-import { buildPackageFrame, verifyPackageFrame, DEFAULT_ENVELOPE_LIMITS, MAX_FRAME_ENVELOPES, type PackageFrame } from "../wire/index.ts";
+import {
+  buildPackageFrame,
+  stubTextOf,
+  verifyPackageFrame,
+  DEFAULT_ENVELOPE_LIMITS,
+  MAX_FRAME_ENVELOPES,
+  type PackageFrame,
+} from "../wire/index.ts";
 
 /** A package as it travels: the signed frame and the canonical envelope texts it names, in order. */
 export type SyncPackage = { readonly frame: PackageFrame; readonly envelopes: readonly string[] };
@@ -54,8 +61,9 @@ export class StateManager {
 
   /**
    * The next package of `domain` (`<app>/<domain>`) for `peer` after `afterSeq`: the range covers
-   * every local seq scanned, and names only envelopes of that domain the peer may read (sync_read).
-   * `null` when nothing new exists.
+   * every local seq scanned. Each envelope of that domain travels full when the peer may read it
+   * (sync_read), else as its stub; a full envelope whose prev the peer may lack comes after the
+   * stubs that connect it (DESIGN §3). `null` when nothing new exists.
    */
   async exportPackage(peer: IdentityId, domain: string, afterSeq: number, limit = 200): Promise<Result<SyncPackage | null>> {
     const [app, name] = splitDomain(domain);
@@ -69,19 +77,64 @@ export class StateManager {
     const inDomain = rows.filter((row) => row.domain === name);
     // One sync_read for the whole package: the rows are in hand, and their objects are read at once.
     const decisions = await this.#ports.graph.syncReadRows(peer, inDomain);
-    const readable = inDomain.filter((_, i) => decisions[i]!.allow);
-    const envelopes = readable.map((row) => row.text);
-    const ids = readable.map((row) => row.id as EnvelopeId);
-    const toSeq = rows.length < max ? upTo : rows[rows.length - 1]!.seq;
+    const readable = new Set(inDomain.filter((_, i) => decisions[i]!.allow).map((row) => row.id));
+    const inRange = new Set(inDomain.map((row) => row.id));
+    const out = new PackageBuilder(MAX_FRAME_ENVELOPES);
+    // The range ends early when connecting stubs fill the frame: the rest goes in the next package.
+    let toSeq = rows.length < max ? upTo : rows[rows.length - 1]!.seq;
+    for (const [i, row] of rows.entries()) {
+      if (row.domain !== name) continue;
+      const items = readable.has(row.id)
+        ? [...(await this.#connectingStubs(row, domain, afterSeq, inRange, out)), { id: row.id, text: row.text }]
+        : [{ id: row.id, text: stubTextOf(row.text) }];
+      if (items.filter((item) => !out.has(item.id)).length > out.room()) {
+        toSeq = i === 0 ? afterSeq : rows[i - 1]!.seq;
+        break;
+      }
+      for (const item of items) out.add(item.id, item.text);
+    }
+    if (toSeq <= afterSeq) return ok(null);
     const frame = await buildPackageFrame(this.#ports.nodeSigner, {
       syncDomain: domain,
       fromSeq: afterSeq + 1,
       toSeq,
-      envelopeIds: ids,
+      envelopeIds: out.ids,
       senderIdentity: this.#ports.nodeIdentity,
     });
     if (!frame.ok) return frame;
-    return ok({ frame: frame.value, envelopes });
+    return ok({ frame: frame.value, envelopes: out.texts });
+  }
+
+  /**
+   * The stubs that connect a full envelope to what the peer holds of its key's chain, oldest first
+   * (DESIGN §3). Walking back along prev stops at an envelope of this package, or of this domain
+   * that an earlier package carried (the peer's cursor is past it); the rest are links the peer may
+   * never have seen. Bounded by the package's room: what does not fit the peer asks for (`want`).
+   */
+  async #connectingStubs(
+    row: EnvelopeRow,
+    domain: string,
+    afterSeq: number,
+    inRange: ReadonlySet<string>,
+    out: PackageBuilder,
+  ): Promise<{ id: string; text: string }[]> {
+    const storage = this.#ports.storage;
+    const chain: { id: string; text: string }[] = [];
+    let prev = row.prev;
+    while (prev !== null && !inRange.has(prev) && !out.has(prev) && chain.length < out.room() - 1) {
+      const [full] = await storage.getEnvelopes([prev]);
+      if (full !== undefined) {
+        if (`${full.app}/${full.domain}` === domain && full.seq <= afterSeq) break;
+        chain.push({ id: full.id, text: stubTextOf(full.text) });
+        prev = full.prev;
+        continue;
+      }
+      const [stub] = await storage.getStubs([prev]);
+      if (stub === undefined) break; // not held here: the peer will ask whoever has it
+      chain.push({ id: stub.id, text: stub.text });
+      prev = stub.prev;
+    }
+    return chain.reverse();
   }
 
   /**
@@ -119,8 +172,12 @@ export class StateManager {
     if (!negotiated.has(f.sync_domain))
       return syncError("ERR_SYNC_DOMAIN_VIOLATION", "The domain was not negotiated for this session.", "domain_not_negotiated");
     const [app, name] = splitDomain(f.sync_domain);
+    // The range holds the full envelopes; connecting stubs may lie outside it (DESIGN §3).
+    if (carried.filter((c) => c.full).length > f.to_seq - f.from_seq + 1)
+      return syncError("ERR_SYNC_RANGE_MISMATCH", "The package carries more envelopes than its range holds.", "more_ids_than_range");
     for (const c of carried) {
-      if (c.app !== app || c.domain !== name)
+      // A stub shows no app or domain; it only holds a chain place.
+      if (c.full && (c.app !== app || c.domain !== name))
         return syncError("ERR_SYNC_DOMAIN_VIOLATION", "An envelope lies outside the package's domain.", "envelope_outside_domain");
     }
     const cursor = await this.cursor(peer.identity, f.sync_domain);
@@ -158,18 +215,28 @@ export class StateManager {
   }
 
   /**
-   * The answer to a peer's `want`: of the ids asked for, those this node holds in one of `domains`
-   * (the domains it syncs) and the peer may read (sync_read). Null when there is nothing to send.
+   * The answer to a peer's `want` (DESIGN §3): of the ids asked for, each held here travels full when
+   * it lies in one of `domains` (the domains this node syncs) and the peer may read it (sync_read),
+   * else as its stub. Null when nothing asked for is held.
    */
   async exportWanted(peer: IdentityId, ids: readonly string[], domains: ReadonlySet<string>): Promise<Result<HavePackage | null>> {
-    const held = (await this.#ports.storage.getEnvelopes(ids.slice(0, MAX_FRAME_ENVELOPES))).filter(
-      (row): row is EnvelopeRow => row !== undefined && domains.has(`${row.app}/${row.domain}`),
-    );
-    const decisions = await this.#ports.graph.syncReadRows(peer, held);
-    const readable = held.filter((_, i) => decisions[i]!.allow);
-    const envelopeIds = readable.map((row) => row.id as EnvelopeId);
-    const envelopes = readable.map((row) => row.text);
-    return ok(envelopeIds.length === 0 ? null : { envelope_ids: envelopeIds, envelopes });
+    const asked = ids.slice(0, MAX_FRAME_ENVELOPES);
+    const [rows, stubs] = await Promise.all([this.#ports.storage.getEnvelopes(asked), this.#ports.storage.getStubs(asked)]);
+    const full = rows.filter((row): row is EnvelopeRow => row !== undefined);
+    const decisions = await this.#ports.graph.syncReadRows(peer, full);
+    const readable = new Set(full.filter((row, i) => decisions[i]!.allow && domains.has(`${row.app}/${row.domain}`)).map((r) => r.id));
+    const out = new PackageBuilder(MAX_FRAME_ENVELOPES);
+    asked.forEach((id, i) => {
+      const row = rows[i];
+      if (row !== undefined) out.add(row.id, readable.has(row.id) ? row.text : stubTextOf(row.text));
+      else if (stubs[i] !== undefined) out.add(id, stubs[i].text);
+    });
+    return ok(out.ids.length === 0 ? null : { envelope_ids: out.ids, envelopes: out.texts });
+  }
+
+  /** Stub ids held here after `afterId`, for asking peers again once this node may read more. */
+  stubIds(afterId: string, limit: number): Promise<string[]> {
+    return this.#ports.storage.stubIds(afterId, limit);
   }
 
   /**
@@ -207,9 +274,9 @@ function splitDomain(domain: string): [string, string] {
   return [domain.slice(0, slash), domain.slice(slash + 1)];
 }
 
-type CarriedEnvelope = { readonly id: EnvelopeId; readonly app: unknown; readonly domain: unknown };
+type CarriedEnvelope = { readonly id: EnvelopeId; readonly full: boolean; readonly app: unknown; readonly domain: unknown };
 
-/** The id a carried envelope text claims to be, and its app and domain: parsed once, no crypto yet. */
+/** The id a carried envelope or stub text claims (over its link), and its app and domain: parsed once, no crypto yet. */
 function carriedEnvelope(text: unknown): Result<CarriedEnvelope> {
   if (typeof text !== "string")
     return err(nodeError("ERR_STRUCT_INVALID_TYPE", "Envelopes travel as text.", { reason: "expected_string" }));
@@ -217,7 +284,30 @@ function carriedEnvelope(text: unknown): Result<CarriedEnvelope> {
   if (!parsed.ok) return parsed;
   if (!isJsonObject(parsed.value))
     return err(nodeError("ERR_STRUCT_INVALID_TYPE", "An envelope is an object.", { reason: "expected_object" }));
-  const { signature: _signature, ...unsigned } = parsed.value;
-  const payload = isJsonObject(unsigned["payload"] ?? null) ? (unsigned["payload"] as Record<string, unknown>) : {};
-  return ok({ id: digestId(unsigned) as EnvelopeId, app: payload["app"], domain: payload["domain"] });
+  const { signature: _signature, content, ...link } = parsed.value;
+  const body = isJsonObject(content ?? null) ? (content as Record<string, unknown>) : {};
+  return ok({ id: digestId(link) as EnvelopeId, full: content !== undefined, app: body["app"], domain: body["domain"] });
+}
+
+/** A package's or have's contents, each id once, in order, up to the frame's bound. */
+class PackageBuilder {
+  readonly ids: EnvelopeId[] = [];
+  readonly texts: string[] = [];
+  readonly #seen = new Set<string>();
+  constructor(readonly max: number) {}
+
+  has(id: string): boolean {
+    return this.#seen.has(id);
+  }
+
+  room(): number {
+    return this.max - this.ids.length;
+  }
+
+  add(id: string, text: string): void {
+    if (this.#seen.has(id) || this.ids.length >= this.max) return;
+    this.#seen.add(id);
+    this.ids.push(id as EnvelopeId);
+    this.texts.push(text);
+  }
 }

@@ -10,6 +10,7 @@ export type {
   IdentityRow,
   ObjectRow,
   PendingRow,
+  StubRow,
   VersionRow,
   Winner,
 } from "./rows.ts";

@@ -17,10 +17,28 @@ export type EnvelopeRow = {
   readonly app: string;
   readonly domain: string;
   readonly lamport: number;
-  /** `prev` and `deps`: what this envelope relies on, indexed so withdrawals can find dependents. */
-  readonly links: readonly string[];
+  /** The same key's envelope at keySeq − 1 (null at 1): only the chain, never reliance (DESIGN §3). */
+  readonly prev: string | null;
+  /** What this envelope relies on, indexed so withdrawals can find dependents (DESIGN §4 rule 5). */
+  readonly deps: readonly string[];
   readonly status: EnvelopeStatus;
   readonly committedAt: string;
+};
+
+/**
+ * A link held without its content (DESIGN §3): it verifies, has its envelope's id and holds its place
+ * in its key's chain, with no effects and no global_seq. Full content replaces it when it arrives.
+ */
+export type StubRow = {
+  readonly id: string;
+  /** The canonical stub text, as received and relayed. */
+  readonly text: string;
+  readonly authorId: string;
+  readonly authorKey: string;
+  readonly keySeq: number;
+  readonly prev: string | null;
+  readonly lamport: number;
+  readonly receivedAt: string;
 };
 
 /** The winning version of an object: largest (lamport, envelope id, op index) (DESIGN §4 rule 3). */

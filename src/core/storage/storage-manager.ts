@@ -16,6 +16,7 @@ import type {
   ObjectRow,
   PendingRow,
   SettingRow,
+  StubRow,
   VersionRow,
 } from "./rows.ts";
 
@@ -31,7 +32,12 @@ export type CommitPlan = {
   readonly fork?: ForkRow;
   readonly identity?: IdentityRow;
   readonly removePending?: readonly string[];
+  /** The stub this full envelope replaces (DESIGN §3: a stub is upgraded in place). */
+  readonly replacesStub?: string;
 };
+
+/** A stub to hold (inside runWrite): its row, and the fork it reveals, if any. */
+export type StubPlan = { readonly stub: StubRow; readonly fork?: ForkRow; readonly removePending?: readonly string[] };
 
 export type Budgets = { readonly maxEnvelopes: number; readonly maxBytes: number };
 
@@ -46,6 +52,7 @@ class NodeDatabase extends Dexie {
   settings!: Table<SettingRow, string>;
   meta!: Table<MetaRow, string>;
   cursors!: Table<CursorRow, [string, string]>;
+  stubs!: Table<StubRow, string>;
 
   constructor(name: string, idb: IdbEnvironment) {
     // autoOpen off: a database deleted or closed underneath must fail calls, not be silently recreated empty.
@@ -63,6 +70,17 @@ class NodeDatabase extends Dexie {
       meta: "key",
       cursors: "[peer+domain], peer",
     });
+    // Wire profile v2 (ADR 0013) replaced v1 with no way to read v1 envelopes: the history, and
+    // everything derived from it, starts over; settings stay. Stubs get their own store.
+    this.version(2)
+      .stores({
+        envelopes: "seq, &id, [authorKey+keySeq], [app+seq], authorId, *deps",
+        stubs: "id, [authorKey+keySeq]",
+      })
+      .upgrade(async (tx) => {
+        for (const table of ["envelopes", "objects", "versions", "pending", "forks", "identities", "apps", "meta", "cursors"])
+          await tx.table(table).clear();
+      });
   }
 }
 
@@ -130,6 +148,7 @@ export class StorageManager {
       bytes: this.#storedBytes,
       storedSeq: undefined,
       envelopes: new Map(),
+      stubs: new Map(),
       idsAtKeySeq: new Map(),
       forkSeqs: new Map(),
       dexie: undefined,
@@ -138,7 +157,7 @@ export class StorageManager {
     try {
       const value = await db.transaction(
         "rw",
-        [db.envelopes, db.objects, db.versions, db.pending, db.forks, db.identities, db.meta, db.cursors],
+        [db.envelopes, db.stubs, db.objects, db.versions, db.pending, db.forks, db.identities, db.meta, db.cursors],
         // An async function, as `work` is: Dexie keeps its transaction zone across native awaits only then.
         async () => {
           tx.dexie = Dexie.currentTransaction;
@@ -203,14 +222,33 @@ export class StorageManager {
       plan.fork === undefined ? undefined : db.forks.put(plan.fork),
       plan.identity === undefined ? undefined : db.identities.put(plan.identity),
       plan.removePending !== undefined && plan.removePending.length > 0 ? db.pending.bulkDelete([...plan.removePending]) : undefined,
+      plan.replacesStub === undefined ? undefined : db.stubs.delete(plan.replacesStub),
     ]);
     tx.envelopes.set(plan.envelope.id, plan.envelope);
-    tx.idsAtKeySeq.get(keySeqKey(plan.envelope.authorKey, plan.envelope.keySeq))?.push(plan.envelope.id);
+    if (plan.replacesStub !== undefined) tx.stubs.set(plan.replacesStub, null);
+    // An upgraded stub was already listed at its key's seq, under the same id.
+    const atSeq = tx.idsAtKeySeq.get(keySeqKey(plan.envelope.authorKey, plan.envelope.keySeq));
+    if (atSeq !== undefined && !atSeq.includes(plan.envelope.id)) atSeq.push(plan.envelope.id);
     if (plan.fork !== undefined) tx.forkSeqs.get(plan.fork.authorKey)?.push(plan.fork.keySeq);
     tx.storedSeq = plan.seq;
     tx.seq = plan.seq;
     tx.bytes += bytes;
     return ok({ seq: plan.seq });
+  }
+
+  /** Holds a stub inside runWrite (no global_seq: a stub has no effects), with the fork it reveals. */
+  async holdStub(plan: StubPlan): Promise<void> {
+    const tx = this.#tx;
+    assert(tx !== undefined, "holdStub runs inside runWrite");
+    const db = this.#db;
+    await Promise.all([
+      db.stubs.add(plan.stub),
+      plan.fork === undefined ? undefined : db.forks.put(plan.fork),
+      plan.removePending !== undefined && plan.removePending.length > 0 ? db.pending.bulkDelete([...plan.removePending]) : undefined,
+    ]);
+    tx.stubs.set(plan.stub.id, plan.stub);
+    tx.idsAtKeySeq.get(keySeqKey(plan.stub.authorKey, plan.stub.keySeq))?.push(plan.stub.id);
+    if (plan.fork !== undefined) tx.forkSeqs.get(plan.fork.authorKey)?.push(plan.fork.keySeq);
   }
 
   /** Marks envelopes suppressed (inside runWrite), keeping the transaction's envelope cache in step. */
@@ -247,6 +285,7 @@ export class StorageManager {
     assert(this.#cached() !== undefined, "prefetch runs inside runWrite");
     const reads: Promise<unknown>[] = [
       this.getEnvelopes(batch.envelopeIds),
+      this.getStubs(batch.envelopeIds),
       ...batch.keySeqs.map(([key, seq]) => this.envelopeIdsAtKeySeq(key, seq)),
     ];
     await Dexie.Promise.all(reads);
@@ -287,21 +326,46 @@ export class StorageManager {
     });
   }
 
-  /** Ids of the envelopes a key signed at `keySeq`: more than one is a fork (DESIGN §3). */
+  /** Stubs held for `ids`, in order (undefined where none); cached inside runWrite like getEnvelopes. */
+  getStubs(ids: readonly string[]): Promise<(StubRow | undefined)[]> {
+    const cache = this.#cached()?.stubs;
+    if (cache === undefined) return this.#db.stubs.bulkGet([...ids]).then((rows) => rows.map((row) => row ?? undefined));
+    const answer = () => ids.map((id) => cache.get(id) ?? undefined);
+    const wanted = [...new Set(ids)].filter((id) => !cache.has(id));
+    if (wanted.length === 0) return Dexie.Promise.resolve(answer());
+    return this.#db.stubs.bulkGet(wanted).then((rows) => {
+      wanted.forEach((id, i) => cache.set(id, rows[i] ?? null));
+      return answer();
+    });
+  }
+
+  /** Ids of stubs held, in id order after `afterId`: what a node asks its peers for again when it may read more. */
+  async stubIds(afterId: string, limit: number): Promise<string[]> {
+    return this.#db.stubs.where("id").above(afterId).limit(limit).primaryKeys();
+  }
+
+  countStubs(): Promise<number> {
+    return this.#db.stubs.count();
+  }
+
+  /**
+   * Ids of the envelopes and stubs a key signed at `keySeq`: more than one is a fork (DESIGN §3),
+   * which links alone reveal.
+   */
   envelopeIdsAtKeySeq(authorKey: string, keySeq: number): Promise<string[]> {
     const tx = this.#cached();
     const cached = tx?.idsAtKeySeq.get(keySeqKey(authorKey, keySeq));
     if (cached !== undefined) return Dexie.Promise.resolve([...cached]); // a Dexie promise: see getEnvelopes
-    // Cached when asked inside runWrite: apply keeps the list current.
-    return this.#db.envelopes
-      .where("[authorKey+keySeq]")
-      .equals([authorKey, keySeq])
-      .toArray()
-      .then((rows) => {
-        const ids = rows.map((row) => row.id);
-        tx?.idsAtKeySeq.set(keySeqKey(authorKey, keySeq), [...ids]);
-        return ids;
-      });
+    // Cached when asked inside runWrite: apply and holdStub keep the list current.
+    const at = [authorKey, keySeq];
+    return Dexie.Promise.all([
+      this.#db.envelopes.where("[authorKey+keySeq]").equals(at).toArray(),
+      this.#db.stubs.where("[authorKey+keySeq]").equals(at).primaryKeys(),
+    ]).then(([rows, stubIds]) => {
+      const ids = [...new Set([...rows.map((row) => row.id), ...(stubIds)])];
+      tx?.idsAtKeySeq.set(keySeqKey(authorKey, keySeq), [...ids]);
+      return ids;
+    });
   }
 
   /** Envelopes of one key from `keySeq` on, for withdrawing a forked key's later envelopes. */
@@ -309,9 +373,9 @@ export class StorageManager {
     return this.#db.envelopes.where("[authorKey+keySeq]").between([authorKey, keySeq], [authorKey, Dexie.maxKey]).toArray();
   }
 
-  /** Envelopes that name `id` as their `prev` or among their `deps`. */
+  /** Envelopes that name `id` among their `deps` (what relies on it; `prev` is only the chain). */
   dependentsOf(id: string): Promise<EnvelopeRow[]> {
-    return this.#db.envelopes.where("links").equals(id).toArray();
+    return this.#db.envelopes.where("deps").equals(id).toArray();
   }
 
   /** The last envelope a key signed that this node holds (its chain head). */
@@ -528,6 +592,8 @@ type WriteScope = {
   storedSeq: number | undefined;
   /** Envelope rows by id read or written in this transaction; null records an absence. */
   readonly envelopes: Map<string, EnvelopeRow | null>;
+  /** Stub rows by id, the same way. */
+  readonly stubs: Map<string, StubRow | null>;
   /** Ids of the envelopes at one key's seq (keySeqKey), read or written in this transaction. */
   readonly idsAtKeySeq: Map<string, string[]>;
   /** The seqs at which a key forked, by key, read or written in this transaction. */

@@ -1,6 +1,7 @@
 // Seeded, bounded fuzzing of envelope validation (FUZZ_SEED, FUZZ_MAX_CASES): every mutant of a valid
-// envelope is either rejected with one structural or cryptographic code, or verifies to the very same
-// signed content. Nothing throws, and nothing new ever verifies.
+// envelope or of its stub (wire profile v2) is either rejected with one registered structural or
+// cryptographic code, or verifies to the very same signed link, as the canonical text of the original
+// envelope or of its stub, and verifies again from that text. Nothing throws, nothing new ever verifies.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bytesEqual, utf8 } from "../shared/bytes.ts";
@@ -8,11 +9,20 @@ import { PROTOCOL_ERRORS, stageOf, type ErrorCode } from "../shared/errors.ts";
 import type { JsonValue } from "../shared/json.ts";
 import type { Result } from "../shared/result.ts";
 import { fuzzConfig } from "../shared/test-support/fuzz-config.ts";
-import { validateEnvelope, validateEnvelopeValue } from "./envelope.ts";
+import { canonicalize } from "../shared/canonical-json.ts";
+import { stubTextOf, validateEnvelope, validateEnvelopeValue, validateLink, validateLinkValue } from "./envelope.ts";
 import { build, genesisDraft, messageDraft, testIdentity } from "./test-support/fixtures.ts";
-import type { VerifiedEnvelope } from "./types.ts";
+import type { VerifiedEnvelope, VerifiedLink } from "./types.ts";
 
 let originals: VerifiedEnvelope[] = [];
+
+/** What the fuzzer mutates: a valid envelope, or the stub derived from it. */
+type Target = { readonly original: VerifiedEnvelope; readonly form: "full" | "stub"; readonly text: string };
+
+function targetOf(which: number, form: Target["form"]): Target {
+  const original = originals[which]!;
+  return { original, form, text: form === "full" ? original.text : stubTextOf(original.text) };
+}
 
 beforeAll(async () => {
   const ada = await testIdentity(1);
@@ -59,7 +69,8 @@ const otherValues: JsonValue[] = [null, true, 0, -1, 1.5, 2 ** 53 - 1, "", "x", 
 
 type Mutant = { readonly kind: string; readonly input: string | Uint8Array | JsonValue; readonly asText: boolean };
 
-const mutantArb = (original: VerifiedEnvelope): fc.Arbitrary<Mutant> => {
+const mutantArb = (target: Target): fc.Arbitrary<Mutant> => {
+  const original = target; // the text being mutated: the full envelope's or its stub's
   const value = JSON.parse(original.text) as JsonValue;
   const paths = pathsOf(value);
   const bytes = utf8(original.text);
@@ -71,7 +82,17 @@ const mutantArb = (original: VerifiedEnvelope): fc.Arbitrary<Mutant> => {
       change(root, p);
       return { kind, input: root as JsonValue, asText: false };
     });
+  // Content of any original (its own included) grafted onto this link: only its own content fits.
+  const contents = originals.map((o) => (JSON.parse(o.text) as Record<string, JsonValue>)["content"]!);
   return fc.oneof(
+    fc.tuple(fc.constantFrom(...contents.keys()), fc.boolean()).map(([i, asText]): Mutant => {
+      const root = { ...(JSON.parse(original.text) as Record<string, JsonValue>), content: contents[i]! };
+      return { kind: "graft content", input: asText ? canonicalize(root) : root, asText };
+    }),
+    fc.boolean().map((asText): Mutant => {
+      const { content: _content, ...stub } = JSON.parse(original.text) as Record<string, JsonValue>;
+      return { kind: "strip content", input: asText ? canonicalize(stub) : stub, asText };
+    }),
     fc.tuple(index, fc.integer({ min: 0, max: 7 })).map(([i, bit]): Mutant => {
       const copy = bytes.slice();
       copy[i]! ^= 1 << bit;
@@ -128,52 +149,94 @@ const mutantArb = (original: VerifiedEnvelope): fc.Arbitrary<Mutant> => {
   );
 };
 
-function checkOutcome(result: Result<VerifiedEnvelope>, original: VerifiedEnvelope, mutant: Mutant): void {
+/**
+ * The invariant: a rejection carries a registered code of stage 1 or 2; an acceptance is the original's
+ * very link (same id and signed bytes), as the canonical text of the original envelope or its stub,
+ * and that text verifies again to the same result.
+ */
+async function checkOutcome(result: Result<VerifiedLink>, original: VerifiedEnvelope, mutant: Mutant): Promise<void> {
   if (!result.ok) {
     const code: ErrorCode = result.error.code;
     expect(Object.hasOwn(PROTOCOL_ERRORS, code), `${mutant.kind}: ${code}`).toBe(true);
     expect(stageOf(code), `${mutant.kind}: ${code}`).toBeLessThanOrEqual(2);
     return;
   }
-  // Accepted: it must be exactly the content the author signed.
+  // Accepted: it must be exactly the link the author signed, byte for byte.
   expect(bytesEqual(result.value.signedBytes, original.signedBytes), mutant.kind).toBe(true);
-  expect(result.value.id).toBe(original.id);
+  expect(result.value.id, mutant.kind).toBe(original.id);
+  const expected = result.value.kind === "full" ? original.text : stubTextOf(original.text);
+  expect(result.value.text, mutant.kind).toBe(expected);
+  expect(canonicalize(result.value.envelope), mutant.kind).toBe(expected);
+  if (mutant.asText)
+    expect(typeof mutant.input === "string" ? mutant.input : new TextDecoder().decode(mutant.input as Uint8Array)).toBe(expected);
+  const again = await validateLink(result.value.text);
+  expect(again, mutant.kind).toMatchObject({ ok: true, value: { id: original.id, kind: result.value.kind, text: expected } });
+}
+
+async function validateAs(mutant: Mutant, form: "full" | "any"): Promise<Result<VerifiedLink>> {
+  if (form === "full") {
+    return mutant.asText ? validateEnvelope(mutant.input as string | Uint8Array) : validateEnvelopeValue(mutant.input);
+  }
+  return mutant.asText ? validateLink(mutant.input as string | Uint8Array) : validateLinkValue(mutant.input);
 }
 
 describe("envelope fuzzing (AC-04, AC-05)", () => {
   const { seed, numRuns } = fuzzConfig(300);
 
-  it.each([0, 1, 2])(
-    `every mutant of envelope #%i is rejected with a code or verifies to the same signed content (seed ${seed})`,
-    async (which) => {
-      const original = originals[which]!;
+  it.each([
+    [0, "full"],
+    [1, "full"],
+    [2, "full"],
+    [0, "stub"],
+    [1, "stub"],
+    [2, "stub"],
+  ] as const)(
+    `every mutant of envelope #%i (%s form) is rejected with a code or verifies to the same signed link (seed ${seed})`,
+    async (which, form) => {
+      const target = targetOf(which, form);
       const outcomes = new Map<string, number>();
       await fc.assert(
-        fc.asyncProperty(mutantArb(original), async (mutant) => {
-          const result = mutant.asText
-            ? await validateEnvelope(mutant.input as string | Uint8Array)
-            : await validateEnvelopeValue(mutant.input);
-          checkOutcome(result, original, mutant);
-          const key = `${mutant.kind} → ${result.ok ? "same content" : result.error.code}`;
-          outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+        fc.asyncProperty(mutantArb(target), async (mutant) => {
+          // Both entry points: the one for full envelopes only, and the one for either form.
+          for (const entry of ["full", "any"] as const) {
+            const result = await validateAs(mutant, entry);
+            await checkOutcome(result, target.original, mutant);
+            if (entry === "full" && result.ok) expect(result.value.kind).toBe("full");
+            const key = `${entry}: ${mutant.kind} → ${result.ok ? `same ${result.value.kind}` : result.error.code}`;
+            outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+          }
         }),
-        { seed: seed + which, numRuns },
+        { seed: seed + which + (form === "stub" ? 100 : 0), numRuns },
       );
       // The run must really have explored rejections, not only no-op mutants.
       expect([...outcomes.keys()].some((k) => k.includes("ERR_STRUCT_"))).toBe(true);
     },
   );
 
-  it("a key-reordered envelope given as a value verifies to the same signed content", async () => {
-    for (const original of originals) {
-      const random = (() => {
-        let state = 7;
-        return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-      })();
-      const reordered = JSON.parse(shuffledJson(JSON.parse(original.text) as JsonValue, random)) as JsonValue;
-      const result = await validateEnvelopeValue(reordered);
-      checkOutcome(result, original, { kind: "reorder value", input: reordered, asText: false });
-      expect(result.ok).toBe(true);
+  it("a key-reordered envelope or stub given as a value verifies to the same signed link", async () => {
+    for (const [which, original] of originals.entries()) {
+      for (const form of ["full", "stub"] as const) {
+        const random = (() => {
+          let state = 7;
+          return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+        })();
+        const reordered = JSON.parse(shuffledJson(JSON.parse(targetOf(which, form).text) as JsonValue, random)) as JsonValue;
+        const result = await validateLinkValue(reordered);
+        await checkOutcome(result, original, { kind: "reorder value", input: reordered, asText: false });
+        expect(result).toMatchObject({ ok: true, value: { kind: form } });
+      }
+    }
+  });
+
+  it("a stub with its own content grafted back is its full envelope; another envelope's content never verifies", async () => {
+    for (const [which, original] of originals.entries()) {
+      const stub = JSON.parse(targetOf(which, "stub").text) as Record<string, JsonValue>;
+      for (const [i, other] of originals.entries()) {
+        const content = (JSON.parse(other.text) as Record<string, JsonValue>)["content"]!;
+        const result = await validateEnvelopeValue({ ...stub, content });
+        if (i === which) expect(result).toMatchObject({ ok: true, value: { id: original.id, text: original.text } });
+        else expect(result.ok).toBe(false);
+      }
     }
   });
 });

@@ -1,5 +1,6 @@
-// Envelopes: build and sign for a signer, derive ids, and validate untrusted input statelessly
-// (structure, then authorship and signature; DESIGN D2, D6, §3). It never consults node state.
+// Envelopes and stubs (wire profile v2): build and sign for a signer, derive ids over the link, and
+// validate untrusted input statelessly (structure, digest, authorship, signature; DESIGN D2, D6, §3).
+// It never consults node state.
 import { defaultVerifier, sha256, type Ed25519Verifier, type Signer } from "../crypto/index.ts";
 import { assert } from "../shared/assert.ts";
 import { fromBase64url, toBase64url, utf8, utf8ByteLength } from "../shared/bytes.ts";
@@ -10,7 +11,18 @@ import { err, ok, type Result } from "../shared/result.ts";
 import { parseWireJson } from "../shared/wire-json.ts";
 import { DEFAULT_ENVELOPE_LIMITS, type EnvelopeLimits } from "./limits.ts";
 import { checkEnvelopeStructure } from "./structure.ts";
-import { IDENTITY_TYPE_KEY, type Envelope, type KeyRole, type Op, type UnsignedEnvelope, type VerifiedEnvelope } from "./types.ts";
+import type { JsonValue } from "../shared/json.ts";
+import {
+  IDENTITY_TYPE_KEY,
+  type Envelope,
+  type EnvelopeContent,
+  type EnvelopeLink,
+  type KeyRole,
+  type Op,
+  type Stub,
+  type VerifiedEnvelope,
+  type VerifiedLink,
+} from "./types.ts";
 import { ENVELOPE_VERSION } from "./version.ts";
 
 export type EnvelopeValidationOptions = {
@@ -35,20 +47,29 @@ function verifierFor(options: EnvelopeValidationOptions): Promise<Ed25519Verifie
   return options.verifier !== undefined ? Promise.resolve(options.verifier) : defaultVerifier();
 }
 
-function withoutSignature(envelope: Envelope): UnsignedEnvelope {
-  const { signature: _signature, ...unsigned } = envelope;
-  return unsigned;
+/** The link: the envelope without `content` and `signature` (DESIGN §3). */
+function linkOf(envelope: Envelope | Stub | EnvelopeLink): EnvelopeLink {
+  const { signature: _signature, content: _content, ...link } = envelope as Envelope;
+  return link;
 }
 
-/** The exact bytes an envelope's signature covers: UTF-8 JCS of the envelope without `signature`. */
-export function signedBytesOf(envelope: UnsignedEnvelope | Envelope): Uint8Array {
-  const unsigned = "signature" in envelope ? withoutSignature(envelope) : envelope;
-  return utf8(canonicalize(unsigned));
+/** The exact bytes an envelope's (or stub's) signature covers: UTF-8 JCS of its link. */
+export function signedBytesOf(envelope: Envelope | Stub | EnvelopeLink): Uint8Array {
+  return utf8(canonicalize(linkOf(envelope)));
 }
 
-/** Envelope id = id(envelope without signature) (DESIGN §3). */
-export function envelopeId(envelope: UnsignedEnvelope | Envelope): EnvelopeId {
+/** Envelope id = id(link) (DESIGN §3): a stub has the id of its full envelope. */
+export function envelopeId(envelope: Envelope | Stub | EnvelopeLink): EnvelopeId {
   return idOfSignedBytes(signedBytesOf(envelope));
+}
+
+/** `content_digest` = base64url SHA-256 of the JCS of content (DESIGN §3). */
+export function contentDigest(content: EnvelopeContent | JsonValue): string {
+  return digestOfText(canonicalize(content));
+}
+
+function digestOfText(text: string): string {
+  return toBase64url(sha256(utf8(text)));
 }
 
 /** id(x) is SHA-256 over exactly the canonical bytes that are signed, so one hash serves both. */
@@ -56,15 +77,31 @@ function idOfSignedBytes(signedBytes: Uint8Array): EnvelopeId {
   return toBase64url(sha256(signedBytes)) as EnvelopeId;
 }
 
+/** A stored or carried full envelope's stub text: what travels when the receiver may not read it. */
+export function stubTextOf(fullText: string): string {
+  const { content: _content, ...stub } = JSON.parse(fullText) as Envelope;
+  return canonicalize(stub);
+}
+
 /**
- * The signed bytes, cut from the canonical text of the whole envelope instead of canonicalizing
- * again: `signature` sorts last among the six top-level keys (RFC 8785 §3.2.3), so the unsigned
- * text is the full text without its final member.
+ * The canonical texts of a checked envelope's parts, cut from its canonical text instead of
+ * canonicalizing the content again (RFC 8785 §3.2.3 orders the members): `author_id` and
+ * `author_key` sort first, `content` right after them, `signature` last. So the full text is the
+ * stub's text with `"content":<C>,` inserted after the author key, and the link is the stub text
+ * without its final member.
  */
-function signedBytesFromText(envelope: Envelope, text: string): Uint8Array {
+function partsOf(envelope: Envelope | Stub, text: string): { readonly linkText: string; readonly contentText: string | null } {
+  const { content: _content, ...stub } = envelope as Envelope;
+  const stubText = "content" in envelope ? canonicalize(stub) : text;
   const member = `,"signature":${JSON.stringify(envelope.signature)}}`;
-  assert(text.endsWith(member), "signature is the last member of a canonical envelope");
-  return utf8(`${text.slice(0, -member.length)}}`);
+  assert(stubText.endsWith(member), "signature is the last member of a canonical stub");
+  const linkText = `${stubText.slice(0, -member.length)}}`;
+  if (!("content" in envelope)) return { linkText, contentText: null };
+  const head = `{"author_id":${JSON.stringify(envelope.author_id)},"author_key":${JSON.stringify(envelope.author_key)},`;
+  const rest = stubText.slice(head.length);
+  const contentText = text.slice(head.length + '"content":'.length, text.length - rest.length - 1);
+  assert(text === `${head}"content":${contentText},${rest}`, "content follows the author key in a canonical envelope");
+  return { linkText, contentText };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -77,11 +114,13 @@ function deepFreeze<T>(value: T): T {
 
 /**
  * Stage 2 (cryptographic), the cheap part: which key role signed, and may it author this envelope?
- * Key binding for device keys needs node state and is the node's job.
+ * Key binding for device keys needs node state and is the node's job. A stub hides its ops, so
+ * only its full form is checked for being a genesis.
  */
-function checkAuthorRules(envelope: Envelope): Result<KeyRole> {
+function checkAuthorRules(envelope: Envelope | Stub): Result<KeyRole> {
   const keyRole: KeyRole = rootIdentityOf(envelope.author_key) === envelope.author_id ? "root" : "device";
-  const isGenesis = envelope.payload.ops[0]?.type_key === IDENTITY_TYPE_KEY;
+  if (!("content" in envelope)) return ok(keyRole);
+  const isGenesis = envelope.content.ops[0]?.type_key === IDENTITY_TYPE_KEY;
   if (isGenesis && keyRole !== "root") {
     // An identity id is derived from its root key, so only that key can create it.
     return err(
@@ -90,7 +129,7 @@ function checkAuthorRules(envelope: Envelope): Result<KeyRole> {
       }),
     );
   }
-  if (!isGenesis && keyRole === "root" && envelope.payload.seq === 1) {
+  if (!isGenesis && keyRole === "root" && envelope.seq === 1) {
     // A root key's chain starts with the genesis of its identity; without it the author never exists.
     return err(
       nodeError("ERR_CRYPTO_MISSING_AUTHOR", "The root key's first envelope must create its identity.", {
@@ -101,14 +140,29 @@ function checkAuthorRules(envelope: Envelope): Result<KeyRole> {
   return ok(keyRole);
 }
 
-/** Stage 2, then the one strict Ed25519 rule over the canonical signed bytes (DESIGN D1). */
-async function verifyAuthorship(envelope: Envelope, text: string, verifier: Ed25519Verifier): Promise<Result<VerifiedEnvelope>> {
+/** Stage 2: the content belongs to the link, then the one strict Ed25519 rule over the link (DESIGN D1). */
+async function verifyAuthorship(envelope: Envelope | Stub, text: string, verifier: Ed25519Verifier): Promise<Result<VerifiedLink>> {
   const keyRole = checkAuthorRules(envelope);
   if (!keyRole.ok) return keyRole;
-  const signedBytes = signedBytesFromText(envelope, text);
+  const { linkText, contentText } = partsOf(envelope, text);
+  // The digest first: one hash, cheaper than a signature check, and content never travels unbound.
+  if (contentText !== null && digestOfText(contentText) !== envelope.content_digest) {
+    return err(
+      nodeError("ERR_CRYPTO_DIGEST_MISMATCH", "The content does not match the link's content_digest.", {
+        reason: "content_digest_mismatch",
+      }),
+    );
+  }
+  const signedBytes = utf8(linkText);
   const verdict = await verifier.verify(fromBase64url(envelope.author_key)!, signedBytes, fromBase64url(envelope.signature)!);
   if (!verdict.valid) return err(nodeError("ERR_CRYPTO_INVALID_SIGNATURE", undefined, { reason: verdict.reason }));
-  return ok({ id: idOfSignedBytes(signedBytes), envelope: deepFreeze(envelope), signedBytes, text, keyRole: keyRole.value });
+  const id = idOfSignedBytes(signedBytes);
+  const common = { id, signedBytes, text, keyRole: keyRole.value };
+  return ok(
+    "content" in envelope
+      ? { kind: "full", envelope: deepFreeze(envelope), ...common }
+      : { kind: "stub", envelope: deepFreeze(envelope), ...common },
+  );
 }
 
 /** 64 zero bytes in base64url: the length of every real signature. */
@@ -119,13 +173,10 @@ function limitsOf(options: { readonly limits?: Partial<EnvelopeLimits> | undefin
 }
 
 /**
- * Validates untrusted envelope text or bytes from the wire. The text must be the envelope's RFC 8785
+ * Validates untrusted envelope or stub text or bytes from the wire. The text must be its RFC 8785
  * canonical form (seed 001 §11.1: non-canonical serialization is rejected), so stored bytes = wire bytes.
  */
-export async function validateEnvelope(
-  input: string | Uint8Array,
-  options: EnvelopeValidationOptions = {},
-): Promise<Result<VerifiedEnvelope>> {
+export async function validateLink(input: string | Uint8Array, options: EnvelopeValidationOptions = {}): Promise<Result<VerifiedLink>> {
   const limits = limitsOf(options);
   const parsed = parseWireJson(input, { maxBytes: limits.maxEnvelopeBytes, maxDepth: limits.maxDepth });
   if (!parsed.ok) return parsed;
@@ -139,11 +190,29 @@ export async function validateEnvelope(
   return verifyAuthorship(structure.value, text, await verifierFor(options));
 }
 
+/** Validates untrusted text that must be a full envelope: a stub is refused as missing its content. */
+export async function validateEnvelope(
+  input: string | Uint8Array,
+  options: EnvelopeValidationOptions = {},
+): Promise<Result<VerifiedEnvelope>> {
+  return fullOnly(await validateLink(input, options));
+}
+
+function fullOnly(result: Result<VerifiedLink>): Result<VerifiedEnvelope> {
+  if (!result.ok || result.value.kind === "full") return result as Result<VerifiedEnvelope>;
+  return err(nodeError("ERR_STRUCT_MISSING_FIELD", "A stub is not a full envelope.", { reason: "missing_field", path: "content" }));
+}
+
 /**
  * Validates an envelope given as a value (a local caller, or one carried inside a sync frame): the
  * same checks, but the value need not arrive as canonical text; it is canonicalized for signing.
  */
 export async function validateEnvelopeValue(value: unknown, options: EnvelopeValidationOptions = {}): Promise<Result<VerifiedEnvelope>> {
+  return fullOnly(await validateLinkValue(value, options));
+}
+
+/** validateLink for a value: a full envelope or a stub. */
+export async function validateLinkValue(value: unknown, options: EnvelopeValidationOptions = {}): Promise<Result<VerifiedLink>> {
   const limits = limitsOf(options);
   const canonical = tryCanonicalize(value);
   if (!canonical.ok) return canonical;
@@ -180,38 +249,44 @@ export async function buildEnvelope(
 ): Promise<Result<VerifiedEnvelope>> {
   const authorKey = publicKeyText(signer.publicKey);
   const authorId = options.authorId ?? identityIdFromKey(authorKey);
+  const contentValue = {
+    app: draft.app,
+    domain: draft.domain,
+    trace_id: draft.traceId,
+    deps: [...(draft.deps ?? [])].sort(),
+    created_at: draft.createdAt,
+    ops: draft.ops.map((op) => ({ ...op, owner_identity: authorId })),
+  };
+  const limits = limitsOf(options);
+  const contentText = tryCanonicalize(contentValue);
+  if (!contentText.ok) return contentText;
   const draftValue = {
     envelope_type: "graph_message",
     envelope_version: ENVELOPE_VERSION,
     author_id: authorId,
     author_key: authorKey,
-    payload: {
-      app: draft.app,
-      domain: draft.domain,
-      trace_id: draft.traceId,
-      seq: draft.seq,
-      prev: draft.prev,
-      deps: [...(draft.deps ?? [])].sort(),
-      lamport: draft.lamport,
-      created_at: draft.createdAt,
-      ops: draft.ops.map((op) => ({ ...op, owner_identity: authorId })),
-    },
+    seq: draft.seq,
+    prev: draft.prev,
+    lamport: draft.lamport,
+    content_digest: digestOfText(contentText.value),
+    content: contentValue,
   };
-  const limits = limitsOf(options);
   const canonical = tryCanonicalize(draftValue);
   if (!canonical.ok) return canonical;
   const unsigned = parseWireJson(canonical.value, { maxBytes: limits.maxEnvelopeBytes, maxDepth: limits.maxDepth });
   if (!unsigned.ok) return unsigned;
   // Check the draft as receivers will, with a signature-shaped placeholder of the final length,
   // before spending a signature on it.
-  const placeholder = { ...(unsigned.value as UnsignedEnvelope), signature: PLACEHOLDER_SIGNATURE };
+  const placeholder = { ...(unsigned.value as object), signature: PLACEHOLDER_SIGNATURE };
   const structure = checkEnvelopeStructure(placeholder, limits, utf8ByteLength(canonicalize(placeholder)));
   if (!structure.ok) return structure;
-  const keyRole = checkAuthorRules(structure.value);
+  const checked = structure.value as Envelope;
+  const keyRole = checkAuthorRules(checked);
   if (!keyRole.ok) return keyRole;
-  const signedBytes = utf8(canonical.value);
-  const envelope: Envelope = { ...structure.value, signature: toBase64url(await signer.sign(signedBytes)) };
+  const signedBytes = signedBytesOf(checked);
+  const envelope: Envelope = { ...checked, signature: toBase64url(await signer.sign(signedBytes)) };
   return ok({
+    kind: "full",
     id: idOfSignedBytes(signedBytes),
     envelope: deepFreeze(envelope),
     signedBytes,

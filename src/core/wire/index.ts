@@ -1,14 +1,18 @@
-// Wire profile v1 (DESIGN §3): envelopes and sync frames, their grammar, signing and stateless checks.
+// Wire profile v2 (DESIGN §3): envelopes, stubs and sync frames, their grammar, signing and stateless checks.
 export { PROTOCOL_VERSION, ENVELOPE_VERSION, type ProtocolVersion } from "./version.ts";
 export { DEFAULT_ENVELOPE_LIMITS, type EnvelopeLimits } from "./limits.ts";
 export { isAppName, isCanonicalTimestamp, isDomainName, isSyncDomain, isTraceId, isTypeKey } from "./names.ts";
 export { checkEnvelopeStructure } from "./structure.ts";
 export {
   buildEnvelope,
+  contentDigest,
   envelopeId,
   signedBytesOf,
+  stubTextOf,
   validateEnvelope,
   validateEnvelopeValue,
+  validateLink,
+  validateLinkValue,
   type EnvelopeDraft,
   type EnvelopeValidationOptions,
 } from "./envelope.ts";
@@ -25,12 +29,15 @@ export {
   IDENTITY_TYPE_KEY,
   SYSTEM_APP,
   type Envelope,
-  type EnvelopePayload,
+  type EnvelopeContent,
+  type EnvelopeLink,
   type KeyRole,
   type ObjectKind,
   type Op,
   type OpKind,
   type OpPayload,
-  type UnsignedEnvelope,
+  type Stub,
   type VerifiedEnvelope,
+  type VerifiedLink,
+  type VerifiedStub,
 } from "./types.ts";

@@ -7,14 +7,26 @@ import { parseEnvelopeId, parseIdentityId, parseObjectRef, parsePublicKeyText } 
 import { isJsonObject, type JsonObject, type JsonValue } from "../shared/json.ts";
 import type { Result } from "../shared/result.ts";
 import type { EnvelopeLimits } from "./limits.ts";
+import { ENVELOPE_VERSION } from "./version.ts";
 import { APP_PATTERN, DOMAIN_PATTERN, isCanonicalTimestamp, NAME_MAX, TRACE_ID_PATTERN, TYPE_KEY_MAX, TYPE_KEY_PATTERN } from "./names.ts";
-import { IDENTITY_TYPE_KEY, OP_KINDS, SYSTEM_APP, type Envelope, type ObjectKind, type OpKind } from "./types.ts";
+import { IDENTITY_TYPE_KEY, OP_KINDS, SYSTEM_APP, type Envelope, type ObjectKind, type OpKind, type Stub } from "./types.ts";
 
-const ENVELOPE_FIELDS = ["envelope_type", "envelope_version", "author_id", "author_key", "payload", "signature"];
-const PAYLOAD_FIELDS = ["app", "domain", "trace_id", "seq", "prev", "deps", "lamport", "created_at", "ops"];
+const LINK_FIELDS = [
+  "envelope_type",
+  "envelope_version",
+  "author_id",
+  "author_key",
+  "seq",
+  "prev",
+  "lamport",
+  "content_digest",
+  "signature",
+];
+const CONTENT_FIELDS = ["app", "domain", "trace_id", "deps", "created_at", "ops"];
 const OP_FIELDS = ["op", "type_key", "owner_identity", "payload"];
 
 const SIGNATURE_BYTES = 64;
+const DIGEST_BYTES = 32;
 
 type OpRule = {
   /** Required payload fields besides `value`, with the object kind each one references. */
@@ -94,7 +106,7 @@ function checkOp(
   limits: EnvelopeLimits,
   envelopeBytes: number,
 ): void {
-  const path = `payload.ops[${index}]`;
+  const path = `content.ops[${index}]`;
   const op = object(raw, path);
   checkFields(op, path, OP_FIELDS);
   const kind = string(op["op"], `${path}.op`);
@@ -140,57 +152,56 @@ function checkRef(value: JsonValue | undefined, path: string, kind: ObjectKind, 
   }
 }
 
-function checkPayload(raw: JsonValue | undefined, authorId: string, limits: EnvelopeLimits, envelopeBytes: number): void {
-  const payload = object(raw, "payload");
-  checkFields(payload, "payload", PAYLOAD_FIELDS);
-  const app = name(payload["app"], "payload.app", APP_PATTERN, NAME_MAX);
-  name(payload["domain"], "payload.domain", DOMAIN_PATTERN, NAME_MAX);
-  if (!TRACE_ID_PATTERN.test(string(payload["trace_id"], "payload.trace_id"))) {
-    fail("ERR_STRUCT_INVALID_IDENTIFIER", "payload.trace_id", "invalid_trace_id");
+/** The content of a full envelope; `link` holds the already checked seq and prev it must agree with. */
+function checkContent(raw: JsonValue | undefined, link: LinkFacts, limits: EnvelopeLimits, envelopeBytes: number): void {
+  const content = object(raw, "content");
+  checkFields(content, "content", CONTENT_FIELDS);
+  const app = name(content["app"], "content.app", APP_PATTERN, NAME_MAX);
+  name(content["domain"], "content.domain", DOMAIN_PATTERN, NAME_MAX);
+  if (!TRACE_ID_PATTERN.test(string(content["trace_id"], "content.trace_id"))) {
+    fail("ERR_STRUCT_INVALID_IDENTIFIER", "content.trace_id", "invalid_trace_id");
   }
-  const seq = integer(payload["seq"], "payload.seq", 1);
-  const prev = payload["prev"];
-  if (prev !== null && parseEnvelopeId(string(prev, "payload.prev")) === undefined) {
-    fail("ERR_STRUCT_INVALID_IDENTIFIER", "payload.prev", "invalid_envelope_id");
-  }
-  // DESIGN §3: `prev` is the same key's envelope at seq − 1, so it is null exactly at seq 1.
-  if ((seq === 1) !== (prev === null)) fail("ERR_STRUCT_INVALID_IDENTIFIER", "payload.prev", "prev_seq_mismatch");
-
-  const deps = payload["deps"];
-  if (!isJsonArray(deps)) fail("ERR_STRUCT_INVALID_TYPE", "payload.deps", "expected_array");
-  if (deps.length > limits.maxDeps) fail("ERR_STRUCT_INVALID_TYPE", "payload.deps", "too_many_deps");
+  const deps = content["deps"];
+  if (!isJsonArray(deps)) fail("ERR_STRUCT_INVALID_TYPE", "content.deps", "expected_array");
+  if (deps.length > limits.maxDeps) fail("ERR_STRUCT_INVALID_TYPE", "content.deps", "too_many_deps");
   deps.forEach((dep, i) => {
-    const path = `payload.deps[${i}]`;
+    const path = `content.deps[${i}]`;
     if (parseEnvelopeId(string(dep, path)) === undefined) fail("ERR_STRUCT_INVALID_IDENTIFIER", path, "invalid_envelope_id");
-    if (dep === prev) fail("ERR_STRUCT_INVALID_IDENTIFIER", path, "dep_is_prev");
     // One spelling per dependency set: strictly ascending, so no duplicates and no reordering.
     if (i > 0 && !((deps[i - 1] as string) < (dep as string))) fail("ERR_STRUCT_INVALID_ENCODING", path, "deps_not_sorted");
   });
-  const lamport = integer(payload["lamport"], "payload.lamport", 0);
   // DESIGN §3: lamport = 1 + max over prev and deps, or 0 when there are none.
-  if ((lamport === 0) !== (prev === null && deps.length === 0)) fail("ERR_STRUCT_INVALID_TYPE", "payload.lamport", "lamport_inconsistent");
-  if (!isCanonicalTimestamp(string(payload["created_at"], "payload.created_at"))) {
-    fail("ERR_STRUCT_INVALID_ENCODING", "payload.created_at", "invalid_timestamp");
+  if ((link.lamport === 0) !== (link.prev === null && deps.length === 0))
+    fail("ERR_STRUCT_INVALID_TYPE", "lamport", "lamport_inconsistent");
+  if (!isCanonicalTimestamp(string(content["created_at"], "content.created_at"))) {
+    fail("ERR_STRUCT_INVALID_ENCODING", "content.created_at", "invalid_timestamp");
   }
 
-  const ops = payload["ops"];
-  if (!isJsonArray(ops)) fail("ERR_STRUCT_INVALID_TYPE", "payload.ops", "expected_array");
-  if (ops.length === 0) fail("ERR_STRUCT_MISSING_FIELD", "payload.ops", "no_ops");
-  if (ops.length > limits.maxOps) fail("ERR_STRUCT_INVALID_TYPE", "payload.ops", "too_many_ops");
-  ops.forEach((op, i) => checkOp(op, i, ops, authorId, limits, envelopeBytes));
+  const ops = content["ops"];
+  if (!isJsonArray(ops)) fail("ERR_STRUCT_INVALID_TYPE", "content.ops", "expected_array");
+  if (ops.length === 0) fail("ERR_STRUCT_MISSING_FIELD", "content.ops", "no_ops");
+  if (ops.length > limits.maxOps) fail("ERR_STRUCT_INVALID_TYPE", "content.ops", "too_many_ops");
+  ops.forEach((op, i) => checkOp(op, i, ops, link.authorId, limits, envelopeBytes));
   const first = ops[0] as JsonObject;
-  if (first["type_key"] === IDENTITY_TYPE_KEY && (app !== SYSTEM_APP || seq !== 1)) {
-    fail("ERR_STRUCT_INVALID_TYPE", "payload.ops[0]", "misplaced_identity_genesis");
+  if (first["type_key"] === IDENTITY_TYPE_KEY && (app !== SYSTEM_APP || link.seq !== 1)) {
+    fail("ERR_STRUCT_INVALID_TYPE", "content.ops[0]", "misplaced_identity_genesis");
   }
 }
 
-function checkEnvelope(value: JsonValue, limits: EnvelopeLimits, envelopeBytes: number): void {
-  const envelope = object(value, "");
-  checkFields(envelope, "", ENVELOPE_FIELDS);
+type LinkFacts = { readonly authorId: string; readonly seq: number; readonly prev: string | null; readonly lamport: number };
+
+/** The link fields every envelope and stub carries (DESIGN §3), in a fixed order. */
+function checkLink(envelope: JsonObject): LinkFacts {
+  // Profile v2 replaced v1 (DESIGN §3): another version is refused as such, before its fields are
+  // read as v2's (a v1 envelope lacks `seq` at the top level, but the version is what is wrong).
+  const version = envelope["envelope_version"];
+  if (typeof version === "number" && version !== ENVELOPE_VERSION)
+    fail("ERR_STRUCT_INVALID_TYPE", "envelope_version", "unsupported_version");
+  checkFields(envelope, "", LINK_FIELDS, ["content"]);
   if (string(envelope["envelope_type"], "envelope_type") !== "graph_message") {
     fail("ERR_STRUCT_INVALID_TYPE", "envelope_type", "unsupported_envelope_type");
   }
-  if (integer(envelope["envelope_version"], "envelope_version", 0) !== 1) {
+  if (integer(envelope["envelope_version"], "envelope_version", 0) !== ENVELOPE_VERSION) {
     fail("ERR_STRUCT_INVALID_TYPE", "envelope_version", "unsupported_version");
   }
   const authorId = string(envelope["author_id"], "author_id");
@@ -198,14 +209,32 @@ function checkEnvelope(value: JsonValue, limits: EnvelopeLimits, envelopeBytes: 
   if (parsePublicKeyText(string(envelope["author_key"], "author_key")) === undefined) {
     fail("ERR_STRUCT_INVALID_ENCODING", "author_key", "invalid_public_key");
   }
+  const seq = integer(envelope["seq"], "seq", 1);
+  const prev = envelope["prev"];
+  if (prev !== null && parseEnvelopeId(string(prev, "prev")) === undefined)
+    fail("ERR_STRUCT_INVALID_IDENTIFIER", "prev", "invalid_envelope_id");
+  // DESIGN §3: `prev` is the same key's envelope at seq − 1, so it is null exactly at seq 1.
+  if ((seq === 1) !== (prev === null)) fail("ERR_STRUCT_INVALID_IDENTIFIER", "prev", "prev_seq_mismatch");
+  const lamport = integer(envelope["lamport"], "lamport", 0);
+  // Whatever the hidden deps, a link after its prev is at least one past it.
+  if (prev !== null && lamport === 0) fail("ERR_STRUCT_INVALID_TYPE", "lamport", "lamport_inconsistent");
+  if (fromBase64url(string(envelope["content_digest"], "content_digest"))?.length !== DIGEST_BYTES) {
+    fail("ERR_STRUCT_INVALID_ENCODING", "content_digest", "invalid_digest_encoding");
+  }
   if (fromBase64url(string(envelope["signature"], "signature"))?.length !== SIGNATURE_BYTES) {
     fail("ERR_STRUCT_INVALID_ENCODING", "signature", "invalid_signature_encoding");
   }
-  checkPayload(envelope["payload"], authorId, limits, envelopeBytes);
+  return { authorId, seq, prev: prev as string | null, lamport };
+}
+
+function checkEnvelope(value: JsonValue, limits: EnvelopeLimits, envelopeBytes: number): void {
+  const envelope = object(value, "");
+  const link = checkLink(envelope);
+  if (Object.hasOwn(envelope, "content")) checkContent(envelope["content"], link, limits, envelopeBytes);
 }
 
 /**
- * Checks the structure of a parsed envelope value: fields, types, op grammar, one app and one domain,
+ * Checks the structure of a parsed envelope or stub (a stub has no `content`): fields, types, op grammar, one app and one domain,
  * owners equal to the author, one target per edge or rating, and the size limits. `envelopeBytes`
  * (the canonical size, when the caller knows it) lets small envelopes skip measuring each op.
  */
@@ -213,11 +242,11 @@ export function checkEnvelopeStructure(
   value: JsonValue,
   limits: EnvelopeLimits,
   envelopeBytes = Number.POSITIVE_INFINITY,
-): Result<Envelope> {
+): Result<Envelope | Stub> {
   return firstViolation("Envelope", () => {
     if (depthOf(value, limits.maxDepth) > limits.maxDepth) fail("ERR_STRUCT_INVALID_ENCODING", "", "too_deep");
     if (envelopeBytes > limits.maxEnvelopeBytes) fail("ERR_STRUCT_INVALID_ENCODING", "", "too_large");
     checkEnvelope(value, limits, envelopeBytes);
-    return value as Envelope;
+    return value as Envelope | Stub;
   });
 }

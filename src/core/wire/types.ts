@@ -1,5 +1,5 @@
-// Wire profile v1 shapes (DESIGN §3): the graph envelope and its ops, as they travel and are signed.
-// Plain JSON data only; the structural checker is the only thing that turns unknown input into these.
+// Wire profile v2 shapes (DESIGN §3): the signed link, its content, full envelopes and stubs, as
+// they travel and are signed. Plain JSON data only; the structural checker makes these from input.
 import type { EnvelopeId, IdentityId, PublicKeyText } from "../shared/ids.ts";
 import type { JsonObject, JsonValue } from "../shared/json.ts";
 
@@ -40,42 +40,55 @@ export type Op = {
   readonly payload: OpPayload;
 };
 
-export type EnvelopePayload = {
+/** What an envelope says and does; bound to its link by `content_digest`, withheld in a stub. */
+export type EnvelopeContent = {
   readonly app: string;
   readonly domain: string;
   readonly trace_id: string;
-  readonly seq: number;
-  readonly prev: EnvelopeId | null;
   readonly deps: readonly EnvelopeId[];
-  readonly lamport: number;
   readonly created_at: string;
   readonly ops: readonly Op[];
 };
 
-export type UnsignedEnvelope = {
+/** The signed part (DESIGN §3): who, where in the key's chain, and the digest of the content. */
+export type EnvelopeLink = {
   readonly envelope_type: "graph_message";
-  readonly envelope_version: 1;
+  readonly envelope_version: 2;
   readonly author_id: IdentityId;
   readonly author_key: PublicKeyText;
-  readonly payload: EnvelopePayload;
+  readonly seq: number;
+  readonly prev: EnvelopeId | null;
+  readonly lamport: number;
+  readonly content_digest: string;
 };
 
-export type Envelope = UnsignedEnvelope & { readonly signature: string };
+/** A stub: the link and its signature. It verifies and holds its chain place, with no effects. */
+export type Stub = EnvelopeLink & { readonly signature: string };
+
+/** A full envelope: the stub and its content. */
+export type Envelope = Stub & { readonly content: EnvelopeContent };
 
 /** Whether the envelope is signed by its identity's root key or by another (device) key. */
 export type KeyRole = "root" | "device";
 
-/** An envelope that passed structure and signature: safe to hand to the stateful pipeline. */
-export type VerifiedEnvelope = {
+type VerifiedCommon = {
   readonly id: EnvelopeId;
-  readonly envelope: Envelope;
-  /** Canonical UTF-8 bytes of the envelope without `signature`: exactly what was signed. */
+  /** Canonical UTF-8 bytes of the link: exactly what was signed. */
   readonly signedBytes: Uint8Array;
-  /** Canonical text of the whole envelope, as stored and relayed. */
+  /** Canonical text of the whole input (full envelope or stub), as stored and relayed. */
   readonly text: string;
   /** `device` means the node must still find the key's binding among the envelope's deps. */
   readonly keyRole: KeyRole;
 };
+
+/** A full envelope that passed structure, digest and signature: safe for the stateful pipeline. */
+export type VerifiedEnvelope = VerifiedCommon & { readonly kind: "full"; readonly envelope: Envelope };
+
+/** A stub that passed structure and signature. */
+export type VerifiedStub = VerifiedCommon & { readonly kind: "stub"; readonly envelope: Stub };
+
+/** What arrives on the wire: either form, told apart by `kind`. */
+export type VerifiedLink = VerifiedEnvelope | VerifiedStub;
 
 /** The system type of an identity's genesis object (DESIGN §3). */
 export const IDENTITY_TYPE_KEY = "system.identity";

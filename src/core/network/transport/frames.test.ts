@@ -8,7 +8,14 @@ import { manualClock, seededRandom } from "../../shared/clock.ts";
 import { createDosGuard, type DosGuard } from "../../dos-guard/index.ts";
 import { identityIdFromKey, type EnvelopeId } from "../../shared/ids.ts";
 import type { JsonValue } from "../../shared/json.ts";
-import { buildEnvelope, buildPackageFrame, verifyPackageFrame, type ProtocolVersion, type VerifiedEnvelope } from "../../wire/index.ts";
+import {
+  buildEnvelope,
+  buildPackageFrame,
+  PROTOCOL_VERSION,
+  verifyPackageFrame,
+  type ProtocolVersion,
+  type VerifiedEnvelope,
+} from "../../wire/index.ts";
 import { formatFrameTrace } from "../test-support/index.ts";
 import {
   buildHello,
@@ -426,12 +433,13 @@ describe("hello", () => {
     const decoded = decodeFrame(encoded.value);
     if (!decoded.ok) throw new Error(decoded.error.message);
     const result = await verifyAsBob(decoded.value, { expectedNonce: nonceA });
-    expect(result).toEqual({ ok: true, value: { hello, effectiveVersion: [1, 0], rootKey: true } });
+    expect(result).toEqual({ ok: true, value: { hello, effectiveVersion: [2, 0], rootKey: true } });
     expect(hello).toMatchObject({
       node_identity: identityIdFromKey(alice.publicKey),
       node_key: toBase64url(alice.publicKey),
-      protocol_version: [1, 0, 0],
+      protocol_version: [...PROTOCOL_VERSION],
     });
+    expect(PROTOCOL_VERSION).toEqual([2, 0, 0]); // wire profile v2 (DESIGN §3)
   });
 
   it("sorts and deduplicates offered domains; a device key is flagged for a binding lookup", async () => {
@@ -559,8 +567,12 @@ describe("hello", () => {
       });
     });
 
-    it("rejects a major mismatch before any signature work", async () => {
-      const forged = { ...(await helloFor(alice, { protocolVersion: [2, 0, 0] })), signature: b64(64, 0) };
+    it.each([
+      ["a v1 peer", [1, 0, 0]],
+      ["a newer major", [3, 0, 0]],
+    ] as const)("rejects a major mismatch before any signature work: %s against our 2.0.0", async (_name, remote) => {
+      expect(remote[0]).not.toBe(PROTOCOL_VERSION[0]);
+      const forged = { ...(await helloFor(alice, { protocolVersion: remote })), signature: b64(64, 0) };
       expect(await verifyAsBob(forged)).toMatchObject({
         ok: false,
         error: { code: "ERR_STRUCT_INVALID_TYPE", data: { reason: "protocol_major_mismatch" } },

@@ -3,7 +3,10 @@ import { createSigner, type Ed25519Engine, type Signer } from "../../crypto/inde
 import { identityIdFromKey, type EnvelopeId, type IdentityId } from "../../shared/ids.ts";
 import type { JsonObject } from "../../shared/json.ts";
 import { assert } from "../../shared/assert.ts";
-import { buildEnvelope, type EnvelopeDraft } from "../envelope.ts";
+import { toBase64url, utf8 } from "../../shared/bytes.ts";
+import { canonicalize } from "../../shared/canonical-json.ts";
+import type { JsonValue } from "../../shared/json.ts";
+import { buildEnvelope, contentDigest, type EnvelopeDraft } from "../envelope.ts";
 import type { VerifiedEnvelope } from "../types.ts";
 
 export const CREATED_AT = "2026-11-21T10:00:00.000Z";
@@ -65,4 +68,21 @@ export function messageDraft(prev: EnvelopeId, seq = 2, deps: readonly EnvelopeI
 /** A deep, mutable copy of a verified envelope's JSON, for tests that break one thing at a time. */
 export function mutableCopy(envelope: VerifiedEnvelope): Record<string, any> {
   return JSON.parse(envelope.text) as Record<string, any>;
+}
+
+/**
+ * Re-seals a mutated envelope value, so the one broken rule is not the seal: the digest of its content
+ * again (when it has content), then a signature over its link (wire profile v2).
+ */
+export async function reseal(signer: Signer, e: Record<string, any>): Promise<Record<string, any>> {
+  const { signature: _old, content, ...link } = e as { signature: unknown; content?: JsonValue };
+  const sealed = content === undefined ? link : { ...link, content_digest: contentDigest(content) };
+  const signature = toBase64url(await signer.sign(utf8(canonicalize(sealed))));
+  return { ...sealed, ...(content === undefined ? {} : { content }), signature };
+}
+
+/** The stub of a verified envelope, as a value: the envelope without its content. */
+export function stubValue(envelope: VerifiedEnvelope): Record<string, any> {
+  const { content: _content, ...stub } = mutableCopy(envelope);
+  return stub;
 }
