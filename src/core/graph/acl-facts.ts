@@ -3,7 +3,7 @@
 import type { AclFacts, AclRootFact, AclRuleFact, Cuts, GrantFact, MembershipFact, RevocationFact } from "../acl/index.ts";
 import { creatorOf, parseObjectRef, resolveObjectRef, type EnvelopeId } from "../shared/ids.ts";
 import { isJsonObject, type JsonObject, type JsonValue } from "../shared/json.ts";
-import type { ObjectRow, StorageManager } from "../storage/index.ts";
+import type { ObjectRow, WriteTx } from "../storage/index.ts";
 import { SYSTEM_APP, type Op } from "../wire/index.ts";
 
 const RULE_TYPES = [
@@ -61,7 +61,7 @@ export function ownRevocationFacts(
   return { revocations, denies };
 }
 
-export async function loadAclFacts(storage: StorageManager): Promise<AclFacts> {
+export async function loadAclFacts(storage: Pick<WriteTx, "objectsOfType" | "listIdentities">): Promise<AclFacts> {
   const of = async (kind: string, type: string) => (await storage.objectsOfType(SYSTEM_APP, kind, type)).filter((r) => r.suppressed === 0);
   // Every read at once: one round trip instead of ten (this runs inside the write transaction after
   // each system-app commit).

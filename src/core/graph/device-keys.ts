@@ -1,14 +1,14 @@
 // Where a device key's binding lives: the `system.device_key` attribute whose value names the key
 // (DESIGN §3). One lookup for the write path, sessions and auth, instead of one scan each.
 import { isJsonObject } from "../shared/json.ts";
-import type { ObjectRow, StorageManager } from "../storage/index.ts";
+import type { ObjectRow, WriteTx } from "../storage/index.ts";
 import { SYSTEM_APP } from "../wire/index.ts";
 
 export const DEVICE_KEY_TYPE = "system.device_key";
 
 /** Bindings of `publicKey`, withdrawn ones too when asked (authority to revoke outlives a withdrawal). */
 export async function deviceKeyBindings(
-  storage: StorageManager,
+  storage: Pick<WriteTx, "objectsOfType">,
   publicKey: string,
   options: { readonly includeWithdrawn?: boolean } = {},
 ): Promise<ObjectRow[]> {

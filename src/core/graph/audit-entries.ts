@@ -1,0 +1,34 @@
+// The audit record of each outcome of the write path (DESIGN D6: every acceptance and rejection is
+// audited). Pure: entries are written after the batch's transaction, by the manager.
+import type { AuditEntry } from "../log/index.ts";
+import type { ErrorCode, NodeError } from "../shared/errors.ts";
+import type { VerifiedLink } from "../wire/index.ts";
+import type { IngestSource } from "./types.ts";
+
+export function auditEntry(
+  kind: AuditEntry["kind"],
+  source: IngestSource,
+  verified: VerifiedLink | null,
+  code: ErrorCode | null,
+  message: string,
+  data: AuditEntry["data"],
+): AuditEntry {
+  // A stub shows no trace id or app: it is audited by its id and author alone.
+  const content = verified?.kind === "full" ? verified.envelope.content : null;
+  return {
+    kind,
+    traceId: content?.trace_id ?? null,
+    code,
+    actor: source.actor ?? verified?.envelope.author_id ?? null,
+    app: content?.app ?? null,
+    envelopeId: verified?.id ?? null,
+    globalSeq: null,
+    message,
+    data,
+  };
+}
+
+export function rejectionEntry(error: NodeError, source: IngestSource, verified: VerifiedLink | null, app?: string): AuditEntry {
+  const data = { category: error.category, ...(app === undefined ? {} : { app }) };
+  return auditEntry(source.kind === "local" ? "write_rejected" : "ingest_rejected", source, verified, error.code, error.message, data);
+}

@@ -1,0 +1,45 @@
+// sync_read (public design 06; DESIGN §4): may a peer receive a stored envelope in full? Every object
+// it creates or updates must be readable by the peer; admin grants never count for export. Identity
+// envelopes always travel, so any node can verify authors it has never met. What it may not read
+// travels as its stub (ADR 0013).
+import { evaluateRead, type AclFacts } from "../acl/index.ts";
+import type { EnvelopeId } from "../shared/ids.ts";
+import type { EnvelopeRow, StorageManager } from "../storage/index.ts";
+import { SYSTEM_APP, type Op } from "../wire/index.ts";
+import { aclTarget } from "./authorize.ts";
+import { createdObjectId, isCreate, referencesOf, updateTarget } from "./references.ts";
+import type { SyncReadDecision } from "./types.ts";
+
+/** The decision for each row, with one read of the objects for all of them. */
+export async function syncReadRows(
+  storage: Pick<StorageManager, "getObjects">,
+  facts: () => Promise<AclFacts>,
+  peer: string,
+  rows: readonly EnvelopeRow[],
+): Promise<SyncReadDecision[]> {
+  const written = rows.map((row) => (row.app === SYSTEM_APP && row.domain === "identity" ? null : writtenBy(row)));
+  if (written.every((w) => w === null)) return rows.map(() => ({ allow: true, reason: "identity" }));
+  const known = await facts();
+  const objects = await storage.getObjects(written.flatMap((w) => w?.ids ?? []));
+  return written.map((w) => {
+    if (w === null) return { allow: true, reason: "identity" };
+    // In id order, as one storage read per envelope listed them: the first denial is the reason.
+    for (const id of [...new Set(w.ids)].sort()) {
+      const object = objects.get(id);
+      if (object === undefined) continue;
+      const decision = evaluateRead(known, peer, aclTarget(object), { at: w.createdAt, forSync: true });
+      if (!decision.allow) return { allow: false, reason: decision.reason };
+    }
+    return { allow: true, reason: "readable" };
+  });
+}
+
+/** The objects a stored envelope creates or updates, and its created_at (the time sync_read judges at). */
+function writtenBy(row: EnvelopeRow): { readonly ids: readonly string[]; readonly createdAt: string } {
+  const content = (JSON.parse(row.text) as { content: { ops: Op[]; created_at: string } }).content;
+  const references = referencesOf(content.ops, row.id as EnvelopeId);
+  const ids = content.ops
+    .map((op, i) => (isCreate(op) ? createdObjectId(row.id as EnvelopeId, i) : updateTarget(references, i)?.objectId))
+    .filter((x): x is NonNullable<typeof x> => x !== undefined);
+  return { ids, createdAt: content.created_at };
+}

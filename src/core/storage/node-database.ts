@@ -1,0 +1,79 @@
+// The node database's schema (DESIGN D5): one fixed set of stores for every app. Only the storage
+// manager and its write transaction open or query it; nothing here decides what a row means.
+import Dexie, { type Table } from "dexie";
+import { nodeError } from "../shared/errors.ts";
+import type { IdbEnvironment } from "../shared/idb.ts";
+import { err, type Result } from "../shared/result.ts";
+import type {
+  AppRow,
+  CursorRow,
+  EnvelopeRow,
+  ForkRow,
+  IdentityRow,
+  MetaRow,
+  ObjectRow,
+  PendingRow,
+  SettingRow,
+  StubRow,
+  VersionRow,
+} from "./rows.ts";
+
+export class NodeDatabase extends Dexie {
+  envelopes!: Table<EnvelopeRow, number>;
+  objects!: Table<ObjectRow, [string, string]>;
+  versions!: Table<VersionRow, [string, string, number]>;
+  pending!: Table<PendingRow, string>;
+  forks!: Table<ForkRow, [string, number]>;
+  identities!: Table<IdentityRow, string>;
+  apps!: Table<AppRow, string>;
+  settings!: Table<SettingRow, string>;
+  meta!: Table<MetaRow, string>;
+  cursors!: Table<CursorRow, [string, string]>;
+  stubs!: Table<StubRow, string>;
+
+  constructor(name: string, idb: IdbEnvironment) {
+    // autoOpen off: a database deleted or closed underneath must fail calls, not be silently recreated empty.
+    // Strict durability: a commit is on disk when it resolves (Chromium defaults to relaxed).
+    super(name, { indexedDB: idb.indexedDB, IDBKeyRange: idb.IDBKeyRange, chromeTransactionDurability: "strict", autoOpen: false });
+    // One fixed schema for every app (DESIGN D5): installing an app never needs a versionchange.
+    this.version(1).stores({
+      envelopes: "seq, &id, [authorKey+keySeq], [app+seq], authorId, *links",
+      objects: "[app+id], &id, [app+kind+typeKey], [app+parent], [app+owner]",
+      versions: "[objectId+envelopeId+opIndex], objectId, envelopeId",
+      pending: "id, *missing",
+      forks: "[authorKey+keySeq]",
+      identities: "id, rootKey",
+      apps: "slug, &localId",
+      settings: "key",
+      meta: "key",
+      cursors: "[peer+domain], peer",
+    });
+    // Wire profile v2 (ADR 0013) replaced v1 with no way to read v1 envelopes: the history, and
+    // everything derived from it, starts over; settings stay. Stubs get their own store.
+    this.version(2)
+      .stores({
+        envelopes: "seq, &id, [authorKey+keySeq], [app+seq], authorId, *deps",
+        stubs: "id, [authorKey+keySeq]",
+      })
+      .upgrade(async (tx) => {
+        for (const table of ["envelopes", "objects", "versions", "pending", "forks", "identities", "apps", "meta", "cursors"])
+          await tx.table(table).clear();
+      });
+  }
+}
+
+/** The stores a write transaction spans: the database's own tables, or the same tables bound to one transaction. */
+export type Stores = Pick<NodeDatabase, "envelopes" | "stubs" | "objects" | "versions" | "pending" | "forks" | "identities" | "meta" | "cursors">;
+
+export const WRITE_STORES = ["envelopes", "stubs", "objects", "versions", "pending", "forks", "identities", "meta", "cursors"] as const;
+
+export const GLOBAL_SEQ = "global_seq";
+export const STORED_BYTES = "stored_bytes";
+
+/** The idsAtKeySeq key of one key's seq. */
+export const keySeqKey = (authorKey: string, keySeq: number): string => `${authorKey} ${keySeq}`;
+
+export function storageError(cause: unknown, reason: string): Result<never> {
+  const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  return err(nodeError("ERR_MNG_STORAGE_TX_ABORTED", "The database refused the operation.", { reason, cause: message }));
+}

@@ -1,0 +1,300 @@
+// The write transaction's handle (issue 11): everything the Graph reads and writes while it
+// evaluates a batch goes through it, so cached reads are the transaction's own and no caller
+// sniffs which transaction is current. Made only by StorageManager.runWrite.
+import Dexie, { type Transaction } from "dexie";
+import { assert } from "../shared/assert.ts";
+import { nodeError } from "../shared/errors.ts";
+import { err, ok, type Result } from "../shared/result.ts";
+import { GLOBAL_SEQ, keySeqKey, STORED_BYTES, type Stores } from "./node-database.ts";
+import type { CursorRow, EnvelopeRow, IdentityRow, ObjectRow, PendingRow, StubRow, VersionRow } from "./rows.ts";
+import type { Budgets, CommitPlan, StubPlan } from "./storage-manager.ts";
+import { StoreQueries } from "./store-queries.ts";
+
+export type WriteTx = {
+  /** global_seq including the plans this transaction applied so far. */
+  readonly globalSeq: number;
+
+  // ---- history, answered from the transaction's cache where it has one ----
+  getEnvelopes(ids: readonly string[]): Promise<(EnvelopeRow | undefined)[]>;
+  getEnvelope(id: string): Promise<EnvelopeRow | undefined>;
+  getStubs(ids: readonly string[]): Promise<(StubRow | undefined)[]>;
+  envelopeIdsAtKeySeq(authorKey: string, keySeq: number): Promise<string[]>;
+  forkedAtOrBefore(authorKey: string, keySeq: number): Promise<boolean>;
+  /** Warms the caches for a batch: each envelope, its prev and deps, and its key's seq. */
+  prefetch(batch: { readonly envelopeIds: readonly string[]; readonly keySeqs: readonly (readonly [string, number])[] }): Promise<void>;
+  envelopesOfKeyFrom(authorKey: string, keySeq: number): Promise<EnvelopeRow[]>;
+  dependentsOf(id: string): Promise<EnvelopeRow[]>;
+
+  // ---- materialized state ----
+  getObject(id: string): Promise<ObjectRow | undefined>;
+  getObjects(ids: readonly string[]): Promise<Map<string, ObjectRow>>;
+  objectsOfType(app: string, kind: string, typeKey: string): Promise<ObjectRow[]>;
+  versionsOf(objectId: string): Promise<VersionRow[]>;
+  versionsOfEnvelopes(envelopeIds: readonly string[]): Promise<VersionRow[]>;
+  getIdentity(id: string): Promise<IdentityRow | undefined>;
+  listIdentities(): Promise<IdentityRow[]>;
+
+  // ---- the pending set ----
+  getPending(id: string): Promise<PendingRow | undefined>;
+  countPending(): Promise<number>;
+  putPending(row: PendingRow): Promise<Result<void>>;
+  deletePending(id: string): Promise<void>;
+
+  // ---- writes ----
+  /** One envelope's rows; global_seq moves with them. Over budget: nothing written, a coded error. */
+  apply(plan: CommitPlan, budgets: Budgets): Promise<Result<{ seq: number }>>;
+  holdStub(plan: StubPlan): Promise<void>;
+  /** A revocation's or fork's withdrawals after an applied plan: rows and statuses; global_seq stays. */
+  applyChanges(changes: {
+    readonly objects: readonly ObjectRow[];
+    readonly versions: readonly VersionRow[];
+    readonly suppressEnvelopes: readonly string[];
+  }): Promise<void>;
+  /** A sync cursor moves only with the package that moved it. */
+  putCursor(row: CursorRow): Promise<void>;
+};
+
+/**
+ * The write transaction in progress: its counters, published by runWrite only when it commits, and
+ * its caches. Every query goes to the stores bound to this transaction, so a call made after an
+ * await that lost Dexie's zone still reads and writes inside it, and a call after the end fails.
+ *
+ * Only this scope writes envelope, stub and fork rows (apply, holdStub, #suppress), and it updates
+ * the caches as it does, so a cached answer (or a cached absence) is what the database would return.
+ * Readers outside the transaction never see them: they must not read its uncommitted rows.
+ */
+export class WriteScope extends StoreQueries implements WriteTx {
+  #seq: number;
+  #bytes: number;
+  /** global_seq in meta as this transaction leaves it: read at the first apply, then moved by each plan. */
+  #storedSeq: number | undefined;
+  readonly #startSeq: number;
+  /** Envelope rows by id read or written in this transaction; null records an absence. */
+  readonly #envelopes = new Map<string, EnvelopeRow | null>();
+  /** Stub rows by id, the same way. */
+  readonly #stubs = new Map<string, StubRow | null>();
+  /** Ids of the envelopes and stubs at one key's seq (keySeqKey), read or written in this transaction. */
+  readonly #idsAtKeySeq = new Map<string, string[]>();
+  /** The seqs at which a key forked, by key, read or written in this transaction. */
+  readonly #forkSeqs = new Map<string, number[]>();
+  readonly #dexie: Transaction;
+  #open = true;
+
+  constructor(dexie: Transaction & Stores, counters: { readonly globalSeq: number; readonly storedBytes: number }) {
+    super(dexie);
+    this.#dexie = dexie;
+    this.#seq = counters.globalSeq;
+    this.#startSeq = counters.globalSeq;
+    this.#bytes = counters.storedBytes;
+  }
+
+  get globalSeq(): number {
+    return this.#seq;
+  }
+
+  get storedBytes(): number {
+    return this.#bytes;
+  }
+
+  /** Whether the caller runs inside this transaction's Dexie zone (the manager's transitional delegation). */
+  isCurrent(): boolean {
+    return this.#open && Dexie.currentTransaction === this.#dexie;
+  }
+
+  /**
+   * The end of `work`: global_seq and the byte count are stored once per transaction, with all of its
+   * rows: the same committed state as storing them with each plan, for two writes less per envelope.
+   */
+  async finish(): Promise<void> {
+    this.#assertOpen();
+    if (this.#seq !== this.#startSeq)
+      await this.stores.meta.bulkPut([
+        { key: GLOBAL_SEQ, value: this.#seq },
+        { key: STORED_BYTES, value: this.#bytes },
+      ]);
+  }
+
+  /** After commit or rollback: the caches describe a transaction that no longer exists. */
+  close(): void {
+    this.#open = false;
+  }
+
+  #assertOpen(): void {
+    assert(this.#open, "a write transaction is used only inside its runWrite");
+  }
+
+  // ---- history, cached ----
+  /**
+   * Inside runWrite: reads at once what the Graph checks each envelope of a batch against (is it here,
+   * are its prev and deps, which envelopes hold its key's seq), so evaluating the batch costs no
+   * round trip per envelope for them.
+   */
+  async prefetch(batch: { readonly envelopeIds: readonly string[]; readonly keySeqs: readonly (readonly [string, number])[] }): Promise<void> {
+    const reads: Promise<unknown>[] = [
+      this.getEnvelopes(batch.envelopeIds),
+      this.getStubs(batch.envelopeIds),
+      ...batch.keySeqs.map(([key, seq]) => this.envelopeIdsAtKeySeq(key, seq)),
+    ];
+    await Dexie.Promise.all(reads);
+  }
+
+  /**
+   * Rows for `ids`, in order (undefined where absent). The answers are remembered for the rest of the
+   * transaction: the Graph asks for each envelope, its prev and its deps, and warms the cache for a
+   * whole batch with one call (prefetch).
+   */
+  override getEnvelopes(ids: readonly string[]): Promise<(EnvelopeRow | undefined)[]> {
+    this.#assertOpen();
+    const cache = this.#envelopes;
+    // Always a Dexie promise, even when answered from the cache: Dexie keeps the transaction's zone
+    // across native awaits only for a bounded number of microtasks after each Dexie promise, so a
+    // long run of cached answers as native promises (a package of duplicates) would lose it and the
+    // transaction would commit early (PrematureCommitError).
+    const answer = () => ids.map((id) => cache.get(id) ?? undefined);
+    const wanted = [...new Set(ids)].filter((id) => !cache.has(id));
+    if (wanted.length === 0) return Dexie.Promise.resolve(answer());
+    // One lookup per id, all sent at once: cheaper than anyOf's cursor walk, on both IndexedDBs.
+    return Dexie.Promise.all(wanted.map((id) => this.stores.envelopes.where("id").equals(id).first())).then((rows) => {
+      wanted.forEach((id, i) => cache.set(id, rows[i] ?? null));
+      return answer();
+    });
+  }
+
+  /** Stubs held for `ids`, in order (undefined where none); cached like getEnvelopes. */
+  override getStubs(ids: readonly string[]): Promise<(StubRow | undefined)[]> {
+    this.#assertOpen();
+    const cache = this.#stubs;
+    const answer = () => ids.map((id) => cache.get(id) ?? undefined);
+    const wanted = [...new Set(ids)].filter((id) => !cache.has(id));
+    if (wanted.length === 0) return Dexie.Promise.resolve(answer()); // a Dexie promise: see getEnvelopes
+    return this.stores.stubs.bulkGet(wanted).then((rows) => {
+      wanted.forEach((id, i) => cache.set(id, rows[i] ?? null));
+      return answer();
+    });
+  }
+
+  /** Cached per key and seq: apply and holdStub keep the list current. */
+  override envelopeIdsAtKeySeq(authorKey: string, keySeq: number): Promise<string[]> {
+    this.#assertOpen();
+    const key = keySeqKey(authorKey, keySeq);
+    const cached = this.#idsAtKeySeq.get(key);
+    if (cached !== undefined) return Dexie.Promise.resolve([...cached]); // a Dexie promise: see getEnvelopes
+    return super.envelopeIdsAtKeySeq(authorKey, keySeq).then((ids) => {
+      this.#idsAtKeySeq.set(key, [...ids]);
+      return ids;
+    });
+  }
+
+  /** One read per key and transaction: all its forks (there are few), kept current by apply and holdStub. */
+  override forkedAtOrBefore(authorKey: string, keySeq: number): Promise<boolean> {
+    this.#assertOpen();
+    const answer = (seqs: readonly number[]) => seqs.some((s) => s >= 0 && s <= keySeq);
+    const cached = this.#forkSeqs.get(authorKey);
+    if (cached !== undefined) return Dexie.Promise.resolve(answer(cached)); // a Dexie promise: see getEnvelopes
+    return this.stores.forks
+      .where("[authorKey+keySeq]")
+      .between([authorKey, Dexie.minKey], [authorKey, Dexie.maxKey])
+      .primaryKeys()
+      .then((keys) => {
+        const seqs = keys.map(([, seq]) => seq);
+        this.#forkSeqs.set(authorKey, seqs);
+        return answer(seqs);
+      });
+  }
+
+  // ---- writes ----
+  /**
+   * Writes one envelope's plan: all its rows, and global_seq moves with them. Over budget, it writes
+   * nothing and says so; the batch goes on without it.
+   */
+  async apply(plan: CommitPlan, budgets: Budgets): Promise<Result<{ seq: number }>> {
+    this.#assertOpen();
+    const bytes = plan.envelope.text.length;
+    if (plan.seq > budgets.maxEnvelopes || this.#bytes + bytes > budgets.maxBytes) {
+      return err(
+        nodeError("ERR_MNG_STORAGE_BUDGET_EXCEEDED", "The node's storage budget is used up.", {
+          reason: plan.seq > budgets.maxEnvelopes ? "max_envelopes" : "max_bytes",
+        }),
+      );
+    }
+    const stores = this.stores;
+    // Another writer (a second tab) can only have moved the stored sequence before this transaction
+    // began: inside it, meta is locked and only finish writes it, at the end. So read it once.
+    this.#storedSeq ??= (await stores.meta.get(GLOBAL_SEQ))?.value ?? 0;
+    if (plan.seq !== this.#storedSeq + 1) throw new SequenceConflict(this.#storedSeq, plan.seq);
+    // The plan's writes go out together: IndexedDB runs a transaction's requests in the order they
+    // were made, so this writes exactly what awaiting each in turn did, in one round trip instead of
+    // one per write. If any fails, the batch's transaction aborts as before.
+    await Promise.all([
+      stores.envelopes.add(plan.envelope),
+      this.#suppress(plan.suppressEnvelopes ?? []),
+      plan.objects.length > 0 ? stores.objects.bulkPut([...plan.objects]) : undefined,
+      plan.versions.length > 0 ? stores.versions.bulkPut([...plan.versions]) : undefined,
+      plan.fork === undefined ? undefined : stores.forks.put(plan.fork),
+      plan.identity === undefined ? undefined : stores.identities.put(plan.identity),
+      plan.removePending !== undefined && plan.removePending.length > 0 ? stores.pending.bulkDelete([...plan.removePending]) : undefined,
+      plan.replacesStub === undefined ? undefined : stores.stubs.delete(plan.replacesStub),
+    ]);
+    this.#envelopes.set(plan.envelope.id, plan.envelope);
+    if (plan.replacesStub !== undefined) this.#stubs.set(plan.replacesStub, null);
+    // An upgraded stub was already listed at its key's seq, under the same id.
+    const atSeq = this.#idsAtKeySeq.get(keySeqKey(plan.envelope.authorKey, plan.envelope.keySeq));
+    if (atSeq !== undefined && !atSeq.includes(plan.envelope.id)) atSeq.push(plan.envelope.id);
+    if (plan.fork !== undefined) this.#forkSeqs.get(plan.fork.authorKey)?.push(plan.fork.keySeq);
+    this.#storedSeq = plan.seq;
+    this.#seq = plan.seq;
+    this.#bytes += bytes;
+    return ok({ seq: plan.seq });
+  }
+
+  /** Holds a stub (no global_seq: a stub has no effects), with the fork it reveals. */
+  async holdStub(plan: StubPlan): Promise<void> {
+    this.#assertOpen();
+    const stores = this.stores;
+    await Promise.all([
+      stores.stubs.add(plan.stub),
+      plan.fork === undefined ? undefined : stores.forks.put(plan.fork),
+      plan.removePending !== undefined && plan.removePending.length > 0 ? stores.pending.bulkDelete([...plan.removePending]) : undefined,
+    ]);
+    this.#stubs.set(plan.stub.id, plan.stub);
+    this.#idsAtKeySeq.get(keySeqKey(plan.stub.authorKey, plan.stub.keySeq))?.push(plan.stub.id);
+    if (plan.fork !== undefined) this.#forkSeqs.get(plan.fork.authorKey)?.push(plan.fork.keySeq);
+  }
+
+  /** Extra changes after an applied plan (a revocation's withdrawals): rows and envelope statuses only. */
+  async applyChanges(changes: {
+    readonly objects: readonly ObjectRow[];
+    readonly versions: readonly VersionRow[];
+    readonly suppressEnvelopes: readonly string[];
+  }): Promise<void> {
+    this.#assertOpen();
+    await this.#suppress(changes.suppressEnvelopes);
+    if (changes.objects.length > 0) await this.stores.objects.bulkPut([...changes.objects]);
+    if (changes.versions.length > 0) await this.stores.versions.bulkPut([...changes.versions]);
+  }
+
+  /** Protocol (DESIGN §3): the cursor moves with the package that moved it, in its transaction. */
+  async putCursor(row: CursorRow): Promise<void> {
+    this.#assertOpen();
+    await this.stores.cursors.put(row);
+  }
+
+  /** Marks envelopes suppressed, keeping the envelope cache in step. */
+  async #suppress(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      const cached = this.#envelopes.get(id);
+      if (cached !== undefined && cached !== null) this.#envelopes.set(id, { ...cached, status: "suppressed" });
+    }
+    await Promise.all(ids.map((id) => this.stores.envelopes.where("id").equals(id).modify({ status: "suppressed" })));
+  }
+}
+
+/** Thrown by apply when the stored global_seq is not the plan's predecessor; runWrite reports it coded. */
+export class SequenceConflict extends Error {
+  constructor(
+    readonly stored: number,
+    readonly expected: number,
+  ) {
+    super("sequence conflict");
+  }
+}
