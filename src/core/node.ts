@@ -4,8 +4,8 @@ import { evaluateRead } from "./acl/index.ts";
 import { AppManager, type AppInfo, type AppPackage } from "./app/index.ts";
 import { createAuthManager, DEFAULT_AUTH_LIMITS, type AuthManager } from "./auth/index.ts";
 import {
+  createCommitNotices,
   createEventManager,
-  type CommitObject,
   type EventFilter,
   type EventManager,
   type EventSink,
@@ -27,7 +27,7 @@ import {
 } from "./graph/index.ts";
 import { createHealthManager, type HealthManager, type HealthSnapshot } from "./health/index.ts";
 import { createKeyManager, type KeyManager, type KeyRecord } from "./key/index.ts";
-import { createLogManager, type AuditPage, type AuditQuery, type ChainHead, type LogManager } from "./log/index.ts";
+import { createLogManager, type AuditEntry, type AuditPage, type AuditQuery, type ChainHead, type LogManager } from "./log/index.ts";
 import { isoTime, systemClock, systemRandom, type Clock } from "./shared/clock.ts";
 import { nodeError } from "./shared/errors.ts";
 import { platformIdb, type IdbEnvironment } from "./shared/idb.ts";
@@ -36,7 +36,7 @@ import type { JsonValue } from "./shared/json.ts";
 import { err, ok, type Result } from "./shared/result.ts";
 import { StateManager, type HavePackage, type SessionPeer, type SyncPackage } from "./state/index.ts";
 import { createDosGuard, type DosGuard } from "./dos-guard/index.ts";
-import { startSession, type SessionOptions, type SyncSession, type Transport } from "./network/index.ts";
+import { createSyncPorts, startSession, type SessionOptions, type SyncSession, type Transport } from "./network/index.ts";
 import { SYSTEM_SCHEMA, type SchemaDocument } from "./schema/index.ts";
 import { StorageManager, type EnvelopeRow, type ForkRow } from "./storage/index.ts";
 import { IDENTITY_TYPE_KEY, SYSTEM_APP, type Op } from "./wire/index.ts";
@@ -190,18 +190,20 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   health.report("key", "healthy");
 
   const verifier = await createVerifier(options.engine ?? "auto");
+  // One audit sink for the Graph and the sync sessions: a failing log degrades, never undoes a write.
+  const audit = {
+    record: async (entries: readonly AuditEntry[]) => {
+      if (entries.length === 0) return;
+      const recorded = await log.recordMany(entries);
+      if (!recorded.ok) health.report("log", "degraded", recorded.error.code);
+    },
+  };
   // The App manager writes packages through the Graph, and the Graph reads schemas from the App
   // manager: each gets a narrow port, bound here (STYLE principle 2).
   const apps: AppManager = new AppManager(storage, { ingest: (text, source) => graph.ingest(text, source) }, clock);
   const graph: GraphManager = new GraphManager(storage, verifier, {
     schemas: { schemaFor: (app: string) => apps.schemaFor(app) },
-    audit: {
-      record: async (entries) => {
-        if (entries.length === 0) return;
-        const recorded = await log.recordMany(entries);
-        if (!recorded.ok) health.report("log", "degraded", recorded.error.code);
-      },
-    },
+    audit,
     clock,
     limits: () => ({
       maxEnvelopes: config.get("storage.budget.max_envelopes"),
@@ -242,6 +244,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     return out.sort();
   }
 
+  const syncPorts = createSyncPorts({ nodeSigner: nodeSigner.value, nodeIdentity, offeredDomains, state, graph, audit });
+
   // Sessions (public design 04): tokens bound to (identity, app); every call re-authenticates.
   const auth: AuthManager = createAuthManager({
     clock,
@@ -268,25 +272,12 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     },
     capacity: () => config.get("event.queue.per_subscriber"),
   });
-  let noticeChain: Promise<void> = Promise.resolve();
-  graph.onCommit((commit) => {
-    if (commit.status !== "accepted") return;
-    noticeChain = noticeChain.then(async () => {
-      // Nobody subscribed: skip the two reads a notice costs (measured: most of what sync spends
-      // beyond ingest). A subscription opened later hears of later commits, as it would anyway.
-      if (events.stats().subscriptions === 0) return;
-      const objects = await changedObjects(commit.envelopeId);
-      const published = events.publish({ ...commit, objects });
-      if (!published.ok) health.report("graph", "degraded", published.error.code);
-    });
+  const notices = createCommitNotices({
+    events,
+    reads: storage,
+    onPublishFailed: (error) => health.report("graph", "degraded", error.code),
   });
-
-  /** The objects an accepted envelope created or updated, for its event notice (ids, never bodies). */
-  async function changedObjects(envelopeId: string): Promise<CommitObject[]> {
-    const versions = await storage.versionsOfEnvelopes([envelopeId]);
-    const rows = await storage.getObjects([...new Set(versions.map((v) => v.objectId))]);
-    return [...rows.values()].map((row) => ({ id: row.id, kind: row.kind, typeKey: row.typeKey, owner: row.owner }));
-  }
+  graph.onCommit(notices.onCommit);
   await log.record({
     kind: "node_started",
     traceId: null,
@@ -502,40 +493,12 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       isKeyRevoked: (key) => state.isKeyRevoked(key),
       offeredDomains,
       guard,
-      connect: (transport, sessionOptions = {}) =>
-        startSession({
-          ...sessionOptions,
-          transport,
-          guard,
-          clock,
-          node: {
-            nodeSigner: nodeSigner.value,
-            nodeIdentity,
-            offeredDomains,
-            cursors: (peer) => state.cursors(peer),
-            exportPackage: (peer, domain, afterSeq, limit) => state.exportPackage(peer, domain, afterSeq, limit),
-            acceptPackage: (peer, negotiated, pkg) => state.acceptPackage(peer, negotiated, pkg),
-            onCommit: (listener) => graph.onCommit(listener),
-            isKeyRevoked: (key) => state.isKeyRevoked(key),
-            missingDependencies: (limit) => state.missingDependencies(limit),
-            stubIds: (afterId, limit) => state.stubIds(afterId, limit),
-            aclGeneration: () => graph.aclGeneration(),
-            exportWanted: (peer, ids, domains) => state.exportWanted(peer, ids, domains),
-            acceptWanted: (peer, wantedIds, have) => state.acceptWanted(peer, wantedIds, have),
-            recordRejection: (error, context) => {
-              const data = { reason: String(error.data["reason"] ?? "rejected"), connection: context.connection };
-              const entry = { kind: "sync_rejected" as const, traceId: null, code: error.code, actor: context.peer, app: null };
-              void log
-                .recordMany([{ ...entry, envelopeId: null, globalSeq: null, message: error.message, data }])
-                .then((recorded) => !recorded.ok && health.report("log", "degraded", recorded.error.code));
-            },
-          },
-        }),
+      connect: (transport, sessionOptions = {}) => startSession({ ...sessionOptions, transport, guard, clock, node: syncPorts }),
     },
     async stop() {
       // Writes already queued finish; later ones are refused; their events reach subscribers.
       await graph.close();
-      await noticeChain;
+      await notices.settled();
       await events.settled();
       events.close();
       auth.close();

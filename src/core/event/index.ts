@@ -26,4 +26,10 @@ export {
   type GraphEvent,
   type GraphEventPayload,
 } from "./graph-event.ts";
+export {
+  createCommitNotices,
+  type CommitNoticePorts,
+  type CommitNotices,
+  type CommitObjectReads,
+} from "./commit-notices.ts";
 export type { CanRead, EventSink, Subscription } from "./subscription.ts";

@@ -1,20 +1,16 @@
 // One sync session with one peer over one transport (DESIGN §3 "Session", D7): mutual puzzle
 // admission, signed hellos bound to both nonces, domain negotiation, cursors, packages pulled by the
 // receiver's cursors, then live push. The transport and its handle are never an identity.
-import type { Signer } from "../crypto/index.ts";
 import type { DosGuard } from "../dos-guard/index.ts";
-import type { IngestOutcome } from "../graph/index.ts";
 import { systemClock, systemRandom, type Clock, type Random } from "../shared/clock.ts";
 import { nodeError, isProtocolErrorCode, type NodeError } from "../shared/errors.ts";
-import type { EnvelopeId, IdentityId } from "../shared/ids.ts";
-import type { Result } from "../shared/result.ts";
-import type { HavePackage, SessionPeer, SyncPackage } from "../state/index.ts";
+import type { SessionPeer } from "../state/index.ts";
+import type { SyncNodePorts } from "./ports.ts";
 import {
   buildHello,
   decodeFrame,
   DEFAULT_MAX_FRAME_BYTES,
   encodeFrame,
-  FRAME_LIMITS,
   newSessionNonce,
   PRE_ADMISSION_KINDS,
   PRE_ADMISSION_MAX_FRAME_BYTES,
@@ -22,34 +18,7 @@ import {
   type SessionFrame,
   type Transport,
 } from "./transport/index.ts";
-
-/** What a session needs from its node, narrowly (STYLE principle 2); node.ts binds it. */
-export type SyncNodePorts = {
-  readonly nodeSigner: Signer;
-  readonly nodeIdentity: IdentityId;
-  /** `<app>/<domain>` names this node syncs. */
-  readonly offeredDomains: () => readonly string[];
-  readonly cursors: (peer: IdentityId) => Promise<Readonly<Record<string, number>>>;
-  readonly exportPackage: (peer: IdentityId, domain: string, afterSeq: number, limit: number) => Promise<Result<SyncPackage | null>>;
-  readonly acceptPackage: (peer: SessionPeer, negotiated: ReadonlySet<string>, pkg: unknown) => Promise<Result<readonly IngestOutcome[]>>;
-  readonly onCommit: (listener: (commit: { readonly app: string; readonly domain: string }) => void) => () => void;
-  /** A revoked key may not open a session nor sign what it carries (DESIGN §4 rule 5). */
-  readonly isKeyRevoked: (publicKey: string) => Promise<boolean>;
-  /** Ids the pending set waits for, to ask the peer (`want`). */
-  readonly missingDependencies: (limit: number) => Promise<readonly string[]>;
-  /** Stubs held, in id order after `afterId`: asked for again when read rights change (DESIGN §3). */
-  readonly stubIds: (afterId: string, limit: number) => Promise<readonly string[]>;
-  /** Moves whenever the node's ACL facts change. */
-  readonly aclGeneration: () => number;
-  readonly exportWanted: (peer: IdentityId, ids: readonly string[], domains: ReadonlySet<string>) => Promise<Result<HavePackage | null>>;
-  readonly acceptWanted: (
-    peer: SessionPeer,
-    wanted: ReadonlySet<string>,
-    have: unknown,
-  ) => Promise<Result<readonly Result<IngestOutcome>[]>>;
-  /** Every refusal of what a peer sent goes to the audit log (DESIGN D6), with the transport's handle. */
-  readonly recordRejection: (error: NodeError, context: { readonly connection: string; readonly peer: IdentityId | null }) => void;
-};
+import { createWantList, MAX_WANTED } from "./want-list.ts";
 
 export type SessionState = "admitting" | "greeting" | "syncing" | "closed";
 
@@ -103,8 +72,9 @@ export type SyncSession = {
 /** Frame kinds that carry sync work, allowed only once the hellos are done. */
 const AFTER_HELLO = new Set(["domains", "cursors", "package", "want", "have"]);
 
-/** Dependencies one session asks for at a time (`want`), so a hostile package cannot grow the set. */
-const MAX_WANTED = 4_096;
+type FrameKind = SessionFrame["kind"];
+type FrameOf<K extends FrameKind> = Extract<SessionFrame, { kind: K }>;
+type FrameHandlers = { [K in FrameKind]: (frame: FrameOf<K>) => Promise<void> };
 
 export function startSession(options: SessionOptions): SyncSession {
   const { transport, node, guard } = options;
@@ -132,16 +102,17 @@ export function startSession(options: SessionOptions): SyncSession {
   let queuedFrames = 0;
   let dropped = 0;
   const caughtUp = new Set<string>();
-  const wanted = new Set<string>();
+  const wants = createWantList({
+    send,
+    stubIds: (afterId, limit) => node.stubIds(afterId, limit),
+    aclGeneration: () => node.aclGeneration(),
+  });
   let lastError: NodeError | null = null;
   let closeReason: string | null = null;
   let windowStart = clock.now();
   let windowCount = 0;
   let queue: Promise<void> = Promise.resolve();
   let unsubscribeCommits: (() => void) | null = null;
-  // The ACL generation whose stubs were asked for, and where the pass through them stands.
-  let stubsAskedAt = -1;
-  let stubPass: string | null = null;
 
   const status = (): SessionStatus => ({
     state,
@@ -152,7 +123,7 @@ export function startSession(options: SessionOptions): SyncSession {
     packagesIn,
     packagesOut,
     live: state === "syncing" && [...negotiated].every((d) => caughtUp.has(d)),
-    wanted: wanted.size,
+    wanted: wants.ids.size,
     queued: queuedFrames,
     lastError,
     closeReason,
@@ -205,13 +176,13 @@ export function startSession(options: SessionOptions): SyncSession {
     changed();
   }
 
-  /** A protocol violation: tell the peer the code (never the input), and let the guard decide. */
   /** The peer's input was refused: remember it for status and record it for audit. */
   function rejected(error: NodeError): void {
     lastError = error;
     node.recordRejection(error, { connection: connection.connectionId, peer: peer?.identity ?? null });
   }
 
+  /** A protocol violation: tell the peer the code (never the input), and let the guard decide. */
   function violation(error: NodeError, event: "violation" | "malformed_frame" | "rate_exceeded"): void {
     rejected(error);
     if (isProtocolErrorCode(error.code)) send({ kind: "error", code: error.code, reason: String(error.data["reason"] ?? "rejected") });
@@ -262,35 +233,6 @@ export function startSession(options: SessionOptions): SyncSession {
     send({ kind: "cursors", cursors });
   }
 
-  /** Asks the peer for dependencies the pending set waits for, each at most once until `tick`. */
-  function want(ids: Iterable<string>): void {
-    const fresh = [...ids].filter((id) => !wanted.has(id)).slice(0, Math.max(0, MAX_WANTED - wanted.size));
-    for (let i = 0; i < fresh.length; i += FRAME_LIMITS.maxIds) {
-      const batch = fresh.slice(i, i + FRAME_LIMITS.maxIds);
-      if (send({ kind: "want", envelope_ids: batch as EnvelopeId[] })) for (const id of batch) wanted.add(id);
-    }
-  }
-
-  /**
-   * A grant may let this node read links it holds as stubs: once the ACL facts move, ask the peer
-   * for every stub again, a bounded batch per tick; the peer answers full where it may now.
-   */
-  async function refreshStubs(): Promise<void> {
-    if (stubPass === null) {
-      const generation = node.aclGeneration();
-      if (generation === stubsAskedAt) return;
-      stubsAskedAt = generation;
-      stubPass = "";
-    }
-    const ids = await node.stubIds(stubPass, Math.max(0, MAX_WANTED - wanted.size));
-    want(ids);
-    stubPass = ids.length === 0 ? null : ids[ids.length - 1]!;
-  }
-
-  function wantMissingOf(outcomes: readonly IngestOutcome[]): void {
-    want(outcomes.flatMap((o) => (o.status === "pending" ? o.missing : [])));
-  }
-
   async function handle(bytes: Uint8Array): Promise<void> {
     if (state === "closed") return;
     // Rate limit per peer, before any parsing (protocol 10 §3.6).
@@ -323,127 +265,157 @@ export function startSession(options: SessionOptions): SyncSession {
         "violation",
       );
     }
-    switch (frame.kind) {
-      case "challenge": {
-        const { kind: _kind, ...challenge } = frame;
-        const solution = await guard.solve(challenge);
-        if (!solution.ok) return close("puzzle_unsolved");
-        send({ kind: "solution", ...solution.value });
-        return;
-      }
-      case "solution": {
-        const { kind: _kind, ...solution } = frame;
-        const admitted = guard.verify(connection, solution);
-        if (!admitted.ok) {
-          rejected(admitted.error);
-          send({ kind: "error", code: "ERR_RESOURCE_PUZZLE_FAILED", reason: String(admitted.error.data["reason"] ?? "failed") });
-          return close("puzzle_failed");
-        }
-        peerAdmitted = true;
-        send({ kind: "admitted", nonce: myNonce });
-        return maybeHello();
-      }
-      case "admitted":
-        peerNonce = frame.nonce;
-        return maybeHello();
-      case "hello": {
-        if (!helloSent || peerNonce === null)
-          return violation(nodeError("ERR_STRUCT_INVALID_TYPE", "Hello before admission.", { reason: "early_hello" }), "violation");
-        const verified = await verifyHello(frame, { expectedPeerNonce: myNonce, expectedNonce: peerNonce });
-        if (!verified.ok) {
-          rejected(verified.error);
-          return close("hello_rejected");
-        }
-        // Node keys are self-certifying here; a node key bound some other way is not supported yet.
-        if (!verified.value.rootKey) {
-          rejected(
-            nodeError("ERR_CRYPTO_KEY_NOT_BOUND", "The peer's node key is not its node identity's root key.", {
-              reason: "node_key_not_root",
-            }),
-          );
-          return close("node_key_not_root");
-        }
-        if (await node.isKeyRevoked(verified.value.hello.node_key)) {
-          rejected(nodeError("ERR_CRYPTO_KEY_REVOKED", "The peer's node key is revoked.", { reason: "sender_key_revoked" }));
-          send({ kind: "error", code: "ERR_CRYPTO_KEY_REVOKED", reason: "sender_key_revoked" });
-          return close("key_revoked");
-        }
-        peer = { identity: verified.value.hello.node_identity, key: verified.value.hello.node_key };
-        const mine = new Set(offered());
-        negotiated = new Set(verified.value.hello.offered_domains.filter((d) => mine.has(d)));
-        state = "syncing";
-        await sendCursors();
-        unsubscribeCommits = node.onCommit((commit) => {
-          const domain = `${commit.app}/${commit.domain}`;
-          if (negotiated.has(domain)) void enqueue(() => pump(domain));
-        });
-        changed();
-        return;
-      }
-      case "cursors": {
-        // The peer says where it stands: start there, or rewind there when it has made no progress
-        // since it last said so (frames were lost). While its cursor still moves, the packages in
-        // flight are arriving: rewinding then would only send them twice (measured over WebRTC:
-        // every tick re-exported the packages still buffered in the channel).
-        for (const [domain, seq] of Object.entries(frame.cursors)) {
-          if (!negotiated.has(domain)) continue;
-          const before = acked[domain];
-          const next = sendFrom[domain];
-          acked[domain] = seq;
-          if (next === undefined || seq >= next || seq === before) sendFrom[domain] = seq;
-        }
-        for (const domain of sortedSystemFirst(negotiated)) await pump(domain);
-        changed();
-        return;
-      }
-      case "package": {
-        const accepted = await node.acceptPackage(peer!, negotiated, { frame: frame.frame, envelopes: frame.envelopes });
-        if (accepted.ok) {
-          packagesIn += 1;
-          received[frame.frame.sync_domain] = frame.frame.to_seq;
-          wantMissingOf(accepted.value);
-          changed();
-          return;
-        }
-        const reason = accepted.error.data["reason"];
-        if (accepted.error.code === "ERR_SYNC_SEQUENCE_INVALID") {
-          // A duplicate is harmless; a gap or overlap means frames were lost or reordered: resync.
-          if (reason !== "replayed") {
-            rejected(accepted.error);
-            await sendCursors();
-          }
-          return;
-        }
-        return violation(accepted.error, "violation");
-      }
-      case "error":
-        lastError = nodeError(frame.code, `The peer reported ${frame.code}.`, { reason: frame.reason, from: "peer" });
-        changed();
-        return;
-      case "close":
-        closeReason = frame.reason;
-        return close(frame.reason);
-      case "want": {
-        // Full only in the domains this session syncs (the peer asked for what it syncs); elsewhere the stub.
-        const have = await node.exportWanted(peer!.identity, frame.envelope_ids, negotiated);
-        if (!have.ok) {
-          lastError = have.error;
-          return;
-        }
-        if (have.value !== null) send({ kind: "have", ...have.value });
-        return;
-      }
-      case "have": {
-        const accepted = await node.acceptWanted(peer!, wanted, { envelope_ids: frame.envelope_ids, envelopes: frame.envelopes });
-        if (!accepted.ok) return violation(accepted.error, "violation");
-        for (const id of frame.envelope_ids) wanted.delete(id);
-        wantMissingOf(accepted.value.flatMap((r) => (r.ok ? [r.value] : [])));
-        changed();
-        return;
-      }
-      case "domains":
-        return; // negotiation is by intersection of the hellos
+    return dispatch(frame.kind, frame);
+  }
+
+  /** One named handler per frame kind; `handle` has checked size, rate, admission and order first. */
+  const handlers: FrameHandlers = {
+    challenge: onChallenge,
+    solution: onSolution,
+    admitted: onAdmitted,
+    hello: onHello,
+    cursors: onCursors,
+    package: onPackage,
+    error: onError,
+    close: onClose,
+    want: onWant,
+    have: onHave,
+    domains: onDomains,
+  };
+
+  function dispatch<K extends FrameKind>(kind: K, frame: FrameOf<K>): Promise<void> {
+    return handlers[kind](frame);
+  }
+
+  async function onChallenge(frame: FrameOf<"challenge">): Promise<void> {
+    const { kind: _kind, ...challenge } = frame;
+    const solution = await guard.solve(challenge);
+    if (!solution.ok) return close("puzzle_unsolved");
+    send({ kind: "solution", ...solution.value });
+  }
+
+  function onSolution(frame: FrameOf<"solution">): Promise<void> {
+    const { kind: _kind, ...solution } = frame;
+    const admitted = guard.verify(connection, solution);
+    if (!admitted.ok) {
+      rejected(admitted.error);
+      send({ kind: "error", code: "ERR_RESOURCE_PUZZLE_FAILED", reason: String(admitted.error.data["reason"] ?? "failed") });
+      close("puzzle_failed");
+      return Promise.resolve();
     }
+    peerAdmitted = true;
+    send({ kind: "admitted", nonce: myNonce });
+    return maybeHello();
+  }
+
+  function onAdmitted(frame: FrameOf<"admitted">): Promise<void> {
+    peerNonce = frame.nonce;
+    return maybeHello();
+  }
+
+  async function onHello(frame: FrameOf<"hello">): Promise<void> {
+    if (!helloSent || peerNonce === null)
+      return violation(nodeError("ERR_STRUCT_INVALID_TYPE", "Hello before admission.", { reason: "early_hello" }), "violation");
+    const verified = await verifyHello(frame, { expectedPeerNonce: myNonce, expectedNonce: peerNonce });
+    if (!verified.ok) {
+      rejected(verified.error);
+      return close("hello_rejected");
+    }
+    // Node keys are self-certifying here; a node key bound some other way is not supported yet.
+    if (!verified.value.rootKey) {
+      rejected(
+        nodeError("ERR_CRYPTO_KEY_NOT_BOUND", "The peer's node key is not its node identity's root key.", {
+          reason: "node_key_not_root",
+        }),
+      );
+      return close("node_key_not_root");
+    }
+    if (await node.isKeyRevoked(verified.value.hello.node_key)) {
+      rejected(nodeError("ERR_CRYPTO_KEY_REVOKED", "The peer's node key is revoked.", { reason: "sender_key_revoked" }));
+      send({ kind: "error", code: "ERR_CRYPTO_KEY_REVOKED", reason: "sender_key_revoked" });
+      return close("key_revoked");
+    }
+    peer = { identity: verified.value.hello.node_identity, key: verified.value.hello.node_key };
+    const mine = new Set(offered());
+    negotiated = new Set(verified.value.hello.offered_domains.filter((d) => mine.has(d)));
+    state = "syncing";
+    await sendCursors();
+    unsubscribeCommits = node.onCommit((commit) => {
+      const domain = `${commit.app}/${commit.domain}`;
+      if (negotiated.has(domain)) void enqueue(() => pump(domain));
+    });
+    changed();
+  }
+
+  async function onCursors(frame: FrameOf<"cursors">): Promise<void> {
+    // The peer says where it stands: start there, or rewind there when it has made no progress
+    // since it last said so (frames were lost). While its cursor still moves, the packages in
+    // flight are arriving: rewinding then would only send them twice (measured over WebRTC:
+    // every tick re-exported the packages still buffered in the channel).
+    for (const [domain, seq] of Object.entries(frame.cursors)) {
+      if (!negotiated.has(domain)) continue;
+      const before = acked[domain];
+      const next = sendFrom[domain];
+      acked[domain] = seq;
+      if (next === undefined || seq >= next || seq === before) sendFrom[domain] = seq;
+    }
+    for (const domain of sortedSystemFirst(negotiated)) await pump(domain);
+    changed();
+  }
+
+  async function onPackage(frame: FrameOf<"package">): Promise<void> {
+    const accepted = await node.acceptPackage(peer!, negotiated, { frame: frame.frame, envelopes: frame.envelopes });
+    if (accepted.ok) {
+      packagesIn += 1;
+      received[frame.frame.sync_domain] = frame.frame.to_seq;
+      wants.wantMissingOf(accepted.value);
+      changed();
+      return;
+    }
+    const reason = accepted.error.data["reason"];
+    if (accepted.error.code === "ERR_SYNC_SEQUENCE_INVALID") {
+      // A duplicate is harmless; a gap or overlap means frames were lost or reordered: resync.
+      if (reason !== "replayed") {
+        rejected(accepted.error);
+        await sendCursors();
+      }
+      return;
+    }
+    return violation(accepted.error, "violation");
+  }
+
+  function onError(frame: FrameOf<"error">): Promise<void> {
+    lastError = nodeError(frame.code, `The peer reported ${frame.code}.`, { reason: frame.reason, from: "peer" });
+    changed();
+    return Promise.resolve();
+  }
+
+  function onClose(frame: FrameOf<"close">): Promise<void> {
+    closeReason = frame.reason;
+    close(frame.reason);
+    return Promise.resolve();
+  }
+
+  async function onWant(frame: FrameOf<"want">): Promise<void> {
+    // Full only in the domains this session syncs (the peer asked for what it syncs); elsewhere the stub.
+    const have = await node.exportWanted(peer!.identity, frame.envelope_ids, negotiated);
+    if (!have.ok) {
+      lastError = have.error;
+      return;
+    }
+    if (have.value !== null) send({ kind: "have", ...have.value });
+  }
+
+  async function onHave(frame: FrameOf<"have">): Promise<void> {
+    const accepted = await node.acceptWanted(peer!, wants.ids, { envelope_ids: frame.envelope_ids, envelopes: frame.envelopes });
+    if (!accepted.ok) return violation(accepted.error, "violation");
+    for (const id of frame.envelope_ids) wants.settle(id);
+    wants.wantMissingOf(accepted.value.flatMap((r) => (r.ok ? [r.value] : [])));
+    changed();
+  }
+
+  function onDomains(_frame: FrameOf<"domains">): Promise<void> {
+    return Promise.resolve(); // negotiation is by intersection of the hellos
   }
 
   transport.onMessage((bytes) => {
@@ -497,9 +469,9 @@ export function startSession(options: SessionOptions): SyncSession {
         if (state !== "syncing") return;
         await sendCursors();
         // Ask again for what is still missing: a `want` or its `have` may have been lost.
-        wanted.clear();
-        want(await node.missingDependencies(MAX_WANTED));
-        await refreshStubs();
+        wants.clear();
+        wants.want(await node.missingDependencies(MAX_WANTED));
+        await wants.refreshStubs();
       }),
     idle: () => queue,
     close: (reason) => close(reason),
