@@ -1,7 +1,17 @@
 // The node's answers to the shell, as NodeApi plain data: each method checks its raw arguments
 // (src/rpc/node-api-requests.ts), asks the node (src/core) and shapes the reply. No protocol logic
 // lives here; the node decides, this file only translates.
-import { err, nodeError, ok, PROTOCOL_VERSION, type IdentityId, type Result, type Session, type TwoWayNode } from "../src/core/index.ts";
+import {
+  err,
+  nodeError,
+  ok,
+  PROTOCOL_VERSION,
+  storedEnvelope,
+  type IdentityId,
+  type Result,
+  type Session,
+  type TwoWayNode,
+} from "../src/core/index.ts";
 import type {
   AppSummary,
   EnvelopeExportPage,
@@ -49,13 +59,12 @@ const SESSION_LAPSED: ReadonlySet<string> = new Set(["ERR_AUTH_TOKEN_EXPIRED", "
 
 const BUILT_IN_BY_SLUG = new Map(BUILT_IN_APPS.map((app) => [app.schema.app, app]));
 
-type EnvelopeText = { content: { ops: { op: string; type_key: string; payload: { value?: { name?: unknown } } }[] } };
-
 /** The ops of a stored envelope, and the name in it when it is an identity genesis. */
 function describeEnvelope(text: string): { ops: HistoryEntry["ops"]; genesisName: string | null } {
-  const ops = (JSON.parse(text) as EnvelopeText).content.ops;
+  const ops = storedEnvelope(text).content.ops;
   const first = ops[0];
-  const name = first?.op === "parent_create" && first.type_key === "system.identity" ? first.payload.value?.name : undefined;
+  const value = first?.op === "parent_create" && first.type_key === "system.identity" ? first.payload.value : undefined;
+  const name = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as { name?: unknown }).name : undefined;
   return { ops: ops.map((op) => ({ op: op.op, typeKey: op.type_key })), genesisName: typeof name === "string" ? name : null };
 }
 

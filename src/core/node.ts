@@ -39,7 +39,7 @@ import { createDosGuard, type DosGuard } from "./dos-guard/index.ts";
 import { createSyncPorts, startSession, type SessionOptions, type SyncSession, type Transport } from "./network/index.ts";
 import { SYSTEM_SCHEMA, type SchemaDocument } from "./schema/index.ts";
 import { StorageManager, type EnvelopeRow, type ForkRow } from "./storage/index.ts";
-import { IDENTITY_TYPE_KEY, SYSTEM_APP, type Op } from "./wire/index.ts";
+import { IDENTITY_TYPE_KEY, storedEnvelope, SYSTEM_APP, type Op } from "./wire/index.ts";
 
 export type NodeOptions = {
   /** Names the node's databases: twoway-node-<name>, twoway-keys-<name>, twoway-log-<name>. */
@@ -469,7 +469,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         status: r.status,
         lamport: r.lamport,
         committedAt: r.committedAt,
-        createdAt: (JSON.parse(r.text) as { content: { created_at: string } }).content.created_at,
+        createdAt: storedEnvelope(r.text).content.created_at,
         text: r.text,
       }));
     },

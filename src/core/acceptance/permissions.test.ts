@@ -424,7 +424,7 @@ describe("local guards and reads", () => {
     const grant = await w.a.write({
       app: "system",
       domain: "capabilities",
-      deps: [genesisOfMe.id as EnvelopeId],
+      deps: [genesisOfMe.id],
       ops: [
         {
           op: "edge_create",

@@ -2,9 +2,10 @@
 // past here (prev in either form, every dep in full), do prev and lamport agree with it, is a device
 // key bound among its deps, and was every object it names created in that declared past. Reads only.
 import { nodeError, type ErrorCode } from "../shared/errors.ts";
+import type { EnvelopeId } from "../shared/ids.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import type { EnvelopeRow, WriteTx } from "../storage/index.ts";
-import type { Op, VerifiedEnvelope, VerifiedLink, VerifiedStub } from "../wire/index.ts";
+import { storedEnvelope, type VerifiedEnvelope, type VerifiedLink, type VerifiedStub } from "../wire/index.ts";
 import { DEVICE_KEY_TYPE } from "./device-keys.ts";
 import { referencesOf } from "./references.ts";
 import type { ChainLink, ReadyPast } from "./types.ts";
@@ -14,7 +15,7 @@ type Reads = Pick<WriteTx, "getEnvelopes" | "getStubs" | "getObjects" | "getIden
 /** Held already, waiting for what is missing, or ready for the next stages. */
 export type PastVerdict<T> =
   | { readonly kind: "duplicate"; readonly seq: number }
-  | { readonly kind: "pending"; readonly missing: readonly string[] }
+  | { readonly kind: "pending"; readonly missing: readonly EnvelopeId[] }
   | ({ readonly kind: "ready" } & T);
 
 function reject(code: ErrorCode, message: string, data: Record<string, string | number>): Result<never> {
@@ -111,7 +112,7 @@ async function isBound(tx: Reads, authorId: string, authorKey: string, deps: rea
   const identityObject = `${identity.genesisId}:0`;
   return deps.some((row) => {
     if (row.authorId !== authorId || row.status !== "accepted") return false;
-    const ops = (JSON.parse(row.text) as { content: { ops: Op[] } }).content.ops;
+    const ops = storedEnvelope(row.text).content.ops;
     return ops.some((op) => {
       if (op.op !== "attr_create" || op.type_key !== DEVICE_KEY_TYPE) return false;
       const p = op.payload as { parent_id: string; value: { public_key?: unknown } };

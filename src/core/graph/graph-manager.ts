@@ -8,6 +8,7 @@ import type { Ed25519Verifier } from "../crypto/index.ts";
 import type { AuditEntry } from "../log/index.ts";
 import { isoTime } from "../shared/clock.ts";
 import { nodeError } from "../shared/errors.ts";
+import type { EnvelopeId } from "../shared/ids.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { AbortWrite, type EnvelopeRow, type StorageManager, type WriteTx } from "../storage/index.ts";
 import { validateLink, type VerifiedEnvelope, type VerifiedLink } from "../wire/index.ts";
@@ -42,7 +43,7 @@ type Cursor = { readonly peer: string; readonly domain: string; readonly seq: nu
 type CommitNotice = Parameters<CommitListener>[0];
 
 /** What others may wait for: envelopes that committed and stubs now held (DESIGN §4 rule 2). */
-function arrivedIds(outcomes: readonly Result<IngestOutcome>[]): string[] {
+function arrivedIds(outcomes: readonly Result<IngestOutcome>[]): EnvelopeId[] {
   return outcomes.flatMap((r) =>
     r.ok && (r.value.status === "accepted" || r.value.status === "suppressed" || r.value.status === "stub") ? [r.value.id] : [],
   );
@@ -178,7 +179,7 @@ export class GraphManager {
    * Post-commit work must not make a committed write look failed: if draining the pending set
    * fails (the database closing underneath), the rows stay and a later commit retries them.
    */
-  async #drainQuietly(ids: readonly string[]): Promise<void> {
+  async #drainQuietly(ids: readonly EnvelopeId[]): Promise<void> {
     try {
       let frontier = ids;
       while (frontier.length > 0) {

@@ -2,6 +2,7 @@
 // and gets its turn once nothing it waits for is missing. It is not history: rows leave on commit.
 import { isoTime, type Clock } from "../shared/clock.ts";
 import { nodeError } from "../shared/errors.ts";
+import type { EnvelopeId } from "../shared/ids.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import type { PendingRow, StorageManager, WriteTx } from "../storage/index.ts";
 import type { VerifiedLink } from "../wire/index.ts";
@@ -10,7 +11,7 @@ import type { VerifiedLink } from "../wire/index.ts";
 export async function park(
   tx: Pick<WriteTx, "getPending" | "countPending" | "putPending">,
   verified: VerifiedLink,
-  missing: readonly string[],
+  missing: readonly EnvelopeId[],
   limits: { readonly maxPending: number; readonly clock: Clock },
 ): Promise<Result<void>> {
   const [parked, count] = await Promise.all([tx.getPending(verified.id), tx.countPending()]);
@@ -28,7 +29,7 @@ export async function park(
  */
 export async function readyAfter(
   storage: Pick<StorageManager, "pendingWaitingForAny" | "getEnvelopes" | "getStubs" | "putPending">,
-  arrived: readonly string[],
+  arrived: readonly EnvelopeId[],
 ): Promise<PendingRow[]> {
   // Two reads per round, whatever the frontier's size: who waits for any of it, and which of what
   // they wait for is here now. Rows are visited in the order of one query per arrived id.

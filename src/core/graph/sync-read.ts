@@ -3,9 +3,8 @@
 // envelopes always travel, so any node can verify authors it has never met. What it may not read
 // travels as its stub (ADR 0013).
 import { evaluateRead, type AclFacts } from "../acl/index.ts";
-import type { EnvelopeId } from "../shared/ids.ts";
 import type { EnvelopeRow, StorageManager } from "../storage/index.ts";
-import { SYSTEM_APP, type Op } from "../wire/index.ts";
+import { storedEnvelope, SYSTEM_APP } from "../wire/index.ts";
 import { aclTarget } from "./authorize.ts";
 import { createdObjectId, isCreate, referencesOf, updateTarget } from "./references.ts";
 import type { SyncReadDecision } from "./types.ts";
@@ -36,10 +35,10 @@ export async function syncReadRows(
 
 /** The objects a stored envelope creates or updates, and its created_at (the time sync_read judges at). */
 function writtenBy(row: EnvelopeRow): { readonly ids: readonly string[]; readonly createdAt: string } {
-  const content = (JSON.parse(row.text) as { content: { ops: Op[]; created_at: string } }).content;
-  const references = referencesOf(content.ops, row.id as EnvelopeId);
+  const content = storedEnvelope(row.text).content;
+  const references = referencesOf(content.ops, row.id);
   const ids = content.ops
-    .map((op, i) => (isCreate(op) ? createdObjectId(row.id as EnvelopeId, i) : updateTarget(references, i)?.objectId))
+    .map((op, i) => (isCreate(op) ? createdObjectId(row.id, i) : updateTarget(references, i)?.objectId))
     .filter((x): x is NonNullable<typeof x> => x !== undefined);
   return { ids, createdAt: content.created_at };
 }

@@ -14,7 +14,7 @@ export type IngestOutcome =
   | { readonly status: "duplicate"; readonly id: EnvelopeId; readonly seq: number }
   /** A stub now holds its place in its key's chain (DESIGN §3); it has no effects and no global_seq. */
   | { readonly status: "stub"; readonly id: EnvelopeId }
-  | { readonly status: "pending"; readonly id: EnvelopeId; readonly missing: readonly string[] };
+  | { readonly status: "pending"; readonly id: EnvelopeId; readonly missing: readonly EnvelopeId[] };
 
 /** Who writes through a session: the identity, and the key the node signs with for it. */
 export type Author = { readonly identityId: IdentityId; readonly signer: Signer; readonly bindingEnvelopeId: EnvelopeId | null };
@@ -52,7 +52,7 @@ export type ReadyPast = {
 /** What evaluating one envelope (or stub) against local state came to, before the audit. */
 export type Evaluated =
   | { readonly kind: "commit"; readonly outcome: IngestOutcome; readonly envelopeStatus: "accepted" | "suppressed" }
-  | { readonly kind: "pending"; readonly missing: readonly string[] }
+  | { readonly kind: "pending"; readonly missing: readonly EnvelopeId[] }
   | { readonly kind: "duplicate"; readonly seq: number }
   | { readonly kind: "stub" };
 

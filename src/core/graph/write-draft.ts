@@ -57,7 +57,7 @@ export async function draftLocalWrite(ctx: DraftContext, author: Author, request
       domain: request.domain,
       traceId: request.traceId ?? `t-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
       seq: (head?.keySeq ?? 0) + 1,
-      prev: (head?.id as EnvelopeId | undefined) ?? null,
+      prev: head?.id ?? null,
       deps: [...deps] as EnvelopeId[],
       lamport: lamports.length === 0 ? 0 : 1 + Math.max(...lamports),
       createdAt: at,

@@ -1,5 +1,6 @@
 // Row shapes of the node database (DESIGN D5): fixed stores keyed by app and global ids, so
 // installing an app never changes the IndexedDB schema. Plain data; the Graph decides their content.
+import type { EnvelopeId, IdentityId, PublicKeyText } from "../shared/ids.ts";
 import type { JsonValue } from "../shared/json.ts";
 import type { ObjectKind } from "../wire/index.ts";
 
@@ -9,18 +10,18 @@ export type EnvelopeStatus = "accepted" | "suppressed";
 export type EnvelopeRow = {
   /** global_seq: the local, strictly increasing accept order (DESIGN D4). */
   readonly seq: number;
-  readonly id: string;
+  readonly id: EnvelopeId;
   readonly text: string;
-  readonly authorId: string;
-  readonly authorKey: string;
+  readonly authorId: IdentityId;
+  readonly authorKey: PublicKeyText;
   readonly keySeq: number;
   readonly app: string;
   readonly domain: string;
   readonly lamport: number;
   /** The same key's envelope at keySeq − 1 (null at 1): only the chain, never reliance (DESIGN §3). */
-  readonly prev: string | null;
+  readonly prev: EnvelopeId | null;
   /** What this envelope relies on, indexed so withdrawals can find dependents (DESIGN §4 rule 5). */
-  readonly deps: readonly string[];
+  readonly deps: readonly EnvelopeId[];
   readonly status: EnvelopeStatus;
   readonly committedAt: string;
 };
@@ -30,13 +31,13 @@ export type EnvelopeRow = {
  * in its key's chain, with no effects and no global_seq. Full content replaces it when it arrives.
  */
 export type StubRow = {
-  readonly id: string;
+  readonly id: EnvelopeId;
   /** The canonical stub text, as received and relayed. */
   readonly text: string;
-  readonly authorId: string;
-  readonly authorKey: string;
+  readonly authorId: IdentityId;
+  readonly authorKey: PublicKeyText;
   readonly keySeq: number;
-  readonly prev: string | null;
+  readonly prev: EnvelopeId | null;
   readonly lamport: number;
   readonly receivedAt: string;
 };
@@ -85,7 +86,7 @@ export type VersionRow = {
 };
 
 /** An envelope whose `prev` or `deps` have not arrived yet (DESIGN §4 rule 2). */
-export type PendingRow = { readonly id: string; readonly text: string; readonly missing: readonly string[]; readonly receivedAt: string };
+export type PendingRow = { readonly id: EnvelopeId; readonly text: string; readonly missing: readonly EnvelopeId[]; readonly receivedAt: string };
 
 /** Evidence of two envelopes by one key at one `seq` (DESIGN §3: a fork). */
 export type ForkRow = {

@@ -19,7 +19,7 @@ export class StoreQueries {
       .anyOf([...ids])
       .toArray()
       .then((rows) => {
-        const byId = new Map(rows.map((r) => [r.id, r]));
+        const byId = new Map<string, EnvelopeRow>(rows.map((r) => [r.id, r]));
         return ids.map((id) => byId.get(id));
       });
   }

@@ -77,9 +77,17 @@ function idOfSignedBytes(signedBytes: Uint8Array): EnvelopeId {
   return toBase64url(sha256(signedBytes)) as EnvelopeId;
 }
 
+/**
+ * The one decoder for a stored full envelope's text. It passed validateLink when it was ingested and
+ * storage keeps its bytes, so this only parses; untrusted input goes through validateLink instead.
+ */
+export function storedEnvelope(text: string): Envelope {
+  return JSON.parse(text) as Envelope;
+}
+
 /** A stored or carried full envelope's stub text: what travels when the receiver may not read it. */
 export function stubTextOf(fullText: string): string {
-  const { content: _content, ...stub } = JSON.parse(fullText) as Envelope;
+  const { content: _content, ...stub } = storedEnvelope(fullText);
   return canonicalize(stub);
 }
 

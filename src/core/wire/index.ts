@@ -8,6 +8,7 @@ export {
   contentDigest,
   envelopeId,
   signedBytesOf,
+  storedEnvelope,
   stubTextOf,
   validateEnvelope,
   validateEnvelopeValue,

@@ -26,7 +26,10 @@ export type StorageFactory = () => Promise<StorageManager>;
 const ROOMY: Budgets = { maxEnvelopes: 1_000_000, maxBytes: 1_000_000_000 };
 const AT = "2026-01-01T00:00:00.000Z";
 
-export function envelopeRow(seq: number, id: string, over: Partial<EnvelopeRow> = {}): EnvelopeRow {
+/** Rows are opaque to storage: plain strings stand in for the branded ids the Graph writes. */
+type Loose<T> = { readonly [K in keyof T]?: unknown };
+
+export function envelopeRow(seq: number, id: string, over: Loose<EnvelopeRow> = {}): EnvelopeRow {
   return {
     seq,
     id,
@@ -42,11 +45,11 @@ export function envelopeRow(seq: number, id: string, over: Partial<EnvelopeRow> 
     status: "accepted",
     committedAt: AT,
     ...over,
-  };
+  } as EnvelopeRow;
 }
 
 export function stubRow(id: string, authorKey: string, keySeq: number): StubRow {
-  return { id, text: `stub of ${id}`, authorId: "author-1", authorKey, keySeq, prev: null, lamport: keySeq, receivedAt: AT };
+  return { id, text: `stub of ${id}`, authorId: "author-1", authorKey, keySeq, prev: null, lamport: keySeq, receivedAt: AT } as StubRow;
 }
 
 function objectRow(id: string, seq: number, envelopeId: string): ObjectRow {
@@ -78,7 +81,7 @@ function fork(authorKey: string, keySeq: number, envelopeIds: readonly string[])
 }
 
 function pending(id: string, missing: readonly string[]): PendingRow {
-  return { id, text: `pending ${id}`, missing, receivedAt: AT };
+  return { id, text: `pending ${id}`, missing, receivedAt: AT } as PendingRow;
 }
 
 function cursor(peer: string, seq: number): CursorRow {
