@@ -1,2 +1,17 @@
 // App manager: the node-local app registry and lifecycle (public design 08).
 export { AppManager, SYSTEM_APP_INFO, type AppAction, type AppInfo, type AppPackage } from "./app-manager.ts";
+export {
+  buildPackage,
+  openPackage,
+  packageDigest,
+  compareVersions,
+  DEFAULT_PACKAGE_LIMITS,
+  PLATFORM_VERSION,
+  type AclDefaults,
+  type AppManifest,
+  type BuiltPackage,
+  type PackageLimits,
+  type PackageSource,
+  type Publisher,
+  type VerifiedPackage,
+} from "./package/index.ts";
