@@ -1,5 +1,5 @@
 // App manager: the node-local app registry and lifecycle (public design 08).
-export { AppManager, SYSTEM_APP_INFO, type AppAction, type AppInfo, type AppPackage } from "./app-manager.ts";
+export { AppManager, SYSTEM_APP_INFO, type AppAction, type AppInfo, type AppPackage, type PackageTrust } from "./app-manager.ts";
 export {
   buildPackage,
   openPackage,
@@ -15,3 +15,5 @@ export {
   type Publisher,
   type VerifiedPackage,
 } from "./package/index.ts";
+export { createPackageLifecycle, type PackageLifecycle, type PackagePreview } from "./package-lifecycle.ts";
+export { isTrustedPublisher, PUBLISH_CAPABILITY } from "./publisher-trust.ts";
