@@ -6,7 +6,7 @@ import { err, nodeError, ok, type AppInfo, type IdentityId, type Result, type Tw
 import type { AppSummary, PackagePreviewSummary } from "../src/rpc/node-api.ts";
 import { parseAppRequest, parsePackageRequest } from "../src/rpc/node-api-requests.ts";
 import type { AppPackageStore } from "./app-package-store.ts";
-import { BUILT_IN_APPS } from "./built-in-apps.ts";
+import { BUILT_IN_SLUGS } from "./built-in-apps.ts";
 
 export type AppService = {
   readonly listApps: (...args: unknown[]) => Promise<Result<readonly AppSummary[]>>;
@@ -19,8 +19,6 @@ export type AppService = {
   readonly uninstallApp: (...args: unknown[]) => Promise<Result<AppSummary>>;
   readonly openApp: (...args: unknown[]) => Promise<Result<AppSummary>>;
 };
-
-const BUILT_IN_SLUGS: ReadonlySet<string> = new Set(BUILT_IN_APPS.map((app) => app.schema.app));
 
 export function createAppService(
   node: TwoWayNode,

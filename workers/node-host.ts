@@ -13,7 +13,7 @@ import {
 } from "../src/core/index.ts";
 import { leaderLockName, type NodeApi, type NodeInfo, type NodeRole } from "../src/rpc/node-api.ts";
 import { parseNoArguments } from "../src/rpc/node-api-requests.ts";
-import { installBuiltInApps } from "./built-in-apps.ts";
+import { installBuiltInApps, PINNED_PACKAGE_DIGESTS } from "./built-in-apps.ts";
 import { requestLeadership } from "./leadership.ts";
 import { createNodeService, type NodeService } from "./node-service.ts";
 import { openAppPackageStore, type AppPackageStore } from "./app-package-store.ts";
@@ -60,15 +60,16 @@ export function createNodeHost(nodeName: string): NodeApi {
     role = "starting";
     const grantedAt = performance.now();
     databaseOpened = true;
-    const created = await createNode({ name: nodeName });
+    const created = await createNode({ name: nodeName, pinnedPackageDigests: PINNED_PACKAGE_DIGESTS });
     if (!created.ok) return created;
     const node = created.value;
-    const builtIns = await installBuiltInApps(node);
+    const store = await openAppPackageStore(nodeName, { indexedDB: globalThis.indexedDB, IDBKeyRange: globalThis.IDBKeyRange });
+    const builtIns = await installBuiltInApps(node, store);
     if (!builtIns.ok) {
+      store.close();
       await node.stop();
       return builtIns;
     }
-    const store = await openAppPackageStore(nodeName, { indexedDB: globalThis.indexedDB, IDBKeyRange: globalThis.IDBKeyRange });
     const apps = createAppService(node, store);
     const service: Service = { ...(await createNodeService(node, apps.summaries)), ...createSyncService(node), ...apps };
     const ed25519Engine = (await isWebCryptoEd25519Available()) ? "webcrypto" : "noble";

@@ -117,7 +117,7 @@ export async function createNodeService(node: TwoWayNode, appSummaries: () => Pr
     return described.ops;
   }
 
-  // Learn the names in the first system envelopes: the stand-in publisher and the first identities.
+  // Learn the names in the first system envelopes: the built-in publisher and the first identities.
   for (const row of await node.history({ app: "system", limit: 50 })) learnName(row.authorId, row.text, row.app, row.domain);
 
   return {

@@ -53,6 +53,7 @@ export { createNode, type NodeOptions, type TwoWayNode, type Session, type Write
 export type { AppInfo, AppPackage } from "./app/index.ts";
 export {
   buildPackage,
+  compareVersions,
   openPackage,
   packageDigest,
   DEFAULT_PACKAGE_LIMITS,

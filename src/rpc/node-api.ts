@@ -73,7 +73,7 @@ export type AppSummary = {
   readonly title: string;
   readonly version: string;
   readonly state: "installed_enabled" | "installed_disabled" | "removed";
-  /** "system" is code every node runs; "built_in" apps are signed by the node's stand-in publisher (ADR 0006). */
+  /** "system" is code every node runs; "built_in" apps are this release's packages, trusted by pinned digest (ADR 0015). */
   readonly origin: "system" | "built_in" | "installed";
   readonly description: string;
 };
