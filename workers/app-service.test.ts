@@ -6,6 +6,7 @@ import { testIdb, uniqueName } from "../src/core/shared/test-support/idb.ts";
 import { buildPackage, createSigner, utf8 } from "../src/core/index.ts";
 import { openAppPackageStore } from "./app-package-store.ts";
 import { createAppService } from "./app-service.ts";
+import { connectApp } from "../src/apps/sdk/index.ts";
 
 async function notes(version: string, chain: readonly string[] = []) {
   const signer = await createSigner({ seed: new Uint8Array(32).fill(3), engine: "noble" });
@@ -114,5 +115,45 @@ describe("app service", () => {
     expect(await apps.enableApp({ slug: "../x" })).toMatchObject({ ok: false, error: { code: "ERR_STRUCT_INVALID_IDENTIFIER" } });
     expect(await apps.listApps(1)).toMatchObject({ ok: false, error: { data: { reason: "too_many_arguments" } } });
     expect(node.globalSeq()).toBe(0);
+  });
+});
+
+describe("opening an app", () => {
+  async function installed() {
+    const s = await service();
+    expectOk(await s.node.identities.create({ name: "Me" }));
+    expectOk(await s.apps.trustPublisher({ zip: v1.zip, signature: v1.signature }));
+    expectOk(await s.apps.installApp({ zip: v1.zip, signature: v1.signature }));
+    return s;
+  }
+
+  it("returns the frontend and binds the transferred port to (shell identity, app) for the SDK", async () => {
+    const { apps } = await installed();
+    const channel = new MessageChannel();
+    const opened = expectOk(await apps.openApp({ slug: "notes", port: channel.port2 }));
+    expect(new TextDecoder().decode(opened.frontend["index.html"])).toBe("<!doctype html>");
+    const client = connectApp(channel.port1);
+    expect(expectOk(await client.whoAmI())).toMatchObject({ app: "notes", version: "1.0.0" });
+    // Disabling closes the app's port: the SDK gets no more answers from it.
+    expectOk(await apps.disableApp({ slug: "notes" }));
+    client.close();
+    apps.closeAppPorts();
+  });
+
+  it("refuses a port that is not a MessagePort (ERR_STRUCT_INVALID_TYPE)", async () => {
+    const { apps } = await installed();
+    expect(await apps.openApp({ slug: "notes", port: { postMessage() {} } })).toMatchObject({
+      ok: false,
+      error: { data: { reason: "not_a_port" } },
+    });
+  });
+
+  it("refuses to serve a stored package that was changed on disk (ERR_MNG_APP_LOAD_REJECTED)", async () => {
+    const { apps, store } = await installed();
+    const stored = (await store.get("notes"))!;
+    const zip = stored.zip.slice();
+    zip[zip.length - 40]! ^= 1;
+    await store.put({ ...stored, zip });
+    expect(await apps.openApp({ slug: "notes" })).toMatchObject({ ok: false, error: { code: "ERR_MNG_APP_LOAD_REJECTED" } });
   });
 });

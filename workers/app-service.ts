@@ -2,9 +2,10 @@
 // upgrade, enable, disable, uninstall, open. Arguments are checked by src/rpc/node-api-requests.ts;
 // the node decides everything else. Installed packages are kept in the worker's package store for
 // their title and, when opened, their frontend.
-import { err, nodeError, ok, type AppInfo, type IdentityId, type Result, type TwoWayNode } from "../src/core/index.ts";
-import type { AppSummary, PackagePreviewSummary } from "../src/rpc/node-api.ts";
-import { parseAppRequest, parsePackageRequest } from "../src/rpc/node-api-requests.ts";
+import { err, nodeError, ok, openPackage, type AppInfo, type IdentityId, type Result, type TwoWayNode } from "../src/core/index.ts";
+import type { AppSummary, OpenedApp, PackagePreviewSummary } from "../src/rpc/node-api.ts";
+import { parseAppRequest, parseOpenApp, parsePackageRequest } from "../src/rpc/node-api-requests.ts";
+import { bindAppPort, type BoundAppPort } from "./app-port.ts";
 import type { AppPackageStore } from "./app-package-store.ts";
 import { BUILT_IN_SLUGS } from "./built-in-apps.ts";
 
@@ -17,13 +18,16 @@ export type AppService = {
   readonly enableApp: (...args: unknown[]) => Promise<Result<AppSummary>>;
   readonly disableApp: (...args: unknown[]) => Promise<Result<AppSummary>>;
   readonly uninstallApp: (...args: unknown[]) => Promise<Result<AppSummary>>;
-  readonly openApp: (...args: unknown[]) => Promise<Result<AppSummary>>;
+  readonly openApp: (...args: unknown[]) => Promise<Result<OpenedApp>>;
 };
 
 export function createAppService(
   node: TwoWayNode,
   store: AppPackageStore,
-): AppService & { readonly summaries: () => Promise<AppSummary[]> } {
+): AppService & { readonly summaries: () => Promise<AppSummary[]>; readonly closeAppPorts: () => void } {
+  /** Open app ports by slug: closed when their app is disabled or removed, and at shutdown. */
+  const ports = new Map<string, BoundAppPort[]>();
+
   async function summaryOf(app: AppInfo): Promise<AppSummary> {
     if (app.slug === "system")
       return {
@@ -81,11 +85,30 @@ export function createAppService(
     const request = parseAppRequest(args);
     if (!request.ok) return request;
     const changed = await node.apps[action](request.value.slug);
-    return changed.ok ? ok(await summaryOf(changed.value)) : changed;
+    if (!changed.ok) return changed;
+    if (action !== "enable") for (const bound of ports.get(request.value.slug)?.splice(0) ?? []) bound.close();
+    return ok(await summaryOf(changed.value));
+  }
+
+  /** The stored package's frontend, reopened (signature checked again) and matched to the install record. */
+  async function frontendOf(app: AppInfo): Promise<Result<Record<string, Uint8Array>>> {
+    const stored = await store.get(app.slug);
+    const opened = stored === undefined ? undefined : await openPackage(stored.zip, stored.signature);
+    if (opened === undefined || !opened.ok || `${opened.value.schemaEnvelopeId}:0` !== app.schemaObjectId)
+      return err(
+        nodeError("ERR_MNG_APP_LOAD_REJECTED", `The package of ${app.slug} is not on this device.`, {
+          reason: "package_missing",
+          slug: app.slug,
+        }),
+      );
+    return ok(Object.fromEntries(opened.value.frontend));
   }
 
   return {
     summaries,
+    closeAppPorts() {
+      for (const list of ports.values()) for (const bound of list.splice(0)) bound.close();
+    },
     async listApps(...args) {
       if (args.length > 0)
         return err(nodeError("ERR_STRUCT_INVALID_TYPE", "This method takes no arguments.", { reason: "too_many_arguments" }));
@@ -121,23 +144,33 @@ export function createAppService(
     disableApp: (...args) => transition(args, "disable"),
     uninstallApp: (...args) => transition(args, "remove"),
     async openApp(...args) {
-      const request = parseAppRequest(args);
+      const request = parseOpenApp(args);
       if (!request.ok) return request;
-      const found = (await node.apps.list()).find((app) => app.slug === request.value.slug);
+      const { slug, port } = request.value;
+      const found = (await node.apps.list()).find((app) => app.slug === slug);
       if (found === undefined || found.state === "removed" || found.slug === "system")
-        return err(nodeError("app_not_found", `No app ${request.value.slug} is installed.`, { slug: request.value.slug }));
+        return err(nodeError("app_not_found", `No app ${slug} is installed.`, { slug }));
       // public design 08: open is allowed only while enabled, and changes nothing.
       if (found.state !== "installed_enabled")
         return err(
-          nodeError("ERR_SVC_APP_DISABLED", `${found.slug} is disabled.`, {
+          nodeError("ERR_SVC_APP_DISABLED", `${slug} is disabled.`, {
             reason: "app_not_enabled",
             service_class: "app",
-            service_slug: found.slug,
+            service_slug: slug,
             service_state: "disabled",
             retryable: false,
           }),
         );
-      return ok(await summaryOf(found));
+      const frontend = await frontendOf(found);
+      if (!frontend.ok) return frontend;
+      if (port !== undefined) {
+        // The binding comes from the install record and the shell's identity, never from the app.
+        const identity = await shellIdentity(undefined);
+        if (!identity.ok) return identity;
+        const bound = bindAppPort(node, port, { identityId: identity.value, app: slug, version: found.version });
+        ports.set(slug, [...(ports.get(slug) ?? []), bound]);
+      }
+      return ok({ app: await summaryOf(found), frontend: frontend.value });
     },
   };
 }

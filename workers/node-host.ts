@@ -17,7 +17,7 @@ import { installBuiltInApps, PINNED_PACKAGE_DIGESTS } from "./built-in-apps.ts";
 import { requestLeadership } from "./leadership.ts";
 import { createNodeService, type NodeService } from "./node-service.ts";
 import { openAppPackageStore, type AppPackageStore } from "./app-package-store.ts";
-import { createAppService, type AppService } from "./app-service.ts";
+import { createAppService } from "./app-service.ts";
 import { createSyncService, type SyncService } from "./sync-service.ts";
 
 /** STYLE "Errors and results": the worker boundary turns a bug into `internal_error`, logged here. */
@@ -37,7 +37,7 @@ function guarded<T>(method: (...args: unknown[]) => Promise<Result<T>>): (...arg
   };
 }
 
-type Service = NodeService & SyncService & AppService;
+type Service = NodeService & SyncService & ReturnType<typeof createAppService>;
 type Running = { readonly node: TwoWayNode; readonly service: Service; readonly store: AppPackageStore; readonly info: NodeInfo };
 
 export function createNodeHost(nodeName: string): NodeApi {
@@ -135,6 +135,7 @@ export function createNodeHost(nodeName: string): NodeApi {
     if (role === "closing" || role === "closed" || !current.ok) return ok({ role });
     role = "closing";
     current.value.service.closeAll();
+    current.value.service.closeAppPorts();
     if (inFlight > 0) await new Promise<void>((resolve) => (whenIdle = resolve));
     await current.value.node.stop();
     current.value.store.close();

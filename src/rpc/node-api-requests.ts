@@ -297,3 +297,37 @@ export function parseAppRequest(args: readonly unknown[]): Result<AppRequest> {
     return rejected("ERR_STRUCT_INVALID_IDENTIFIER", "invalid_app", '"slug" is not an app name.', "slug");
   return ok({ slug });
 }
+
+/** A mini-app's write: the port's app is added here, so a request that names one is refused. */
+export function parseAppSubmit(args: readonly unknown[], app: string, maxChars: number): Result<SubmitRequest> {
+  const count = checkArgumentCount(args, 1);
+  if (!count.ok) return count;
+  const request = checkObject(args[0], "write request", ["domain", "ops", "traceId"], ["domain", "ops"]);
+  if (!request.ok) return request;
+  const size = checkJsonSize(request.value, maxChars, "write request");
+  if (!size.ok) return size;
+  return parseSubmit([{ ...request.value, app }]);
+}
+
+/** A mini-app's read query; its app is the port's, never the query's. */
+export function parseAppRead(args: readonly unknown[], app: string, maxChars: number): Result<ReadRequest> {
+  const count = checkArgumentCount(args, 1);
+  if (!count.ok) return count;
+  const size = checkJsonSize(args[0], maxChars, "read query");
+  if (!size.ok) return size;
+  return parseRead([{ app, query: args[0] }]);
+}
+
+/** The shell opens an app and hands the worker one end of the app's MessageChannel. */
+export function parseOpenApp(args: readonly unknown[]): Result<{ slug: string; port: MessagePort | undefined }> {
+  const count = checkArgumentCount(args, 1);
+  if (!count.ok) return count;
+  const request = checkObject(args[0], "request", ["slug", "port"], ["slug"]);
+  if (!request.ok) return request;
+  const slug = parseAppRequest([{ slug: request.value["slug"] }]);
+  if (!slug.ok) return slug;
+  const port = request.value["port"];
+  if (port !== undefined && !(typeof MessagePort !== "undefined" && port instanceof MessagePort))
+    return rejected("ERR_STRUCT_INVALID_TYPE", "not_a_port", '"port" must be a transferred MessagePort.', "port");
+  return ok({ slug: slug.value.slug, port });
+}

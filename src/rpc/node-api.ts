@@ -180,6 +180,15 @@ export type PackagePreviewSummary = {
 
 export type AppRequest = { readonly slug: string };
 
+/** Opening an app: with `port` (transferred), the worker binds it to (shell identity, app) for the app's SDK. */
+export type OpenAppRequest = { readonly slug: string; readonly port?: MessagePort };
+
+export type OpenedApp = {
+  readonly app: AppSummary;
+  /** The package's frontend files, keyed by their path under frontend/ (`index.html`, …). */
+  readonly frontend: Readonly<Record<string, Uint8Array>>;
+};
+
 /** The recovery file's opening: public data only. Private keys are non-extractable and never leave the worker. */
 export type RecoveryHeader = {
   readonly format: "twoway-recovery";
@@ -300,8 +309,8 @@ export interface NodeApi {
   disableApp(request: AppRequest): Promise<Result<AppSummary>>;
   /** Only while disabled; the app's data stays in the graph. */
   uninstallApp(request: AppRequest): Promise<Result<AppSummary>>;
-  /** May this app be opened now? ERR_SVC_APP_DISABLED unless it is enabled. */
-  openApp(request: AppRequest): Promise<Result<AppSummary>>;
+  /** Opens an enabled app (ERR_SVC_APP_DISABLED otherwise): its frontend, and its port bound. */
+  openApp(request: OpenAppRequest): Promise<Result<OpenedApp>>;
   /** Starts a sync session over a page-owned data channel (transfer the port with Comlink.transfer). */
   syncAttach(request: SyncAttachRequest): Promise<Result<{ readonly sessionId: string }>>;
   /** Every session since the node started (closed ones too, newest first) and the DoS Guard's figures. */
