@@ -56,6 +56,7 @@ export {
   compareVersions,
   openPackage,
   packageDigest,
+  signPackage,
   DEFAULT_PACKAGE_LIMITS,
   type BuiltPackage,
   type PackageLimits,

@@ -4,6 +4,7 @@ export {
   buildPackage,
   openPackage,
   packageDigest,
+  signPackage,
   compareVersions,
   DEFAULT_PACKAGE_LIMITS,
   PLATFORM_VERSION,
