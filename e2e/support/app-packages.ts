@@ -11,7 +11,7 @@ const example = join(import.meta.dirname, "..", "..", "examples", "notes");
 
 export type PackageFiles = { readonly zip: string; readonly sig: string; readonly bytes: Uint8Array; readonly signature: string };
 
-function write(name: string, zip: Uint8Array, signature: string): PackageFiles {
+export function writePackage(name: string, zip: Uint8Array, signature: string): PackageFiles {
   const zipPath = join(dir, `${name}.zip`);
   writeFileSync(zipPath, zip);
   writeFileSync(`${zipPath}.sig.json`, signature);
@@ -48,7 +48,7 @@ export async function notesPackage(
     "2026-12-01T12:00:00.000Z",
   );
   if (!built.ok) throw new Error(built.error.message);
-  return { files: write(name, built.value.zip, built.value.signature), chain: built.value.chain };
+  return { files: writePackage(name, built.value.zip, built.value.signature), chain: built.value.chain };
 }
 
 /** A package with one extra raw entry (a path escape, an oversized file), re-signed by `signer`. */
@@ -62,18 +62,22 @@ export async function withExtraEntry(
   const { unzipSync } = await import("fflate");
   const entries = { ...unzipSync(base.bytes), [path]: content };
   const zip = zipSync(entries, { mtime: new Date(1980, 0, 1) });
-  return write(name, zip, await signPackage(signer, zip));
+  return writePackage(name, zip, await signPackage(signer, zip));
 }
 
 export function tampered(name: string, base: PackageFiles): PackageFiles {
   const zip = base.bytes.slice();
   zip[Math.floor(zip.length / 2)]! ^= 0x01;
-  return write(name, zip, base.signature);
+  return writePackage(name, zip, base.signature);
 }
 
 export async function resignedBy(name: string, base: PackageFiles, signer: Signer): Promise<PackageFiles> {
   // The signature document names the original key but carries another key's signature.
   const original = JSON.parse(base.signature) as { publisher_public_key: string };
   const other = JSON.parse(await signPackage(signer, base.bytes)) as { signature: string };
-  return write(name, base.bytes, JSON.stringify({ publisher_public_key: original.publisher_public_key, signature: other.signature }));
+  return writePackage(
+    name,
+    base.bytes,
+    JSON.stringify({ publisher_public_key: original.publisher_public_key, signature: other.signature }),
+  );
 }
