@@ -12,7 +12,8 @@ const managerBoundary = {
 };
 
 export default tseslint.config(
-  { ignores: ["dist/**", "dev-dist/**", "node_modules/**", "e2e/artifacts/**", "coverage/**", "public/**"] },
+  // examples/*/frontend/ holds bundles built from examples/*/src (npm run build-example).
+  { ignores: ["dist/**", "dev-dist/**", "node_modules/**", "e2e/artifacts/**", "coverage/**", "public/**", "examples/*/frontend/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -16,7 +16,7 @@ export default defineConfig({
   ],
   // Pre-listed so vitest does not discover them mid-run and reload the page (reference pitfall 9).
   optimizeDeps: {
-    include: ["@noble/ed25519", "@noble/hashes/sha2.js", "fast-check", "dexie", "fake-indexeddb", "comlink", "simple-peer", "uqr"],
+    include: ["@noble/ed25519", "@noble/hashes/sha2.js", "fast-check", "dexie", "fflate", "fake-indexeddb", "comlink", "simple-peer", "uqr"],
   },
   worker: { format: "es" },
   test: {

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createServer } from "vite";
 import { launchChromium } from "../test-support/chromium.ts";
 import { runAclBench } from "./acl-bench.ts";
+import { runAppPortBench } from "./app-port-bench.ts";
 import { runBrowserNodeBench } from "./browser-node.ts";
 import { runKernelBench } from "./kernel-bench.ts";
 import { runPuzzleBench } from "./puzzle-bench.ts";
@@ -21,6 +22,7 @@ console.log(`2WAY protocol bench — ${seconds}s per measure, ${corpus}-envelope
 console.log(formatRows(`Node.js ${process.version} (main thread)`, await runProtocolBench({ seconds, corpus })));
 console.log(await runKernelBench(Number(process.env.BENCH_KERNEL_ENVELOPES ?? 1000)));
 console.log(runAclBench());
+console.log(await runAppPortBench());
 console.log(await runPuzzleBench());
 console.log(await runSyncBench(Number(process.env.BENCH_SYNC_ENVELOPES ?? 10_000)));
 

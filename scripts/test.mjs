@@ -53,10 +53,15 @@ const unitOk = run("unit, property and conformance tests (Node)", join(npx, "vit
 record("unit", unitOk, vitestCounts(unitReport));
 
 const browserReport = join(RESULTS, "browser.json");
-const browserOk = run("core tests in Chromium (vitest browser mode)", join(npx, "vitest"), ["run", "--config", "vitest.browser.config.ts"], {
-  isolated,
-  env: { VITEST_JSON: browserReport },
-});
+const browserOk = run(
+  "core tests in Chromium (vitest browser mode)",
+  join(npx, "vitest"),
+  ["run", "--config", "vitest.browser.config.ts"],
+  {
+    isolated,
+    env: { VITEST_JSON: browserReport },
+  },
+);
 record("browser", browserOk, vitestCounts(browserReport));
 
 const e2eReport = join(RESULTS, "e2e.json");

@@ -1,70 +1,44 @@
-// Installs the four built-in apps on a node that lacks them, through the same package path as any
-// app (DESIGN D8). Stand-in until the marketplace issue (ADR 0006): the packages are signed by a
-// publisher key this node generates once, uses for these envelopes and never stores.
-import { buildEnvelope, createSigner, err, ok, type AppPackage, type Result, type Signer, type TwoWayNode } from "../src/core/index.ts";
-import { contactsSchema, marketSchema, messagingSchema, socialSchema } from "../src/apps/index.ts";
+// Installs the four built-in apps through the same signed-package path as any app (DESIGN D8,
+// ADR 0015): the packages of this release are in built-in-packages.generated.ts and trusted by their
+// pinned digests, so every node holds byte-identical built-in schema objects and no key in the
+// repository can sign anything a node would trust. A removed built-in stays removed.
+import { compareVersions, err, fromBase64url, ok, type Result, type TwoWayNode } from "../src/core/index.ts";
+import type { AppPackageStore } from "./app-package-store.ts";
+import { BUILT_IN_PACKAGES } from "./built-in-packages.generated.ts";
 
-export type BuiltInApp = {
-  readonly schema: { readonly app: string; readonly version: string };
-  readonly title: string;
-  readonly description: string;
-};
+export const BUILT_IN_SLUGS: ReadonlySet<string> = new Set(BUILT_IN_PACKAGES.map((p) => p.slug));
 
-export const BUILT_IN_APPS: readonly BuiltInApp[] = [
-  { schema: contactsSchema, title: "Contacts", description: "People you know, and how you know them." },
-  { schema: messagingSchema, title: "Messages", description: "Conversations with the people you choose." },
-  { schema: socialSchema, title: "Social", description: "Posts, comments and reactions among your contacts." },
-  { schema: marketSchema, title: "Market", description: "Listings, offers and orders between people." },
-];
+/** What createNode is given as pinnedPackageDigests: only these exact bytes are trusted unasked. */
+export const PINNED_PACKAGE_DIGESTS: readonly string[] = BUILT_IN_PACKAGES.map((p) => p.digest);
 
-export const STAND_IN_PUBLISHER_NAME = "Built-in apps (stand-in publisher)";
-
-/** The publisher's genesis: a self-certifying identity (DESIGN §3), then one schema envelope per app. */
-async function publisherGenesis(signer: Signer, createdAt: string) {
-  return buildEnvelope(signer, {
-    app: "system",
-    domain: "identity",
-    traceId: "built-in-publisher",
-    seq: 1,
-    prev: null,
-    lamport: 0,
-    createdAt,
-    ops: [{ op: "parent_create", type_key: "system.identity", payload: { value: { name: STAND_IN_PUBLISHER_NAME } } }],
-  });
-}
-
-/** Installs every built-in app this node has never installed; a removed app stays removed. */
-export async function installBuiltInApps(node: TwoWayNode): Promise<Result<number>> {
-  const known = new Set((await node.apps.list()).map((app) => app.slug));
-  const missing = BUILT_IN_APPS.filter((app) => !known.has(app.schema.app));
-  if (missing.length === 0) return ok(0);
-
-  const createdAt = new Date().toISOString();
-  const publisher = await createSigner();
-  const genesis = await publisherGenesis(publisher, createdAt);
-  if (!genesis.ok) return genesis;
-  let prev = genesis.value.id;
-  let seq = 1;
-  for (const app of missing) {
-    seq += 1;
-    const schemaEnvelope = await buildEnvelope(publisher, {
-      app: "system",
-      domain: "apps",
-      traceId: `built-in-${app.schema.app}`,
-      seq,
-      prev,
-      lamport: seq - 1,
-      createdAt,
-      ops: [{ op: "parent_create", type_key: "system.app_schema", payload: { value: { schema: app.schema as never } } }],
-    });
-    if (!schemaEnvelope.ok) return schemaEnvelope;
-    const pkg: AppPackage = {
-      manifest: { slug: app.schema.app, version: app.schema.version, title: app.title },
-      envelopes: [genesis.value.text, schemaEnvelope.value.text],
-    };
-    const installed = await node.apps.install(pkg);
-    if (!installed.ok) return err(installed.error);
-    prev = schemaEnvelope.value.id;
+/** Installs the built-ins a node lacks and upgrades those this release has newer; returns how many changed. */
+export async function installBuiltInApps(node: TwoWayNode, store: AppPackageStore): Promise<Result<number>> {
+  let changed = 0;
+  for (const pkg of BUILT_IN_PACKAGES) {
+    const zip = fromBase64url(pkg.zip)!;
+    const installed = (await node.apps.list()).find((app) => app.slug === pkg.slug);
+    if (installed?.state === "removed") continue;
+    let result: Awaited<ReturnType<TwoWayNode["apps"]["installPackage"]>> | undefined;
+    if (installed === undefined) result = await node.apps.installPackage(zip, pkg.signature);
+    else if (compareVersions(pkg.version, installed.version) > 0) result = await node.apps.upgradePackage(zip, pkg.signature);
+    if (result !== undefined) {
+      if (!result.ok) return err(result.error);
+      changed += 1;
+    }
+    if (result !== undefined || installed?.version === pkg.version) {
+      const about = await node.apps.inspect(zip, pkg.signature);
+      if (!about.ok) return err(about.error);
+      const { manifest, digest } = about.value;
+      await store.put({
+        slug: pkg.slug,
+        version: pkg.version,
+        title: manifest.title,
+        description: manifest.description,
+        digest,
+        zip,
+        signature: pkg.signature,
+      });
+    }
   }
-  return ok(missing.length);
+  return ok(changed);
 }

@@ -13,9 +13,11 @@ import {
 } from "../src/core/index.ts";
 import { leaderLockName, type NodeApi, type NodeInfo, type NodeRole } from "../src/rpc/node-api.ts";
 import { parseNoArguments } from "../src/rpc/node-api-requests.ts";
-import { installBuiltInApps } from "./built-in-apps.ts";
+import { installBuiltInApps, PINNED_PACKAGE_DIGESTS } from "./built-in-apps.ts";
 import { requestLeadership } from "./leadership.ts";
 import { createNodeService, type NodeService } from "./node-service.ts";
+import { openAppPackageStore, type AppPackageStore } from "./app-package-store.ts";
+import { createAppService } from "./app-service.ts";
 import { createSyncService, type SyncService } from "./sync-service.ts";
 
 /** STYLE "Errors and results": the worker boundary turns a bug into `internal_error`, logged here. */
@@ -35,7 +37,8 @@ function guarded<T>(method: (...args: unknown[]) => Promise<Result<T>>): (...arg
   };
 }
 
-type Running = { readonly node: TwoWayNode; readonly service: NodeService & SyncService; readonly info: NodeInfo };
+type Service = NodeService & SyncService & ReturnType<typeof createAppService>;
+type Running = { readonly node: TwoWayNode; readonly service: Service; readonly store: AppPackageStore; readonly info: NodeInfo };
 
 export function createNodeHost(nodeName: string): NodeApi {
   const lockName = leaderLockName(nodeName);
@@ -57,15 +60,18 @@ export function createNodeHost(nodeName: string): NodeApi {
     role = "starting";
     const grantedAt = performance.now();
     databaseOpened = true;
-    const created = await createNode({ name: nodeName });
+    const created = await createNode({ name: nodeName, pinnedPackageDigests: PINNED_PACKAGE_DIGESTS });
     if (!created.ok) return created;
     const node = created.value;
-    const apps = await installBuiltInApps(node);
-    if (!apps.ok) {
+    const store = await openAppPackageStore(nodeName, { indexedDB: globalThis.indexedDB, IDBKeyRange: globalThis.IDBKeyRange });
+    const builtIns = await installBuiltInApps(node, store);
+    if (!builtIns.ok) {
+      store.close();
       await node.stop();
-      return apps;
+      return builtIns;
     }
-    const service = { ...(await createNodeService(node)), ...createSyncService(node) };
+    const apps = createAppService(node, store);
+    const service: Service = { ...(await createNodeService(node, apps.summaries)), ...createSyncService(node), ...apps };
     const ed25519Engine = (await isWebCryptoEd25519Available()) ? "webcrypto" : "noble";
     const now = performance.now();
     // A worker's clock starts with the worker, so now() is the time from spawn to ready.
@@ -76,7 +82,7 @@ export function createNodeHost(nodeName: string): NodeApi {
       openMs: Math.round(now - grantedAt),
       nodeName,
     };
-    return ok({ node, service, info });
+    return ok({ node, service, store, info });
   }
 
   let settleStopped: ((result: Result<Running>) => void) | undefined;
@@ -102,9 +108,7 @@ export function createNodeHost(nodeName: string): NodeApi {
   }
 
   /** Runs one node call, counted so `close` can let the calls in flight finish first. */
-  function served<T>(
-    pick: (service: NodeService & SyncService) => (...args: unknown[]) => Promise<Result<T>>,
-  ): (...args: unknown[]) => Promise<Result<T>> {
+  function served<T>(pick: (service: Service) => (...args: unknown[]) => Promise<Result<T>>): (...args: unknown[]) => Promise<Result<T>> {
     return guarded(async (...args) => {
       const current = await running();
       if (!current.ok) return current;
@@ -131,8 +135,10 @@ export function createNodeHost(nodeName: string): NodeApi {
     if (role === "closing" || role === "closed" || !current.ok) return ok({ role });
     role = "closing";
     current.value.service.closeAll();
+    current.value.service.closeAppPorts();
     if (inFlight > 0) await new Promise<void>((resolve) => (whenIdle = resolve));
     await current.value.node.stop();
+    current.value.store.close();
     role = "closed";
     leadership.release();
     return ok({ role });
@@ -169,6 +175,14 @@ export function createNodeHost(nodeName: string): NodeApi {
     exportHeader: served((s) => s.exportHeader),
     exportEnvelopes: served((s) => s.exportEnvelopes),
     importEnvelopes: served((s) => s.importEnvelopes),
+    inspectPackage: served((s) => s.inspectPackage),
+    trustPublisher: served((s) => s.trustPublisher),
+    installApp: served((s) => s.installApp),
+    upgradeApp: served((s) => s.upgradeApp),
+    enableApp: served((s) => s.enableApp),
+    disableApp: served((s) => s.disableApp),
+    uninstallApp: served((s) => s.uninstallApp),
+    openApp: served((s) => s.openApp),
     syncAttach: served((s) => s.syncAttach),
     syncOverview: served((s) => s.syncOverview),
     syncDetach: served((s) => s.syncDetach),

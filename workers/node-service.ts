@@ -37,13 +37,11 @@ import {
   parseRead,
   parseSubmit,
 } from "../src/rpc/node-api-requests.ts";
-import { BUILT_IN_APPS } from "./built-in-apps.ts";
 
 export type NodeService = {
   readonly health: (...args: unknown[]) => Promise<Result<HealthReport>>;
   readonly createIdentity: (...args: unknown[]) => Promise<Result<IdentitySummary>>;
   readonly listIdentities: (...args: unknown[]) => Promise<Result<readonly IdentitySummary[]>>;
-  readonly listApps: (...args: unknown[]) => Promise<Result<readonly AppSummary[]>>;
   readonly submit: (...args: unknown[]) => Promise<Result<WriteReceipt>>;
   readonly read: (...args: unknown[]) => Promise<Result<ReadResult>>;
   readonly history: (...args: unknown[]) => Promise<Result<HistoryPage>>;
@@ -57,7 +55,6 @@ export type NodeService = {
 /** Session tokens expire or get revoked (public design 04); the shell then opens a fresh session. */
 const SESSION_LAPSED: ReadonlySet<string> = new Set(["ERR_AUTH_TOKEN_EXPIRED", "ERR_AUTH_TOKEN_REVOKED"]);
 
-const BUILT_IN_BY_SLUG = new Map(BUILT_IN_APPS.map((app) => [app.schema.app, app]));
 
 /** The ops of a stored envelope, and the name in it when it is an identity genesis. */
 function describeEnvelope(text: string): { ops: HistoryEntry["ops"]; genesisName: string | null } {
@@ -79,7 +76,8 @@ function noIdentity(): Result<never> {
   return err(nodeError("ERR_MNG_KEY_SCOPE_KEY_MISSING", "Create an identity first.", { reason: "no_identity" }));
 }
 
-export async function createNodeService(node: TwoWayNode): Promise<NodeService> {
+/** `appSummaries` comes from the app service (workers/app-service.ts), which owns app titles. */
+export async function createNodeService(node: TwoWayNode, appSummaries: () => Promise<AppSummary[]>): Promise<NodeService> {
   /** Authors this node can name: its own identities and the publishers whose geneses it has seen. */
   const names = new Map<string, string>();
   const sessions = new Map<string, Session>();
@@ -129,25 +127,8 @@ export async function createNodeService(node: TwoWayNode): Promise<NodeService> 
     return described.ops;
   }
 
-  // Learn the names in the first system envelopes: the stand-in publisher and the first identities.
+  // Learn the names in the first system envelopes: the built-in publisher and the first identities.
   for (const row of await node.history({ app: "system", limit: 50 })) learnName(row.authorId, row.text, row.app, row.domain);
-
-  async function appSummaries(): Promise<AppSummary[]> {
-    return (await node.apps.list()).map((app) => {
-      const builtIn = BUILT_IN_BY_SLUG.get(app.slug);
-      return {
-        slug: app.slug,
-        title: app.slug === "system" ? "System" : (builtIn?.title ?? app.slug),
-        version: app.version,
-        state: app.state,
-        origin: app.slug === "system" ? "system" : builtIn !== undefined ? "built_in" : "installed",
-        description:
-          app.slug === "system"
-            ? "Identities, keys and app schemas. Every node runs the same rules."
-            : (builtIn?.description ?? `Installed app ${app.slug}.`),
-      };
-    });
-  }
 
   return {
     async health(...args) {
@@ -187,12 +168,6 @@ export async function createNodeService(node: TwoWayNode): Promise<NodeService> 
       const checked = parseNoArguments(args);
       if (!checked.ok) return checked;
       return identities();
-    },
-
-    async listApps(...args) {
-      const checked = parseNoArguments(args);
-      if (!checked.ok) return checked;
-      return ok(await appSummaries());
     },
 
     async submit(...args) {

@@ -51,6 +51,19 @@ export * from "./wire/index.ts";
 // ---- the node kernel (docs/api.md "Node") ----
 export { createNode, type NodeOptions, type TwoWayNode, type Session, type WriteResult, type HistoryEntry } from "./node.ts";
 export type { AppInfo, AppPackage } from "./app/index.ts";
+export {
+  buildPackage,
+  compareVersions,
+  openPackage,
+  packageDigest,
+  signPackage,
+  DEFAULT_PACKAGE_LIMITS,
+  type BuiltPackage,
+  type PackageLimits,
+  type PackageSource,
+  type Publisher,
+  type VerifiedPackage,
+} from "./app/index.ts";
 export type { GraphReadRequest, GraphReadResult, GraphRow, IngestOutcome, StateDigest } from "./graph/index.ts";
 export type { AuditRecord, AuditQuery, AuditKind } from "./log/index.ts";
 export type { HealthSnapshot } from "./health/index.ts";

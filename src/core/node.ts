@@ -1,7 +1,7 @@
 // The composition root (STYLE principle 2): builds the managers in start-up order, injects each
 // one's ports, and exposes the embedding API (docs/api.md). Every answer is plain data (DESIGN D6).
 import { evaluateRead } from "./acl/index.ts";
-import { AppManager, type AppInfo, type AppPackage } from "./app/index.ts";
+import { AppManager, createPackageLifecycle, type AppInfo, type AppPackage, type PackageLifecycle } from "./app/index.ts";
 import { createAuthManager, DEFAULT_AUTH_LIMITS, type AuthManager } from "./auth/index.ts";
 import {
   createCommitNotices,
@@ -50,6 +50,8 @@ export type NodeOptions = {
   readonly engine?: Ed25519Engine | "auto";
   /** Ephemeral config values above the persisted ones (tests, embedding). */
   readonly config?: Readonly<Record<string, JsonValue>>;
+  /** SHA-256 hex digests of app packages this build trusts without a grant: the built-ins (ADR 0015). */
+  readonly pinnedPackageDigests?: readonly string[];
 };
 
 export type WriteResult = {
@@ -97,7 +99,13 @@ export type TwoWayNode = {
     list(): Promise<Result<readonly KeyRecord[]>>;
   };
   readonly apps: {
+    /** Unchecked: no signature, no trust. For tests and embedders; the shell never reaches it. */
     install(pkg: AppPackage): Promise<Result<AppInfo>>;
+    /** Signed packages (ZIP bytes + detached signature document), trust checked first (AC-12). */
+    inspect: PackageLifecycle["inspect"];
+    trustPublisher: PackageLifecycle["trustPublisher"];
+    installPackage: PackageLifecycle["install"];
+    upgradePackage: PackageLifecycle["upgrade"];
     enable(slug: string): Promise<Result<AppInfo>>;
     disable(slug: string): Promise<Result<AppInfo>>;
     remove(slug: string): Promise<Result<AppInfo>>;
@@ -325,6 +333,24 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     return ok({ envelopeId: o.id, seq: o.seq, status: o.status, objectIds: o.objectIds });
   }
 
+  const packages = createPackageLifecycle({
+    apps: appManager,
+    verifier,
+    clock,
+    pinnedDigests: new Set(options.pinnedPackageDigests ?? []),
+    aclFacts: () => graph.aclFacts(),
+    async localIdentities() {
+      const held = await keys.list();
+      return new Set(held.ok ? held.value.flatMap((k) => (k.scope === "identity" && k.identityId !== null ? [k.identityId] : [])) : []);
+    },
+    ingest: (text) => graph.ingest(text, { kind: "remote", actor: null }),
+    async submitAs(identityId, request) {
+      const author = await authorFor(identityId, undefined);
+      if (!author.ok) return author;
+      return toWriteResult(await graph.submit(author.value, request));
+    },
+  });
+
   const node: TwoWayNode = {
     name: options.name,
     identities: {
@@ -384,6 +410,14 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     },
     apps: {
       install: (pkg) => appManager.install(pkg, { kind: "remote", actor: null }),
+      inspect: (zip, signature) => packages.inspect(zip, signature),
+      trustPublisher: (identityId, zip, signature) => packages.trustPublisher(identityId, zip, signature),
+      installPackage: (zip, signature) => packages.install(zip, signature),
+      // An upgrade swaps the schema under open sessions; they reopen against the new one.
+      upgradePackage: async (zip, signature) => {
+        const upgraded = await packages.upgrade(zip, signature);
+        return upgraded.ok ? revokeSessionsOn(upgraded.value.slug, upgraded) : upgraded;
+      },
       enable: (slug) => appManager.transition(slug, "enable"),
       // Disabling or removing an app ends its sessions and subscriptions (public design 04, 08).
       disable: async (slug) => revokeSessionsOn(slug, await appManager.transition(slug, "disable")),

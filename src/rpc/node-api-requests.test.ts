@@ -3,7 +3,9 @@
 import { describe, expect, it } from "vitest";
 import {
   checkArgumentCount,
+  parseAppRequest,
   parseCreateIdentity,
+  parsePackageRequest,
   parseExportRequest,
   parseImport,
   parseNoArguments,
@@ -130,5 +132,58 @@ describe("node port requests", () => {
       expect(codeOf(parsed)).toBe(code);
       expect(reasonOf(parsed)).toBe(reason);
     });
+  });
+});
+
+describe("app package and app requests", () => {
+  const zip = new Uint8Array([80, 75, 5, 6]);
+  const pkg = { zip, signature: "{}" };
+
+  it("accepts package bytes as a Uint8Array or an ArrayBuffer, and copies them", () => {
+    const parsed = parsePackageRequest([pkg]);
+    expect(parsed).toEqual({ ok: true, value: { zip, signature: "{}" } });
+    expect(parsed.ok && parsed.value.zip).not.toBe(zip);
+    expect(parsePackageRequest([{ zip: zip.buffer, signature: "{}", identityId: IDENTITY }])).toEqual({
+      ok: true,
+      value: { zip, signature: "{}", identityId: IDENTITY },
+    });
+  });
+
+  it.each([
+    ["no request", [], "ERR_STRUCT_INVALID_TYPE", "not_an_object"],
+    ["two arguments", [pkg, pkg], "ERR_STRUCT_INVALID_TYPE", "too_many_arguments"],
+    ["an unknown field", [{ ...pkg, trust: true }], "ERR_STRUCT_INVALID_TYPE", "unknown_field"],
+    ["no zip", [{ signature: "{}" }], "ERR_STRUCT_MISSING_FIELD", "missing_field"],
+    ["no signature", [{ zip }], "ERR_STRUCT_MISSING_FIELD", "missing_field"],
+    ["a zip that is text", [{ ...pkg, zip: "PK" }], "ERR_STRUCT_INVALID_TYPE", "not_bytes"],
+    ["a zip that is a list of numbers", [{ ...pkg, zip: [80, 75] }], "ERR_STRUCT_INVALID_TYPE", "not_bytes"],
+    ["an empty zip", [{ ...pkg, zip: new Uint8Array() }], "ERR_STRUCT_INVALID_TYPE", "out_of_range"],
+    ["an oversized zip", [{ ...pkg, zip: new Uint8Array(PORT_LIMITS.maxPackageBytes + 1) }], "ERR_STRUCT_INVALID_TYPE", "out_of_range"],
+    ["a signature that is not text", [{ ...pkg, signature: {} }], "ERR_STRUCT_INVALID_TYPE", "out_of_range"],
+    ["an empty signature", [{ ...pkg, signature: "" }], "ERR_STRUCT_INVALID_TYPE", "out_of_range"],
+    [
+      "an oversized signature",
+      [{ ...pkg, signature: "x".repeat(PORT_LIMITS.maxSignatureChars + 1) }],
+      "ERR_STRUCT_INVALID_TYPE",
+      "out_of_range",
+    ],
+    ["a bad identity id", [{ ...pkg, identityId: "me" }], "ERR_STRUCT_INVALID_IDENTIFIER", "invalid_identity_id"],
+  ])("rejects a package request with %s", (_what, args, code, reason) => {
+    expect(parsePackageRequest(args)).toMatchObject({ ok: false, error: { code, data: { reason } } });
+  });
+
+  it("accepts an app request naming a slug", () => {
+    expect(parseAppRequest([{ slug: "app.notes" }])).toEqual({ ok: true, value: { slug: "app.notes" } });
+  });
+
+  it.each([
+    ["no request", [], "ERR_STRUCT_INVALID_TYPE"],
+    ["two arguments", [{ slug: "notes" }, {}], "ERR_STRUCT_INVALID_TYPE"],
+    ["no slug", [{}], "ERR_STRUCT_MISSING_FIELD"],
+    ["an unknown field", [{ slug: "notes", app_id: 1 }], "ERR_STRUCT_INVALID_TYPE"],
+    ["a slug that is not an app name", [{ slug: "../notes" }], "ERR_STRUCT_INVALID_IDENTIFIER"],
+    ["a slug that is a number", [{ slug: 3 }], "ERR_STRUCT_INVALID_IDENTIFIER"],
+  ])("rejects an app request with %s", (_what, args, code) => {
+    expect(codeOf(parseAppRequest(args))).toBe(code);
   });
 });

@@ -15,7 +15,9 @@ import {
 } from "../core/index.ts";
 import {
   PORT_LIMITS,
+  type AppRequest,
   type ImportRequest,
+  type PackageRequest,
   type SyncAttachRequest,
   type OpRequest,
   type PageRequest,
@@ -258,4 +260,74 @@ export function parseSyncDetach(args: readonly unknown[]): Result<{ sessionId: s
   if (typeof sessionId !== "string" || !/^peer-[0-9]{1,9}$/.test(sessionId))
     return rejected("ERR_STRUCT_INVALID_TYPE", "invalid_session_id", '"sessionId" names a session from syncOverview.', "sessionId");
   return ok({ sessionId });
+}
+
+/** A package crosses the port as bytes: a Uint8Array (or an ArrayBuffer the shell read from a file). */
+export function parsePackageRequest(args: readonly unknown[]): Result<PackageRequest> {
+  const count = checkArgumentCount(args, 1);
+  if (!count.ok) return count;
+  const request = checkObject(args[0], "request", ["zip", "signature", "identityId"], ["zip", "signature"]);
+  if (!request.ok) return request;
+  const raw = request.value["zip"];
+  const zip = raw instanceof Uint8Array ? raw : raw instanceof ArrayBuffer ? new Uint8Array(raw) : undefined;
+  if (zip === undefined) return rejected("ERR_STRUCT_INVALID_TYPE", "not_bytes", '"zip" must be the package bytes.', "zip");
+  if (zip.length === 0 || zip.length > PORT_LIMITS.maxPackageBytes)
+    return rejected("ERR_STRUCT_INVALID_TYPE", "out_of_range", `"zip" must be 1 to ${PORT_LIMITS.maxPackageBytes} bytes.`, "zip");
+  const signature = request.value["signature"];
+  if (typeof signature !== "string" || signature.length === 0 || signature.length > PORT_LIMITS.maxSignatureChars)
+    return rejected(
+      "ERR_STRUCT_INVALID_TYPE",
+      "out_of_range",
+      `"signature" must be text of 1 to ${PORT_LIMITS.maxSignatureChars} characters.`,
+      "signature",
+    );
+  const identityId = checkOptionalIdentity(request.value["identityId"]);
+  if (!identityId.ok) return identityId;
+  // A copy: the node must not read bytes the caller can still change (a shared or reused buffer).
+  return ok({ zip: zip.slice(), signature, ...(identityId.value === undefined ? {} : { identityId: identityId.value }) });
+}
+
+export function parseAppRequest(args: readonly unknown[]): Result<AppRequest> {
+  const count = checkArgumentCount(args, 1);
+  if (!count.ok) return count;
+  const request = checkObject(args[0], "request", ["slug"], ["slug"]);
+  if (!request.ok) return request;
+  const slug = request.value["slug"];
+  if (typeof slug !== "string" || !isAppName(slug))
+    return rejected("ERR_STRUCT_INVALID_IDENTIFIER", "invalid_app", '"slug" is not an app name.', "slug");
+  return ok({ slug });
+}
+
+/** A mini-app's write: the port's app is added here, so a request that names one is refused. */
+export function parseAppSubmit(args: readonly unknown[], app: string, maxChars: number): Result<SubmitRequest> {
+  const count = checkArgumentCount(args, 1);
+  if (!count.ok) return count;
+  const request = checkObject(args[0], "write request", ["domain", "ops", "traceId"], ["domain", "ops"]);
+  if (!request.ok) return request;
+  const size = checkJsonSize(request.value, maxChars, "write request");
+  if (!size.ok) return size;
+  return parseSubmit([{ ...request.value, app }]);
+}
+
+/** A mini-app's read query; its app is the port's, never the query's. */
+export function parseAppRead(args: readonly unknown[], app: string, maxChars: number): Result<ReadRequest> {
+  const count = checkArgumentCount(args, 1);
+  if (!count.ok) return count;
+  const size = checkJsonSize(args[0], maxChars, "read query");
+  if (!size.ok) return size;
+  return parseRead([{ app, query: args[0] }]);
+}
+
+/** The shell opens an app and hands the worker one end of the app's MessageChannel. */
+export function parseOpenApp(args: readonly unknown[]): Result<{ slug: string; port: MessagePort | undefined }> {
+  const count = checkArgumentCount(args, 1);
+  if (!count.ok) return count;
+  const request = checkObject(args[0], "request", ["slug", "port"], ["slug"]);
+  if (!request.ok) return request;
+  const slug = parseAppRequest([{ slug: request.value["slug"] }]);
+  if (!slug.ok) return slug;
+  const port = request.value["port"];
+  if (port !== undefined && !(typeof MessagePort !== "undefined" && port instanceof MessagePort))
+    return rejected("ERR_STRUCT_INVALID_TYPE", "not_a_port", '"port" must be a transferred MessagePort.', "port");
+  return ok({ slug: slug.value.slug, port });
 }

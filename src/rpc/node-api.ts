@@ -73,7 +73,7 @@ export type AppSummary = {
   readonly title: string;
   readonly version: string;
   readonly state: "installed_enabled" | "installed_disabled" | "removed";
-  /** "system" is code every node runs; "built_in" apps are signed by the node's stand-in publisher (ADR 0006). */
+  /** "system" is code every node runs; "built_in" apps are this release's packages, trusted by pinned digest (ADR 0015). */
   readonly origin: "system" | "built_in" | "installed";
   readonly description: string;
 };
@@ -152,6 +152,42 @@ export type Rejection = {
 export type RejectionPage = { readonly rejections: readonly Rejection[]; readonly nextBeforeSeq: number | null };
 
 export type StateDigestReport = { readonly digest: string; readonly objects: number; readonly globalSeq: number };
+
+/** An app package as a person picked it: the ZIP bytes and its detached signature document (DESIGN D8). */
+export type PackageRequest = {
+  readonly zip: Uint8Array;
+  readonly signature: string;
+  /** Who trusts the publisher (trustPublisher only); the shell's own identity when absent. */
+  readonly identityId?: string;
+};
+
+/** What the shell shows before the person installs: publisher, version, what the app asks for. */
+export type PackagePreviewSummary = {
+  readonly slug: string;
+  readonly version: string;
+  readonly title: string;
+  readonly description: string;
+  readonly capabilities: readonly string[];
+  /** Per-type read defaults the package proposes (acl.json); shown, not yet enforced. */
+  readonly readDefaults: Readonly<Record<string, "app" | "owner">>;
+  readonly digest: string;
+  readonly publisher: { readonly identityId: string; readonly name: string; readonly publicKey: string; readonly fingerprint: string };
+  /** `pinned`: a built-in release; `granted`: the person trusts the publisher; `none`: not yet. */
+  readonly trust: "pinned" | "granted" | "none";
+  /** The installed version of this slug, or null: the shell offers install, upgrade or nothing. */
+  readonly installedVersion: string | null;
+};
+
+export type AppRequest = { readonly slug: string };
+
+/** Opening an app: with `port` (transferred), the worker binds it to (shell identity, app) for the app's SDK. */
+export type OpenAppRequest = { readonly slug: string; readonly port?: MessagePort };
+
+export type OpenedApp = {
+  readonly app: AppSummary;
+  /** The package's frontend files, keyed by their path under frontend/ (`index.html`, …). */
+  readonly frontend: Readonly<Record<string, Uint8Array>>;
+};
 
 /** The recovery file's opening: public data only. Private keys are non-extractable and never leave the worker. */
 export type RecoveryHeader = {
@@ -264,6 +300,19 @@ export interface NodeApi {
   exportHeader(): Promise<Result<RecoveryHeader>>;
   exportEnvelopes(request?: EnvelopeExportRequest): Promise<Result<EnvelopeExportPage>>;
   importEnvelopes(request: ImportRequest): Promise<Result<ImportSummary>>;
+  /** Opens a package and says who publishes it; writes nothing. */
+  inspectPackage(request: PackageRequest): Promise<Result<PackagePreviewSummary>>;
+  /** Records in the graph that the person trusts the package's publisher (system.apps.publish). */
+  trustPublisher(request: PackageRequest): Promise<Result<PackagePreviewSummary>>;
+  installApp(request: PackageRequest): Promise<Result<AppSummary>>;
+  /** A newer version of an installed app, from the same publisher. */
+  upgradeApp(request: PackageRequest): Promise<Result<AppSummary>>;
+  enableApp(request: AppRequest): Promise<Result<AppSummary>>;
+  disableApp(request: AppRequest): Promise<Result<AppSummary>>;
+  /** Only while disabled; the app's data stays in the graph. */
+  uninstallApp(request: AppRequest): Promise<Result<AppSummary>>;
+  /** Opens an enabled app (ERR_SVC_APP_DISABLED otherwise): its frontend, and its port bound. */
+  openApp(request: OpenAppRequest): Promise<Result<OpenedApp>>;
   /** Starts a sync session over a page-owned data channel (transfer the port with Comlink.transfer). */
   syncAttach(request: SyncAttachRequest): Promise<Result<{ readonly sessionId: string }>>;
   /** Every session since the node started (closed ones too, newest first) and the DoS Guard's figures. */
@@ -292,6 +341,14 @@ export const NODE_METHODS = [
   "exportHeader",
   "exportEnvelopes",
   "importEnvelopes",
+  "inspectPackage",
+  "trustPublisher",
+  "installApp",
+  "upgradeApp",
+  "enableApp",
+  "disableApp",
+  "uninstallApp",
+  "openApp",
   "syncAttach",
   "syncOverview",
   "syncDetach",
@@ -308,6 +365,9 @@ export const PORT_LIMITS = {
   maxOps: 64,
   maxRequestChars: 131_072,
   maxNameChars: 64,
+  /** An app package as received (DEFAULT_PACKAGE_LIMITS.maxPackageBytes, checked again by the node). */
+  maxPackageBytes: 8 * 1024 * 1024,
+  maxSignatureChars: 1024,
 } as const;
 
 /** The Web Locks name the node's tabs elect a leader with (ADR 0006), per node name. */

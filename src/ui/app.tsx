@@ -9,6 +9,7 @@ import { createHashRoute } from "./hash-route.ts";
 import { createNodeConnection, type ConnectionPhase } from "./node-connection.ts";
 import { createOfflineStatus, type Connectivity } from "./offline-status.ts";
 import { ActivityPage } from "./pages/activity-page.tsx";
+import { AppsPage } from "./pages/apps-page.tsx";
 import { ElsewherePage } from "./pages/elsewhere-page.tsx";
 import { HealthPage } from "./pages/health-page.tsx";
 import { HomePage } from "./pages/home-page.tsx";
@@ -55,6 +56,9 @@ function RunningShell(props: { shell: Shell; info: NodeInfo; connectivity: Conne
         <Switch>
           <Match when={route() === "activity" || route() === "rejected"}>
             <ActivityPage view={route() === "rejected" ? "rejected" : "activity"} />
+          </Match>
+          <Match when={route() === "apps"}>
+            <AppsPage />
           </Match>
           <Match when={route() === "peers"}>
             <PeersPage />

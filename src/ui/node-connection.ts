@@ -30,7 +30,17 @@ export type NodeConnection = {
   retry(): void;
 };
 
-const CHANGES: ReadonlySet<string> = new Set(["createIdentity", "submit", "importEnvelopes"]);
+const CHANGES: ReadonlySet<string> = new Set([
+  "createIdentity",
+  "submit",
+  "importEnvelopes",
+  "trustPublisher",
+  "installApp",
+  "upgradeApp",
+  "enableApp",
+  "disableApp",
+  "uninstallApp",
+]);
 type HandoverMessage = { readonly type: "handover_request" };
 
 function notRunning(): ShellResult<never> {

@@ -9,8 +9,13 @@ import { isJsonObject } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import type { AppRow, AppState, StorageManager } from "../storage/index.ts";
 import { isAppName, SYSTEM_APP } from "../wire/index.ts";
+import { compareVersions, type VerifiedPackage } from "./package/index.ts";
 
-/** An app package as far as the node kernel needs it; signatures and the marketplace come later. */
+/**
+ * Envelopes to install *without* any signature or trust check: the kernel's door for tests and
+ * embedders. Only `installVerified`/`upgrade` (signed packages, trusted publishers) are reachable
+ * from the shell's NodeApi.
+ */
 export type AppPackage = {
   readonly manifest: { readonly slug: string; readonly version: string; readonly title: string };
   /** Publisher-signed envelopes, in causal order: the publisher's identity genesis, then the schema. */
@@ -34,8 +39,20 @@ const TRANSITIONS = {
 } as const satisfies Record<string, { from: readonly AppState[]; to: AppState }>;
 export type AppAction = keyof typeof TRANSITIONS;
 
+/** How the caller established trust in a package: a pinned digest (built-ins), a graph grant, or none. */
+export type PackageTrust = "pinned" | "granted" | "none";
+
 function objectInvalid(reason: string, message: string): Result<never> {
   return err(nodeError("object_invalid", message, { reason }));
+}
+
+function untrusted(pkg: VerifiedPackage): Result<never> {
+  return err(
+    nodeError("ERR_SVC_SYS_APP_PUBLISHER_UNTRUSTED", `${pkg.publisher.name || "This publisher"} is not trusted on this node.`, {
+      reason: "publisher_untrusted",
+      publisher_id: pkg.publisher.identityId,
+    }),
+  );
 }
 
 export class AppManager {
@@ -143,6 +160,83 @@ export class AppManager {
     return ok(info(row));
   }
 
+  /**
+   * Installs a signed, opened package (04-interfaces 06 register): trust first, before any write.
+   * A removed app may come back, from the same publisher only: its data was kept, and another
+   * publisher's schema and frontend must never inherit it.
+   */
+  async installVerified(pkg: VerifiedPackage, trust: PackageTrust, source: IngestSource): Promise<Result<AppInfo>> {
+    if (trust === "none") return untrusted(pkg);
+    const { slug, version } = pkg.manifest;
+    const existing = await this.#storage.getApp(slug);
+    if (existing !== undefined && existing.state !== "removed") {
+      if (existing.version === version && existing.schemaObjectId === schemaObjectIdOf(pkg)) return ok(info(existing));
+      return objectInvalid("already_installed", `${slug} ${existing.version} is installed; upgrade it instead.`);
+    }
+    if (existing !== undefined && trust !== "pinned" && !(await this.#samePublisher(existing, pkg)))
+      return objectInvalid("publisher_changed", `${slug} was installed from another publisher.`);
+    return this.#register(pkg, existing, "installed_enabled", source);
+  }
+
+  /** A newer version from the same publisher (or a pinned built-in release); keeps enabled or disabled. */
+  async upgrade(pkg: VerifiedPackage, trust: PackageTrust, source: IngestSource): Promise<Result<AppInfo>> {
+    if (trust === "none") return untrusted(pkg);
+    const { slug, version } = pkg.manifest;
+    const existing = await this.#storage.getApp(slug);
+    if (existing === undefined || existing.state === "removed")
+      return err(nodeError("app_not_found", `No app ${slug} is installed.`, { slug }));
+    if (compareVersions(version, existing.version) <= 0)
+      return objectInvalid("version_not_newer", `${slug} ${version} is not newer than the installed ${existing.version}.`);
+    if (trust !== "pinned" && !(await this.#samePublisher(existing, pkg)))
+      return objectInvalid("publisher_changed", `${slug} ${existing.version} comes from another publisher.`);
+    return this.#register(pkg, existing, existing.state, source);
+  }
+
+  /** The identity that authored an installed app's schema: its publisher. */
+  async publisherOf(slug: string): Promise<string | undefined> {
+    const row = await this.#storage.getApp(slug);
+    return row === undefined ? undefined : (await this.#storage.getObject(row.schemaObjectId))?.owner;
+  }
+
+  async #samePublisher(existing: AppRow, pkg: VerifiedPackage): Promise<boolean> {
+    return (await this.#storage.getObject(existing.schemaObjectId))?.owner === pkg.publisher.identityId;
+  }
+
+  async #register(pkg: VerifiedPackage, existing: AppRow | undefined, state: AppState, source: IngestSource): Promise<Result<AppInfo>> {
+    const { slug, version } = pkg.manifest;
+    for (const text of pkg.envelopes) {
+      const outcome = await this.#graph.ingest(text, source);
+      if (!outcome.ok) return outcome;
+      // A suppressed schema (its publisher forked) or one still pending is no schema at all.
+      if (outcome.value.status === "pending" || outcome.value.status === "suppressed")
+        return err(
+          nodeError("ERR_SYNC_MISSING_DEPENDENCY", "The package's envelopes are not all valid here.", {
+            reason: `package_${outcome.value.status}`,
+            envelope_id: outcome.value.id,
+          }),
+        );
+    }
+    const schemaObjectId = schemaObjectIdOf(pkg);
+    const compiled = await this.#compileStored(schemaObjectId, slug);
+    if (!compiled.ok) return compiled;
+    const now = isoTime(this.#clock);
+    const apps = await this.#storage.listApps();
+    const row: AppRow = {
+      slug,
+      // Local ids are never reused (public design 08); a reinstall or upgrade keeps its id.
+      localId: existing?.localId ?? 1 + Math.max(0, ...apps.map((a) => a.localId)),
+      state,
+      version,
+      schemaObjectId,
+      installedAt: existing?.state === "removed" || existing === undefined ? now : existing.installedAt,
+      updatedAt: now,
+    };
+    const saved = await this.#storage.putApp(row);
+    if (!saved.ok) return saved;
+    this.#schemas.set(slug, compiled.value);
+    return ok(info(row));
+  }
+
   async transition(slug: string, action: AppAction): Promise<Result<AppInfo>> {
     if (slug === SYSTEM_APP) return objectInvalid("system_app", "The system app cannot be changed.");
     const row = await this.#storage.getApp(slug);
@@ -173,6 +267,11 @@ export class AppManager {
     if (!compiled.ok) return compiled;
     return ok(compiled.value);
   }
+}
+
+/** The last envelope of a package creates its schema object as op 0 (package/envelopes.ts). */
+function schemaObjectIdOf(pkg: VerifiedPackage): string {
+  return `${pkg.schemaEnvelopeId}:0`;
 }
 
 function info(row: AppRow): AppInfo {

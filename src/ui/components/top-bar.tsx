@@ -8,6 +8,7 @@ import { Icon, type IconName } from "./icon.tsx";
 
 const VIEWS: readonly { route: Route; label: string; icon: IconName; matches: readonly Route[] }[] = [
   { route: "home", label: "Home", icon: "home", matches: ["home", "recovery"] },
+  { route: "apps", label: "Apps", icon: "system", matches: ["apps"] },
   { route: "activity", label: "Activity", icon: "activity", matches: ["activity", "rejected"] },
   { route: "peers", label: "Peers", icon: "social", matches: ["peers"] },
   { route: "health", label: "Health", icon: "health", matches: ["health"] },

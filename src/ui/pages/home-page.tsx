@@ -41,8 +41,8 @@ export function HomePage(props: { info: NodeInfo; offlineStatus: Accessor<Offlin
               )}
             </ResultView>
             <p class="fineprint">
-              The built-in apps are signed by a stand-in publisher key that this node made for itself on first start and then discarded.
-              Real publisher signatures and trust come with the marketplace.
+              The built-in apps are signed packages of this release, trusted by their pinned digests; other apps install only from
+              publishers you trust.
             </p>
           </section>
           <ContactsPanel />

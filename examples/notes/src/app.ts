@@ -1,0 +1,48 @@
+// The example third-party mini-app: short notes, written and read through the SDK only.
+// Build: `npm run build-example` (bundles this file and the SDK into frontend/app.js).
+import { openApp, type AppClient } from "../../../src/apps/sdk/index.ts";
+
+function byId<T extends HTMLElement>(id: string): T {
+  return document.getElementById(id) as T;
+}
+
+async function refresh(app: AppClient): Promise<void> {
+  const read = await app.read({ target: "parent", type_key: "notes.note", limit: 100 });
+  const list = byId<HTMLUListElement>("notes");
+  if (!read.ok) return show(read.error.code);
+  list.replaceChildren(
+    ...read.value.rows.map((row) => {
+      const item = document.createElement("li");
+      item.textContent = (row.value as { title?: string }).title ?? "";
+      return item;
+    }),
+  );
+  list.dataset["count"] = String(read.value.rows.length);
+}
+
+function show(code: string): void {
+  byId("status").textContent = code;
+}
+
+async function main(): Promise<void> {
+  const app = await openApp();
+  const me = await app.whoAmI();
+  if (!me.ok) return show(me.error.code);
+  byId("who").textContent = `${me.value.app} ${me.value.version}`;
+  byId("who").dataset["ready"] = "true";
+  // A click, not a form submit: the sandbox has no allow-forms, so forms never submit (by design).
+  byId<HTMLButtonElement>("add").addEventListener("click", () => {
+    const input = byId<HTMLInputElement>("title");
+    const value = { title: input.value, created_at: new Date().toISOString() };
+    void app
+      .submit({ domain: "notes", ops: [{ op: "parent_create", type_key: "notes.note", payload: { value } }] })
+      .then(async (written) => {
+        show(written.ok ? "saved" : written.error.code);
+        if (written.ok) input.value = "";
+        await refresh(app);
+      });
+  });
+  await refresh(app);
+}
+
+void main();

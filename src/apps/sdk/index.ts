@@ -1,0 +1,56 @@
+// The mini-app SDK (DESIGN D9): the only surface a mini-app sees. The shell hands the app's iframe
+// one MessagePort; the node bound it to (person, app) before the app ran, so nothing here names an
+// app or an identity. Every answer is a Result: `{ ok: false, error: { code, … } }` is data.
+import * as Comlink from "comlink";
+import type { AppApi, AppIdentity, AppReadRequest, AppSubmitRequest } from "../../rpc/app-api.ts";
+import type { ReadResult, WriteReceipt } from "../../rpc/node-api.ts";
+import type { Result } from "../../core/shared/result.ts";
+
+export type { AppIdentity, AppReadRequest, AppSubmitRequest, ReadResult, Result, WriteReceipt };
+
+/** The message type the shell posts, with the port as its one transferred object. */
+export const APP_PORT_MESSAGE = "twoway.app-port";
+
+export type AppClient = {
+  /** Who is using the app, and which app the node bound this frame to. */
+  whoAmI(): Promise<Result<AppIdentity>>;
+  /** Writes ops to one of this app's domains, as the person; the node checks schema and ACL. */
+  submit(request: AppSubmitRequest): Promise<Result<WriteReceipt>>;
+  /** Reads this app's objects the person may see (`{ target, type_key?, ids?, where?, limit? … }`). */
+  read(query: AppReadRequest): Promise<Result<ReadResult>>;
+  close(): void;
+};
+
+export function connectApp(port: MessagePort): AppClient {
+  const remote = Comlink.wrap<AppApi>(port);
+  return {
+    whoAmI: () => remote.whoAmI(),
+    submit: (request) => remote.submit(request),
+    read: (query) => remote.read(query),
+    close() {
+      remote[Comlink.releaseProxy]();
+      port.close();
+    },
+  };
+}
+
+/**
+ * In the app's frame: waits for the shell's port. Only a message from the parent frame counts, so
+ * another frame cannot hand the app a port of its own making.
+ */
+export function receivePort(frame: Window = window): Promise<MessagePort> {
+  return new Promise((resolve) => {
+    const onMessage = (event: MessageEvent) => {
+      const data = event.data as { type?: unknown } | null;
+      if (event.source !== frame.parent || data?.type !== APP_PORT_MESSAGE || event.ports.length !== 1) return;
+      frame.removeEventListener("message", onMessage);
+      resolve(event.ports[0]!);
+    };
+    frame.addEventListener("message", onMessage);
+  });
+}
+
+/** The usual start: `const app = await openApp();` then `await app.whoAmI()`. */
+export async function openApp(): Promise<AppClient> {
+  return connectApp(await receivePort());
+}

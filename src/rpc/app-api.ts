@@ -1,0 +1,34 @@
+// The plain-data contract between one mini-app and the node, carried by Comlink on that app's own
+// MessagePort (DESIGN D9). The worker binds the port to (identity, app) when the shell opens the
+// app, so no request names an app or an identity: an app cannot even ask for another's data.
+import type { Result } from "../core/shared/result.ts";
+import type { OpRequest, ReadResult, WriteReceipt } from "./node-api.ts";
+
+export type AppIdentity = {
+  /** The person using the app: the shell's identity. */
+  readonly identityId: string;
+  /** The app the port is bound to, from its install record. */
+  readonly app: string;
+  readonly version: string;
+};
+
+export type AppSubmitRequest = { readonly domain: string; readonly ops: readonly OpRequest[]; readonly traceId?: string };
+
+/** A graph read as `Session.read` takes it, always within the port's own app. */
+export type AppReadRequest = Readonly<Record<string, unknown>>;
+
+export interface AppApi {
+  whoAmI(): Promise<Result<AppIdentity>>;
+  submit(request: AppSubmitRequest): Promise<Result<WriteReceipt>>;
+  read(query: AppReadRequest): Promise<Result<ReadResult>>;
+}
+
+export const APP_METHODS = ["whoAmI", "submit", "read"] as const satisfies readonly (keyof AppApi)[];
+
+/** Per-port bounds: a greedy app waits for its own answers and never queues without limit. */
+export const APP_PORT_LIMITS = {
+  /** Calls a port may have unanswered at once; more are refused with ERR_RESOURCE_RATE_LIMIT. */
+  maxInFlight: 8,
+  /** The canonical JSON of one request. */
+  maxRequestChars: 65_536,
+} as const;

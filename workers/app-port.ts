@@ -1,0 +1,114 @@
+// One mini-app's port (DESIGN D9): Comlink on a MessagePort the worker bound to (identity, app)
+// when the shell opened the app. Every request is checked as strictly as the shell's, the app is
+// always the bound one, and a port may have only a few calls unanswered at once, so a greedy app
+// waits for itself instead of starving the node or the shell.
+import * as Comlink from "comlink";
+import { err, nodeError, ok, type IdentityId, type Result, type Session, type TwoWayNode } from "../src/core/index.ts";
+import { APP_METHODS, APP_PORT_LIMITS, type AppApi } from "../src/rpc/app-api.ts";
+import { checkArgumentCount, parseAppRead, parseAppSubmit } from "../src/rpc/node-api-requests.ts";
+
+export type AppBinding = { readonly identityId: IdentityId; readonly app: string; readonly version: string };
+export type BoundAppPort = { close(): void };
+
+const LAPSED: ReadonlySet<string> = new Set(["ERR_AUTH_TOKEN_EXPIRED", "ERR_AUTH_TOKEN_REVOKED"]);
+
+export type AppPortLimits = { readonly maxInFlight: number; readonly maxRequestChars: number };
+
+export function bindAppPort(
+  node: TwoWayNode,
+  port: MessagePort,
+  binding: AppBinding,
+  limits: AppPortLimits = APP_PORT_LIMITS,
+): BoundAppPort {
+  let session: Session | undefined;
+  let inFlight = 0;
+  let closed = false;
+
+  /** The app's session, reopened once when disabling or expiry ended it (then openSession says why). */
+  async function withSession<T>(use: (s: Session) => Promise<Result<T>>): Promise<Result<T>> {
+    for (let attempt = 0; ; attempt += 1) {
+      if (session === undefined) {
+        const opened = await node.openSession({ identityId: binding.identityId, app: binding.app });
+        if (!opened.ok) return opened;
+        session = opened.value;
+      }
+      const result = await use(session);
+      if (result.ok || attempt > 0 || !LAPSED.has(result.error.code)) return result;
+      session = undefined;
+    }
+  }
+
+  function bounded<T>(call: (...args: unknown[]) => Promise<Result<T>>): (...args: unknown[]) => Promise<Result<T>> {
+    return async (...args) => {
+      if (closed) return err(nodeError("ERR_AUTH_TOKEN_REVOKED", "This app was closed.", { reason: "port_closed" }));
+      if (inFlight >= limits.maxInFlight)
+        return err(
+          nodeError("ERR_RESOURCE_RATE_LIMIT", "Too many calls in flight on this app's port.", {
+            reason: "in_flight",
+            limit: limits.maxInFlight,
+          }),
+        );
+      inFlight += 1;
+      try {
+        return await call(...args);
+      } catch (cause) {
+        console.error("app port: unexpected failure", cause);
+        return err(nodeError("internal_error", "The node failed to answer."));
+      } finally {
+        inFlight -= 1;
+      }
+    };
+  }
+
+  const api: { [K in keyof AppApi]: (...args: unknown[]) => ReturnType<AppApi[K]> } = {
+    whoAmI: bounded(async (...args) => {
+      const count = checkArgumentCount(args, 0);
+      if (!count.ok) return count;
+      // Answered from the session, so a disabled app learns it here too (ERR_SVC_APP_DISABLED).
+      return withSession((s) => Promise.resolve(ok({ identityId: s.identityId, app: s.app, version: binding.version })));
+    }),
+    submit: bounded(async (...args) => {
+      const request = parseAppSubmit(args, binding.app, limits.maxRequestChars);
+      if (!request.ok) return request;
+      const { domain, ops, traceId } = request.value;
+      const written = await withSession((s) =>
+        s.submit({ domain, ops: ops as Parameters<Session["submit"]>[0]["ops"], ...(traceId === undefined ? {} : { traceId }) }),
+      );
+      if (!written.ok) return written;
+      return ok({
+        envelopeId: written.value.envelopeId,
+        seq: written.value.seq,
+        status: written.value.status,
+        objectIds: [...written.value.objectIds],
+      });
+    }),
+    read: bounded(async (...args) => {
+      const request = parseAppRead(args, binding.app, limits.maxRequestChars);
+      if (!request.ok) return request;
+      const result = await withSession((s) => s.read(request.value.query));
+      if (!result.ok) return result;
+      return ok({ rows: result.value.rows, nextOffset: result.value.next_offset, snapshotSeq: result.value.snapshot_seq });
+    }),
+  };
+
+  // Only the listed methods answer; nothing on the port can be replaced (Comlink SET is refused).
+  const facade = new Proxy(Object.freeze(api), {
+    get(target, name) {
+      if (typeof name === "string" && (APP_METHODS as readonly string[]).includes(name)) return target[name as keyof AppApi];
+      if (name === "then") return undefined;
+      return () => Promise.resolve(err(nodeError("object_invalid", `Apps have no method ${String(name)}.`, { reason: "unknown_method" })));
+    },
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+  });
+  Comlink.expose(facade, port);
+
+  return {
+    close() {
+      closed = true;
+      session?.close();
+      port.close();
+    },
+  };
+}
