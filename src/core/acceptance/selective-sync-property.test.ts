@@ -339,4 +339,52 @@ describe("selective sync with one key per person (seeded property, ADR 0013)", (
       expect((await p.node.history({ limit: 1000, app: "app.chat" })).map((h) => h.id)).not.toContain(secret.envelopeId);
     for (const p of people) await p.node.stop();
   }, 120_000);
+
+  it("fetches the content of a stub it holds once a new grant lets it read it", async () => {
+    const people = await setUp();
+    for (let i = 0; i < people.length; i++) for (let j = i + 1; j < people.length; j++) await meet(people, i, j, undefined, 0);
+    const [ann, , cal] = people as [Person, Person, Person];
+    const secret = expectOk(
+      await ann.sessions["app.chat"]!.submit({
+        domain: "messages",
+        ops: [{ op: "parent_create", type_key: "chat.to_1", payload: { value: { text: "for Ben, later for Cal" } } }],
+      }),
+    );
+    expectOk(
+      await ann.sessions["app.posts"]!.submit({
+        domain: "posts",
+        ops: [{ op: "parent_create", type_key: "posts.post", payload: { value: { text: "after" } } }],
+      }),
+    );
+    const calChat = async () => (await cal.node.history({ limit: 1000, app: "app.chat" })).map((h) => h.id);
+    await meet(people, 0, 2, undefined, 0);
+    // Asked for again on every tick of the meeting, the secret still reached Cal only as its stub.
+    expect(await calChat()).not.toContain(secret.envelopeId);
+    const stubsBefore = await cal.node.stubCount();
+    expect(stubsBefore).toBeGreaterThan(0);
+    // Ann now lets Cal's node read her messages to Ben as well.
+    const root = expectOk(
+      await ann.sessions["system"]!.submit({
+        domain: "acl",
+        ops: [
+          {
+            op: "parent_create",
+            type_key: "acl.root",
+            payload: { value: { target_app: "app.chat", scope: "type", target_type_key: "chat.to_1" } },
+          },
+        ],
+      }),
+    ).objectIds[0]!;
+    expectOk(
+      await ann.sessions["system"]!.submit({
+        domain: "acl",
+        ops: [{ op: "attr_create", type_key: "acl.read.allow", payload: { parent_id: root, value: { identity: cal.nodeId } } }],
+      }),
+    );
+    await meet(people, 0, 2, undefined, 0);
+    expect(await calChat()).toContain(secret.envelopeId);
+    expect(await cal.node.stubCount()).toBeLessThan(stubsBefore);
+    expect(await cal.node.pendingCount()).toBe(0);
+    for (const p of people) await p.node.stop();
+  }, 120_000);
 });
