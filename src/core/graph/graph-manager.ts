@@ -10,7 +10,7 @@ import { isoTime } from "../shared/clock.ts";
 import { nodeError } from "../shared/errors.ts";
 import type { EnvelopeId } from "../shared/ids.ts";
 import { err, ok, type Result } from "../shared/result.ts";
-import { AbortWrite, type EnvelopeRow, type StorageManager, type WriteTx } from "../storage/index.ts";
+import { AbortWrite, type EnvelopeRow, type WriteTx } from "../storage/index.ts";
 import { validateLink, type VerifiedEnvelope, type VerifiedLink } from "../wire/index.ts";
 import { loadAclFacts } from "./acl-facts.ts";
 import { auditEntry, rejectionEntry } from "./audit-entries.ts";
@@ -18,7 +18,7 @@ import { authorize } from "./authorize.ts";
 import { checkCausalPast, checkStubPast } from "./causal-past.ts";
 import { commitEnvelope, holdStub, type Committed } from "./commit.ts";
 import { park, readyAfter } from "./pending.ts";
-import type { CommitListener, GraphPorts } from "./ports.ts";
+import type { CommitListener, GraphPorts, GraphStorage } from "./ports.ts";
 import { checkSchema } from "./schema-stage.ts";
 import { syncReadRows } from "./sync-read.ts";
 import {
@@ -56,7 +56,7 @@ function linksOf(verified: VerifiedLink): string[] {
 }
 
 export class GraphManager {
-  readonly #storage: StorageManager;
+  readonly #storage: GraphStorage;
   readonly #verifier: Ed25519Verifier;
   readonly #ports: GraphPorts;
   readonly #listeners = new Set<CommitListener>();
@@ -66,7 +66,7 @@ export class GraphManager {
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(storage: StorageManager, verifier: Ed25519Verifier, ports: GraphPorts) {
+  constructor(storage: GraphStorage, verifier: Ed25519Verifier, ports: GraphPorts) {
     this.#storage = storage;
     this.#verifier = verifier;
     this.#ports = ports;

@@ -3,4 +3,4 @@ export { GraphManager, type Author, type IngestOutcome, type IngestSource, type 
 export { checkReadRequest, readGraph, type GraphReadRequest, type GraphReadResult, type GraphRow, type ReadFilter } from "./reads.ts";
 export { deviceKeyBindings } from "./device-keys.ts";
 export { stateDigest, type DigestScope, type StateDigest } from "./state-digest.ts";
-export type { AuditSink, CommitListener, GraphLimits, GraphPorts, SchemaRegistry } from "./ports.ts";
+export type { AuditSink, CommitListener, GraphLimits, GraphPorts, GraphStorage, SchemaRegistry } from "./ports.ts";

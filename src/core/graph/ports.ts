@@ -2,7 +2,7 @@
 import type { AuditEntry } from "../log/index.ts";
 import type { CompiledSchema } from "../schema/index.ts";
 import type { Clock } from "../shared/clock.ts";
-import type { Budgets } from "../storage/index.ts";
+import type { Budgets, StorageManager } from "../storage/index.ts";
 
 /** The schema registry: the compiled schema of an installed app (the App manager owns it). */
 export type SchemaRegistry = { schemaFor(app: string): CompiledSchema | undefined };
@@ -27,3 +27,21 @@ export type GraphPorts = {
   readonly clock: Clock;
   readonly limits: () => GraphLimits;
 };
+
+/**
+ * The storage the Graph needs (STYLE principle 2): its write transaction, and the few reads made
+ * outside one — drafting a local write, draining the pending set, sync_read, the ACL facts.
+ */
+export type GraphStorage = Pick<
+  StorageManager,
+  | "runWrite"
+  | "getEnvelope"
+  | "getEnvelopes"
+  | "getStubs"
+  | "getObjects"
+  | "lastOfKey"
+  | "objectsOfType"
+  | "listIdentities"
+  | "pendingWaitingForAny"
+  | "putPending"
+>;
