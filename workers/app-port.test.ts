@@ -31,7 +31,12 @@ async function setup(): Promise<{ node: TwoWayNode; me: IdentityId }> {
   return { node, me };
 }
 
-function connect(node: TwoWayNode, me: IdentityId, app: string, limits?: { maxInFlight: number; maxRequestChars: number }): AppClient {
+function connect(
+  node: TwoWayNode,
+  me: IdentityId,
+  app: string,
+  limits?: { maxInFlight: number; maxRequestChars: number; maxSubscriptions: number },
+): AppClient {
   const channel = new MessageChannel();
   const bound = bindAppPort(node, channel.port2, { identityId: me, app, version: "1.0.0" }, limits);
   const client = connectApp(channel.port1);
@@ -99,7 +104,7 @@ describe("a mini-app's port", () => {
 
   it("checks requests like the shell's: malformed, oversized, extra arguments, unknown methods", async () => {
     const { node, me } = await setup();
-    const app = connect(node, me, "app.notes", { maxInFlight: 8, maxRequestChars: 2000 });
+    const app = connect(node, me, "app.notes", { maxInFlight: 8, maxRequestChars: 2000, maxSubscriptions: 4 });
     expect(await app.submit({ domain: "notes", ops: [] })).toMatchObject({ ok: false, error: { data: { reason: "out_of_range" } } });
     expect(await app.submit({ domain: "notes", ops: [note("x".repeat(3000))] })).toMatchObject({
       ok: false,
@@ -128,7 +133,7 @@ describe("a mini-app's port", () => {
 
   it("bounds a flood: calls beyond the in-flight limit are refused at once (ERR_RESOURCE_RATE_LIMIT), the rest answer", async () => {
     const { node, me } = await setup();
-    const app = connect(node, me, "app.notes", { maxInFlight: 2, maxRequestChars: 65_536 });
+    const app = connect(node, me, "app.notes", { maxInFlight: 2, maxRequestChars: 65_536, maxSubscriptions: 4 });
     const results = await Promise.all(Array.from({ length: 6 }, (_, i) => app.submit({ domain: "notes", ops: [note(`n${i}`)] })));
     const refused = results.filter((r) => !r.ok);
     expect(refused.length).toBeGreaterThan(0);
@@ -136,5 +141,59 @@ describe("a mini-app's port", () => {
     expect(results.filter((r) => r.ok).length).toBeGreaterThanOrEqual(2);
     // The shell's side stays responsive: the node answers its own calls.
     expect((await node.apps.list()).length).toBe(3);
+  });
+});
+
+describe("a mini-app's subscription", () => {
+  it("delivers this app's committed changes the person may read, and nothing of other apps", async () => {
+    const { node, me } = await setup();
+    const notes = connect(node, me, "app.notes");
+    const todo = connect(node, me, "app.todo");
+    const seen: string[] = [];
+    let delivered!: () => void;
+    const first = new Promise<void>((resolve) => (delivered = resolve));
+    expectOk(
+      await notes.subscribe((event) => {
+        seen.push(`${event.event} ${String(event.payload["app"])}`);
+        delivered();
+      }),
+    );
+    expectOk(
+      await todo.submit({ domain: "items", ops: [{ op: "parent_create", type_key: "todo.item", payload: { value: { text: "t" } } }] }),
+    );
+    expectOk(await notes.submit({ domain: "notes", ops: [note("seen")] }));
+    await first;
+    expect(seen).toEqual(["graph.object_mutated app.notes"]);
+  });
+
+  it("refuses a callback that is not a function, a bad filter, a fifth subscription and an unknown id", async () => {
+    const { node, me } = await setup();
+    const channel = new MessageChannel();
+    const bound = bindAppPort(node, channel.port2, { identityId: me, app: "app.notes", version: "1.0.0" });
+    const raw = Comlink.wrap<Record<string, (...args: unknown[]) => Promise<unknown>>>(channel.port1);
+    expect(await raw["subscribe"]!("not a function")).toMatchObject({ ok: false, error: { data: { reason: "not_a_callback" } } });
+    expect(
+      await raw["subscribe"]!(
+        Comlink.proxy(() => undefined),
+        { app: "app.todo" },
+      ),
+    ).toMatchObject({ ok: false, error: { data: { reason: "unknown_field" } } });
+    expect(
+      await raw["subscribe"]!(
+        Comlink.proxy(() => undefined),
+        { domain: "../x" },
+      ),
+    ).toMatchObject({ ok: false, error: { code: "ERR_STRUCT_INVALID_IDENTIFIER" } });
+    for (let i = 0; i < 4; i++) expect(await raw["subscribe"]!(Comlink.proxy(() => undefined))).toMatchObject({ ok: true });
+    expect(await raw["subscribe"]!(Comlink.proxy(() => undefined))).toMatchObject({
+      ok: false,
+      error: { code: "ERR_RESOURCE_RATE_LIMIT", data: { reason: "subscriptions" } },
+    });
+    expect(await raw["unsubscribe"]!({ subscriptionId: "nope" })).toMatchObject({
+      ok: false,
+      error: { data: { reason: "unknown_subscription" } },
+    });
+    bound.close();
+    channel.port1.close();
   });
 });

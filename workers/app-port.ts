@@ -5,14 +5,14 @@
 import * as Comlink from "comlink";
 import { err, nodeError, ok, type IdentityId, type Result, type Session, type TwoWayNode } from "../src/core/index.ts";
 import { APP_METHODS, APP_PORT_LIMITS, type AppApi } from "../src/rpc/app-api.ts";
-import { checkArgumentCount, parseAppRead, parseAppSubmit } from "../src/rpc/node-api-requests.ts";
+import { checkArgumentCount, parseAppRead, parseAppSubmit, parseAppSubscribe } from "../src/rpc/node-api-requests.ts";
 
 export type AppBinding = { readonly identityId: IdentityId; readonly app: string; readonly version: string };
 export type BoundAppPort = { close(): void };
 
 const LAPSED: ReadonlySet<string> = new Set(["ERR_AUTH_TOKEN_EXPIRED", "ERR_AUTH_TOKEN_REVOKED"]);
 
-export type AppPortLimits = { readonly maxInFlight: number; readonly maxRequestChars: number };
+export type AppPortLimits = { readonly maxInFlight: number; readonly maxRequestChars: number; readonly maxSubscriptions: number };
 
 export function bindAppPort(
   node: TwoWayNode,
@@ -23,6 +23,7 @@ export function bindAppPort(
   let session: Session | undefined;
   let inFlight = 0;
   let closed = false;
+  const subscriptions = new Map<string, { close(): void }>();
 
   /** The app's session, reopened once when disabling or expiry ended it (then openSession says why). */
   async function withSession<T>(use: (s: Session) => Promise<Result<T>>): Promise<Result<T>> {
@@ -67,6 +68,36 @@ export function bindAppPort(
       // Answered from the session, so a disabled app learns it here too (ERR_SVC_APP_DISABLED).
       return withSession((s) => Promise.resolve(ok({ identityId: s.identityId, app: s.app, version: binding.version })));
     }),
+    subscribe: bounded(async (...args) => {
+      const request = parseAppSubscribe(args);
+      if (!request.ok) return request;
+      if (subscriptions.size >= limits.maxSubscriptions)
+        return err(
+          nodeError("ERR_RESOURCE_RATE_LIMIT", "Too many subscriptions on this app's port.", {
+            reason: "subscriptions",
+            limit: limits.maxSubscriptions,
+          }),
+        );
+      const { onEvent, domain, types } = request.value;
+      const filter = { ...(domain === undefined ? {} : { domain }), ...(types === undefined ? {} : { types }) };
+      // The app's promise acknowledges each event: a slow app holds back only its own queue,
+      // which the Event manager bounds (buffer_overflow closes it, never grows).
+      const subscribed = await withSession((s) => Promise.resolve(s.subscribe(filter, async (event) => void (await onEvent(event)))));
+      if (!subscribed.ok) return subscribed;
+      subscriptions.set(subscribed.value.id, subscribed.value);
+      return ok({ subscriptionId: subscribed.value.id });
+    }),
+    unsubscribe: bounded(async (...args) => {
+      const count = checkArgumentCount(args, 1);
+      if (!count.ok) return count;
+      const id = (args[0] as { subscriptionId?: unknown } | null)?.subscriptionId;
+      const found = typeof id === "string" ? subscriptions.get(id) : undefined;
+      if (found === undefined)
+        return Promise.resolve(err(nodeError("object_invalid", "No such subscription on this port.", { reason: "unknown_subscription" })));
+      found.close();
+      subscriptions.delete(id as string);
+      return Promise.resolve(ok(undefined));
+    }),
     submit: bounded(async (...args) => {
       const request = parseAppSubmit(args, binding.app, limits.maxRequestChars);
       if (!request.ok) return request;
@@ -107,6 +138,7 @@ export function bindAppPort(
   return {
     close() {
       closed = true;
+      for (const subscription of subscriptions.values()) subscription.close();
       session?.close();
       port.close();
     },

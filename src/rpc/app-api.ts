@@ -17,13 +17,22 @@ export type AppSubmitRequest = { readonly domain: string; readonly ops: readonly
 /** A graph read as `Session.read` takes it, always within the port's own app. */
 export type AppReadRequest = Readonly<Record<string, unknown>>;
 
+/** A change of this app the person may read (`graph.object_mutated`), or the final `close` notice. */
+export type AppEvent = { readonly event: string; readonly payload: Readonly<Record<string, unknown>> };
+
+/** Narrows a subscription; it can never widen beyond the port's app. */
+export type AppSubscribeFilter = { readonly domain?: string; readonly types?: readonly string[] };
+
 export interface AppApi {
   whoAmI(): Promise<Result<AppIdentity>>;
+  /** `onEvent` is a Comlink.proxy; its returned promise acknowledges (backpressure per subscriber). */
+  subscribe(onEvent: (event: AppEvent) => unknown, filter?: AppSubscribeFilter): Promise<Result<{ readonly subscriptionId: string }>>;
+  unsubscribe(request: { readonly subscriptionId: string }): Promise<Result<void>>;
   submit(request: AppSubmitRequest): Promise<Result<WriteReceipt>>;
   read(query: AppReadRequest): Promise<Result<ReadResult>>;
 }
 
-export const APP_METHODS = ["whoAmI", "submit", "read"] as const satisfies readonly (keyof AppApi)[];
+export const APP_METHODS = ["whoAmI", "subscribe", "unsubscribe", "submit", "read"] as const satisfies readonly (keyof AppApi)[];
 
 /** Per-port bounds: a greedy app waits for its own answers and never queues without limit. */
 export const APP_PORT_LIMITS = {
@@ -31,4 +40,6 @@ export const APP_PORT_LIMITS = {
   maxInFlight: 8,
   /** The canonical JSON of one request. */
   maxRequestChars: 65_536,
+  /** Open subscriptions per port. */
+  maxSubscriptions: 4,
 } as const;

@@ -331,3 +331,30 @@ export function parseOpenApp(args: readonly unknown[]): Result<{ slug: string; p
     return rejected("ERR_STRUCT_INVALID_TYPE", "not_a_port", '"port" must be a transferred MessagePort.', "port");
   return ok({ slug: slug.value.slug, port });
 }
+
+/** A mini-app's subscription: a callback (a Comlink proxy) and an optional narrowing filter. */
+export function parseAppSubscribe(
+  args: readonly unknown[],
+): Result<{ onEvent: (event: unknown) => unknown; domain?: string; types?: readonly string[] }> {
+  const count = checkArgumentCount(args, 2);
+  if (!count.ok) return count;
+  const onEvent = args[0];
+  if (typeof onEvent !== "function")
+    return rejected("ERR_STRUCT_INVALID_TYPE", "not_a_callback", "The first argument must be a callback (Comlink.proxy).", "onEvent");
+  if (args[1] === undefined) return ok({ onEvent: onEvent as (event: unknown) => unknown });
+  const filter = checkObject(args[1], "filter", ["domain", "types"]);
+  if (!filter.ok) return filter;
+  const { domain, types } = filter.value;
+  if (domain !== undefined && (typeof domain !== "string" || !isDomainName(domain)))
+    return rejected("ERR_STRUCT_INVALID_IDENTIFIER", "invalid_domain", '"domain" is not a domain name.', "domain");
+  if (
+    types !== undefined &&
+    (!Array.isArray(types) || types.length === 0 || types.length > 64 || !types.every((t) => typeof t === "string" && t.length <= 128))
+  )
+    return rejected("ERR_STRUCT_INVALID_TYPE", "invalid_types", '"types" must be 1 to 64 type keys.', "types");
+  return ok({
+    onEvent: onEvent as (event: unknown) => unknown,
+    ...(domain === undefined ? {} : { domain }),
+    ...(types === undefined ? {} : { types: types as string[] }),
+  });
+}

@@ -330,6 +330,8 @@
       whoAmI: () => remote.whoAmI(),
       submit: (request) => remote.submit(request),
       read: (query) => remote.read(query),
+      subscribe: (onEvent, filter) => filter === void 0 ? remote.subscribe(proxy(onEvent)) : remote.subscribe(proxy(onEvent), filter),
+      unsubscribe: (subscriptionId) => remote.unsubscribe({ subscriptionId }),
       close() {
         remote[releaseProxy]();
         port.close();

@@ -2,11 +2,11 @@
 // one MessagePort; the node bound it to (person, app) before the app ran, so nothing here names an
 // app or an identity. Every answer is a Result: `{ ok: false, error: { code, … } }` is data.
 import * as Comlink from "comlink";
-import type { AppApi, AppIdentity, AppReadRequest, AppSubmitRequest } from "../../rpc/app-api.ts";
+import type { AppApi, AppEvent, AppIdentity, AppReadRequest, AppSubmitRequest, AppSubscribeFilter } from "../../rpc/app-api.ts";
 import type { ReadResult, WriteReceipt } from "../../rpc/node-api.ts";
 import type { Result } from "../../core/shared/result.ts";
 
-export type { AppIdentity, AppReadRequest, AppSubmitRequest, ReadResult, Result, WriteReceipt };
+export type { AppEvent, AppIdentity, AppReadRequest, AppSubmitRequest, AppSubscribeFilter, ReadResult, Result, WriteReceipt };
 
 /** The message type the shell posts, with the port as its one transferred object. */
 export const APP_PORT_MESSAGE = "twoway.app-port";
@@ -18,6 +18,15 @@ export type AppClient = {
   submit(request: AppSubmitRequest): Promise<Result<WriteReceipt>>;
   /** Reads this app's objects the person may see (`{ target, type_key?, ids?, where?, limit? … }`). */
   read(query: AppReadRequest): Promise<Result<ReadResult>>;
+  /**
+   * Changes of this app the person may read, after they commit, in order. `onEvent`'s promise (if
+   * any) acknowledges: the next event waits for it. Ends with an `event: "close"` notice.
+   */
+  subscribe(
+    onEvent: (event: AppEvent) => void | Promise<void>,
+    filter?: AppSubscribeFilter,
+  ): Promise<Result<{ readonly subscriptionId: string }>>;
+  unsubscribe(subscriptionId: string): Promise<Result<void>>;
   close(): void;
 };
 
@@ -27,6 +36,9 @@ export function connectApp(port: MessagePort): AppClient {
     whoAmI: () => remote.whoAmI(),
     submit: (request) => remote.submit(request),
     read: (query) => remote.read(query),
+    subscribe: (onEvent, filter) =>
+      filter === undefined ? remote.subscribe(Comlink.proxy(onEvent)) : remote.subscribe(Comlink.proxy(onEvent), filter),
+    unsubscribe: (subscriptionId) => remote.unsubscribe({ subscriptionId }),
     close() {
       remote[Comlink.releaseProxy]();
       port.close();
