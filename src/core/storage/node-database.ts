@@ -63,7 +63,10 @@ export class NodeDatabase extends Dexie {
 }
 
 /** The stores a write transaction spans: the database's own tables, or the same tables bound to one transaction. */
-export type Stores = Pick<NodeDatabase, "envelopes" | "stubs" | "objects" | "versions" | "pending" | "forks" | "identities" | "meta" | "cursors">;
+export type Stores = Pick<
+  NodeDatabase,
+  "envelopes" | "stubs" | "objects" | "versions" | "pending" | "forks" | "identities" | "meta" | "cursors"
+>;
 
 export const WRITE_STORES = ["envelopes", "stubs", "objects", "versions", "pending", "forks", "identities", "meta", "cursors"] as const;
 

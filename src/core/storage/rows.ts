@@ -86,7 +86,12 @@ export type VersionRow = {
 };
 
 /** An envelope whose `prev` or `deps` have not arrived yet (DESIGN §4 rule 2). */
-export type PendingRow = { readonly id: EnvelopeId; readonly text: string; readonly missing: readonly EnvelopeId[]; readonly receivedAt: string };
+export type PendingRow = {
+  readonly id: EnvelopeId;
+  readonly text: string;
+  readonly missing: readonly EnvelopeId[];
+  readonly receivedAt: string;
+};
 
 /** Evidence of two envelopes by one key at one `seq` (DESIGN §3: a fork). */
 export type ForkRow = {

@@ -8,7 +8,7 @@ import type { JsonValue } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { GLOBAL_SEQ, NodeDatabase, STORED_BYTES, storageError, WRITE_STORES } from "./node-database.ts";
 import type { AppRow, CursorRow, EnvelopeRow, ForkRow, IdentityRow, ObjectRow, PendingRow, StubRow, VersionRow } from "./rows.ts";
-import { StoreQueries } from "./store-queries.ts";
+import { StoreQueries, type StubHint } from "./store-queries.ts";
 import { SequenceConflict, WriteScope, type WriteTx } from "./write-tx.ts";
 
 /** Everything one accepted (or suppressed) envelope changes, written as a unit. */
@@ -38,18 +38,21 @@ export class StorageManager {
   readonly #queries: StoreQueries;
   #globalSeq = 0;
   #storedBytes = 0;
+  /** Read at open, adopted from each committed write (see StubHint). */
+  readonly #stubHint: StubHint = { maybeStubs: true };
   /** Set from runWrite's call to its end: one write transaction at a time. */
   #writing = false;
 
   constructor(name: string, idb: IdbEnvironment) {
     this.#db = new NodeDatabase(`twoway-node-${name}`, idb);
-    this.#queries = new StoreQueries(this.#db);
+    this.#queries = new StoreQueries(this.#db, this.#stubHint);
   }
 
   async open(): Promise<Result<{ globalSeq: number }>> {
     try {
       await this.#db.open();
       this.#globalSeq = (await this.#db.meta.get(GLOBAL_SEQ))?.value ?? 0;
+      this.#stubHint.maybeStubs = (await this.#db.stubs.count()) > 0;
       this.#storedBytes = (await this.#db.meta.get(STORED_BYTES))?.value ?? 0;
       const last = await this.#db.envelopes.orderBy("seq").last();
       // Fail closed on an inconsistent sequence rather than reuse a number (digest 2.2).
@@ -95,7 +98,7 @@ export class StorageManager {
         WRITE_STORES.map((name) => db[name]),
         // An async function, as `work` is: Dexie keeps its transaction zone across native awaits only then.
         async (dexie) => {
-          scope = new WriteScope(dexie, { globalSeq: this.#globalSeq, storedBytes: this.#storedBytes });
+          scope = new WriteScope(dexie, { globalSeq: this.#globalSeq, storedBytes: this.#storedBytes }, this.#stubHint);
           const value = await work(scope);
           await scope.finish();
           return value;
@@ -104,6 +107,7 @@ export class StorageManager {
       // Published only now that the transaction committed.
       this.#globalSeq = scope!.globalSeq;
       this.#storedBytes = scope!.storedBytes;
+      this.#stubHint.maybeStubs ||= scope!.maybeStubs;
       return ok(value);
     } catch (cause) {
       if (cause instanceof AbortWrite) return err(cause.error);

@@ -5,8 +5,17 @@ import { ok, type Result } from "../shared/result.ts";
 import { storageError, type Stores } from "./node-database.ts";
 import type { EnvelopeRow, IdentityRow, ObjectRow, PendingRow, StubRow, VersionRow } from "./rows.ts";
 
+/**
+ * Whether the database may hold stubs. Most nodes never hold one (every peer may read everything):
+ * then stub lookups answer "none" without a round trip. Set once a stub is held, never cleared.
+ */
+export type StubHint = { maybeStubs: boolean };
+
 export class StoreQueries {
-  constructor(protected readonly stores: Stores) {}
+  constructor(
+    protected readonly stores: Stores,
+    protected readonly hint: StubHint,
+  ) {}
 
   getEnvelope(id: string): Promise<EnvelopeRow | undefined> {
     return this.getEnvelopes([id]).then((rows) => rows[0]);
@@ -26,6 +35,7 @@ export class StoreQueries {
 
   /** Stubs held for `ids`, in order (undefined where none). */
   getStubs(ids: readonly string[]): Promise<(StubRow | undefined)[]> {
+    if (!this.hint.maybeStubs) return Dexie.Promise.resolve(ids.map(() => undefined)); // a Dexie promise: see WriteScope.getEnvelopes
     return this.stores.stubs.bulkGet([...ids]).then((rows) => rows.map((row) => row ?? undefined));
   }
 
@@ -35,10 +45,11 @@ export class StoreQueries {
    */
   envelopeIdsAtKeySeq(authorKey: string, keySeq: number): Promise<string[]> {
     const at = [authorKey, keySeq];
-    return Dexie.Promise.all([
-      this.stores.envelopes.where("[authorKey+keySeq]").equals(at).toArray(),
-      this.stores.stubs.where("[authorKey+keySeq]").equals(at).primaryKeys(),
-    ]).then(([rows, stubIds]) => [...new Set([...rows.map((row) => row.id), ...stubIds])]);
+    const envelopes = this.stores.envelopes.where("[authorKey+keySeq]").equals(at).toArray();
+    if (!this.hint.maybeStubs) return envelopes.then((rows) => rows.map((row) => row.id));
+    return Dexie.Promise.all([envelopes, this.stores.stubs.where("[authorKey+keySeq]").equals(at).primaryKeys()]).then(
+      ([rows, stubIds]) => [...new Set([...rows.map((row) => row.id), ...stubIds])],
+    );
   }
 
   /** Whether the key forked at or before `keySeq`: from a fork on, the key counts as revoked. */

@@ -8,7 +8,7 @@ import { err, ok, type Result } from "../shared/result.ts";
 import { GLOBAL_SEQ, keySeqKey, STORED_BYTES, type Stores } from "./node-database.ts";
 import type { CursorRow, EnvelopeRow, IdentityRow, ObjectRow, PendingRow, StubRow, VersionRow } from "./rows.ts";
 import type { Budgets, CommitPlan, StubPlan } from "./storage-manager.ts";
-import { StoreQueries } from "./store-queries.ts";
+import { StoreQueries, type StubHint } from "./store-queries.ts";
 
 export type WriteTx = {
   /** global_seq including the plans this transaction applied so far. */
@@ -80,8 +80,9 @@ export class WriteScope extends StoreQueries implements WriteTx {
   readonly #dexie: Transaction;
   #open = true;
 
-  constructor(dexie: Transaction & Stores, counters: { readonly globalSeq: number; readonly storedBytes: number }) {
-    super(dexie);
+  constructor(dexie: Transaction & Stores, counters: { readonly globalSeq: number; readonly storedBytes: number }, hint: StubHint) {
+    // The transaction's own hint: a stub it holds makes it look for stubs; the manager adopts it on commit.
+    super(dexie, { ...hint });
     this.#dexie = dexie;
     this.#seq = counters.globalSeq;
     this.#startSeq = counters.globalSeq;
@@ -94,6 +95,11 @@ export class WriteScope extends StoreQueries implements WriteTx {
 
   get storedBytes(): number {
     return this.#bytes;
+  }
+
+  /** Whether this transaction may have left stubs in the database (see StubHint). */
+  get maybeStubs(): boolean {
+    return this.hint.maybeStubs;
   }
 
   /** Whether the caller runs inside this transaction's Dexie zone (the manager's transitional delegation). */
@@ -129,7 +135,10 @@ export class WriteScope extends StoreQueries implements WriteTx {
    * are its prev and deps, which envelopes hold its key's seq), so evaluating the batch costs no
    * round trip per envelope for them.
    */
-  async prefetch(batch: { readonly envelopeIds: readonly string[]; readonly keySeqs: readonly (readonly [string, number])[] }): Promise<void> {
+  async prefetch(batch: {
+    readonly envelopeIds: readonly string[];
+    readonly keySeqs: readonly (readonly [string, number])[];
+  }): Promise<void> {
     const reads: Promise<unknown>[] = [
       this.getEnvelopes(batch.envelopeIds),
       this.getStubs(batch.envelopeIds),
@@ -166,7 +175,8 @@ export class WriteScope extends StoreQueries implements WriteTx {
     const cache = this.#stubs;
     const answer = () => ids.map((id) => cache.get(id) ?? undefined);
     const wanted = [...new Set(ids)].filter((id) => !cache.has(id));
-    if (wanted.length === 0) return Dexie.Promise.resolve(answer()); // a Dexie promise: see getEnvelopes
+    // No stub in the database and none held here yet: every answer is "none" (StubHint).
+    if (wanted.length === 0 || !this.hint.maybeStubs) return Dexie.Promise.resolve(answer()); // a Dexie promise: see getEnvelopes
     return this.stores.stubs.bulkGet(wanted).then((rows) => {
       wanted.forEach((id, i) => cache.set(id, rows[i] ?? null));
       return answer();
@@ -250,6 +260,7 @@ export class WriteScope extends StoreQueries implements WriteTx {
   /** Holds a stub (no global_seq: a stub has no effects), with the fork it reveals. */
   async holdStub(plan: StubPlan): Promise<void> {
     this.#assertOpen();
+    this.hint.maybeStubs = true;
     const stores = this.stores;
     await Promise.all([
       stores.stubs.add(plan.stub),
