@@ -11,6 +11,20 @@ const managerBoundary = {
   message: "Import another core module only through its index.ts (STYLE principle 1).",
 };
 
+// Issue 11, DESIGN D5: every IndexedDB database the node keeps is opened and queried in src/core/storage/.
+// Tests may reach the disk directly, as an attacker would (log-manager.test.ts, key-manager.test.ts).
+const dexieConfined = {
+  name: "dexie",
+  message: "Only src/core/storage/ touches Dexie: use what src/core/storage/index.ts exports.",
+};
+
+const corePatterns = [
+  managerBoundary,
+  { regex: "(^|/)(ui|rpc|apps)(/|$)", message: "The core never imports the shell, rpc or apps (STYLE principle 3)." },
+  { regex: "^node:", message: "The core runs in browsers too: no Node built-ins." },
+  { regex: "^(solid-js|comlink|simple-peer|workbox-window)", message: "The core has no UI or transport-host dependencies." },
+];
+
 export default tseslint.config(
   // examples/*/frontend/ holds bundles built from examples/*/src (npm run build-example).
   { ignores: ["dist/**", "dev-dist/**", "node_modules/**", "e2e/artifacts/**", "coverage/**", "public/**", "examples/*/frontend/**"] },
@@ -28,25 +42,30 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/core/**/*.ts"],
-    ignores: ["src/core/**/*.test.ts", "src/core/**/test-support/**"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            managerBoundary,
-            { regex: "(^|/)(ui|rpc|apps)(/|$)", message: "The core never imports the shell, rpc or apps (STYLE principle 3)." },
-            { regex: "^node:", message: "The core runs in browsers too: no Node built-ins." },
-            { regex: "^(solid-js|comlink|simple-peer|workbox-window)", message: "The core has no UI or transport-host dependencies." },
-          ],
-        },
-      ],
-    },
+    // Everywhere else; the realm blocks below replace this rule's options, so each repeats dexieConfined.
+    files: ["**/*.{ts,tsx,js,mjs}"],
+    ignores: ["src/core/storage/**", "**/*.test.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: [dexieConfined] }] },
   },
   {
-    files: ["src/core/**/*.test.ts", "src/core/**/test-support/**"],
+    files: ["src/core/**/*.ts"],
+    ignores: ["src/core/**/*.test.ts", "src/core/**/test-support/**"],
+    rules: { "no-restricted-imports": ["error", { patterns: corePatterns, paths: [dexieConfined] }] },
+  },
+  {
+    // The storage module is where Dexie lives.
+    files: ["src/core/storage/**/*.ts"],
+    ignores: ["src/core/**/*.test.ts", "src/core/**/test-support/**"],
+    rules: { "no-restricted-imports": ["error", { patterns: corePatterns }] },
+  },
+  {
+    files: ["src/core/**/*.test.ts", "src/core/storage/test-support/**"],
     rules: { "no-restricted-imports": ["error", { patterns: [managerBoundary] }] },
+  },
+  {
+    files: ["src/core/**/test-support/**"],
+    ignores: ["src/core/storage/test-support/**"],
+    rules: { "no-restricted-imports": ["error", { patterns: [managerBoundary], paths: [dexieConfined] }] },
   },
   {
     // Tests build malformed, untyped input on purpose: `any` is how they break one rule at a time.
@@ -69,7 +88,10 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ regex: "(^|/)core/(?!shared/(result|errors)\\.ts$)", message: "The shell reaches the node only through src/rpc contracts (STYLE principle 3)." }] },
+        {
+          patterns: [{ regex: "(^|/)core/(?!shared/(result|errors)\\.ts$)", message: "The shell reaches the node only through src/rpc contracts (STYLE principle 3)." }],
+          paths: [dexieConfined],
+        },
       ],
     },
   },
@@ -80,7 +102,10 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ regex: "(^|/)core/(?!index\\.ts$)", message: "The worker host enters the core only through src/core/index.ts." }] },
+        {
+          patterns: [{ regex: "(^|/)core/(?!index\\.ts$)", message: "The worker host enters the core only through src/core/index.ts." }],
+          paths: [dexieConfined],
+        },
       ],
     },
   },

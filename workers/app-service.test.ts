@@ -3,8 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { expectOk, startNode } from "../src/core/acceptance/fixtures.ts";
 import { testIdb, uniqueName } from "../src/core/shared/test-support/idb.ts";
-import { buildPackage, createSigner, utf8 } from "../src/core/index.ts";
-import { openAppPackageStore } from "./app-package-store.ts";
+import { buildPackage, createSigner, openPackageDatabase, utf8 } from "../src/core/index.ts";
 import { createAppService } from "./app-service.ts";
 import { connectApp } from "../src/apps/sdk/index.ts";
 
@@ -38,7 +37,7 @@ const v2 = await notes("1.1.0", v1.chain);
 
 async function service() {
   const { node } = await startNode();
-  const store = await openAppPackageStore(uniqueName("apps"), await testIdb());
+  const store = await openPackageDatabase(uniqueName("apps"), await testIdb());
   return { node, store, apps: createAppService(node, store) };
 }
 

@@ -2,11 +2,20 @@
 // upgrade, enable, disable, uninstall, open. Arguments are checked by src/rpc/node-api-requests.ts;
 // the node decides everything else. Installed packages are kept in the worker's package store for
 // their title and, when opened, their frontend.
-import { err, nodeError, ok, openPackage, type AppInfo, type IdentityId, type Result, type TwoWayNode } from "../src/core/index.ts";
+import {
+  err,
+  nodeError,
+  ok,
+  openPackage,
+  type AppInfo,
+  type IdentityId,
+  type PackageDatabase,
+  type Result,
+  type TwoWayNode,
+} from "../src/core/index.ts";
 import type { AppSummary, OpenedApp, PackagePreviewSummary } from "../src/rpc/node-api.ts";
 import { parseAppRequest, parseOpenApp, parsePackageRequest } from "../src/rpc/node-api-requests.ts";
 import { bindAppPort, type BoundAppPort } from "./app-port.ts";
-import type { AppPackageStore } from "./app-package-store.ts";
 import { BUILT_IN_SLUGS } from "./built-in-apps.ts";
 
 export type AppService = {
@@ -23,7 +32,7 @@ export type AppService = {
 
 export function createAppService(
   node: TwoWayNode,
-  store: AppPackageStore,
+  store: PackageDatabase,
 ): AppService & { readonly summaries: () => Promise<AppSummary[]>; readonly closeAppPorts: () => void } {
   /** Open app ports by slug: closed when their app is disabled or removed, and at shutdown. */
   const ports = new Map<string, BoundAppPort[]>();

@@ -11,12 +11,12 @@ import {
   createSigner,
   fromBase64url,
   openPackage,
+  openPackageDatabase,
   sha256,
   utf8,
   type JsonObject,
 } from "../src/core/index.ts";
 import { testIdb, uniqueName } from "../src/core/shared/test-support/idb.ts";
-import { openAppPackageStore } from "./app-package-store.ts";
 import { installBuiltInApps, PINNED_PACKAGE_DIGESTS } from "./built-in-apps.ts";
 import { BUILT_IN_PACKAGES } from "./built-in-packages.generated.ts";
 
@@ -27,7 +27,7 @@ function hex(bytes: Uint8Array): string {
 async function builtInNode() {
   const idb = await testIdb();
   const node = expectOk(await createNode({ name: uniqueName("node"), idb, pinnedPackageDigests: PINNED_PACKAGE_DIGESTS }));
-  const store = await openAppPackageStore(uniqueName("apps"), idb);
+  const store = await openPackageDatabase(uniqueName("apps"), idb);
   return { node, store };
 }
 
@@ -66,7 +66,7 @@ describe("built-in packages of this release", () => {
 
   it("are not trusted on a node that does not pin them (ERR_SVC_SYS_APP_PUBLISHER_UNTRUSTED)", async () => {
     const node = expectOk(await createNode({ name: uniqueName("node"), idb: await testIdb() }));
-    const store = await openAppPackageStore(uniqueName("apps"), await testIdb());
+    const store = await openPackageDatabase(uniqueName("apps"), await testIdb());
     expect(await installBuiltInApps(node, store)).toMatchObject({ ok: false, error: { code: "ERR_SVC_SYS_APP_PUBLISHER_UNTRUSTED" } });
     expect(node.globalSeq()).toBe(0);
   });

@@ -2,8 +2,7 @@
 // ADR 0015): the packages of this release are in built-in-packages.generated.ts and trusted by their
 // pinned digests, so every node holds byte-identical built-in schema objects and no key in the
 // repository can sign anything a node would trust. A removed built-in stays removed.
-import { compareVersions, err, fromBase64url, ok, type Result, type TwoWayNode } from "../src/core/index.ts";
-import type { AppPackageStore } from "./app-package-store.ts";
+import { compareVersions, err, fromBase64url, ok, type PackageDatabase, type Result, type TwoWayNode } from "../src/core/index.ts";
 import { BUILT_IN_PACKAGES } from "./built-in-packages.generated.ts";
 
 export const BUILT_IN_SLUGS: ReadonlySet<string> = new Set(BUILT_IN_PACKAGES.map((p) => p.slug));
@@ -12,7 +11,7 @@ export const BUILT_IN_SLUGS: ReadonlySet<string> = new Set(BUILT_IN_PACKAGES.map
 export const PINNED_PACKAGE_DIGESTS: readonly string[] = BUILT_IN_PACKAGES.map((p) => p.digest);
 
 /** Installs the built-ins a node lacks and upgrades those this release has newer; returns how many changed. */
-export async function installBuiltInApps(node: TwoWayNode, store: AppPackageStore): Promise<Result<number>> {
+export async function installBuiltInApps(node: TwoWayNode, store: PackageDatabase): Promise<Result<number>> {
   let changed = 0;
   for (const pkg of BUILT_IN_PACKAGES) {
     const zip = fromBase64url(pkg.zip)!;

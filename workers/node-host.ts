@@ -7,7 +7,9 @@ import {
   isWebCryptoEd25519Available,
   nodeError,
   ok,
+  openPackageDatabase,
   PROTOCOL_VERSION,
+  type PackageDatabase,
   type Result,
   type TwoWayNode,
 } from "../src/core/index.ts";
@@ -16,7 +18,6 @@ import { parseNoArguments } from "../src/rpc/node-api-requests.ts";
 import { installBuiltInApps, PINNED_PACKAGE_DIGESTS } from "./built-in-apps.ts";
 import { requestLeadership } from "./leadership.ts";
 import { createNodeService, type NodeService } from "./node-service.ts";
-import { openAppPackageStore, type AppPackageStore } from "./app-package-store.ts";
 import { createAppService } from "./app-service.ts";
 import { createSyncService, type SyncService } from "./sync-service.ts";
 
@@ -38,7 +39,7 @@ function guarded<T>(method: (...args: unknown[]) => Promise<Result<T>>): (...arg
 }
 
 type Service = NodeService & SyncService & ReturnType<typeof createAppService>;
-type Running = { readonly node: TwoWayNode; readonly service: Service; readonly store: AppPackageStore; readonly info: NodeInfo };
+type Running = { readonly node: TwoWayNode; readonly service: Service; readonly store: PackageDatabase; readonly info: NodeInfo };
 
 export function createNodeHost(nodeName: string): NodeApi {
   const lockName = leaderLockName(nodeName);
@@ -63,7 +64,7 @@ export function createNodeHost(nodeName: string): NodeApi {
     const created = await createNode({ name: nodeName, pinnedPackageDigests: PINNED_PACKAGE_DIGESTS });
     if (!created.ok) return created;
     const node = created.value;
-    const store = await openAppPackageStore(nodeName, { indexedDB: globalThis.indexedDB, IDBKeyRange: globalThis.IDBKeyRange });
+    const store = await openPackageDatabase(nodeName, { indexedDB: globalThis.indexedDB, IDBKeyRange: globalThis.IDBKeyRange });
     const builtIns = await installBuiltInApps(node, store);
     if (!builtIns.ok) {
       store.close();

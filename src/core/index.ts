@@ -71,6 +71,8 @@ export type { KeyRecord } from "./key/index.ts";
 export type { SchemaDocument } from "./schema/index.ts";
 export { manualClock, systemClock, type Clock } from "./shared/clock.ts";
 export type { IdbEnvironment } from "./shared/idb.ts";
+// The worker keeps installed package bytes in their own database; whoever reads one reopens it through the node.
+export { openPackageDatabase, type PackageDatabase, type StoredPackage } from "./storage/index.ts";
 
 // ---- transports (ADR 0008): the worker's end of a channel the page owns ----
 export {

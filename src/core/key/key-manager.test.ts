@@ -1,5 +1,6 @@
 // Key manager: custody across reopen, explicit (scope, key id) access, fail-closed errors, and the promise
 // that no private byte ever leaves it (DESIGN D5, digest 2.3). Runs on fake-indexeddb and in Chromium.
+import Dexie, { type Table } from "dexie";
 import { afterEach, describe, expect, it } from "vitest";
 import { createVerifier, isWebCryptoEd25519Available, type Ed25519Engine } from "../crypto/index.ts";
 import { toBase64url, toHex, utf8 } from "../shared/bytes.ts";
@@ -10,7 +11,8 @@ import { identityIdFromKey, type IdentityId } from "../shared/ids.ts";
 import type { Result } from "../shared/result.ts";
 import { testIdb, uniqueName } from "../shared/test-support/idb.ts";
 import { KEY_SCOPES, MAX_LABEL_LENGTH, createKeyManager, type KeyManager, type KeyRecord, type KeyScope } from "./index.ts";
-import { createKeyDatabase, keyDatabaseName, type KeyDatabase, type StoredKey } from "./key-store.ts";
+import { keyDatabaseName } from "../storage/index.ts";
+import type { StoredKey } from "./stored-key.ts";
 
 const WEBCRYPTO = await isWebCryptoEd25519Available();
 const ENGINES: readonly Ed25519Engine[] = WEBCRYPTO ? ["webcrypto", "noble"] : ["noble"];
@@ -41,8 +43,12 @@ async function setup(engine: Ed25519Engine | "auto", reuse?: { env: IdbEnvironme
 }
 
 /** A second, raw connection to the manager's database, as an attacker or a corrupting bug would use it. */
-async function rawDatabase(env: IdbEnvironment, name: string): Promise<KeyDatabase> {
-  const db = createKeyDatabase(name, env);
+async function rawDatabase(env: IdbEnvironment, name: string): Promise<Dexie & { readonly keys: Table<StoredKey, string> }> {
+  const db = new Dexie(keyDatabaseName(name), { indexedDB: env.indexedDB, IDBKeyRange: env.IDBKeyRange }) as Dexie & {
+    readonly keys: Table<StoredKey, string>;
+  };
+  // The schema of storage/key-database.ts, declared again: an attacker needs no help from the node.
+  db.version(1).stores({ keys: "keyId, scope, identityId" });
   await db.open();
   cleanups.push(() => db.close());
   return db;

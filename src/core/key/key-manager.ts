@@ -1,7 +1,6 @@
 // The Key manager (public design 03, digest 2.3): custody of the node's private keys — generate, store,
 // sign. It makes no authority decisions and never returns private bytes; every call names one scope and
 // one key id. Bindings in the graph belong to Graph; this module never writes anything but its own store.
-import Dexie from "dexie";
 import { createVerifier, isWebCryptoEd25519Available, type Ed25519Engine, type Signer } from "../crypto/index.ts";
 import { assert } from "../shared/assert.ts";
 import { fromBase64url, isWellFormedText, utf8 } from "../shared/bytes.ts";
@@ -9,8 +8,9 @@ import { isoTime, systemClock } from "../shared/clock.ts";
 import { nodeError, type ErrorData } from "../shared/errors.ts";
 import { identityIdFromKey, parseIdentityId, parsePublicKeyText, publicKeyText, type IdentityId } from "../shared/ids.ts";
 import { err, ok, type Err, type Result } from "../shared/result.ts";
+import { createKeyDatabase, isStorageFailure, type KeyDatabase, type KeyRow } from "../storage/index.ts";
 import { generateKeyMaterial, signerFromMaterial, type GeneratedKey } from "./key-material.ts";
-import { createKeyDatabase, parseStoredKey, toKeyRecord, type KeyDatabase, type StoredKey } from "./key-store.ts";
+import { parseStoredKey, toKeyRecord, type StoredKey } from "./stored-key.ts";
 import { isKeyScope, type KeyListFilter, type KeyManager, type KeyManagerOptions, type KeyRecord, type KeyScope } from "./types.ts";
 
 export const MAX_LABEL_LENGTH = 256;
@@ -61,7 +61,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     if (parsePublicKeyText(keyId) === undefined) return scopeKeyMissing("malformed_key_id");
     const open = current();
     if (!open.ok) return open;
-    const read = await storage("read_failed", () => open.value.db.keys.get(keyId));
+    const read = await storage("read_failed", () => open.value.db.get(keyId));
     if (!read.ok) return read;
     if (read.value === undefined) return scopeKeyMissing("unknown_key", { scope, keyId });
     const row = parseStoredKey(read.value);
@@ -95,7 +95,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     const open = current();
     if (!open.ok) return open;
     const { db, engine } = open.value;
-    const nodeRows = () => db.keys.where("scope").equals("node").toArray();
+    const nodeRows = () => db.whereScope("node");
     const found = await storage("read_failed", nodeRows);
     if (!found.ok) return found;
     if (found.value.length > 0) return checkNodeKey(found.value);
@@ -104,10 +104,10 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     // One transaction: whoever commits first makes the node key; a racing caller (this manager or another
     // connection) finds it and keeps it, so there is exactly one and nothing is overwritten.
     const written = await storage("write_failed", () =>
-      db.transaction("rw", db.keys, async () => {
+      db.readWrite(async (): Promise<readonly unknown[]> => {
         const existing = await nodeRows();
         if (existing.length > 0) return existing;
-        await db.keys.add(row);
+        await db.add(row);
         return [row];
       }),
     );
@@ -136,7 +136,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       const generated = await generateKeyMaterial(open.value.engine);
       const row = newRow("identity", generated, identityIdFromKey(generated.publicKey), label.value);
       // add(), never put(): creation never overwrites (digest 2.3).
-      const written = await storage("write_failed", () => open.value.db.keys.add(row));
+      const written = await storage("write_failed", () => open.value.db.add(row));
       return written.ok ? ok(toKeyRecord(row)) : written;
     },
 
@@ -148,12 +148,8 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       const open = current();
       if (!open.ok) return open;
       const { db, engine } = open.value;
-      const holdsIdentity = async () =>
-        (await db.keys
-          .where("identityId")
-          .equals(identity)
-          .filter((row) => row.scope === "identity")
-          .count()) > 0;
+      // Rows under this identity include its device keys; only an identity-scope row is its root key.
+      const holdsIdentity = async () => (await db.whereIdentity(identity)).some((row) => (row as Partial<KeyRow>).scope === "identity");
       // Checked before generating, so a refused call costs no key generation.
       const held = await storage("read_failed", holdsIdentity);
       if (!held.ok) return held;
@@ -161,9 +157,9 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       const row = newRow("device", await generateKeyMaterial(engine), identity, label.value);
       // The binding check and the write are one transaction (digest 2.3: atomic creation).
       const written = await storage("write_failed", () =>
-        db.transaction("rw", db.keys, async () => {
+        db.readWrite(async () => {
           if (!(await holdsIdentity())) return false;
-          await db.keys.add(row);
+          await db.add(row);
           return true;
         }),
       );
@@ -182,13 +178,9 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       if (filter.identityId !== undefined && identity === undefined) return bindingMismatch("malformed_identity_id");
       const open = current();
       if (!open.ok) return open;
-      const { keys } = open.value.db;
+      const { db } = open.value;
       const read = await storage("read_failed", () =>
-        identity !== undefined
-          ? keys.where("identityId").equals(identity).toArray()
-          : filter.scope !== undefined
-            ? keys.where("scope").equals(filter.scope).toArray()
-            : keys.toArray(),
+        identity !== undefined ? db.whereIdentity(identity) : filter.scope !== undefined ? db.whereScope(filter.scope) : db.all(),
       );
       if (!read.ok) return read;
       const records: KeyRecord[] = [];
@@ -231,12 +223,12 @@ async function resolveEngine(engine: Ed25519Engine | "auto"): Promise<Ed25519Eng
   return available ? "webcrypto" : "noble";
 }
 
-/** Runs a Dexie operation; storage failures become data, anything else is a bug and throws (STYLE). */
+/** Runs a key database operation; storage failures become data, anything else is a bug and throws (STYLE). */
 async function storage<T>(reason: string, run: () => Promise<T>): Promise<Result<T>> {
   try {
     return ok(await run());
   } catch (cause) {
-    if (!(cause instanceof Dexie.DexieError) && !(cause instanceof DOMException)) throw cause;
+    if (!isStorageFailure(cause)) throw cause;
     return err(nodeError("ERR_MNG_STORAGE_UNAVAILABLE", "The key store failed.", { reason, cause: cause.name }));
   }
 }

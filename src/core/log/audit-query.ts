@@ -1,11 +1,10 @@
 // Read-only audit queries, newest first (interfaces audit/logs: limit 1-1000, cursor). Checks the
 // filter, then walks one compound index backwards from `beforeSeq`; never loads more than a page.
-import Dexie from "dexie";
 import { isErrorCode, nodeError } from "../shared/errors.ts";
 import { isJsonObject } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
+import type { LogDatabase, LogIndexedField } from "../storage/index.ts";
 import { isAuditKind } from "./audit-entry.ts";
-import type { LogDatabase } from "./log-database.ts";
 import { DEFAULT_QUERY_LIMIT, type AuditKind, type AuditPage, type AuditRecord } from "./types.ts";
 
 const FILTER_FIELDS = ["kind", "code", "app", "traceId", "limit", "beforeSeq"];
@@ -58,8 +57,6 @@ export function checkAuditQuery(input: unknown, maxLimit: number): Result<AuditF
   });
 }
 
-type IndexedField = "traceId" | "code" | "app" | "kind";
-
 function matches(filter: AuditFilter, record: AuditRecord): boolean {
   return (
     (filter.kinds === undefined || filter.kinds.includes(record.kind)) &&
@@ -71,26 +68,22 @@ function matches(filter: AuditFilter, record: AuditRecord): boolean {
 
 /** Up to `count` matching records below beforeSeq, newest first, walking `[field+seq]` (or seq). */
 function scan(
-  db: LogDatabase,
+  db: LogDatabase<AuditRecord>,
   filter: AuditFilter,
-  field: IndexedField | undefined,
+  field: LogIndexedField | undefined,
   value: string | undefined,
   count: number,
 ): Promise<AuditRecord[]> {
-  const upper = filter.beforeSeq ?? Dexie.maxKey;
-  const range =
-    field === undefined
-      ? db.records.where("seq").below(upper)
-      : db.records.where(`[${field}+seq]`).between([value, Dexie.minKey], [value, upper], true, false);
-  return range
-    .reverse()
-    .filter((record) => matches(filter, record))
-    .limit(count)
-    .toArray();
+  return db.newestFirst({
+    ...(field === undefined || value === undefined ? {} : { index: { field, value } }),
+    beforeSeq: filter.beforeSeq,
+    keep: (record) => matches(filter, record),
+    limit: count,
+  });
 }
 
 /** One page; `nextBeforeSeq` is set only when older matching records exist. */
-export async function runAuditQuery(db: LogDatabase, filter: AuditFilter): Promise<AuditPage> {
+export async function runAuditQuery(db: LogDatabase<AuditRecord>, filter: AuditFilter): Promise<AuditPage> {
   // One more than the page tells whether another page exists.
   const count = filter.limit + 1;
   let found: AuditRecord[];

@@ -2,7 +2,7 @@
 export { createLogManager, VERIFY_BATCH, type LogManager, type LogManagerOptions } from "./log-manager.ts";
 export { checkAuditEntry, isAuditKind } from "./audit-entry.ts";
 export { recordHash } from "./audit-chain.ts";
-export { logDatabaseName, LOG_DATABASE_PREFIX } from "./log-database.ts";
+export { logDatabaseName, LOG_DATABASE_PREFIX } from "../storage/index.ts";
 export {
   AUDIT_KINDS,
   AUDIT_LIMITS,

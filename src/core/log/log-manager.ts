@@ -5,10 +5,10 @@ import { isoTime, type Clock } from "../shared/clock.ts";
 import { nodeError, type NodeError } from "../shared/errors.ts";
 import type { IdbEnvironment } from "../shared/idb.ts";
 import { err, ok, type Result } from "../shared/result.ts";
+import { createLogDatabase, type LogDatabase } from "../storage/index.ts";
 import { chainRecords, EMPTY_TAIL, linkDefect, type ChainTail, type LinkDefect } from "./audit-chain.ts";
 import { checkAuditEntry } from "./audit-entry.ts";
 import { checkAuditQuery, runAuditQuery } from "./audit-query.ts";
-import { createLogDatabase, type LogDatabase } from "./log-database.ts";
 import { MAX_QUERY_LIMIT, type AuditEntry, type AuditPage, type AuditQuery, type AuditRecord, type ChainHead } from "./types.ts";
 
 export interface LogManager {
@@ -63,17 +63,17 @@ export function createLogManager(options: LogManagerOptions): LogManager {
   assert(Number.isSafeInteger(maxQueryLimit) && maxQueryLimit >= 1 && maxQueryLimit <= MAX_QUERY_LIMIT, "maxQueryLimit must be 1..1000");
 
   let phase: "new" | "opening" | "open" | "closed" = "new";
-  let db: LogDatabase | undefined;
+  let db: LogDatabase<AuditRecord> | undefined;
   // The last record this manager wrote or found at open. Every append checks the store still ends
   // there, so a second writer or a reset database can never fork the chain.
   let tail: ChainTail = EMPTY_TAIL;
   // Writes run one at a time, in call order (the chain has exactly one successor per record).
   let queue: Promise<unknown> = Promise.resolve();
 
-  function database(): Result<LogDatabase> {
+  function database(): Result<LogDatabase<AuditRecord>> {
     assert(phase === "open" || phase === "closed", "log manager used before open() succeeded");
     if (phase !== "open" || db === undefined) return err(unavailable("closed"));
-    // Closed underneath, e.g. by a versionchange from another connection (log-database.ts).
+    // Closed underneath, e.g. by a versionchange from another connection (storage/log-database.ts).
     return db.isOpen() ? ok(db) : err(unavailable("database_closed"));
   }
 
@@ -86,11 +86,11 @@ export function createLogManager(options: LogManagerOptions): LogManager {
   }
 
   async function openDatabase(): Promise<Result<void>> {
-    const candidate = createLogDatabase(name, idb);
+    const candidate = createLogDatabase<AuditRecord>(name, idb);
     let last: AuditRecord | undefined;
     try {
       await candidate.open();
-      last = await candidate.records.orderBy("seq").last();
+      last = await candidate.last();
     } catch (cause) {
       candidate.close();
       return err(unavailable("open_failed", cause));
@@ -107,15 +107,12 @@ export function createLogManager(options: LogManagerOptions): LogManager {
     return ok(undefined);
   }
 
-  async function append(store: LogDatabase, entries: readonly AuditEntry[]): Promise<Result<readonly AuditRecord[]>> {
+  async function append(store: LogDatabase<AuditRecord>, entries: readonly AuditEntry[]): Promise<Result<readonly AuditRecord[]>> {
     try {
       // Only IndexedDB requests and synchronous hashing inside the transaction (DESIGN D5).
-      const written = await store.transaction("rw", store.records, async () => {
-        const last = await store.records.orderBy("seq").last();
+      const written = await store.appendAfterLast((last) => {
         if ((last?.seq ?? 0) !== tail.seq || (last?.hash ?? tail.hash) !== tail.hash) return undefined;
-        const records = chainRecords(tail, entries, isoTime(clock));
-        await store.records.bulkAdd(records);
-        return records;
+        return chainRecords(tail, entries, isoTime(clock));
       });
       if (written === undefined) return err(unavailable("chain_diverged"));
       tail = { seq: written[written.length - 1]!.seq, hash: written[written.length - 1]!.hash };
@@ -170,7 +167,7 @@ export function createLogManager(options: LogManagerOptions): LogManager {
     for (;;) {
       let batch: unknown[];
       try {
-        batch = await store.value.records.where("seq").above(at.seq).limit(VERIFY_BATCH).toArray();
+        batch = await store.value.after(at.seq, VERIFY_BATCH);
       } catch (cause) {
         return err(unavailable("read_failed", cause));
       }

@@ -1,4 +1,6 @@
-// Storage manager: the node database (DESIGN D5). The only module that touches its IndexedDB.
+// Storage: every IndexedDB database the node keeps (DESIGN D5), and the only module that touches Dexie.
+// The node database (StorageManager); the key and log databases, kept separate as D5 requires, whose
+// rows only their managers interpret; the worker's store of installed package bytes.
 export { AbortWrite, StorageManager, type Budgets, type CommitPlan, type StubPlan } from "./storage-manager.ts";
 export type { WriteTx } from "./write-tx.ts";
 export type {
@@ -15,3 +17,15 @@ export type {
   VersionRow,
   Winner,
 } from "./rows.ts";
+export { createKeyDatabase, keyDatabaseName, KEY_DATABASE_PREFIX, type KeyDatabase, type KeyRow } from "./key-database.ts";
+export {
+  createLogDatabase,
+  logDatabaseName,
+  LOG_DATABASE_PREFIX,
+  type LogDatabase,
+  type LogIndexedField,
+  type LogRow,
+  type NewestFirstQuery,
+} from "./log-database.ts";
+export { openPackageDatabase, type PackageDatabase, type StoredPackage } from "./package-database.ts";
+export { isStorageFailure } from "./storage-failure.ts";

@@ -3,7 +3,7 @@
 // synced, and not trusted: whoever reads a package here reopens it through the node, which checks
 // the signature again, so a row changed on disk is refused, never served.
 import Dexie, { type Table } from "dexie";
-import type { IdbEnvironment } from "../src/core/index.ts";
+import type { IdbEnvironment } from "../shared/idb.ts";
 
 export type StoredPackage = {
   readonly slug: string;
@@ -15,26 +15,25 @@ export type StoredPackage = {
   readonly signature: string;
 };
 
-export type AppPackageStore = {
+export type PackageDatabase = {
   put(pkg: StoredPackage): Promise<void>;
   get(slug: string): Promise<StoredPackage | undefined>;
   list(): Promise<readonly StoredPackage[]>;
   close(): void;
 };
 
-type PackageDatabase = Dexie & { readonly packages: Table<StoredPackage, string> };
-
-export async function openAppPackageStore(name: string, idb: IdbEnvironment): Promise<AppPackageStore> {
-  const db = new Dexie(`twoway-apps-${name}`, { indexedDB: idb.indexedDB, IDBKeyRange: idb.IDBKeyRange }) as PackageDatabase;
+export async function openPackageDatabase(name: string, idb: IdbEnvironment): Promise<PackageDatabase> {
+  const db = new Dexie(`twoway-apps-${name}`, { indexedDB: idb.indexedDB, IDBKeyRange: idb.IDBKeyRange });
   // Uninstalling keeps the row, like the app's data: reinstalling needs no file, and the title stays.
   db.version(1).stores({ packages: "slug" });
+  const packages: Table<StoredPackage, string> = db.table("packages");
   await db.open();
   return {
     put: async (pkg) => {
-      await db.packages.put(pkg);
+      await packages.put(pkg);
     },
-    get: (slug) => db.packages.get(slug),
-    list: () => db.packages.toArray(),
+    get: (slug) => packages.get(slug),
+    list: () => packages.toArray(),
     close: () => db.close(),
   };
 }

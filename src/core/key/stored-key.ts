@@ -1,37 +1,12 @@
-// The Key manager's own IndexedDB database `twoway-keys-<name>` (DESIGN D5: private keys in a separate
-// database, never in the node's graph database or its backups). Rows are checked on the way out:
-// storage is not trusted to be well-formed, and a malformed row must fail closed, not sign.
-import Dexie, { type Table } from "dexie";
+// The Key manager's rows in its own database (storage/key-database.ts, DESIGN D5: private keys in a
+// separate database). Rows are checked on the way out: storage is not trusted to be well-formed, and a
+// malformed row must fail closed, not sign.
 import { identityIdFromKey, parseIdentityId, parsePublicKeyText } from "../shared/ids.ts";
-import type { IdbEnvironment } from "../shared/idb.ts";
 import type { KeyMaterial } from "./key-material.ts";
 import { isKeyScope, type KeyRecord } from "./types.ts";
 
-export const KEY_DATABASE_PREFIX = "twoway-keys-";
-
 /** One row per key, keyed by its public key text: the record's public fields plus its material. */
 export type StoredKey = Omit<KeyRecord, "engine"> & KeyMaterial;
-
-export type KeyDatabase = Dexie & { readonly keys: Table<StoredKey, string> };
-
-export function keyDatabaseName(name: string): string {
-  return `${KEY_DATABASE_PREFIX}${name}`;
-}
-
-export function createKeyDatabase(name: string, idb: IdbEnvironment): KeyDatabase {
-  const db = new Dexie(keyDatabaseName(name), {
-    indexedDB: idb.indexedDB,
-    IDBKeyRange: idb.IDBKeyRange,
-    // A key whose public half may already be published must survive a crash right after creation.
-    chromeTransactionDurability: "strict",
-    // Never reopen behind our back: after another connection deletes or upgrades the database, Dexie would
-    // otherwise recreate it empty and the node would mint a new node key. Closed stays closed (fail closed).
-    autoOpen: false,
-  }) as KeyDatabase;
-  // Rows with identityId null (the node key) simply drop out of the identityId index.
-  db.version(1).stores({ keys: "keyId, scope, identityId" });
-  return db;
-}
 
 /** The row, if it is one this module could have written; undefined for anything else. */
 export function parseStoredKey(value: unknown): StoredKey | undefined {
