@@ -319,6 +319,57 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     return ok({ identityId, signer: signer.value, bindingEnvelopeId: creatorOf(binding.id) });
   }
 
+  /** An identity's genesis (DESIGN §3), signed by its root key, then audited. */
+  async function writeGenesis(
+    identityId: IdentityId,
+    keyId: string,
+    name: string | undefined,
+    message: string,
+  ): Promise<Result<WriteResult>> {
+    const author = await authorFor(identityId, keyId);
+    if (!author.ok) return author;
+    const written = toWriteResult(
+      await graph.submit(author.value, {
+        app: SYSTEM_APP,
+        domain: "identity",
+        ops: [{ op: "parent_create", type_key: IDENTITY_TYPE_KEY, payload: { value: name === undefined ? {} : { name } } }],
+      }),
+    );
+    if (!written.ok) return written;
+    await log.record({
+      kind: "identity_created",
+      traceId: null,
+      code: null,
+      actor: identityId,
+      app: SYSTEM_APP,
+      envelopeId: written.value.envelopeId,
+      globalSeq: written.value.seq,
+      message,
+      data: {},
+    });
+    return written;
+  }
+
+  /**
+   * Wire profile v2 started history over (ADR 0013): a root key this node holds whose identity the
+   * graph does not know writes its genesis again, so the person keeps their identity and can write.
+   */
+  async function restoreGeneses(): Promise<Result<void>> {
+    const held = await keys.list();
+    if (!held.ok) return held;
+    for (const key of held.value) {
+      if (key.scope !== "identity" || key.identityId === null || (await storage.getIdentity(key.identityId)) !== undefined) continue;
+      const written = await writeGenesis(
+        key.identityId,
+        key.keyId,
+        key.label ?? undefined,
+        "Identity genesis written again: the history started over.",
+      );
+      if (!written.ok) return written;
+    }
+    return ok(undefined);
+  }
+
   function revokeSessionsOn(slug: string, result: Result<AppInfo>): Result<AppInfo> {
     if (result.ok) auth.revokeAll({ app: slug });
     return result;
@@ -357,30 +408,9 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       async create(createOptions = {}) {
         const key = await keys.createIdentityKey(createOptions.name === undefined ? {} : { label: createOptions.name });
         if (!key.ok) return key;
-        const identityId = key.value.identityId!;
-        const author = await authorFor(identityId, key.value.keyId);
-        if (!author.ok) return author;
-        const value = createOptions.name === undefined ? {} : { name: createOptions.name };
-        const written = toWriteResult(
-          await graph.submit(author.value, {
-            app: SYSTEM_APP,
-            domain: "identity",
-            ops: [{ op: "parent_create", type_key: IDENTITY_TYPE_KEY, payload: { value } }],
-          }),
-        );
+        const written = await writeGenesis(key.value.identityId!, key.value.keyId, createOptions.name, "Identity created.");
         if (!written.ok) return written;
-        await log.record({
-          kind: "identity_created",
-          traceId: null,
-          code: null,
-          actor: identityId,
-          app: SYSTEM_APP,
-          envelopeId: written.value.envelopeId,
-          globalSeq: written.value.seq,
-          message: "Identity created.",
-          data: {},
-        });
-        return ok({ identityId, keyId: key.value.keyId, envelopeId: written.value.envelopeId });
+        return ok({ identityId: key.value.identityId!, keyId: key.value.keyId, envelopeId: written.value.envelopeId });
       },
       async addDevice(identityId, deviceOptions = {}) {
         const identity = await storage.getIdentity(identityId);
@@ -542,5 +572,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       storage.close();
     },
   };
+  // Not fatal: the node still serves reads and sync; Health says why writes by that identity fail.
+  const restored = await restoreGeneses();
+  if (!restored.ok) health.report("graph", "degraded", restored.error.code);
   return ok(node);
 }

@@ -193,3 +193,32 @@ describe("revocation rule 5: never its own causal past (DESIGN §4)", () => {
     expect(await titles()).toEqual(["written on the laptop"]);
   });
 });
+
+describe("history that started over (Dexie schema v2, ADR 0013)", () => {
+  it("writes a held root key's genesis again at start, so the person keeps their identity and can write", async () => {
+    const first = await startNode();
+    const me = expectOk(await first.node.identities.create({ name: "Ada" }));
+    await first.node.stop();
+    // What the v1 → v2 upgrade does to a node database: history gone, keys (their own database) kept.
+    await new Promise<void>((resolve, reject) => {
+      const request = first.idb.indexedDB.deleteDatabase(`twoway-node-${first.name}`);
+      request.onsuccess = () => resolve();
+      request.onerror = () => reject(request.error);
+    });
+    const again = await startNode({ idb: first.idb, name: first.name });
+    const history = await again.node.history({ limit: 10 });
+    expect(history.map((h) => [h.authorId, h.app, h.domain])).toEqual([[me.identityId, "system", "identity"]]);
+    expect(history[0]!.text).toContain('"name":"Ada"');
+    const system = expectOk(await again.node.openSession({ identityId: me.identityId, app: "system" }));
+    expect(
+      await system.submit({
+        domain: "acl",
+        ops: [{ op: "parent_create", type_key: "acl.root", payload: { value: { target_app: "system", scope: "app" } } }],
+      }),
+    ).toMatchObject({ ok: true });
+    // A node that still holds its history writes nothing at start.
+    await again.node.stop();
+    const third = await startNode({ idb: first.idb, name: first.name });
+    expect(third.node.globalSeq()).toBe(2);
+  });
+});
