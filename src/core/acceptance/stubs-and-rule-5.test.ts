@@ -203,7 +203,7 @@ describe("history that started over (Dexie schema v2, ADR 0013)", () => {
     await new Promise<void>((resolve, reject) => {
       const request = first.idb.indexedDB.deleteDatabase(`twoway-node-${first.name}`);
       request.onsuccess = () => resolve();
-      request.onerror = () => reject(request.error);
+      request.onerror = () => reject(new Error(String(request.error)));
     });
     const again = await startNode({ idb: first.idb, name: first.name });
     const history = await again.node.history({ limit: 10 });
