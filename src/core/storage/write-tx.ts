@@ -77,13 +77,11 @@ export class WriteScope extends StoreQueries implements WriteTx {
   readonly #idsAtKeySeq = new Map<string, string[]>();
   /** The seqs at which a key forked, by key, read or written in this transaction. */
   readonly #forkSeqs = new Map<string, number[]>();
-  readonly #dexie: Transaction;
   #open = true;
 
   constructor(dexie: Transaction & Stores, counters: { readonly globalSeq: number; readonly storedBytes: number }, hint: StubHint) {
     // The transaction's own hint: a stub it holds makes it look for stubs; the manager adopts it on commit.
     super(dexie, { ...hint });
-    this.#dexie = dexie;
     this.#seq = counters.globalSeq;
     this.#startSeq = counters.globalSeq;
     this.#bytes = counters.storedBytes;
@@ -100,11 +98,6 @@ export class WriteScope extends StoreQueries implements WriteTx {
   /** Whether this transaction may have left stubs in the database (see StubHint). */
   get maybeStubs(): boolean {
     return this.hint.maybeStubs;
-  }
-
-  /** Whether the caller runs inside this transaction's Dexie zone (the manager's transitional delegation). */
-  isCurrent(): boolean {
-    return this.#open && Dexie.currentTransaction === this.#dexie;
   }
 
   /**
