@@ -22,38 +22,45 @@ function reject(code: ErrorCode, message: string, data: Record<string, string | 
   return err(nodeError(code, message, data));
 }
 
-/** Held in full (its global_seq) or as a stub (0), or not at all. */
-async function heldAs(tx: Reads, id: string): Promise<{ full: EnvelopeRow | undefined; stub: boolean }> {
-  const [[full], [stub]] = await Promise.all([tx.getEnvelopes([id]), tx.getStubs([id])]);
-  return { full, stub: stub !== undefined };
+/** What is held of a link, its prev and its deps: one read of each store for all of them. */
+type Held = {
+  readonly full: EnvelopeRow | undefined;
+  readonly stub: boolean;
+  /** null at seq 1; undefined when not held (yet). */
+  readonly prev: ChainLink | null | undefined;
+  readonly deps: readonly (EnvelopeRow | undefined)[];
+};
+
+async function held(tx: Reads, verified: VerifiedLink): Promise<Held> {
+  const { id, envelope } = verified;
+  const chain = envelope.prev === null ? [id] : [id, envelope.prev];
+  const deps = verified.kind === "full" ? verified.envelope.content.deps : [];
+  const [full, stubs] = await Promise.all([tx.getEnvelopes([...chain, ...deps]), tx.getStubs(chain)]);
+  return {
+    full: full[0],
+    stub: stubs[0] !== undefined,
+    prev: envelope.prev === null ? null : (full[1] ?? stubs[1]),
+    deps: full.slice(chain.length),
+  };
 }
 
-/**
- * The link's prev as held (full or stub): null at seq 1, "missing" when not held yet (wait for it),
- * an error when it is not this key's previous link (DESIGN §3).
- */
-async function chainPrev(tx: Reads, verified: VerifiedLink): Promise<Result<ChainLink | null | "missing">> {
+/** DESIGN §3: `prev` is the same key's link at seq − 1. */
+function checkPrev(verified: VerifiedLink, prev: ChainLink | null | undefined): Result<void> {
   const link = verified.envelope;
-  if (link.prev === null) return ok(null);
-  const [[full], [stub]] = await Promise.all([tx.getEnvelopes([link.prev]), tx.getStubs([link.prev])]);
-  const prev: ChainLink | undefined = full ?? stub;
-  if (prev === undefined) return ok("missing");
-  if (prev.authorKey !== link.author_key || prev.keySeq !== link.seq - 1) {
-    return reject("ERR_SYNC_SEQUENCE_INVALID", "prev is not the previous envelope of this key.", { reason: "prev_not_previous_of_key" });
-  }
-  return ok(prev);
+  if (prev === null || prev === undefined || (prev.authorKey === link.author_key && prev.keySeq === link.seq - 1)) return ok(undefined);
+  return reject("ERR_SYNC_SEQUENCE_INVALID", "prev is not the previous envelope of this key.", { reason: "prev_not_previous_of_key" });
 }
 
 /** A stub's chain: prev held, the same key's seq − 1, lamport past it (its deps are hidden). */
 export async function checkStubPast(tx: Reads, verified: VerifiedStub): Promise<Result<PastVerdict<object>>> {
-  const { envelope: link, id } = verified;
-  const held = await heldAs(tx, id);
-  if (held.full !== undefined) return ok({ kind: "duplicate", seq: held.full.seq });
-  if (held.stub) return ok({ kind: "duplicate", seq: 0 });
-  const prev = await chainPrev(tx, verified);
+  const link = verified.envelope;
+  const here = await held(tx, verified);
+  if (here.full !== undefined) return ok({ kind: "duplicate", seq: here.full.seq });
+  if (here.stub) return ok({ kind: "duplicate", seq: 0 });
+  const prev = checkPrev(verified, here.prev);
   if (!prev.ok) return prev;
-  if (prev.value === "missing") return ok({ kind: "pending", missing: [link.prev!] });
-  if (prev.value !== null && link.lamport <= prev.value.lamport) {
+  if (here.prev === undefined) return ok({ kind: "pending", missing: [link.prev!] });
+  if (here.prev !== null && link.lamport <= here.prev.lamport) {
     return reject("ERR_SYNC_SEQUENCE_INVALID", "lamport is not past its prev.", { reason: "lamport_mismatch" });
   }
   return ok({ kind: "ready" });
@@ -63,16 +70,15 @@ export async function checkStubPast(tx: Reads, verified: VerifiedStub): Promise<
 export async function checkCausalPast(tx: Reads, verified: VerifiedEnvelope): Promise<Result<PastVerdict<ReadyPast>>> {
   const { envelope, id } = verified;
   const content = envelope.content;
-  const held = await heldAs(tx, id);
-  if (held.full !== undefined) return ok({ kind: "duplicate", seq: held.full.seq });
+  const here = await held(tx, verified);
+  if (here.full !== undefined) return ok({ kind: "duplicate", seq: here.full.seq });
 
-  const prev = await chainPrev(tx, verified);
+  const prev = checkPrev(verified, here.prev);
   if (!prev.ok) return prev;
-  const depRows = await tx.getEnvelopes(content.deps);
-  const missing = [...(prev.value === "missing" ? [envelope.prev!] : []), ...content.deps.filter((_, i) => depRows[i] === undefined)];
+  const missing = [...(here.prev === undefined ? [envelope.prev!] : []), ...content.deps.filter((_, i) => here.deps[i] === undefined)];
   if (missing.length > 0) return ok({ kind: "pending", missing });
-  const deps = depRows as EnvelopeRow[];
-  const prevLink = prev.value as ChainLink | null;
+  const deps = here.deps as EnvelopeRow[];
+  const prevLink = here.prev as ChainLink | null;
 
   // DESIGN §3: lamport = 1 + max over prev and deps.
   const lamports = [...(prevLink === null ? [] : [prevLink.lamport]), ...deps.map((r) => r.lamport)];
@@ -102,7 +108,7 @@ export async function checkCausalPast(tx: Reads, verified: VerifiedEnvelope): Pr
     if (!objects.has(ref.objectId))
       return reject("ERR_STRUCT_INVALID_IDENTIFIER", "An op names an object that does not exist.", { reason: "unknown_object", path });
   }
-  return ok({ kind: "ready", deps, references, objects, upgradesStub: held.stub });
+  return ok({ kind: "ready", deps, references, objects, upgradesStub: here.stub });
 }
 
 /** A device key is bound by a `system.device_key` attribute on the author's identity, among deps. */
