@@ -56,6 +56,26 @@ const step = fc.oneof(
   fc.record({ kind: fc.constant("meet" as const), a: fc.nat(3), b: fc.nat(3), seed: fc.nat(1_000_000), lossy: fc.boolean() }),
 );
 
+/** An ACL root of `author`'s and one allow under it (public design 06); returns the root's id. */
+async function aclRule(
+  author: Person,
+  root: Readonly<Record<string, string>>,
+  rule: "acl.read.allow" | "acl.write.allow",
+  identity: IdentityId,
+): Promise<string> {
+  const system = author.sessions["system"]!;
+  const rootId = expectOk(
+    await system.submit({ domain: "acl", ops: [{ op: "parent_create", type_key: "acl.root", payload: { value: root } }] }),
+  ).objectIds[0]!;
+  expectOk(
+    await system.submit({
+      domain: "acl",
+      ops: [{ op: "attr_create", type_key: rule, payload: { parent_id: rootId, value: { identity } } }],
+    }),
+  );
+  return rootId;
+}
+
 async function setUp(): Promise<Person[]> {
   const packages = await Promise.all(
     [CHAT_SCHEMA, POSTS_SCHEMA, SHOP_SCHEMA].map(async (schema, i) => (await testPublisher(80 + i)).package(schema)),
@@ -77,24 +97,7 @@ async function setUp(): Promise<Person[]> {
   for (const [a, author] of people.entries())
     for (const [r, reader] of people.entries()) {
       if (r === a) continue;
-      const root = expectOk(
-        await author.sessions["system"]!.submit({
-          domain: "acl",
-          ops: [
-            {
-              op: "parent_create",
-              type_key: "acl.root",
-              payload: { value: { target_app: "app.chat", scope: "type", target_type_key: `chat.to_${r}` } },
-            },
-          ],
-        }),
-      ).objectIds[0]!;
-      expectOk(
-        await author.sessions["system"]!.submit({
-          domain: "acl",
-          ops: [{ op: "attr_create", type_key: "acl.read.allow", payload: { parent_id: root, value: { identity: reader.nodeId } } }],
-        }),
-      );
+      await aclRule(author, { target_app: "app.chat", scope: "type", target_type_key: `chat.to_${r}` }, "acl.read.allow", reader.nodeId);
     }
   return people;
 }
@@ -147,24 +150,7 @@ describe("selective sync with one key per person (seeded property, ADR 0013)", (
             ops: [{ op: "parent_create", type_key: "posts.post", payload: { value: { text: "shared" } } }],
           }),
         ).objectIds[0]!;
-        const root = expectOk(
-          await ann.sessions["system"]!.submit({
-            domain: "acl",
-            ops: [
-              {
-                op: "parent_create",
-                type_key: "acl.root",
-                payload: { value: { target_app: "app.posts", scope: "object", target_object_id: shared } },
-              },
-            ],
-          }),
-        ).objectIds[0]!;
-        expectOk(
-          await ann.sessions["system"]!.submit({
-            domain: "acl",
-            ops: [{ op: "attr_create", type_key: "acl.write.allow", payload: { parent_id: root, value: { identity: ben.me } } }],
-          }),
-        );
+        const root = await aclRule(ann, { target_app: "app.posts", scope: "object", target_object_id: shared }, "acl.write.allow", ben.me);
         await meet(people, 0, 1, undefined, 0);
 
         // An outsider forks: one rival at Ann's node, the other at Cal's.
@@ -363,24 +349,7 @@ describe("selective sync with one key per person (seeded property, ADR 0013)", (
     const stubsBefore = await cal.node.stubCount();
     expect(stubsBefore).toBeGreaterThan(0);
     // Ann now lets Cal's node read her messages to Ben as well.
-    const root = expectOk(
-      await ann.sessions["system"]!.submit({
-        domain: "acl",
-        ops: [
-          {
-            op: "parent_create",
-            type_key: "acl.root",
-            payload: { value: { target_app: "app.chat", scope: "type", target_type_key: "chat.to_1" } },
-          },
-        ],
-      }),
-    ).objectIds[0]!;
-    expectOk(
-      await ann.sessions["system"]!.submit({
-        domain: "acl",
-        ops: [{ op: "attr_create", type_key: "acl.read.allow", payload: { parent_id: root, value: { identity: cal.nodeId } } }],
-      }),
-    );
+    await aclRule(ann, { target_app: "app.chat", scope: "type", target_type_key: "chat.to_1" }, "acl.read.allow", cal.nodeId);
     await meet(people, 0, 2, undefined, 0);
     expect(await calChat()).toContain(secret.envelopeId);
     expect(await cal.node.stubCount()).toBeLessThan(stubsBefore);
