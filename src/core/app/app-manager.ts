@@ -140,24 +140,7 @@ export class AppManager {
     }
     if (schemaObjectId === undefined)
       return err(nodeError("ERR_SCHEMA_TYPE_NOT_ALLOWED", `The package holds no schema for ${slug}.`, { reason: "schema_missing", slug }));
-    const compiled = await this.#compileStored(schemaObjectId, slug);
-    if (!compiled.ok) return compiled;
-    const now = isoTime(this.#clock);
-    const apps = await this.#storage.listApps();
-    const row: AppRow = {
-      slug,
-      // Local ids are never reused (public design 08); a reinstall keeps its id.
-      localId: existing?.localId ?? 1 + Math.max(0, ...apps.map((a) => a.localId)),
-      state: "installed_enabled",
-      version,
-      schemaObjectId,
-      installedAt: now,
-      updatedAt: now,
-    };
-    const saved = await this.#storage.putApp(row);
-    if (!saved.ok) return saved;
-    this.#schemas.set(slug, compiled.value);
-    return ok(info(row));
+    return this.#putRegistryRow({ slug, version, schemaObjectId, state: "installed_enabled", existing, keepInstalledAt: false });
   }
 
   /**
@@ -217,18 +200,34 @@ export class AppManager {
         );
     }
     const schemaObjectId = schemaObjectIdOf(pkg);
-    const compiled = await this.#compileStored(schemaObjectId, slug);
+    return this.#putRegistryRow({ slug, version, schemaObjectId, state, existing, keepInstalledAt: true });
+  }
+
+  /**
+   * The registry row of an installed app and its compiled schema. Local ids are never reused
+   * (public design 08): a reinstall or upgrade keeps its id, and an upgrade its install time.
+   */
+  async #putRegistryRow(app: {
+    readonly slug: string;
+    readonly version: string;
+    readonly schemaObjectId: string;
+    readonly state: AppState;
+    readonly existing: AppRow | undefined;
+    readonly keepInstalledAt: boolean;
+  }): Promise<Result<AppInfo>> {
+    const { slug, existing } = app;
+    const compiled = await this.#compileStored(app.schemaObjectId, slug);
     if (!compiled.ok) return compiled;
     const now = isoTime(this.#clock);
     const apps = await this.#storage.listApps();
+    const kept = app.keepInstalledAt && existing !== undefined && existing.state !== "removed";
     const row: AppRow = {
       slug,
-      // Local ids are never reused (public design 08); a reinstall or upgrade keeps its id.
       localId: existing?.localId ?? 1 + Math.max(0, ...apps.map((a) => a.localId)),
-      state,
-      version,
-      schemaObjectId,
-      installedAt: existing?.state === "removed" || existing === undefined ? now : existing.installedAt,
+      state: app.state,
+      version: app.version,
+      schemaObjectId: app.schemaObjectId,
+      installedAt: kept ? existing.installedAt : now,
       updatedAt: now,
     };
     const saved = await this.#storage.putApp(row);
