@@ -6,6 +6,7 @@ import * as Comlink from "comlink";
 import { err, nodeError, ok, type IdentityId, type Result, type Session, type TwoWayNode } from "../src/core/index.ts";
 import { APP_METHODS, APP_PORT_LIMITS, type AppApi } from "../src/rpc/app-api.ts";
 import { checkArgumentCount, parseAppRead, parseAppSubmit, parseAppSubscribe } from "../src/rpc/node-api-requests.ts";
+import { submitThrough } from "./session-writes.ts";
 
 export type AppBinding = { readonly identityId: IdentityId; readonly app: string; readonly version: string };
 export type BoundAppPort = { close(): void };
@@ -101,17 +102,7 @@ export function bindAppPort(
     submit: bounded(async (...args) => {
       const request = parseAppSubmit(args, binding.app, limits.maxRequestChars);
       if (!request.ok) return request;
-      const { domain, ops, traceId } = request.value;
-      const written = await withSession((s) =>
-        s.submit({ domain, ops: ops as Parameters<Session["submit"]>[0]["ops"], ...(traceId === undefined ? {} : { traceId }) }),
-      );
-      if (!written.ok) return written;
-      return ok({
-        envelopeId: written.value.envelopeId,
-        seq: written.value.seq,
-        status: written.value.status,
-        objectIds: [...written.value.objectIds],
-      });
+      return withSession((s) => submitThrough(s, request.value));
     }),
     read: bounded(async (...args) => {
       const request = parseAppRead(args, binding.app, limits.maxRequestChars);

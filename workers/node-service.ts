@@ -37,6 +37,7 @@ import {
   parseRead,
   parseSubmit,
 } from "../src/rpc/node-api-requests.ts";
+import { submitThrough } from "./session-writes.ts";
 
 export type NodeService = {
   readonly health: (...args: unknown[]) => Promise<Result<HealthReport>>;
@@ -54,7 +55,6 @@ export type NodeService = {
 
 /** Session tokens expire or get revoked (public design 04); the shell then opens a fresh session. */
 const SESSION_LAPSED: ReadonlySet<string> = new Set(["ERR_AUTH_TOKEN_EXPIRED", "ERR_AUTH_TOKEN_REVOKED"]);
-
 
 /** The ops of a stored envelope, and the name in it when it is an identity genesis. */
 function describeEnvelope(text: string): { ops: HistoryEntry["ops"]; genesisName: string | null } {
@@ -175,17 +175,7 @@ export async function createNodeService(node: TwoWayNode, appSummaries: () => Pr
       if (!request.ok) return request;
       const identityId = await resolveIdentity(request.value.identityId);
       if (!identityId.ok) return identityId;
-      const { domain, ops, traceId } = request.value;
-      const written = await withSession(identityId.value, request.value.app, (session) =>
-        session.submit({ domain, ops: ops as Parameters<Session["submit"]>[0]["ops"], ...(traceId === undefined ? {} : { traceId }) }),
-      );
-      if (!written.ok) return written;
-      return ok({
-        envelopeId: written.value.envelopeId,
-        seq: written.value.seq,
-        status: written.value.status,
-        objectIds: [...written.value.objectIds],
-      });
+      return withSession(identityId.value, request.value.app, (session) => submitThrough(session, request.value));
     },
 
     async read(...args) {
