@@ -3,7 +3,7 @@
 import { createSigner, type Signer } from "../crypto/index.ts";
 import { createNode, type TwoWayNode } from "../node.ts";
 import { assert } from "../shared/assert.ts";
-import { manualClock, type Clock } from "../shared/clock.ts";
+import { manualClock, seededRandom, type Clock } from "../shared/clock.ts";
 import type { IdbEnvironment } from "../shared/idb.ts";
 import { identityIdFromKey, parseObjectRef, type EnvelopeId } from "../shared/ids.ts";
 import { testIdb, uniqueName } from "../shared/test-support/idb.ts";
@@ -12,7 +12,7 @@ import { toBase64url, utf8 } from "../shared/bytes.ts";
 import { canonicalize } from "../shared/canonical-json.ts";
 import type { JsonValue } from "../shared/json.ts";
 import type { AppPackage } from "../app/index.ts";
-import type { LoopbackPair, SyncSession } from "../network/index.ts";
+import { createLoopbackTransportPair, type Faults, type LoopbackPair, type SyncSession } from "../network/index.ts";
 import type { IdentityId } from "../shared/ids.ts";
 
 export type TestNode = { node: TwoWayNode; idb: IdbEnvironment; name: string; clock: Clock & { advance(ms: number): void } };
@@ -235,4 +235,37 @@ export async function reseal(signer: Signer, e: Record<string, unknown>): Promis
   const sealed = content === undefined ? link : { ...link, content_digest: contentDigest(content) };
   const signature = toBase64url(await signer.sign(utf8(canonicalize(sealed))));
   return { ...sealed, ...(content === undefined ? {} : { content }), signature };
+}
+
+export type MeetOptions = {
+  /** Sync only these domains in the meeting (both sides). */
+  readonly domains?: readonly string[];
+  /** Lose the next `drops` frames once both sides are connected. */
+  readonly drops?: number;
+  /** Faults on every frame, decided by `seed`. */
+  readonly faults?: Faults;
+  readonly seed?: number;
+};
+
+/**
+ * One meeting of two nodes over a loopback link: connect, (lose frames,) resync by ticks, part.
+ * Returns the link, whose trace shows every frame either side sent.
+ */
+export async function meet(x: TwoWayNode, y: TwoWayNode, options: MeetOptions = {}): Promise<LoopbackPair> {
+  const pair = createLoopbackTransportPair(
+    options.faults === undefined ? {} : { faults: options.faults, random: seededRandom(options.seed ?? 0) },
+  );
+  const scope = { packageLimit: 4, ...(options.domains === undefined ? {} : { domains: options.domains }) };
+  const sx = x.sync.connect(pair[0], scope);
+  const sy = y.sync.connect(pair[1], scope);
+  await settle(pair, [sx, sy]);
+  if ((options.drops ?? 0) > 0) pair.dropNext(options.drops!);
+  for (let i = 0; i < 6; i++) {
+    await sx.tick();
+    await sy.tick();
+    await settle(pair, [sx, sy]);
+  }
+  sx.close();
+  await settle(pair, [sx, sy]);
+  return pair;
 }

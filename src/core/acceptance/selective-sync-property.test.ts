@@ -7,11 +7,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { TwoWayNode, Session } from "../node.ts";
-import { createLoopbackTransportPair, decodeFrame, type Faults } from "../network/index.ts";
-import { seededRandom } from "../shared/clock.ts";
+import { decodeFrame, type Faults } from "../network/index.ts";
 import type { IdentityId } from "../shared/ids.ts";
 import { fuzzConfig } from "../shared/test-support/fuzz-config.ts";
-import { ChainWriter, expectOk, settle, startNode, testPublisher } from "./fixtures.ts";
+import { ChainWriter, expectOk, meet, startNode, testPublisher } from "./fixtures.ts";
 
 const PEOPLE = ["Ann", "Ben", "Cal", "Dan"] as const;
 const FAST_PUZZLES = { "dos.difficulty.base_bits": 4, "dos.difficulty.max_bits": 10 };
@@ -105,7 +104,7 @@ async function setUp(): Promise<Person[]> {
 /** Every envelope text that reached side `to` of a meeting, by any frame (package or have). */
 type Received = { readonly to: number; readonly raw: string; readonly texts: readonly string[] };
 
-async function meet(
+async function meetOf(
   people: Person[],
   i: number,
   j: number,
@@ -113,18 +112,8 @@ async function meet(
   seed: number,
   received?: Received[],
 ): Promise<void> {
-  const common = SYNCED[i]!.filter((d) => SYNCED[j]!.includes(d));
-  const pair = createLoopbackTransportPair(faults === undefined ? {} : { faults, random: seededRandom(seed) });
-  const sx = people[i]!.node.sync.connect(pair[0], { packageLimit: 4, domains: common });
-  const sy = people[j]!.node.sync.connect(pair[1], { packageLimit: 4, domains: common });
-  await settle(pair, [sx, sy]);
-  for (let k = 0; k < 6; k++) {
-    await sx.tick();
-    await sy.tick();
-    await settle(pair, [sx, sy]);
-  }
-  sx.close();
-  await settle(pair, [sx, sy]);
+  const domains = SYNCED[i]!.filter((d) => SYNCED[j]!.includes(d));
+  const pair = await meet(people[i]!.node, people[j]!.node, { domains, ...(faults === undefined ? {} : { faults, seed }) });
   // Every frame sent toward a side, whatever became of it on the link: a dropped frame left its sender too.
   for (const entry of received === undefined ? [] : pair.trace()) {
     if (entry.fate === "cut" || entry.fate === "closed") continue;
@@ -141,7 +130,7 @@ describe("selective sync with one key per person (seeded property, ADR 0013)", (
       fc.asyncProperty(fc.array(step, { minLength: 8, maxLength: 16 }), fc.nat(15), async (steps, revokeAt) => {
         const people = await setUp();
         const [ann, ben] = people as [Person, Person];
-        for (let i = 0; i < people.length; i++) for (let j = i + 1; j < people.length; j++) await meet(people, i, j, undefined, 0);
+        for (let i = 0; i < people.length; i++) for (let j = i + 1; j < people.length; j++) await meetOf(people, i, j, undefined, 0);
 
         // A write grant: Ben may tag Ann's shared post until Ann denies him beyond what she saw.
         const shared = expectOk(
@@ -151,7 +140,7 @@ describe("selective sync with one key per person (seeded property, ADR 0013)", (
           }),
         ).objectIds[0]!;
         const root = await aclRule(ann, { target_app: "app.posts", scope: "object", target_object_id: shared }, "acl.write.allow", ben.me);
-        await meet(people, 0, 1, undefined, 0);
+        await meetOf(people, 0, 1, undefined, 0);
 
         // An outsider forks: one rival at Ann's node, the other at Cal's.
         const eve = await ChainWriter.create(77);
@@ -219,7 +208,7 @@ describe("selective sync with one key per person (seeded property, ADR 0013)", (
               ops: [{ op: "attr_create", type_key: "posts.tag", payload: { parent_id: shared, value: `tag #${n}` } }],
             });
           } else if (s.a !== s.b) {
-            await meet(people, s.a, s.b, s.lossy ? { drop: 0.05, duplicate: 0.1, reorder: { probability: 0.2 } } : undefined, s.seed);
+            await meetOf(people, s.a, s.b, s.lossy ? { drop: 0.05, duplicate: 0.1, reorder: { probability: 0.2 } } : undefined, s.seed);
           }
         }
         // Every write gets a path to every node.
@@ -232,7 +221,7 @@ describe("selective sync with one key per person (seeded property, ADR 0013)", (
             [0, 2],
             [1, 3],
           ] as const)
-            await meet(people, i, j, undefined, 0);
+            await meetOf(people, i, j, undefined, 0);
 
         // Who may read each chat envelope: its author's node and its recipient's node.
         const chat = new Map<string, Set<number>>();
@@ -276,7 +265,7 @@ describe("selective sync with one key per person (seeded property, ADR 0013)", (
   it("never lets content a node may not read reach it, by package, have or relay; its stubs show only the link", async () => {
     const people = await setUp();
     const received: Received[] = [];
-    for (let i = 0; i < people.length; i++) for (let j = i + 1; j < people.length; j++) await meet(people, i, j, undefined, 0, received);
+    for (let i = 0; i < people.length; i++) for (let j = i + 1; j < people.length; j++) await meetOf(people, i, j, undefined, 0, received);
     const [ann, ben, cal] = people as [Person, Person, Person];
     // Ann's one key: a secret to Ben, then a post and a listing for everyone after it in her chain.
     const secret = expectOk(
@@ -293,11 +282,11 @@ describe("selective sync with one key per person (seeded property, ADR 0013)", (
         await ann.sessions[app]!.submit({ domain, ops: [{ op: "parent_create", type_key: type, payload: { value: { text: "public" } } }] }),
       );
     // Ben first, then Ben relays to Cal and Dan; then Ann meets them directly, with lossy links too.
-    await meet(people, 0, 1, undefined, 0, received);
-    await meet(people, 1, 2, undefined, 0, received);
-    await meet(people, 1, 3, { drop: 0.05, duplicate: 0.2, reorder: { probability: 0.3 } }, 7, received);
-    await meet(people, 0, 2, { drop: 0.05, duplicate: 0.2, reorder: { probability: 0.3 } }, 8, received);
-    await meet(people, 0, 3, undefined, 0, received);
+    await meetOf(people, 0, 1, undefined, 0, received);
+    await meetOf(people, 1, 2, undefined, 0, received);
+    await meetOf(people, 1, 3, { drop: 0.05, duplicate: 0.2, reorder: { probability: 0.3 } }, 7, received);
+    await meetOf(people, 0, 2, { drop: 0.05, duplicate: 0.2, reorder: { probability: 0.3 } }, 8, received);
+    await meetOf(people, 0, 3, undefined, 0, received);
     // Asked for outright, the secret is a stub to anyone but Ben, from Ann and from Ben alike.
     for (const holder of [ann, ben]) {
       const have = expectOk(await holder.node.sync.exportWanted(cal.nodeId, [secret.envelopeId], new Set(ALL)))!;
@@ -328,7 +317,7 @@ describe("selective sync with one key per person (seeded property, ADR 0013)", (
 
   it("fetches the content of a stub it holds once a new grant lets it read it", async () => {
     const people = await setUp();
-    for (let i = 0; i < people.length; i++) for (let j = i + 1; j < people.length; j++) await meet(people, i, j, undefined, 0);
+    for (let i = 0; i < people.length; i++) for (let j = i + 1; j < people.length; j++) await meetOf(people, i, j, undefined, 0);
     const [ann, , cal] = people as [Person, Person, Person];
     const secret = expectOk(
       await ann.sessions["app.chat"]!.submit({
@@ -343,14 +332,14 @@ describe("selective sync with one key per person (seeded property, ADR 0013)", (
       }),
     );
     const calChat = async () => (await cal.node.history({ limit: 1000, app: "app.chat" })).map((h) => h.id);
-    await meet(people, 0, 2, undefined, 0);
+    await meetOf(people, 0, 2, undefined, 0);
     // Asked for again on every tick of the meeting, the secret still reached Cal only as its stub.
     expect(await calChat()).not.toContain(secret.envelopeId);
     const stubsBefore = await cal.node.stubCount();
     expect(stubsBefore).toBeGreaterThan(0);
     // Ann now lets Cal's node read her messages to Ben as well.
     await aclRule(ann, { target_app: "app.chat", scope: "type", target_type_key: "chat.to_1" }, "acl.read.allow", cal.nodeId);
-    await meet(people, 0, 2, undefined, 0);
+    await meetOf(people, 0, 2, undefined, 0);
     expect(await calChat()).toContain(secret.envelopeId);
     expect(await cal.node.stubCount()).toBeLessThan(stubsBefore);
     expect(await cal.node.pendingCount()).toBe(0);

@@ -4,28 +4,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { TwoWayNode } from "../node.ts";
-import { createLoopbackTransportPair } from "../network/index.ts";
 import type { IdentityId } from "../shared/ids.ts";
 import { fuzzConfig } from "../shared/test-support/fuzz-config.ts";
-import { expectOk, NOTES_SCHEMA, settle, startNode, testPublisher, writeNotes } from "./fixtures.ts";
+import { expectOk, meet, NOTES_SCHEMA, startNode, testPublisher, writeNotes } from "./fixtures.ts";
 
 const FAST_PUZZLES = { "dos.difficulty.base_bits": 4, "dos.difficulty.max_bits": 10 };
-
-/** One meeting of two nodes: connect, lose `drops` frames of the first, resync by ticks, part. */
-async function meet(x: TwoWayNode, y: TwoWayNode, drops: number): Promise<void> {
-  const pair = createLoopbackTransportPair();
-  const sx = x.sync.connect(pair[0], { packageLimit: 4 });
-  const sy = y.sync.connect(pair[1], { packageLimit: 4 });
-  await settle(pair, [sx, sy]);
-  if (drops > 0) pair.dropNext(drops);
-  for (let i = 0; i < 6; i++) {
-    await sx.tick();
-    await sy.tick();
-    await settle(pair, [sx, sy]);
-  }
-  sx.close();
-  await settle(pair, [sx, sy]);
-}
 
 type Peer = { node: TwoWayNode; me: IdentityId };
 
@@ -55,7 +38,7 @@ describe("sync convergence (seeded property)", () => {
           for (const [i, j, drops] of meetings) {
             round += 1;
             await Promise.all(peers.map((p, k) => writeNotes(p.node, p.me, [`${k}-${round}`])));
-            if (i !== j) await meet(peers[i]!.node, peers[j]!.node, drops);
+            if (i !== j) await meet(peers[i]!.node, peers[j]!.node, { drops });
           }
           // A final ring, so every write has had a path to every node.
           for (const [i, j] of [
@@ -64,7 +47,7 @@ describe("sync convergence (seeded property)", () => {
             [2, 0],
             [0, 1],
           ] as const)
-            await meet(peers[i]!.node, peers[j]!.node, 0);
+            await meet(peers[i]!.node, peers[j]!.node);
           const digests = await Promise.all(peers.map((p) => p.node.stateDigest()));
           expect(digests[1]).toEqual(digests[0]);
           expect(digests[2]).toEqual(digests[0]);
@@ -107,7 +90,7 @@ describe("sync convergence (seeded property)", () => {
       [2, 0],
       [0, 2],
     ] as const)
-      await meet(peers[i]!.node, peers[j]!.node, 1);
+      await meet(peers[i]!.node, peers[j]!.node, { drops: 1 });
     const privateEnvelopes = (await ada.node.history({ limit: 1000, app: "app.notes" }))
       .filter((h) => h.authorId === ada.me)
       .map((h) => h.id);
@@ -191,21 +174,8 @@ describe("sync with overlapping domains, grants and a revocation (seeded propert
             }),
           );
 
-          const meetOn = async (i: number, j: number, drops: number) => {
-            const common = domains[i]!.filter((d) => domains[j]!.includes(d));
-            const pair = createLoopbackTransportPair();
-            const sx = peers[i]!.node.sync.connect(pair[0], { packageLimit: 4, domains: common });
-            const sy = peers[j]!.node.sync.connect(pair[1], { packageLimit: 4, domains: common });
-            await settle(pair, [sx, sy]);
-            if (drops > 0) pair.dropNext(drops);
-            for (let k = 0; k < 6; k++) {
-              await sx.tick();
-              await sy.tick();
-              await settle(pair, [sx, sy]);
-            }
-            sx.close();
-            await settle(pair, [sx, sy]);
-          };
+          const meetOn = (i: number, j: number, drops: number) =>
+            meet(peers[i]!.node, peers[j]!.node, { domains: domains[i]!.filter((d) => domains[j]!.includes(d)), drops });
 
           // Bo first meets Ada, so he holds her note and his grant before anything else happens.
           await meetOn(0, 1, 0);
