@@ -168,7 +168,7 @@ export type PackagePreviewSummary = {
   readonly title: string;
   readonly description: string;
   readonly capabilities: readonly string[];
-  /** Per-type read defaults the package proposes (acl.json); shown, not yet enforced. */
+  /** Per-type read defaults of the package (acl.json); "owner" types become each local identity's read rule at install. */
   readonly readDefaults: Readonly<Record<string, "app" | "owner">>;
   readonly digest: string;
   readonly publisher: { readonly identityId: string; readonly name: string; readonly publicKey: string; readonly fingerprint: string };

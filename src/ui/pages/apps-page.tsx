@@ -113,6 +113,10 @@ function PackagePreview(props: {
   onUpgrade: () => void;
 }): JSX.Element {
   const p = () => props.preview;
+  const privateTypes = () =>
+    Object.entries(p().readDefaults)
+      .filter(([, rule]) => rule === "owner")
+      .map(([typeKey]) => typeKey);
   return (
     <div class="card" data-testid="package-preview" data-trust={p().trust}>
       <h3>
@@ -124,6 +128,9 @@ function PackagePreview(props: {
         <code data-testid="publisher-fingerprint">{p().publisher.fingerprint}</code>
       </p>
       <p>Asks for: {p().capabilities.length === 0 ? "nothing beyond its own data" : p().capabilities.join(", ")}</p>
+      <Show when={privateTypes().length > 0}>
+        <p data-testid="private-types">Private to each person who writes them, never shared with peers: {privateTypes().join(", ")}</p>
+      </Show>
       <Show when={p().trust === "none"}>
         <button type="button" class="button" data-testid="trust-publisher" onClick={() => props.onTrust()}>
           Trust {p().publisher.name || "this publisher"}
