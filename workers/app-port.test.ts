@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { connectApp, type AppClient } from "../src/apps/sdk/index.ts";
 import { expectOk, NOTES_SCHEMA, startNode, testPublisher } from "../src/core/acceptance/fixtures.ts";
 import type { IdentityId, TwoWayNode } from "../src/core/index.ts";
-import { bindAppPort, type BoundAppPort } from "./app-port.ts";
+import { bindAppPort, type BoundAppPort, type Now } from "./app-port.ts";
+import { APP_PORT_LIMITS, type AppPortLimits } from "../src/rpc/app-api.ts";
 
 const open: { client: AppClient; bound: BoundAppPort }[] = [];
 afterEach(() => {
@@ -31,14 +32,9 @@ async function setup(): Promise<{ node: TwoWayNode; me: IdentityId }> {
   return { node, me };
 }
 
-function connect(
-  node: TwoWayNode,
-  me: IdentityId,
-  app: string,
-  limits?: { maxInFlight: number; maxRequestChars: number; maxSubscriptions: number },
-): AppClient {
+function connect(node: TwoWayNode, me: IdentityId, app: string, limits: Partial<AppPortLimits> = {}, now?: Now): AppClient {
   const channel = new MessageChannel();
-  const bound = bindAppPort(node, channel.port2, { identityId: me, app, version: "1.0.0" }, limits);
+  const bound = bindAppPort(node, channel.port2, { identityId: me, app, version: "1.0.0" }, { ...APP_PORT_LIMITS, ...limits }, now);
   const client = connectApp(channel.port1);
   open.push({ client, bound });
   return client;
@@ -104,7 +100,7 @@ describe("a mini-app's port", () => {
 
   it("checks requests like the shell's: malformed, oversized, extra arguments, unknown methods", async () => {
     const { node, me } = await setup();
-    const app = connect(node, me, "app.notes", { maxInFlight: 8, maxRequestChars: 2000, maxSubscriptions: 4 });
+    const app = connect(node, me, "app.notes", { maxRequestChars: 2000 });
     expect(await app.submit({ domain: "notes", ops: [] })).toMatchObject({ ok: false, error: { data: { reason: "out_of_range" } } });
     expect(await app.submit({ domain: "notes", ops: [note("x".repeat(3000))] })).toMatchObject({
       ok: false,
@@ -133,7 +129,7 @@ describe("a mini-app's port", () => {
 
   it("bounds a flood: calls beyond the in-flight limit are refused at once (ERR_RESOURCE_RATE_LIMIT), the rest answer", async () => {
     const { node, me } = await setup();
-    const app = connect(node, me, "app.notes", { maxInFlight: 2, maxRequestChars: 65_536, maxSubscriptions: 4 });
+    const app = connect(node, me, "app.notes", { maxInFlight: 2 });
     const results = await Promise.all(Array.from({ length: 6 }, (_, i) => app.submit({ domain: "notes", ops: [note(`n${i}`)] })));
     const refused = results.filter((r) => !r.ok);
     expect(refused.length).toBeGreaterThan(0);
@@ -141,6 +137,23 @@ describe("a mini-app's port", () => {
     expect(results.filter((r) => r.ok).length).toBeGreaterThanOrEqual(2);
     // The shell's side stays responsive: the node answers its own calls.
     expect((await node.apps.list()).length).toBe(3);
+  });
+
+  it("bounds a sustained loop: past its burst a port is refused by rate (ERR_RESOURCE_RATE_LIMIT), nothing written, until time refills it", async () => {
+    const { node, me } = await setup();
+    let clock = 0;
+    const app = connect(node, me, "app.notes", { burst: 3, callsPerSecond: 10 }, () => clock);
+    for (let i = 0; i < 3; i++) expectOk(await app.submit({ domain: "notes", ops: [note(`n${i}`)] }));
+    const seq = node.globalSeq();
+    expect(await app.submit({ domain: "notes", ops: [note("too fast")] })).toMatchObject({
+      ok: false,
+      error: { code: "ERR_RESOURCE_RATE_LIMIT", data: { reason: "rate", limit: 10 } },
+    });
+    expect(await app.whoAmI()).toMatchObject({ ok: false, error: { data: { reason: "rate" } } });
+    expect(node.globalSeq()).toBe(seq);
+    clock += 100; // one call's worth at 10 per second
+    expectOk(await app.submit({ domain: "notes", ops: [note("later")] }));
+    expect(await app.whoAmI()).toMatchObject({ ok: false, error: { data: { reason: "rate" } } });
   });
 });
 
