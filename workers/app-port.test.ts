@@ -40,7 +40,7 @@ function connect(node: TwoWayNode, me: IdentityId, app: string, limits: Partial<
   return client;
 }
 
-const note = (title: string) => ({ op: "parent_create", type_key: "notes.note", payload: { value: { title } } });
+const note = (title: string) => ({ op: "parent_create" as const, type_key: "notes.note", payload: { value: { title } } });
 
 describe("a mini-app's port", () => {
   it("says who and which app it is bound to, writes and reads through the SDK", async () => {
@@ -158,6 +158,30 @@ describe("a mini-app's port", () => {
 });
 
 describe("a mini-app's subscription", () => {
+  it("keeps delivering while the shell holds its own session for the same person and app", async () => {
+    const { node, me } = await setup();
+    const app = connect(node, me, "app.notes");
+    const seen: string[] = [];
+    let third!: () => void;
+    const thirdSeen = new Promise<void>((resolve) => (third = resolve));
+    expectOk(
+      await app.subscribe(async (event) => {
+        if (event.event === "close") return void seen.push("close");
+        // The app re-reads on each change, as a list view does: the callback's own call must not stall it.
+        const read = expectOk(await app.read({ target: "parent", type_key: "notes.note", limit: 100 }));
+        seen.push(String(read.rows.length));
+        if (seen.length === 3) third();
+      }),
+    );
+    // The shell opens its own session for this person and app (it writes a note, say).
+    const shell = expectOk(await node.openSession({ identityId: me, app: "app.notes" }));
+    expectOk(await shell.submit({ domain: "notes", ops: [note("from the shell")] }));
+    expectOk(await app.submit({ domain: "notes", ops: [note("from the app")] }));
+    expectOk(await shell.submit({ domain: "notes", ops: [note("again")] }));
+    await thirdSeen; // waits on delivery: a dead subscription fails by the test's timeout
+    expect(seen).toEqual(["1", "2", "3"]);
+  });
+
   it("delivers this app's committed changes the person may read, and nothing of other apps", async () => {
     const { node, me } = await setup();
     const notes = connect(node, me, "app.notes");
