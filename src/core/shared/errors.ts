@@ -134,6 +134,8 @@ export const INTERFACE_ERRORS = {
   ERR_OBJECT_VERSION: { category: "state", message: "The object changed since it was read." },
   ERR_CONFIG_STALE: { category: "config", message: "The configuration changed since it was read." },
   ERR_SVC_APP_DISABLED: { category: "state", message: "The app is disabled." },
+  // The person closed the shell's pick-a-contact dialog without choosing (DESIGN D9 consent).
+  ERR_SVC_PICK_CANCELLED: { category: "state", message: "No contact was chosen." },
   // 04-interfaces/06-app-lifecycle register errors: checked before any app id or schema write.
   ERR_SVC_SYS_APP_SIGNATURE_INVALID: { category: "auth", message: "The app package signature is invalid." },
   ERR_SVC_SYS_APP_PUBLISHER_UNTRUSTED: { category: "auth", message: "The app publisher is not trusted on this node." },

@@ -2,15 +2,12 @@
 // form that adds one through the node's write path (signed by the shell identity, schema-checked).
 import { createResource, createSignal, For, Show, type JSX } from "solid-js";
 import { useShell } from "../shell-context.tsx";
-import type { ShellError, ShellResult } from "../node-client.ts";
+import type { ShellError } from "../node-client.ts";
+import { readContacts } from "../contact-list.ts";
 import { Avatar } from "./avatar.tsx";
 import { ErrorNotice } from "./error-notice.tsx";
 import { Icon } from "./icon.tsx";
 import { ResultView } from "./result-view.tsx";
-
-type Contact = { id: string; name: string; handle: string };
-
-const CONTACTS_QUERY = { target: "parent", type_key: "contact.profile", order_by: "created_at", order: "desc", limit: 12 } as const;
 
 /** "Grace Hopper" → "grace_hopper": the handle the schema allows ([a-z0-9_]+). */
 export function suggestHandle(name: string): string {
@@ -27,15 +24,7 @@ export function ContactsPanel(): JSX.Element {
   const shell = useShell();
   const [contacts] = createResource(
     () => shell.connection.revision() + 1,
-    async (): Promise<ShellResult<readonly Contact[]>> => {
-      const read = await shell.connection.call("read", { app: "app.contacts", query: CONTACTS_QUERY });
-      if (!read.ok) return read;
-      const rows = read.value.rows.map((row) => {
-        const value = row["value"] as { handle?: string; display_name?: string };
-        return { id: String(row["id"]), name: value.display_name ?? value.handle ?? "?", handle: value.handle ?? "" } satisfies Contact;
-      });
-      return { ok: true, value: rows };
-    },
+    () => readContacts(shell.connection, 12),
   );
   const [name, setName] = createSignal("");
   const [saving, setSaving] = createSignal(false);
