@@ -1,6 +1,6 @@
 // Journey: a person installs the example mini-app from its package files, trusts its publisher after
 // seeing who it is, opens it, writes and reads through the SDK, sees changes live, lets the person
-// pick a contact for it (or decline); turning it off makes it refuse to
+// pick a contact for it (or decline), and finally stops trusting its publisher; turning it off makes it refuse to
 // open (coded); on again; upgrade; uninstall keeps the data. Packages with a bad signature, a
 // tampered ZIP, a path escape or an oversized file, and an untrusted publisher's, install nothing.
 import assert from "node:assert/strict";
@@ -117,6 +117,18 @@ export const cases: E2eCase[] = [
       const again = await openNotes(page);
       await again.locator('#notes[data-count="2"]').waitFor();
       assert.deepEqual((await again.locator("#notes li").allTextContents()).sort(), ["first note", "from elsewhere"]);
+
+      // Stop trusting the publisher (asked twice): its app turns off, and opening it is refused.
+      await page.getByTestId("close-app").click();
+      const trusted = page.locator('[data-testid="trusted-publisher"]');
+      assert.match((await trusted.textContent()) ?? "", /Example Publisher · notes/);
+      await trusted.getByTestId("distrust").click();
+      await screenshot(page, "trusted-publishers");
+      await trusted.getByTestId("distrust-confirm").click();
+      await page.locator('[data-testid="app-row"][data-slug="notes"][data-state="installed_disabled"]').waitFor();
+      assert.equal(await page.locator('[data-testid="trusted-publisher"]').count(), 0);
+      await row(page, "notes").getByTestId("open-app").click();
+      assert.equal(await errorCode(page), "ERR_SVC_APP_DISABLED");
       assertNoPageErrors(errors);
     },
   },

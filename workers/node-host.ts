@@ -178,6 +178,8 @@ export function createNodeHost(nodeName: string): NodeApi {
     importEnvelopes: served((s) => s.importEnvelopes),
     inspectPackage: served((s) => s.inspectPackage),
     trustPublisher: served((s) => s.trustPublisher),
+    listTrustedPublishers: served((s) => s.listTrustedPublishers),
+    distrustPublisher: served((s) => s.distrustPublisher),
     installApp: served((s) => s.installApp),
     upgradeApp: served((s) => s.upgradeApp),
     enableApp: served((s) => s.enableApp),

@@ -1,7 +1,16 @@
 // The composition root (STYLE principle 2): builds the managers in start-up order, injects each
 // one's ports, and exposes the embedding API (docs/api.md). Every answer is plain data (DESIGN D6).
 import { evaluateRead } from "./acl/index.ts";
-import { AppManager, createPackageLifecycle, type AppInfo, type AppPackage, type PackageLifecycle } from "./app/index.ts";
+import {
+  AppManager,
+  createPackageLifecycle,
+  createTrustList,
+  type AppInfo,
+  type AppPackage,
+  type PackageLifecycle,
+  type PackageLifecyclePorts,
+  type TrustList,
+} from "./app/index.ts";
 import { createAuthManager, DEFAULT_AUTH_LIMITS, type AuthManager } from "./auth/index.ts";
 import {
   createCommitNotices,
@@ -104,6 +113,9 @@ export type TwoWayNode = {
     /** Signed packages (ZIP bytes + detached signature document), trust checked first (AC-12). */
     inspect: PackageLifecycle["inspect"];
     trustPublisher: PackageLifecycle["trustPublisher"];
+    trustedPublishers: TrustList["trustedPublishers"];
+    /** Ends the person's trust in a publisher and turns its apps off (data kept). */
+    distrustPublisher: TrustList["distrustPublisher"];
     installPackage: PackageLifecycle["install"];
     upgradePackage: PackageLifecycle["upgrade"];
     enable(slug: string): Promise<Result<AppInfo>>;
@@ -384,7 +396,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     return ok({ envelopeId: o.id, seq: o.seq, status: o.status, objectIds: o.objectIds });
   }
 
-  const packages = createPackageLifecycle({
+  const lifecyclePorts: PackageLifecyclePorts = {
     apps: appManager,
     verifier,
     clock,
@@ -399,6 +411,16 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       const author = await authorFor(identityId, undefined);
       if (!author.ok) return author;
       return toWriteResult(await graph.submit(author.value, request));
+    },
+  };
+  const packages = createPackageLifecycle(lifecyclePorts);
+  const trust = createTrustList({
+    ...lifecyclePorts,
+    async identityName(identityId) {
+      const row = (await storage.listIdentities()).find((i) => i.id === identityId);
+      const genesis = row === undefined ? undefined : await storage.getObject(`${row.genesisId}:0`);
+      const name = (genesis?.winner.value as { name?: unknown } | null | undefined)?.name;
+      return typeof name === "string" ? name : null;
     },
   });
 
@@ -442,6 +464,13 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       install: (pkg) => appManager.install(pkg, { kind: "remote", actor: null }),
       inspect: (zip, signature) => packages.inspect(zip, signature),
       trustPublisher: (identityId, zip, signature) => packages.trustPublisher(identityId, zip, signature),
+      trustedPublishers: () => trust.trustedPublishers(),
+      // Its apps' sessions and subscriptions end with them, as for any disabled app.
+      distrustPublisher: async (publisherId) => {
+        const ended = await trust.distrustPublisher(publisherId);
+        if (ended.ok) for (const slug of ended.value.disabled) auth.revokeAll({ app: slug });
+        return ended;
+      },
       installPackage: (zip, signature) => packages.install(zip, signature),
       // An upgrade swaps the schema under open sessions; they reopen against the new one.
       upgradePackage: async (zip, signature) => {

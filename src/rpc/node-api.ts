@@ -162,6 +162,16 @@ export type PackageRequest = {
 };
 
 /** What the shell shows before the person installs: publisher, version, what the app asks for. */
+/** A publisher this node trusts by the person's grant (built-ins are trusted by digest and not listed). */
+export type TrustedPublisherSummary = {
+  readonly publisherId: string;
+  readonly name: string | null;
+  /** Installed apps it signed. */
+  readonly apps: readonly string[];
+};
+
+export type PublisherRequest = { readonly publisherId: string };
+
 export type PackagePreviewSummary = {
   readonly slug: string;
   readonly version: string;
@@ -304,6 +314,10 @@ export interface NodeApi {
   inspectPackage(request: PackageRequest): Promise<Result<PackagePreviewSummary>>;
   /** Records in the graph that the person trusts the package's publisher (system.apps.publish). */
   trustPublisher(request: PackageRequest): Promise<Result<PackagePreviewSummary>>;
+  /** The publishers the person trusts, with the apps each signed. */
+  listTrustedPublishers(): Promise<Result<readonly TrustedPublisherSummary[]>>;
+  /** Revokes the person's trust in a publisher and turns its apps off (their data kept). */
+  distrustPublisher(request: PublisherRequest): Promise<Result<{ readonly disabled: readonly string[] }>>;
   installApp(request: PackageRequest): Promise<Result<AppSummary>>;
   /** A newer version of an installed app, from the same publisher. */
   upgradeApp(request: PackageRequest): Promise<Result<AppSummary>>;
@@ -343,6 +357,8 @@ export const NODE_METHODS = [
   "importEnvelopes",
   "inspectPackage",
   "trustPublisher",
+  "listTrustedPublishers",
+  "distrustPublisher",
   "installApp",
   "upgradeApp",
   "enableApp",

@@ -35,6 +35,7 @@ const CHANGES: ReadonlySet<string> = new Set([
   "submit",
   "importEnvelopes",
   "trustPublisher",
+  "distrustPublisher",
   "installApp",
   "upgradeApp",
   "enableApp",

@@ -6,6 +6,7 @@ import { AppFrame } from "../components/app-frame.tsx";
 import { ErrorNotice } from "../components/error-notice.tsx";
 import { ProgressBar } from "../components/progress-bar.tsx";
 import { ResultView } from "../components/result-view.tsx";
+import { TrustedPublishers } from "../components/trusted-publishers.tsx";
 import type { ShellError, ShellResult } from "../node-client.ts";
 import { useShell } from "../shell-context.tsx";
 
@@ -21,7 +22,9 @@ async function readPicked(files: FileList | null): Promise<Picked | string> {
 
 export function AppsPage(): JSX.Element {
   const shell = useShell();
-  const [apps, { refetch }] = createResource(() => shell.connection.call("listApps"));
+  const [apps, { refetch: refetchApps }] = createResource(() => shell.connection.call("listApps"));
+  const [publishers, { refetch: refetchPublishers }] = createResource(() => shell.connection.call("listTrustedPublishers"));
+  const refetch = () => Promise.all([refetchApps(), refetchPublishers()]);
   const [picked, setPicked] = createSignal<Picked | undefined>();
   const [preview, setPreview] = createSignal<PackagePreviewSummary | undefined>();
   const [error, setError] = createSignal<ShellError | undefined>();
@@ -55,6 +58,12 @@ export function AppsPage(): JSX.Element {
     if (pkg === undefined) return;
     if (method === "trustPublisher") await settle(await shell.connection.call(method, pkg), setPreview);
     else await settle(await shell.connection.call(method, pkg), () => setPreview(undefined));
+  }
+
+  async function distrust(publisherId: string): Promise<void> {
+    setOpen(undefined);
+    setPreview(undefined);
+    await settle(await shell.connection.call("distrustPublisher", { publisherId }));
   }
 
   async function lifecycle(method: "enableApp" | "disableApp" | "uninstallApp", slug: string): Promise<void> {
@@ -100,6 +109,14 @@ export function AppsPage(): JSX.Element {
               </For>
             </ul>
           )}
+        </ResultView>
+      </section>
+      <section aria-labelledby="publishers-heading">
+        <h2 id="publishers-heading" class="section-title">
+          Publishers you trust
+        </h2>
+        <ResultView result={publishers()} fallback={<ProgressBar label="Loading publishers…" />}>
+          {(list) => <TrustedPublishers publishers={list} onDistrust={(id) => void distrust(id)} />}
         </ResultView>
       </section>
     </main>
