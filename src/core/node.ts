@@ -126,6 +126,12 @@ export type TwoWayNode = {
   openSession(options: { readonly identityId: IdentityId; readonly app: string; readonly keyId?: string }): Promise<Result<Session>>;
   /** Untrusted envelope text from anywhere (a peer, a file). */
   ingest(envelope: string | Uint8Array): Promise<Result<IngestOutcome>>;
+  /**
+   * After each commit, local or synced, in commit order: which app and seq changed (no content).
+   * For the embedder's own screens; mini-apps get read-filtered events through their sessions.
+   * Returns the function that stops listening.
+   */
+  onCommit(listener: (commit: { readonly seq: number; readonly app: string }) => void): () => void;
   /** Many at once, in one write transaction; one outcome per input, in order, each all-or-nothing. */
   ingestMany(envelopes: readonly (string | Uint8Array)[]): Promise<Result<IngestOutcome>[]>;
   history(options?: { readonly afterSeq?: number; readonly limit?: number; readonly app?: string }): Promise<readonly HistoryEntry[]>;
@@ -546,6 +552,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       return ok(session);
     },
     ingest: (envelope) => graph.ingest(envelope, { kind: "remote", actor: null }),
+    onCommit: (listener) => graph.onCommit((commit) => listener({ seq: commit.seq, app: commit.app })),
     ingestMany: (envelopes) => graph.ingestMany(envelopes, { kind: "remote", actor: null }),
     async history(historyOptions = {}) {
       const rows = await storage.history({

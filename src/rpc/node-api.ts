@@ -162,6 +162,9 @@ export type PackageRequest = {
 };
 
 /** What the shell shows before the person installs: publisher, version, what the app asks for. */
+/** What moved in the graph since the last notice (workers/commit-watch.ts). */
+export type CommitNotice = { readonly toSeq: number; readonly apps: readonly string[]; readonly commits: number };
+
 /** A publisher this node trusts by the person's grant (built-ins are trusted by digest and not listed). */
 export type TrustedPublisherSummary = {
   readonly publisherId: string;
@@ -332,6 +335,12 @@ export interface NodeApi {
   /** Every session since the node started (closed ones too, newest first) and the DoS Guard's figures. */
   syncOverview(): Promise<Result<SyncOverview>>;
   syncDetach(request: { readonly sessionId: string }): Promise<Result<void>>;
+  /**
+   * After commits (local, a mini-app's, or synced), `onNotice` (a Comlink.proxy) hears which apps
+   * moved and the newest seq; one notice at a time, its promise acknowledges, commits meanwhile
+   * coalesce. Screens re-read on it instead of polling.
+   */
+  watchCommits(onNotice: (notice: CommitNotice) => Promise<void> | void): Promise<Result<void>>;
   /** Finishes the calls in flight, stops the node and lets go of the lock (update, handover). */
   close(): Promise<Result<{ readonly role: NodeRole }>>;
 }
@@ -368,6 +377,7 @@ export const NODE_METHODS = [
   "syncAttach",
   "syncOverview",
   "syncDetach",
+  "watchCommits",
   "close",
 ] as const satisfies readonly NodeMethod[];
 
