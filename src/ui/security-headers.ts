@@ -8,9 +8,10 @@ import { APP_FRAME_BOOT_HASH } from "./app-frame-document.ts";
 /** The relay on this machine (`npm run signal`, any port), as the Peers page offers by default. */
 export const LOOPBACK_RELAYS = ["ws://127.0.0.1:*", "ws://localhost:*"] as const;
 
-/** Extra relay origins from `TWOWAY_RELAY_ORIGINS` ("wss://relay.example.org ws://10.0.0.5:8787"). */
+/** Extra relay origins from `TWOWAY_RELAY_ORIGINS` ("wss://relay.example.org ws://10.0.0.5:8787"):
+ *  a scheme, a host and a port at most, so the setting can add neither a wildcard nor a directive. */
 export function relayOrigins(setting: string | undefined): string[] {
-  const extra = (setting ?? "").split(/[\s,]+/).filter((s) => /^wss?:\/\/[^\s;,'"]+$/.test(s));
+  const extra = (setting ?? "").split(/[\s,]+/).filter((s) => /^wss?:\/\/[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/i.test(s));
   return [...LOOPBACK_RELAYS, ...extra];
 }
 
