@@ -106,6 +106,7 @@ export const cases: E2eCase[] = [
     timeoutMs: 180_000,
     async run(ctx) {
       const ann = await person(ctx, "Ann", { webrtc: true });
+      const errors = watchPageErrors(ann); // a CSP refusal is a console error: the invite QR causes none
       const ben = await person(ctx, LONG_NAME, { webrtc: true });
       for (const page of [ann, ben]) await open(page, "#/peers", '[data-testid="node-identity"]');
       await ann.getByTestId("invite-create").click();
@@ -117,6 +118,7 @@ export const cases: E2eCase[] = [
       await ann.waitForSelector('[data-testid="peer-row"][data-state="live"]', { timeout: 45_000 });
       await ann.locator('[data-testid="peer-domain"]').first().waitFor({ timeout: 15_000 });
       await checkEveryView(ctx, ann, "layout-peers-live");
+      assertNoPageErrors(errors);
     },
   },
   {
