@@ -70,9 +70,10 @@ export const cases: E2eCase[] = [
         const difficultyBefore = Number(await ann.getByTestId("guard-stats").getAttribute("data-difficulty"));
         const { page: mallory } = await ctx.launch({ webrtc: true });
         // A page at the app's origin (media permission is granted per origin) that runs no app code:
-        // the service worker script, shown as text. (A page faked with route() counts as a public
-        // address and may not reach the loopback relay: Local Network Access.)
-        await mallory.goto(new URL("sw.js", ctx.baseUrl).href);
+        // an icon, shown as an image document. (A page faked with route() counts as a public address
+        // and may not reach the loopback relay: Local Network Access. Not a script such as sw.js: the
+        // worker policy it is served with allows no relay socket, ADR 0020.)
+        await mallory.goto(new URL("icons/icon-192.png", ctx.baseUrl).href);
         const received: (SessionFrame | null)[] = [];
         const reassembler = createReassembler({ maxMessageBytes: 4 * 1024 * 1024 });
         const signer = await createSigner();
