@@ -70,6 +70,7 @@ export function ContactsPanel(): JSX.Element {
           class="input"
           placeholder="Add someone by name"
           autocomplete="off"
+          dir="auto"
           maxLength={128}
           value={name()}
           onInput={(event) => setName(event.currentTarget.value)}
@@ -94,9 +95,13 @@ export function ContactsPanel(): JSX.Element {
                 {(contact) => (
                   <li class="person" data-testid="contact">
                     <Avatar id={contact.id} name={contact.name} />
-                    <div>
-                      <p class="person__name">{contact.name}</p>
-                      <p class="person__handle">@{contact.handle}</p>
+                    <div class="person__text">
+                      <p class="person__name" dir="auto">
+                        {contact.name}
+                      </p>
+                      <p class="person__handle" dir="auto">
+                        @{contact.handle}
+                      </p>
                     </div>
                   </li>
                 )}

@@ -85,7 +85,14 @@ export function AppsPage(): JSX.Element {
         <h2 id="install-heading" class="section-title">
           Install from a file
         </h2>
-        <input type="file" multiple accept=".zip,.json" data-testid="package-files" onChange={(e) => void pick(e.currentTarget)} />
+        <input
+          type="file"
+          multiple
+          accept=".zip,.json"
+          aria-labelledby="install-heading"
+          data-testid="package-files"
+          onChange={(e) => void pick(e.currentTarget)}
+        />
         <Show when={preview()}>
           {(p) => (
             <PackagePreview
