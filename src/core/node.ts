@@ -15,7 +15,10 @@ import { createConfigManager, type ConfigManager, type ConfigSnapshot } from "./
 import { createVerifier, type Ed25519Engine } from "./crypto/index.ts";
 import {
   checkReadRequest,
+  INTEGRITY_CODE,
   GraphManager,
+  IntegrityChecker,
+  type IntegrityReport,
   readGraph,
   stateDigest,
   type Author,
@@ -126,6 +129,12 @@ export type TwoWayNode = {
   stubCount(): Promise<number>;
   /** Fork evidence: two links by one key at one seq (DESIGN §3), found from links alone. */
   forks(): Promise<readonly ForkRow[]>;
+  /**
+   * Integrity at rest (ADR 0018): verifies every stored envelope again, quarantines those whose text
+   * fails, and rebuilds objects and versions from the envelopes that verify. One runs at start, in the
+   * background; this runs one now (or joins the one running).
+   */
+  checkIntegrity(): Promise<Result<IntegrityReport>>;
   /** The digest of everything, or of one app or sync domain (to compare what two peers share). */
   stateDigest(scope?: DigestScope): Promise<StateDigest>;
   readonly audit: { query(filter?: AuditQuery): Promise<Result<AuditPage>>; verify(): Promise<Result<ChainHead>> };
@@ -161,6 +170,46 @@ function startFailure(manager: string, cause: { code: string; message: string })
   );
 }
 
+/** An envelope's created_at, or undefined when its stored text no longer parses (tampered at rest). */
+function createdAtOf(text: string): string | undefined {
+  try {
+    const createdAt = (storedEnvelope(text) as { content?: { created_at?: unknown } }).content?.created_at;
+    return typeof createdAt === "string" ? createdAt : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function integritySummary(report: IntegrityReport): string {
+  const parts = [
+    report.quarantined.length > 0 ? `${report.quarantined.length} envelope(s) quarantined` : "",
+    report.heldAside > 0 ? `${report.heldAside} envelope(s) held aside until a peer sends them again` : "",
+    report.objectsRebuilt > 0 ? `${report.objectsRebuilt} object(s) rebuilt` : "",
+    report.versionsRebuilt > 0 ? `${report.versionsRebuilt} version(s) rebuilt` : "",
+    report.sequence !== null
+      ? `global_seq repaired (${report.sequence.storedSeq} stored, newest envelope ${report.sequence.newestEnvelopeSeq})`
+      : "",
+  ];
+  return parts.filter((p) => p !== "").join(", ");
+}
+
+/**
+ * ADR 0018: a graph with history but a key database without a node key means the key database was
+ * lost (deleted, or cleared apart from the rest). The node refuses to mint a new identity over it:
+ * the person is told and offered restore, never silently onboarded again.
+ */
+async function refuseLostKeys(keys: KeyManager, storage: StorageManager): Promise<Result<void>> {
+  const nodeKeys = await keys.list({ scope: "node" });
+  if (!nodeKeys.ok) return nodeKeys;
+  if (nodeKeys.value.length > 0 || storage.globalSeq === 0) return ok(undefined);
+  return err(
+    nodeError("ERR_MNG_KEY_DATABASE_LOST", "This browser lost the keys of its node; the history is still here and nothing was changed.", {
+      reason: "key_database_lost",
+      globalSeq: storage.globalSeq,
+    }),
+  );
+}
+
 export async function createNode(options: NodeOptions): Promise<Result<TwoWayNode>> {
   const idb = options.idb ?? platformIdb();
   if (idb === undefined)
@@ -193,6 +242,13 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   const keys: KeyManager = createKeyManager({ name: options.name, idb, clock, engine: options.engine ?? "auto" });
   const keysOpened = await keys.open();
   if (!keysOpened.ok) return startFailure("key", keysOpened.error);
+  const lost = await refuseLostKeys(keys, storage);
+  if (!lost.ok) {
+    await keys.close();
+    await log.close();
+    storage.close();
+    return lost;
+  }
   const nodeKey = await keys.ensureNodeKey();
   if (!nodeKey.ok) return startFailure("key", nodeKey.error);
   health.report("key", "healthy");
@@ -220,6 +276,9 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       maxReadLimit: config.get("graph.read.max_limit"),
     }),
   });
+  // ADR 0018: objects are derived data, checked against the envelopes in the background.
+  health.register("integrity", { critical: false });
+  const integrity = new IntegrityChecker({ storage, verifier, exclusive: (work) => graph.exclusive(work), audit, clock });
   const appsOpened = await apps.open();
   if (!appsOpened.ok) return startFailure("app", appsOpened.error);
   health.report("app", "healthy");
@@ -228,7 +287,17 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   const nodeSigner = await keys.signer("node", nodeKey.value.keyId);
   if (!nodeSigner.ok) return startFailure("key", nodeSigner.error);
   const nodeIdentity = identityIdFromKey(nodeKey.value.publicKey);
-  const state = new StateManager({ storage, graph, nodeSigner: nodeSigner.value, nodeIdentity });
+  const state = new StateManager({
+    storage,
+    graph,
+    nodeSigner: nodeSigner.value,
+    nodeIdentity,
+    integrity: {
+      // Sync export waits for the start check and never sends what a check found bad (ADR 0018).
+      settled: () => startCheck.then(() => undefined),
+      isWithheld: (id) => integrity.isWithheld(id),
+    },
+  });
   const guard: DosGuard = createDosGuard({
     clock,
     random: systemRandom,
@@ -274,7 +343,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   const events: EventManager = createEventManager({
     canRead: async (identityId, app, objectId) => {
       const row = await storage.getObject(objectId);
-      if (row === undefined || row.app !== app || row.suppressed === 1) return false;
+      if (row === undefined || row.app !== app || row.suppressed === 1 || integrity.isWithheld(row.id)) return false;
       const target = { id: row.id, app: row.app, typeKey: row.typeKey, owner: row.owner };
       return evaluateRead(await graph.aclFacts(), identityId, target, { at: isoTime(clock), forSync: false }).allow;
     },
@@ -496,6 +565,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
               app,
               checked.value,
               (row) =>
+                !integrity.isWithheld(row.id) &&
                 evaluateRead(
                   facts,
                   identityId,
@@ -524,24 +594,32 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         ...(historyOptions.afterSeq === undefined ? {} : { afterSeq: historyOptions.afterSeq }),
         ...(historyOptions.app === undefined ? {} : { app: historyOptions.app }),
       });
-      return rows.map((r) => ({
-        seq: r.seq,
-        id: r.id,
-        authorId: r.authorId,
-        app: r.app,
-        domain: r.domain,
-        status: r.status,
-        lamport: r.lamport,
-        committedAt: r.committedAt,
-        createdAt: storedEnvelope(r.text).content.created_at,
-        text: r.text,
-      }));
+      // A row the integrity check found bad, or whose text no longer parses, is never served (ADR 0018).
+      return rows.flatMap((r) => {
+        const createdAt = integrity.isWithheld(r.id) ? undefined : createdAtOf(r.text);
+        if (createdAt === undefined) return [];
+        return [
+          {
+            seq: r.seq,
+            id: r.id,
+            authorId: r.authorId,
+            app: r.app,
+            domain: r.domain,
+            status: r.status,
+            lamport: r.lamport,
+            committedAt: r.committedAt,
+            createdAt,
+            text: r.text,
+          },
+        ];
+      });
     },
     globalSeq: () => storage.globalSeq,
     pendingCount: () => storage.countPending(),
     stubCount: () => storage.countStubs(),
     forks: () => storage.listForks(),
     syncRead: (peerIdentity, envelopeId) => graph.syncRead(peerIdentity, envelopeId),
+    checkIntegrity: () => checkIntegrity(),
     stateDigest: (scope) => stateDigest(storage, scope),
     audit: { query: (filter = {}) => log.query(filter), verify: () => log.verifyChain() },
     config: { snapshot: () => config.snapshot(), update: (updates) => config.update(updates) },
@@ -560,6 +638,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       connect: (transport, sessionOptions = {}) => startSession({ ...sessionOptions, transport, guard, clock, node: syncPorts }),
     },
     async stop() {
+      await startCheck;
       // Writes already queued finish; later ones are refused; their events reach subscribers.
       await graph.close();
       await notices.settled();
@@ -572,8 +651,22 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       storage.close();
     },
   };
+  /** A check, its report in Health: degraded with the code while anything was repaired or is held aside. */
+  async function checkIntegrity(): Promise<Result<IntegrityReport>> {
+    const report = await integrity.check();
+    if (!report.ok) health.report("integrity", "degraded", report.error.code);
+    else if (report.value.clean) health.report("integrity", "healthy");
+    else health.report("integrity", "degraded", `${INTEGRITY_CODE}: ${integritySummary(report.value)}`);
+    return report;
+  }
+  // A quarantined envelope back from a peer: its objects are rebuilt with what relied on it.
+  graph.onCommit((commit) => {
+    if (integrity.wasQuarantined(commit.envelopeId)) void checkIntegrity();
+  });
+
   // Not fatal: the node still serves reads and sync; Health says why writes by that identity fail.
   const restored = await restoreGeneses();
   if (!restored.ok) health.report("graph", "degraded", restored.error.code);
+  const startCheck = checkIntegrity();
   return ok(node);
 }

@@ -123,3 +123,18 @@ export type MetaRow = { readonly key: string; readonly value: number };
 
 /** Sync progress (DESIGN §3): how far this node has received a peer's global_seq for one domain. */
 export type CursorRow = { readonly peer: string; readonly domain: string; readonly seq: number; readonly updatedAt: string };
+
+/**
+ * An envelope row whose stored text no longer verifies (ADR 0018): moved out of history, kept as
+ * evidence, never served, exported or applied. The envelope itself can come back from a peer.
+ */
+export type QuarantineRow = {
+  readonly id: string;
+  /** The global_seq it held; that number is never reused. */
+  readonly seq: number;
+  readonly text: string;
+  /** The first failing check's code (ERR_CRYPTO_INVALID_SIGNATURE, ...), or why the row disagreed with its text. */
+  readonly code: string;
+  readonly reason: string;
+  readonly quarantinedAt: string;
+};
