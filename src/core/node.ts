@@ -388,13 +388,31 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     return ok({ identityId, signer: signer.value, bindingEnvelopeId: creatorOf(binding.id) });
   }
 
+  /**
+   * ADR 0018: local writes wait for the start check, then are refused while an envelope their
+   * identity may have signed is held aside (its key's next seq is unknown: writing would fork it).
+   */
+  async function writeGate(identityId: IdentityId, freshKey = false): Promise<Result<void>> {
+    await startCheck;
+    // A key made a moment ago has signed nothing, so it has no seq to fork.
+    if (freshKey || !integrity.writesHeldFor(identityId)) return ok(undefined);
+    return err(
+      nodeError(INTEGRITY_CODE, "Part of this identity's history is missing on this device; writing waits until a peer sends it back.", {
+        reason: "history_incomplete",
+      }),
+    );
+  }
+
   /** An identity's genesis (DESIGN §3), signed by its root key, then audited. */
   async function writeGenesis(
     identityId: IdentityId,
     keyId: string,
     name: string | undefined,
     message: string,
+    freshKey = false,
   ): Promise<Result<WriteResult>> {
+    const gate = await writeGate(identityId, freshKey);
+    if (!gate.ok) return gate;
     const author = await authorFor(identityId, keyId);
     if (!author.ok) return author;
     const written = toWriteResult(
@@ -465,6 +483,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     },
     ingest: (text) => graph.ingest(text, { kind: "remote", actor: null }),
     async submitAs(identityId, request) {
+      const gate = await writeGate(identityId);
+      if (!gate.ok) return gate;
       const author = await authorFor(identityId, undefined);
       if (!author.ok) return author;
       return toWriteResult(await graph.submit(author.value, request));
@@ -477,7 +497,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       async create(createOptions = {}) {
         const key = await keys.createIdentityKey(createOptions.name === undefined ? {} : { label: createOptions.name });
         if (!key.ok) return key;
-        const written = await writeGenesis(key.value.identityId!, key.value.keyId, createOptions.name, "Identity created.");
+        const written = await writeGenesis(key.value.identityId!, key.value.keyId, createOptions.name, "Identity created.", true);
         if (!written.ok) return written;
         return ok({ identityId: key.value.identityId!, keyId: key.value.keyId, envelopeId: written.value.envelopeId });
       },
@@ -485,6 +505,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         const identity = await storage.getIdentity(identityId);
         if (identity === undefined)
           return err(nodeError("ERR_MNG_KEY_BINDING_MISMATCH", "This node holds no such identity.", { reason: "unknown_identity" }));
+        const gate = await writeGate(identityId);
+        if (!gate.ok) return gate;
         const root = await authorFor(identityId, identity.rootKey);
         if (!root.ok) return root;
         const device = await keys.createDeviceKey(identityId, deviceOptions.label === undefined ? {} : { label: deviceOptions.label });
@@ -543,6 +565,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
           if (!current.ok) return current;
           if (current.value.state !== "installed_enabled")
             return err(nodeError("ERR_SVC_APP_DISABLED", `${app} is not enabled.`, { reason: "app_not_enabled", app }));
+          const gate = await writeGate(identityId);
+          if (!gate.ok) return gate;
           return toWriteResult(
             await graph.submit(author.value, {
               app,
@@ -661,12 +685,12 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   }
   // A quarantined envelope back from a peer: its objects are rebuilt with what relied on it.
   graph.onCommit((commit) => {
-    if (integrity.wasQuarantined(commit.envelopeId)) void checkIntegrity();
+    if (integrity.arrived(commit.envelopeId)) void checkIntegrity();
   });
 
+  const startCheck = checkIntegrity();
   // Not fatal: the node still serves reads and sync; Health says why writes by that identity fail.
   const restored = await restoreGeneses();
   if (!restored.ok) health.report("graph", "degraded", restored.error.code);
-  const startCheck = checkIntegrity();
   return ok(node);
 }

@@ -221,11 +221,28 @@ describe("integrity at rest: tampered rows are detected and rebuilt (ADR 0018, A
     const report = expectOk(await a.node.checkIntegrity());
     expect(report.sequence).toEqual({ storedSeq: seqBefore, newestEnvelopeSeq: seqBefore - 1, globalSeq: seqBefore });
     expect(report.objectsRebuilt).toBe(1); // the deleted envelope's note: nothing backs it any more
+    expect(report.missing).toEqual([{ id: newest.id, seq: newest.seq }]);
     expect(a.node.health().managers["integrity"]?.state).toBe("degraded");
-    await pull(f.b.node, a.node);
-    expect((await a.node.stateDigest()).digest).toBe(f.digest);
-    expect((await a.node.history({ limit: 1000 })).map((h) => h.id)).toContain(newest.id);
-    await canWrite(a.node, f.me);
+    // Writing now would sign a second envelope at the lost one's key seq: a fork of Ada's own key.
+    const session = expectOk(await a.node.openSession({ identityId: f.me, app: "app.notes" }));
+    const refused = await session.submit({
+      domain: "notes",
+      ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "Too soon" } } }],
+    });
+    session.close();
+    expect(refused.ok ? null : refused.error).toMatchObject({
+      code: "ERR_MNG_STORAGE_INTEGRITY_VIOLATION",
+      data: { reason: "history_incomplete" },
+    });
+    expect(a.node.globalSeq()).toBe(seqBefore); // the refused write changed nothing
+    // Still missing after a restart: the node remembers what it waits for.
+    const again = await restart(a);
+    expect(expectOk(await again.node.checkIntegrity()).heldAside).toBe(1);
+    await pull(f.b.node, again.node);
+    expect(expectOk(await again.node.checkIntegrity()).heldAside).toBe(0);
+    expect((await again.node.stateDigest()).digest).toBe(f.digest);
+    expect((await again.node.history({ limit: 1000 })).map((h) => h.id)).toContain(newest.id);
+    await canWrite(again.node, f.me);
   });
 
   it("starts after global_seq was bumped, keeps the digest, and writes on from the bumped number", async () => {

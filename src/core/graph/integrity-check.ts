@@ -22,7 +22,9 @@ export type IntegrityReport = {
   readonly envelopes: number;
   /** Envelopes moved to quarantine by this check (their text no longer verifies). */
   readonly quarantined: readonly { readonly id: string; readonly seq: number; readonly code: string; readonly reason: string }[];
-  /** Quarantined envelopes held aside and not (yet) back from a peer. */
+  /** Envelopes whose row was deleted, known from the rows derived from them (found by this check). */
+  readonly missing: readonly { readonly id: string; readonly seq: number }[];
+  /** Quarantined or missing envelopes not (yet) back from a peer: their authors' writes wait. */
   readonly heldAside: number;
   readonly envelopeRowsFixed: number;
   readonly objectsRebuilt: number;
@@ -71,8 +73,8 @@ export class IntegrityChecker {
   readonly #ports: IntegrityPorts;
   /** Envelope and object ids found bad by the running check and not yet repaired. */
   readonly #withheld = new Set<string>();
-  /** Ids held aside in quarantine, known after the first check. */
-  readonly #quarantined = new Set<string>();
+  /** Envelopes held aside (quarantined or missing) and not back, with their author (null: unknown). */
+  readonly #held = new Map<string, string | null>();
   #running: Promise<Result<IntegrityReport>> | null = null;
   #last: IntegrityReport | null = null;
   /** open()'s sequence repair is reported (and audited) by the first check only. */
@@ -89,9 +91,22 @@ export class IntegrityChecker {
     return this.#withheld.has(id) || (colon > 0 && this.#withheld.has(id.slice(0, colon)));
   }
 
-  /** Whether `envelopeId` was quarantined here (its good copy coming back calls for a rebuild). */
-  wasQuarantined(envelopeId: string): boolean {
-    return this.#quarantined.has(envelopeId);
+  /**
+   * An envelope committed: true when it was held aside (its good copy is back from a peer), which
+   * calls for a rebuild of what relied on it.
+   */
+  arrived(envelopeId: string): boolean {
+    return this.#held.delete(envelopeId);
+  }
+
+  /**
+   * Whether `identityId` must not write yet: an envelope it may have signed is held aside. Its key's
+   * next seq is unknown until that envelope is back, and signing a second envelope at a seq a peer
+   * already holds would fork the key (DESIGN §3) — the node would revoke its own person.
+   */
+  writesHeldFor(identityId: string): boolean {
+    for (const author of this.#held.values()) if (author === null || author === identityId) return true;
+    return false;
   }
 
   get lastReport(): IntegrityReport | null {
@@ -142,7 +157,8 @@ export class IntegrityChecker {
       // Committed after the scan: written by the write path a moment ago, verified there.
       const verdict = verdicts.get(row.seq) ?? { kind: "good", envelope: storedEnvelope(row.text), fixed: null };
       if (verdict.kind === "bad") {
-        quarantine.push({ id: row.id, seq: row.seq, text: row.text, code: verdict.code, reason: verdict.reason, quarantinedAt: now });
+        const { id, seq, text, authorId } = row;
+        quarantine.push({ id, seq, text, code: verdict.code, reason: verdict.reason, authorId, quarantinedAt: now });
         return;
       }
       const current = verdict.fixed === null ? row : { ...verdict.fixed, status: row.status };
@@ -153,28 +169,34 @@ export class IntegrityChecker {
     await storage.forEachObject((row) => objects.set(row.id, row));
     const versions = new Map<string, VersionRow>();
     await storage.integrity.forEachVersion((row) => versions.set(versionKey(row), row));
+    const present = new Set<string>(good.map((g) => g.row.id));
+    const stored = await storage.integrity.listQuarantine();
+    const missing = missingEnvelopes(versions, objects, present, new Set([...stored, ...quarantine].map((row) => row.id)), now);
     const diff = diffDerived(deriveRows(good, objects), objects, versions);
     for (const row of [...diff.putObjects, ...diff.deleteObjects]) this.#withheld.add(row.id);
     const sequence = this.#sequenceReported ? null : storage.sequenceRepair;
     this.#sequenceReported = true;
     const changed =
       quarantine.length +
+      missing.length +
       envelopeFixes.length +
       diff.putObjects.length +
       diff.deleteObjects.length +
       diff.putVersions.length +
       diff.deleteVersions.length;
     if (changed > 0) {
-      const applied = await storage.integrity.apply({ quarantine, envelopeFixes, ...diff, resetCursors: quarantine.length > 0 });
+      const lost = quarantine.length + missing.length > 0;
+      const applied = await storage.integrity.apply({ quarantine, missing, envelopeFixes, ...diff, resetCursors: lost });
       if (!applied.ok) return applied;
     }
-    const present = new Set<string>(good.map((g) => g.row.id));
-    const held = (await storage.integrity.listQuarantine()).filter((row) => !present.has(row.id));
-    for (const row of held) this.#quarantined.add(row.id);
+    const held = [...stored, ...quarantine, ...missing].filter((row) => !present.has(row.id));
+    this.#held.clear();
+    for (const row of held) this.#held.set(row.id, row.authorId);
     const report: IntegrityReport = {
       checkedAt: now,
       envelopes,
       quarantined: quarantine.map(({ id, seq, code, reason }) => ({ id, seq, code, reason })),
+      missing: missing.map(({ id, seq }) => ({ id, seq })),
       heldAside: held.length,
       envelopeRowsFixed: envelopeFixes.length,
       objectsRebuilt: new Set([...diff.putObjects, ...diff.deleteObjects].map((row) => row.id)).size,
@@ -185,6 +207,35 @@ export class IntegrityChecker {
     await this.#ports.audit.record(auditOf(report));
     return ok(report);
   }
+}
+
+/**
+ * Envelopes whose row is gone but whose versions remain (the newest row deleted, say): remembered
+ * with their author where their created object tells it, so the author's writes wait for them.
+ */
+function missingEnvelopes(
+  versions: ReadonlyMap<string, VersionRow>,
+  objects: ReadonlyMap<string, ObjectRow>,
+  present: ReadonlySet<string>,
+  known: ReadonlySet<string>,
+  now: string,
+): QuarantineRow[] {
+  const out = new Map<string, QuarantineRow>();
+  for (const v of versions.values()) {
+    if (present.has(v.envelopeId) || known.has(v.envelopeId) || out.has(v.envelopeId)) continue;
+    const created = objects.get(`${v.envelopeId}:0`);
+    const authorId = created?.owner ?? null;
+    out.set(v.envelopeId, {
+      id: v.envelopeId,
+      seq: v.seq,
+      text: "",
+      code: INTEGRITY_CODE,
+      reason: "envelope_missing",
+      authorId,
+      quarantinedAt: now,
+    });
+  }
+  return [...out.values()];
 }
 
 /** One record per quarantined envelope, and one for the rebuild (DESIGN D6: every repair is audited). */
@@ -207,6 +258,8 @@ function auditOf(report: IntegrityReport): AuditEntry[] {
       reason: q.reason,
     }),
   );
+  for (const m of report.missing)
+    out.push(entry(m.id, "An envelope's row is gone; its author's writes wait until a peer sends it back.", { seq: m.seq }));
   if (report.objectsRebuilt + report.versionsRebuilt + report.envelopeRowsFixed > 0 || report.sequence !== null)
     out.push(
       entry(null, "Stored rows disagreed with the envelopes: rebuilt from what verifies.", {

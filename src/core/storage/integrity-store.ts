@@ -10,6 +10,8 @@ import type { EnvelopeRow, ObjectRow, QuarantineRow, VersionRow } from "./rows.t
 export type IntegrityRepair = {
   /** Rows whose text no longer verifies: out of history, into quarantine. */
   readonly quarantine: readonly QuarantineRow[];
+  /** Envelopes whose row is gone but whose derived rows name them: remembered, nothing deleted. */
+  readonly missing: readonly QuarantineRow[];
   /** Rows whose indexed fields disagree with their own verified text: rewritten from it. */
   readonly envelopeFixes: readonly EnvelopeRow[];
   readonly putObjects: readonly ObjectRow[];
@@ -62,6 +64,7 @@ export class IntegrityStore {
           await db.quarantine.put(row);
           await db.envelopes.delete(row.seq);
         }
+        if (repair.missing.length > 0) await db.quarantine.bulkPut([...repair.missing]);
         if (repair.envelopeFixes.length > 0) await db.envelopes.bulkPut([...repair.envelopeFixes]);
         if (repair.deleteObjects.length > 0)
           await db.objects.bulkDelete(repair.deleteObjects.map((o) => [o.app, o.id] as [string, string]));
