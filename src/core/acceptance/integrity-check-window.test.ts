@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { createVerifier } from "../crypto/index.ts";
 import { IntegrityChecker } from "../graph/index.ts";
 import { StorageManager } from "../storage/index.ts";
-import { expectOk, NOTES_SCHEMA, startNode, testPublisher, writeNotes, type TestNode } from "./fixtures.ts";
+import { stubTextOf } from "../wire/index.ts";
+import { ChainWriter, expectOk, NOTES_SCHEMA, startNode, testPublisher, writeNotes, type TestNode } from "./fixtures.ts";
 
 function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -15,6 +16,19 @@ function request<T>(req: IDBRequest<T>): Promise<T> {
 }
 
 type Row = { seq: number; id: string; text: string; authorKey: string };
+type StubShape = { id: string; text: string };
+
+/** The stub rows, or one edited in place, through the raw IndexedDB API. */
+async function stubs(t: TestNode, edit?: StubShape): Promise<StubShape[]> {
+  const db = await request(t.idb.indexedDB.open(`twoway-node-${t.name}`));
+  try {
+    const store = db.transaction("stubs", "readwrite").objectStore("stubs");
+    if (edit !== undefined) await request(store.put(edit));
+    return (await request(store.getAll())) as StubShape[];
+  } finally {
+    db.close();
+  }
+}
 
 /** All envelope rows, or one edited in place, through the raw IndexedDB API. */
 async function envelopes(t: TestNode, edit?: Row): Promise<Row[]> {
@@ -93,6 +107,22 @@ describe("the integrity check (ADR 0018)", () => {
     expect(report).toMatchObject({ envelopeRowsFixed: 1, quarantined: [] });
     expect((await storage.getEnvelope(newest.id))?.authorKey).toBe(newest.authorKey);
     expect(expectOk(await checker.check()).clean).toBe(true);
+    storage.close();
+  });
+
+  it("quarantines a stub whose text no longer verifies, so it is never exported (ERR_CRYPTO_INVALID_SIGNATURE)", async () => {
+    const t = await startNode();
+    const stranger = await ChainWriter.create(77);
+    const genesis = await stranger.genesis("Stranger");
+    expect(expectOk(await t.node.ingest(stubTextOf(genesis.text))).status).toBe("stub");
+    await t.node.stop();
+    const [held] = await stubs(t);
+    await stubs(t, { ...held!, text: held!.text.replace(/"lamport":0/, '"lamport":5') });
+    const { storage, checker } = await checkerOver(t);
+    const report = expectOk(await checker.check());
+    expect(report.quarantined).toEqual([expect.objectContaining({ id: genesis.id, seq: 0 })]);
+    expect(report.quarantined[0]!.code).toBe("ERR_CRYPTO_INVALID_SIGNATURE");
+    expect(await storage.getStubs([genesis.id])).toEqual([undefined]);
     storage.close();
   });
 });

@@ -20,7 +20,7 @@ export const INTEGRITY_CODE = "ERR_MNG_STORAGE_INTEGRITY_VIOLATION" as const;
 export type IntegrityReport = {
   readonly checkedAt: string;
   readonly envelopes: number;
-  /** Envelopes moved to quarantine by this check (their text no longer verifies). */
+  /** Envelopes and stubs moved to quarantine by this check (their text no longer verifies; a stub has seq 0). */
   readonly quarantined: readonly { readonly id: string; readonly seq: number; readonly code: string; readonly reason: string }[];
   /** Envelopes whose row was deleted, known from the rows derived from them (found by this check). */
   readonly missing: readonly { readonly id: string; readonly seq: number }[];
@@ -129,7 +129,17 @@ export class IntegrityChecker {
         if (verdict.kind === "bad") this.#withheld.add(row.id);
         verdicts.set(row.seq, verdict);
       });
-      const report = await this.#ports.exclusive(() => this.#repair(verdicts));
+      const badStubs: QuarantineRow[] = [];
+      await storage.integrity.forEachStub(async (row) => {
+        const checked = await validateLink(row.text, { verifier });
+        const reason = !checked.ok ? String(checked.error.data.reason ?? "invalid") : checked.value.id !== row.id ? "id_mismatch" : null;
+        if (reason === null && checked.ok && checked.value.kind === "stub") return;
+        this.#withheld.add(row.id);
+        const code = checked.ok ? INTEGRITY_CODE : checked.error.code;
+        const { id, text, authorId } = row;
+        badStubs.push({ id, seq: 0, text, code, reason: reason ?? "not_a_stub", authorId, quarantinedAt: isoTime(this.#ports.clock) });
+      });
+      const report = await this.#ports.exclusive(() => this.#repair(verdicts, badStubs));
       if (report.ok) this.#last = report.value;
       return report;
     } catch (cause) {
@@ -145,7 +155,7 @@ export class IntegrityChecker {
   }
 
   /** Inside the write queue: statuses as they are now, the compare, then one repair transaction. */
-  async #repair(verdicts: ReadonlyMap<number, Verdict>): Promise<Result<IntegrityReport>> {
+  async #repair(verdicts: ReadonlyMap<number, Verdict>, quarantineStubs: readonly QuarantineRow[]): Promise<Result<IntegrityReport>> {
     const { storage, clock } = this.#ports;
     const now = isoTime(clock);
     const good: VerifiedRow[] = [];
@@ -178,6 +188,7 @@ export class IntegrityChecker {
     this.#sequenceReported = true;
     const changed =
       quarantine.length +
+      quarantineStubs.length +
       missing.length +
       envelopeFixes.length +
       diff.putObjects.length +
@@ -185,17 +196,17 @@ export class IntegrityChecker {
       diff.putVersions.length +
       diff.deleteVersions.length;
     if (changed > 0) {
-      const lost = quarantine.length + missing.length > 0;
-      const applied = await storage.integrity.apply({ quarantine, missing, envelopeFixes, ...diff, resetCursors: lost });
+      const lost = quarantine.length + quarantineStubs.length + missing.length > 0;
+      const applied = await storage.integrity.apply({ quarantine, quarantineStubs, missing, envelopeFixes, ...diff, resetCursors: lost });
       if (!applied.ok) return applied;
     }
-    const held = [...stored, ...quarantine, ...missing].filter((row) => !present.has(row.id));
+    const held = [...stored, ...quarantine, ...quarantineStubs, ...missing].filter((row) => !present.has(row.id));
     this.#held.clear();
     for (const row of held) this.#held.set(row.id, row.authorId);
     const report: IntegrityReport = {
       checkedAt: now,
       envelopes,
-      quarantined: quarantine.map(({ id, seq, code, reason }) => ({ id, seq, code, reason })),
+      quarantined: [...quarantine, ...quarantineStubs].map(({ id, seq, code, reason }) => ({ id, seq, code, reason })),
       missing: missing.map(({ id, seq }) => ({ id, seq })),
       heldAside: held.length,
       envelopeRowsFixed: envelopeFixes.length,

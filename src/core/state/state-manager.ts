@@ -141,7 +141,7 @@ export class StateManager {
         continue;
       }
       const [stub] = await storage.getStubs([prev]);
-      if (stub === undefined) break; // not held here: the peer will ask whoever has it
+      if (stub === undefined || this.#isWithheld(stub.id)) break; // not held here: the peer will ask whoever has it
       chain.push({ id: stub.id, text: stub.text });
       prev = stub.prev;
     }

@@ -4,12 +4,14 @@
 // longer verifies is moved aside (quarantine), never deleted. Nothing here decides what is wrong.
 import { ok, type Result } from "../shared/result.ts";
 import { storageError, type NodeDatabase } from "./node-database.ts";
-import type { EnvelopeRow, ObjectRow, QuarantineRow, VersionRow } from "./rows.ts";
+import type { EnvelopeRow, ObjectRow, QuarantineRow, StubRow, VersionRow } from "./rows.ts";
 
 /** What one repair writes: all of it, or nothing. */
 export type IntegrityRepair = {
   /** Rows whose text no longer verifies: out of history, into quarantine. */
   readonly quarantine: readonly QuarantineRow[];
+  /** Stubs whose text no longer verifies: out of the stub store, into quarantine (seq 0). */
+  readonly quarantineStubs: readonly QuarantineRow[];
   /** Envelopes whose row is gone but whose derived rows name them: remembered, nothing deleted. */
   readonly missing: readonly QuarantineRow[];
   /** Rows whose indexed fields disagree with their own verified text: rewritten from it. */
@@ -39,6 +41,17 @@ export class IntegrityStore {
     }
   }
 
+  /** Every stub row, in id order, in pages. */
+  async forEachStub(visit: (row: StubRow) => void | Promise<void>, pageSize = 500): Promise<void> {
+    let after = "";
+    for (;;) {
+      const page = await this.db.stubs.where("id").above(after).limit(pageSize).toArray();
+      for (const row of page) await visit(row);
+      if (page.length < pageSize) return;
+      after = page[page.length - 1]!.id;
+    }
+  }
+
   /** Every version row, in key order, in pages. */
   async forEachVersion(visit: (row: VersionRow) => void, pageSize = 1000): Promise<void> {
     let last: [string, string, number] | undefined;
@@ -59,7 +72,11 @@ export class IntegrityStore {
   async apply(repair: IntegrityRepair): Promise<Result<void>> {
     const db = this.db;
     try {
-      await db.transaction("rw", [db.envelopes, db.quarantine, db.objects, db.versions, db.cursors], async () => {
+      await db.transaction("rw", [db.envelopes, db.stubs, db.quarantine, db.objects, db.versions, db.cursors], async () => {
+        for (const row of repair.quarantineStubs) {
+          await db.quarantine.put(row);
+          await db.stubs.delete(row.id);
+        }
         for (const row of repair.quarantine) {
           await db.quarantine.put(row);
           await db.envelopes.delete(row.seq);
