@@ -663,6 +663,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     },
     async stop() {
       await startCheck;
+      await followUpCheck;
       // Writes already queued finish; later ones are refused; their events reach subscribers.
       await graph.close();
       await notices.settled();
@@ -684,8 +685,9 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     return report;
   }
   // A quarantined envelope back from a peer: its objects are rebuilt with what relied on it.
+  let followUpCheck: Promise<unknown> = Promise.resolve();
   graph.onCommit((commit) => {
-    if (integrity.arrived(commit.envelopeId)) void checkIntegrity();
+    if (integrity.arrived(commit.envelopeId)) followUpCheck = checkIntegrity();
   });
 
   const startCheck = checkIntegrity();
