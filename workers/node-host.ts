@@ -180,6 +180,7 @@ export function createNodeHost(nodeName: string): NodeApi {
     history: served((s) => s.history),
     rejections: served((s) => s.rejections),
     stateDigest: served((s) => s.stateDigest),
+    checkIntegrity: served((s) => s.checkIntegrity),
     exportHeader: served((s) => s.exportHeader),
     exportEnvelopes: served((s) => s.exportEnvelopes),
     importEnvelopes: served((s) => s.importEnvelopes),

@@ -19,6 +19,7 @@ import type {
   HistoryEntry,
   HistoryPage,
   IdentitySummary,
+  IntegrityCheckReport,
   ImportSummary,
   ReadResult,
   RecoveryHeader,
@@ -48,6 +49,7 @@ export type NodeService = {
   readonly history: (...args: unknown[]) => Promise<Result<HistoryPage>>;
   readonly rejections: (...args: unknown[]) => Promise<Result<RejectionPage>>;
   readonly stateDigest: (...args: unknown[]) => Promise<Result<StateDigestReport>>;
+  readonly checkIntegrity: (...args: unknown[]) => Promise<Result<IntegrityCheckReport>>;
   readonly exportHeader: (...args: unknown[]) => Promise<Result<RecoveryHeader>>;
   readonly exportEnvelopes: (...args: unknown[]) => Promise<Result<EnvelopeExportPage>>;
   readonly importEnvelopes: (...args: unknown[]) => Promise<Result<ImportSummary>>;
@@ -247,6 +249,12 @@ export async function createNodeService(node: TwoWayNode, appSummaries: () => Pr
       const globalSeq = node.globalSeq();
       const digest = await node.stateDigest();
       return ok({ digest: digest.digest, objects: digest.objects, globalSeq });
+    },
+
+    async checkIntegrity(...args) {
+      const checked = parseNoArguments(args);
+      if (!checked.ok) return checked;
+      return node.checkIntegrity();
     },
 
     async exportHeader(...args) {

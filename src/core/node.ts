@@ -24,7 +24,10 @@ import { createConfigManager, type ConfigManager, type ConfigSnapshot } from "./
 import { createVerifier, type Ed25519Engine } from "./crypto/index.ts";
 import {
   checkReadRequest,
+  INTEGRITY_CODE,
   GraphManager,
+  IntegrityChecker,
+  type IntegrityReport,
   readGraph,
   stateDigest,
   type Author,
@@ -144,6 +147,12 @@ export type TwoWayNode = {
   stubCount(): Promise<number>;
   /** Fork evidence: two links by one key at one seq (DESIGN §3), found from links alone. */
   forks(): Promise<readonly ForkRow[]>;
+  /**
+   * Integrity at rest (ADR 0018): verifies every stored envelope again, quarantines those whose text
+   * fails, and rebuilds objects and versions from the envelopes that verify. One runs at start, in the
+   * background; this runs one now (or joins the one running).
+   */
+  checkIntegrity(): Promise<Result<IntegrityReport>>;
   /** The digest of everything, or of one app or sync domain (to compare what two peers share). */
   stateDigest(scope?: DigestScope): Promise<StateDigest>;
   readonly audit: { query(filter?: AuditQuery): Promise<Result<AuditPage>>; verify(): Promise<Result<ChainHead>> };
@@ -179,6 +188,46 @@ function startFailure(manager: string, cause: { code: string; message: string })
   );
 }
 
+/** An envelope's created_at, or undefined when its stored text no longer parses (tampered at rest). */
+function createdAtOf(text: string): string | undefined {
+  try {
+    const createdAt = (storedEnvelope(text) as { content?: { created_at?: unknown } }).content?.created_at;
+    return typeof createdAt === "string" ? createdAt : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function integritySummary(report: IntegrityReport): string {
+  const parts = [
+    report.quarantined.length > 0 ? `${report.quarantined.length} envelope(s) quarantined` : "",
+    report.heldAside > 0 ? `${report.heldAside} envelope(s) held aside until a peer sends them again` : "",
+    report.objectsRebuilt > 0 ? `${report.objectsRebuilt} object(s) rebuilt` : "",
+    report.versionsRebuilt > 0 ? `${report.versionsRebuilt} version(s) rebuilt` : "",
+    report.sequence !== null
+      ? `global_seq repaired (${report.sequence.storedSeq} stored, newest envelope ${report.sequence.newestEnvelopeSeq})`
+      : "",
+  ];
+  return parts.filter((p) => p !== "").join(", ");
+}
+
+/**
+ * ADR 0018: a graph with history but a key database without a node key means the key database was
+ * lost (deleted, or cleared apart from the rest). The node refuses to mint a new identity over it:
+ * the person is told and offered restore, never silently onboarded again.
+ */
+async function refuseLostKeys(keys: KeyManager, storage: StorageManager): Promise<Result<void>> {
+  const nodeKeys = await keys.list({ scope: "node" });
+  if (!nodeKeys.ok) return nodeKeys;
+  if (nodeKeys.value.length > 0 || storage.globalSeq === 0) return ok(undefined);
+  return err(
+    nodeError("ERR_MNG_KEY_DATABASE_LOST", "This browser lost the keys of its node; the history is still here and nothing was changed.", {
+      reason: "key_database_lost",
+      globalSeq: storage.globalSeq,
+    }),
+  );
+}
+
 export async function createNode(options: NodeOptions): Promise<Result<TwoWayNode>> {
   const idb = options.idb ?? platformIdb();
   if (idb === undefined)
@@ -211,6 +260,13 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   const keys: KeyManager = createKeyManager({ name: options.name, idb, clock, engine: options.engine ?? "auto" });
   const keysOpened = await keys.open();
   if (!keysOpened.ok) return startFailure("key", keysOpened.error);
+  const lost = await refuseLostKeys(keys, storage);
+  if (!lost.ok) {
+    await keys.close();
+    await log.close();
+    storage.close();
+    return lost;
+  }
   const nodeKey = await keys.ensureNodeKey();
   if (!nodeKey.ok) return startFailure("key", nodeKey.error);
   health.report("key", "healthy");
@@ -238,6 +294,9 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       maxReadLimit: config.get("graph.read.max_limit"),
     }),
   });
+  // ADR 0018: objects are derived data, checked against the envelopes in the background.
+  health.register("integrity", { critical: false });
+  const integrity = new IntegrityChecker({ storage, verifier, exclusive: (work) => graph.exclusive(work), audit, clock });
   const appsOpened = await apps.open();
   if (!appsOpened.ok) return startFailure("app", appsOpened.error);
   health.report("app", "healthy");
@@ -246,7 +305,17 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   const nodeSigner = await keys.signer("node", nodeKey.value.keyId);
   if (!nodeSigner.ok) return startFailure("key", nodeSigner.error);
   const nodeIdentity = identityIdFromKey(nodeKey.value.publicKey);
-  const state = new StateManager({ storage, graph, nodeSigner: nodeSigner.value, nodeIdentity });
+  const state = new StateManager({
+    storage,
+    graph,
+    nodeSigner: nodeSigner.value,
+    nodeIdentity,
+    integrity: {
+      // Sync export waits for the start check and never sends what a check found bad (ADR 0018).
+      settled: () => startCheck.then(() => undefined),
+      isWithheld: (id) => integrity.isWithheld(id),
+    },
+  });
   const guard: DosGuard = createDosGuard({
     clock,
     random: systemRandom,
@@ -292,7 +361,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   const events: EventManager = createEventManager({
     canRead: async (identityId, app, objectId) => {
       const row = await storage.getObject(objectId);
-      if (row === undefined || row.app !== app || row.suppressed === 1) return false;
+      if (row === undefined || row.app !== app || row.suppressed === 1 || integrity.isWithheld(row.id)) return false;
       const target = { id: row.id, app: row.app, typeKey: row.typeKey, owner: row.owner };
       return evaluateRead(await graph.aclFacts(), identityId, target, { at: isoTime(clock), forSync: false }).allow;
     },
@@ -337,13 +406,31 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     return ok({ identityId, signer: signer.value, bindingEnvelopeId: creatorOf(binding.id) });
   }
 
+  /**
+   * ADR 0018: local writes wait for the start check, then are refused while an envelope their
+   * identity may have signed is held aside (its key's next seq is unknown: writing would fork it).
+   */
+  async function writeGate(identityId: IdentityId, freshKey = false): Promise<Result<void>> {
+    await startCheck;
+    // A key made a moment ago has signed nothing, so it has no seq to fork.
+    if (freshKey || !integrity.writesHeldFor(identityId)) return ok(undefined);
+    return err(
+      nodeError(INTEGRITY_CODE, "Part of this identity's history is missing on this device; writing waits until a peer sends it back.", {
+        reason: "history_incomplete",
+      }),
+    );
+  }
+
   /** An identity's genesis (DESIGN §3), signed by its root key, then audited. */
   async function writeGenesis(
     identityId: IdentityId,
     keyId: string,
     name: string | undefined,
     message: string,
+    freshKey = false,
   ): Promise<Result<WriteResult>> {
+    const gate = await writeGate(identityId, freshKey);
+    if (!gate.ok) return gate;
     const author = await authorFor(identityId, keyId);
     if (!author.ok) return author;
     const written = toWriteResult(
@@ -414,6 +501,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     },
     ingest: (text) => graph.ingest(text, { kind: "remote", actor: null }),
     async submitAs(identityId, request) {
+      const gate = await writeGate(identityId);
+      if (!gate.ok) return gate;
       const author = await authorFor(identityId, undefined);
       if (!author.ok) return author;
       return toWriteResult(await graph.submit(author.value, request));
@@ -436,7 +525,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       async create(createOptions = {}) {
         const key = await keys.createIdentityKey(createOptions.name === undefined ? {} : { label: createOptions.name });
         if (!key.ok) return key;
-        const written = await writeGenesis(key.value.identityId!, key.value.keyId, createOptions.name, "Identity created.");
+        const written = await writeGenesis(key.value.identityId!, key.value.keyId, createOptions.name, "Identity created.", true);
         if (!written.ok) return written;
         return ok({ identityId: key.value.identityId!, keyId: key.value.keyId, envelopeId: written.value.envelopeId });
       },
@@ -444,6 +533,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         const identity = await storage.getIdentity(identityId);
         if (identity === undefined)
           return err(nodeError("ERR_MNG_KEY_BINDING_MISMATCH", "This node holds no such identity.", { reason: "unknown_identity" }));
+        const gate = await writeGate(identityId);
+        if (!gate.ok) return gate;
         const root = await authorFor(identityId, identity.rootKey);
         if (!root.ok) return root;
         const device = await keys.createDeviceKey(identityId, deviceOptions.label === undefined ? {} : { label: deviceOptions.label });
@@ -509,6 +600,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
           if (!current.ok) return current;
           if (current.value.state !== "installed_enabled")
             return err(nodeError("ERR_SVC_APP_DISABLED", `${app} is not enabled.`, { reason: "app_not_enabled", app }));
+          const gate = await writeGate(identityId);
+          if (!gate.ok) return gate;
           return toWriteResult(
             await graph.submit(author.value, {
               app,
@@ -531,6 +624,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
               app,
               checked.value,
               (row) =>
+                !integrity.isWithheld(row.id) &&
                 evaluateRead(
                   facts,
                   identityId,
@@ -560,24 +654,32 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         ...(historyOptions.afterSeq === undefined ? {} : { afterSeq: historyOptions.afterSeq }),
         ...(historyOptions.app === undefined ? {} : { app: historyOptions.app }),
       });
-      return rows.map((r) => ({
-        seq: r.seq,
-        id: r.id,
-        authorId: r.authorId,
-        app: r.app,
-        domain: r.domain,
-        status: r.status,
-        lamport: r.lamport,
-        committedAt: r.committedAt,
-        createdAt: storedEnvelope(r.text).content.created_at,
-        text: r.text,
-      }));
+      // A row the integrity check found bad, or whose text no longer parses, is never served (ADR 0018).
+      return rows.flatMap((r) => {
+        const createdAt = integrity.isWithheld(r.id) ? undefined : createdAtOf(r.text);
+        if (createdAt === undefined) return [];
+        return [
+          {
+            seq: r.seq,
+            id: r.id,
+            authorId: r.authorId,
+            app: r.app,
+            domain: r.domain,
+            status: r.status,
+            lamport: r.lamport,
+            committedAt: r.committedAt,
+            createdAt,
+            text: r.text,
+          },
+        ];
+      });
     },
     globalSeq: () => storage.globalSeq,
     pendingCount: () => storage.countPending(),
     stubCount: () => storage.countStubs(),
     forks: () => storage.listForks(),
     syncRead: (peerIdentity, envelopeId) => graph.syncRead(peerIdentity, envelopeId),
+    checkIntegrity: () => checkIntegrity(),
     stateDigest: (scope) => stateDigest(storage, scope),
     audit: { query: (filter = {}) => log.query(filter), verify: () => log.verifyChain() },
     config: { snapshot: () => config.snapshot(), update: (updates) => config.update(updates) },
@@ -596,6 +698,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       connect: (transport, sessionOptions = {}) => startSession({ ...sessionOptions, transport, guard, clock, node: syncPorts }),
     },
     async stop() {
+      await startCheck;
+      await followUpCheck;
       // Writes already queued finish; later ones are refused; their events reach subscribers.
       await graph.close();
       await notices.settled();
@@ -608,6 +712,21 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       storage.close();
     },
   };
+  /** A check, its report in Health: degraded with the code while anything was repaired or is held aside. */
+  async function checkIntegrity(): Promise<Result<IntegrityReport>> {
+    const report = await integrity.check();
+    if (!report.ok) health.report("integrity", "degraded", report.error.code);
+    else if (report.value.clean) health.report("integrity", "healthy");
+    else health.report("integrity", "degraded", `${INTEGRITY_CODE}: ${integritySummary(report.value)}`);
+    return report;
+  }
+  // A quarantined envelope back from a peer: its objects are rebuilt with what relied on it.
+  let followUpCheck: Promise<unknown> = Promise.resolve();
+  graph.onCommit((commit) => {
+    if (integrity.arrived(commit.envelopeId)) followUpCheck = checkIntegrity();
+  });
+
+  const startCheck = checkIntegrity();
   // Not fatal: the node still serves reads and sync; Health says why writes by that identity fail.
   const restored = await restoreGeneses();
   if (!restored.ok) health.report("graph", "degraded", restored.error.code);

@@ -92,6 +92,8 @@ describe("node worker over Comlink (real Worker, real IndexedDB)", () => {
     must(await second.api.whenReady());
     expect(must(await second.api.listIdentities()).map((identity) => identity.identityId)).toEqual([me.identityId]);
     expect(must(await second.api.stateDigest())).toEqual(digest);
+    // Nothing was edited at rest: the integrity check (ADR 0018) finds nothing to repair.
+    expect(must(await second.api.checkIntegrity())).toMatchObject({ clean: true, quarantined: [], objectsRebuilt: 0 });
     const rows = must(await second.api.read({ app: "app.contacts", query: { target: "parent", type_key: "contact.profile" } })).rows;
     expect(rows.map((row) => (row["value"] as { handle: string }).handle)).toEqual(["grace"]);
     // The built-in apps are installed once, not again on every start.
@@ -125,6 +127,7 @@ describe("node worker over Comlink (real Worker, real IndexedDB)", () => {
       ["history", [{ beforeSeq: "1" }], "ERR_STRUCT_INVALID_TYPE"],
       ["createIdentity", [{ name: "" }], "ERR_STRUCT_INVALID_TYPE"],
       ["importEnvelopes", [{ envelopes: [1] }], "ERR_STRUCT_INVALID_TYPE"],
+      ["checkIntegrity", [{ repair: false }], "ERR_STRUCT_INVALID_TYPE"],
       ["dropEverything", [], "object_invalid"],
     ];
     for (const [method, args, code] of cases) {

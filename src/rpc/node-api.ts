@@ -153,6 +153,20 @@ export type RejectionPage = { readonly rejections: readonly Rejection[]; readonl
 
 export type StateDigestReport = { readonly digest: string; readonly objects: number; readonly globalSeq: number };
 
+/** One integrity check at rest (ADR 0018): what was found and repaired; `clean` when nothing was. */
+export type IntegrityCheckReport = {
+  readonly checkedAt: string;
+  readonly envelopes: number;
+  readonly quarantined: readonly { readonly id: string; readonly seq: number; readonly code: string; readonly reason: string }[];
+  readonly missing: readonly { readonly id: string; readonly seq: number }[];
+  readonly heldAside: number;
+  readonly envelopeRowsFixed: number;
+  readonly objectsRebuilt: number;
+  readonly versionsRebuilt: number;
+  readonly sequence: { readonly storedSeq: number; readonly newestEnvelopeSeq: number; readonly globalSeq: number } | null;
+  readonly clean: boolean;
+};
+
 /** An app package as a person picked it: the ZIP bytes and its detached signature document (DESIGN D8). */
 export type PackageRequest = {
   readonly zip: Uint8Array;
@@ -310,6 +324,8 @@ export interface NodeApi {
   history(request?: PageRequest): Promise<Result<HistoryPage>>;
   rejections(request?: PageRequest): Promise<Result<RejectionPage>>;
   stateDigest(): Promise<Result<StateDigestReport>>;
+  /** Verifies every stored envelope again and rebuilds objects from them (ADR 0018); joins a running check. */
+  checkIntegrity(): Promise<Result<IntegrityCheckReport>>;
   exportHeader(): Promise<Result<RecoveryHeader>>;
   exportEnvelopes(request?: EnvelopeExportRequest): Promise<Result<EnvelopeExportPage>>;
   importEnvelopes(request: ImportRequest): Promise<Result<ImportSummary>>;
@@ -361,6 +377,7 @@ export const NODE_METHODS = [
   "history",
   "rejections",
   "stateDigest",
+  "checkIntegrity",
   "exportHeader",
   "exportEnvelopes",
   "importEnvelopes",

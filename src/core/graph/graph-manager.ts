@@ -84,6 +84,20 @@ export class GraphManager {
     return run;
   }
 
+  /**
+   * Runs `work` in the write queue, between commits (the integrity repair, ADR 0018). The ACL facts
+   * are read again afterwards: `work` may have rewritten the rows they come from.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.#serial(async () => {
+      try {
+        return await work();
+      } finally {
+        this.#invalidateFacts();
+      }
+    });
+  }
+
   /** Refuses new writes and waits for the ones already queued (node shutdown). */
   async close(): Promise<void> {
     this.#closed = true;

@@ -19,6 +19,8 @@ export const AUDIT_KINDS = [
   "identity_created",
   "config_updated",
   "node_started",
+  /** Stored rows disagreed with the envelopes, or an envelope's text stopped verifying (ADR 0018). */
+  "integrity_repaired",
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

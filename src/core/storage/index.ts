@@ -3,6 +3,7 @@
 // rows only their managers interpret; the worker's store of installed package bytes.
 export { AbortWrite, StorageManager, type Budgets, type CommitPlan, type StubPlan } from "./storage-manager.ts";
 export type { WriteTx } from "./write-tx.ts";
+export type { IntegrityRepair, IntegrityStore, SequenceRepair } from "./integrity-store.ts";
 export type {
   AppRow,
   AppState,
@@ -13,6 +14,7 @@ export type {
   IdentityRow,
   ObjectRow,
   PendingRow,
+  QuarantineRow,
   StubRow,
   VersionRow,
   Winner,

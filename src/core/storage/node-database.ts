@@ -13,6 +13,7 @@ import type {
   MetaRow,
   ObjectRow,
   PendingRow,
+  QuarantineRow,
   SettingRow,
   StubRow,
   VersionRow,
@@ -30,6 +31,7 @@ export class NodeDatabase extends Dexie {
   meta!: Table<MetaRow, string>;
   cursors!: Table<CursorRow, [string, string]>;
   stubs!: Table<StubRow, string>;
+  quarantine!: Table<QuarantineRow, string>;
 
   constructor(name: string, idb: IdbEnvironment) {
     // autoOpen off: a database deleted or closed underneath must fail calls, not be silently recreated empty.
@@ -59,6 +61,9 @@ export class NodeDatabase extends Dexie {
         for (const table of ["envelopes", "objects", "versions", "pending", "forks", "identities", "apps", "meta", "cursors"])
           await tx.table(table).clear();
       });
+    // Integrity at rest (ADR 0018): envelope rows whose text no longer verifies are kept aside here,
+    // never served or exported. A new store only: nothing else changes.
+    this.version(3).stores({ quarantine: "id, seq" });
   }
 }
 
