@@ -156,6 +156,8 @@ export function createNodeHost(nodeName: string): NodeApi {
       const checked = parseNoArguments(args);
       if (!checked.ok) return checked;
       const current = await started;
+      // Issue 13 item 5: a node that has stopped (or is stopping) is not ready, whatever it was.
+      if (role === "closing" || role === "closed") return unavailable("node_closed");
       return current.ok ? ok(current.value.info) : current;
     }),
     info: guarded(async (...args) => {
