@@ -175,6 +175,8 @@ export function createNodeHost(nodeName: string): NodeApi {
     history: served((s) => s.history),
     rejections: served((s) => s.rejections),
     stateDigest: served((s) => s.stateDigest),
+    verifyAuditLog: served((s) => s.verifyAuditLog),
+    repairAuditLog: served((s) => s.repairAuditLog),
     exportHeader: served((s) => s.exportHeader),
     exportEnvelopes: served((s) => s.exportEnvelopes),
     importEnvelopes: served((s) => s.importEnvelopes),
