@@ -245,11 +245,14 @@ export function HealthPage(props: { info: NodeInfo }): JSX.Element {
             </section>
 
             <DigestCard />
-            <AuditLogCard />
             <p class="fineprint">Checked {formatTimestamp(report.checkedAt)}.</p>
           </div>
         )}
       </ResultView>
+      {/* Outside the refreshed report: a verdict stays on screen while the health figures refresh. */}
+      <div class="stack stack--loose audit-section">
+        <AuditLogCard />
+      </div>
     </main>
   );
 }
