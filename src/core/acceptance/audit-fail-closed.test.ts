@@ -8,7 +8,7 @@ import { logDatabaseName, recordHash, type AuditRecord } from "../log/index.ts";
 import { blockDatabase } from "../shared/test-support/idb-blocker.ts";
 import type { TwoWayNode } from "../node.ts";
 import { platformIdb, type IdbEnvironment } from "../shared/idb.ts";
-import { ChainWriter, expectOk, NOTES_SCHEMA, startNode, testPublisher } from "./fixtures.ts";
+import { ChainWriter, expectOk, meet, NOTES_SCHEMA, startNode, testPublisher, writeNotes } from "./fixtures.ts";
 
 const running: TwoWayNode[] = [];
 afterEach(async () => {
@@ -70,6 +70,29 @@ describe("fail closed: the log blocked, writes refused with a code, accepted aga
     const kinds = expectOk(await node.audit.query({ limit: 4 })).records.map((r) => r.kind);
     expect(kinds).toEqual(["ingest_accepted", "write_intent", "write_accepted", "write_intent"]);
     expect(expectOk(await node.audit.report()).intact).toBe(true);
+  });
+});
+
+describe("sync ingest while the log is blocked (ADR 0017)", () => {
+  it("takes nothing from a peer while blocked, without blaming the peer, and catches up once the log writes", async () => {
+    const a = await notesNode();
+    const b = await notesNode();
+    const publisher = await testPublisher();
+    for (const n of [a.node, b.node]) expectOk(await n.apps.install(await publisher.package(NOTES_SCHEMA)));
+    const me = expectOk(await a.node.identities.create({ name: "A" })).identityId;
+    await writeNotes(a.node, me, ["one", "two"]);
+    const seq = b.node.globalSeq();
+
+    const blocker = await blockDatabase(b.idb, logDatabaseName(b.name));
+    await meet(a.node, b.node);
+    expect(b.node.globalSeq()).toBe(seq);
+    expect(await b.node.stateDigest({ app: "app.notes" })).toMatchObject({ objects: 0 });
+
+    await blocker.release();
+    await b.node.audit.whenWritable();
+    await meet(a.node, b.node);
+    expect(await b.node.stateDigest({ app: "app.notes" })).toEqual(await a.node.stateDigest({ app: "app.notes" }));
+    expect(expectOk(await b.node.audit.report()).intact).toBe(true);
   });
 });
 

@@ -364,7 +364,11 @@ export function createLogManager(options: LogManagerOptions): LogManager {
           return;
         }
       } while (checkpointDirty);
-    })().finally(() => (checkpointing = undefined));
+    })().finally(() => {
+      checkpointing = undefined;
+      // A write that landed while the last signature was on its way still needs its own.
+      if (checkpointDirty) scheduleCheckpoint();
+    });
   }
 
   function recordMany(entries: readonly AuditEntry[]): Promise<Result<readonly AuditRecord[]>> {
@@ -466,7 +470,7 @@ export function createLogManager(options: LogManagerOptions): LogManager {
     phase = "closed";
     if (retry !== undefined) clearTimeout(retry);
     await queue;
-    await checkpointing;
+    while (checkpointing !== undefined) await checkpointing;
     db?.close();
     db = undefined;
     setWritable(false, unavailable("closed"));
