@@ -154,7 +154,7 @@ function AuditLogCard(): JSX.Element {
         <Show when={broken()}>
           <button
             type="button"
-            class="button button--ghost"
+            class="button button--primary"
             disabled={busy() !== null}
             onClick={() => void run("repairAuditLog")}
             data-testid="repair-audit"
