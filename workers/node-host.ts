@@ -163,6 +163,8 @@ export function createNodeHost(nodeName: string): NodeApi {
       const checked = parseNoArguments(args);
       if (!checked.ok) return checked;
       const current = await started;
+      // Issue 13 item 5: a node that has stopped (or is stopping) is not ready, whatever it was.
+      if (role === "closing" || role === "closed") return unavailable("node_closed");
       return current.ok ? ok(current.value.info) : current;
     }),
     info: guarded(async (...args) => {
@@ -181,6 +183,8 @@ export function createNodeHost(nodeName: string): NodeApi {
     rejections: served((s) => s.rejections),
     stateDigest: served((s) => s.stateDigest),
     checkIntegrity: served((s) => s.checkIntegrity),
+    verifyAuditLog: served((s) => s.verifyAuditLog),
+    repairAuditLog: served((s) => s.repairAuditLog),
     exportHeader: served((s) => s.exportHeader),
     exportEnvelopes: served((s) => s.exportEnvelopes),
     importEnvelopes: served((s) => s.importEnvelopes),

@@ -39,7 +39,15 @@ import {
 } from "./graph/index.ts";
 import { createHealthManager, type HealthManager, type HealthSnapshot } from "./health/index.ts";
 import { createKeyManager, type KeyManager, type KeyRecord } from "./key/index.ts";
-import { createLogManager, type AuditEntry, type AuditPage, type AuditQuery, type ChainHead, type LogManager } from "./log/index.ts";
+import {
+  createLogManager,
+  type AuditEntry,
+  type AuditPage,
+  type AuditQuery,
+  type ChainHead,
+  type ChainReport,
+  type LogManager,
+} from "./log/index.ts";
 import { isoTime, systemClock, systemRandom, type Clock } from "./shared/clock.ts";
 import { nodeError } from "./shared/errors.ts";
 import { platformIdb, type IdbEnvironment } from "./shared/idb.ts";
@@ -155,7 +163,17 @@ export type TwoWayNode = {
   checkIntegrity(): Promise<Result<IntegrityReport>>;
   /** The digest of everything, or of one app or sync domain (to compare what two peers share). */
   stateDigest(scope?: DigestScope): Promise<StateDigest>;
-  readonly audit: { query(filter?: AuditQuery): Promise<Result<AuditPage>>; verify(): Promise<Result<ChainHead>> };
+  readonly audit: {
+    query(filter?: AuditQuery): Promise<Result<AuditPage>>;
+    verify(): Promise<Result<ChainHead>>;
+    /** Every link and hash against the signed checkpoint (ADR 0017), with the repairs already recorded. */
+    report(): Promise<Result<ChainReport>>;
+    /** Records every break found in one signed record, so the log verifies again; deletes nothing. */
+    repair(): Promise<Result<ChainReport>>;
+    /** False while the log cannot write: the node then refuses changes (ERR_MNG_LOG_UNAVAILABLE). */
+    isWritable(): boolean;
+    whenWritable(): Promise<void>;
+  };
   readonly config: { snapshot(): ConfigSnapshot; update(updates: Readonly<Record<string, JsonValue>>): Promise<Result<ConfigSnapshot>> };
   health(): HealthSnapshot;
   /** Node-to-node sync (DESIGN §3): this node's identity, cursors, package export and acceptance. */
@@ -272,12 +290,36 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   health.report("key", "healthy");
 
   const verifier = await createVerifier(options.engine ?? "auto");
-  // One audit sink for the Graph and the sync sessions: a failing log degrades, never undoes a write.
+  const nodeSigner = await keys.signer("node", nodeKey.value.keyId);
+  if (!nodeSigner.ok) return startFailure("key", nodeSigner.error);
+  // ADR 0017: the chain is anchored by checkpoints signed with the node key, kept beside global_seq.
+  // A break found here is repaired at once (recorded, signed), so a tampered log never bricks the node.
+  log.onAvailability((writable, error) => health.report("log", writable ? "healthy" : "degraded", error?.code));
+  const anchored = await log.anchor({
+    signer: nodeSigner.value,
+    verifier,
+    store: { read: () => storage.auditCheckpoint(), write: (value) => storage.putAuditCheckpoint(value) },
+    globalSeq: () => storage.globalSeq,
+  });
+  if (!anchored.ok) return startFailure("log", anchored.error);
+  // One audit sink for the Graph and the sync sessions. Fail closed (ADR 0017): no batch commits
+  // unless the log took its write-ahead intent; outcomes the log misses are named when it recovers.
   const audit = {
+    begin: async (intent: AuditEntry) => {
+      const begun = await log.record(intent);
+      if (begun.ok) return begun;
+      return err(
+        nodeError(
+          "ERR_MNG_LOG_UNAVAILABLE",
+          "The audit log cannot write, so this node takes no changes until it can. Nothing was changed.",
+          {
+            reason: String(begun.error.data["reason"] ?? begun.error.code),
+          },
+        ),
+      );
+    },
     record: async (entries: readonly AuditEntry[]) => {
-      if (entries.length === 0) return;
-      const recorded = await log.recordMany(entries);
-      if (!recorded.ok) health.report("log", "degraded", recorded.error.code);
+      if (entries.length > 0) await log.recordMany(entries);
     },
   };
   // The App manager writes packages through the Graph, and the Graph reads schemas from the App
@@ -302,8 +344,6 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   health.report("app", "healthy");
   health.report("graph", "healthy");
   const appManager = apps;
-  const nodeSigner = await keys.signer("node", nodeKey.value.keyId);
-  if (!nodeSigner.ok) return startFailure("key", nodeSigner.error);
   const nodeIdentity = identityIdFromKey(nodeKey.value.publicKey);
   const state = new StateManager({
     storage,
@@ -681,7 +721,14 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     syncRead: (peerIdentity, envelopeId) => graph.syncRead(peerIdentity, envelopeId),
     checkIntegrity: () => checkIntegrity(),
     stateDigest: (scope) => stateDigest(storage, scope),
-    audit: { query: (filter = {}) => log.query(filter), verify: () => log.verifyChain() },
+    audit: {
+      query: (filter = {}) => log.query(filter),
+      verify: () => log.verifyChain(),
+      report: () => log.verify(),
+      repair: () => log.repair(),
+      isWritable: () => log.isWritable(),
+      whenWritable: () => log.whenWritable(),
+    },
     config: { snapshot: () => config.snapshot(), update: (updates) => config.update(updates) },
     health: () => health.snapshot(),
     sync: {

@@ -151,6 +151,25 @@ export type Rejection = {
 
 export type RejectionPage = { readonly rejections: readonly Rejection[]; readonly nextBeforeSeq: number | null };
 
+/** One stretch of the audit chain that did not verify (ADR 0017), and what happened to it in plain words. */
+export type AuditBreak = { readonly seq: number; readonly to: number; readonly defect: string; readonly words: string };
+
+/** verifyAuditLog / repairAuditLog (ADR 0017): every link and hash checked against the signed checkpoint. */
+export type AuditLogReport = {
+  /** True when every break is already on record in a signed repair. */
+  readonly intact: boolean;
+  readonly records: number;
+  /** The newest signed checkpoint the chain was checked against; null before the first one. */
+  readonly checkpoint: { readonly seq: number; readonly at: string } | null;
+  /** Breaks no repair records yet: a repair would record them. */
+  readonly breaks: readonly AuditBreak[];
+  /** Repairs on record, oldest first: when, and what no longer verified then. */
+  readonly repairs: readonly { readonly seq: number; readonly at: string; readonly breaks: readonly AuditBreak[] }[];
+  /** False while the log cannot write: the node then refuses changes (ERR_MNG_LOG_UNAVAILABLE). */
+  readonly writable: boolean;
+  readonly checkedAt: string;
+};
+
 export type StateDigestReport = { readonly digest: string; readonly objects: number; readonly globalSeq: number };
 
 /** One integrity check at rest (ADR 0018): what was found and repaired; `clean` when nothing was. */
@@ -326,6 +345,10 @@ export interface NodeApi {
   stateDigest(): Promise<Result<StateDigestReport>>;
   /** Verifies every stored envelope again and rebuilds objects from them (ADR 0018); joins a running check. */
   checkIntegrity(): Promise<Result<IntegrityCheckReport>>;
+  /** Checks the audit chain against its signed checkpoint (ADR 0017); changes nothing. */
+  verifyAuditLog(): Promise<Result<AuditLogReport>>;
+  /** Records every break found in one signed record, so the log verifies again; deletes no record. */
+  repairAuditLog(): Promise<Result<AuditLogReport>>;
   exportHeader(): Promise<Result<RecoveryHeader>>;
   exportEnvelopes(request?: EnvelopeExportRequest): Promise<Result<EnvelopeExportPage>>;
   importEnvelopes(request: ImportRequest): Promise<Result<ImportSummary>>;
@@ -378,6 +401,8 @@ export const NODE_METHODS = [
   "rejections",
   "stateDigest",
   "checkIntegrity",
+  "verifyAuditLog",
+  "repairAuditLog",
   "exportHeader",
   "exportEnvelopes",
   "importEnvelopes",

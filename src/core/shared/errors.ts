@@ -136,6 +136,8 @@ export const INTERFACE_ERRORS = {
   ERR_SVC_APP_DISABLED: { category: "state", message: "The app is disabled." },
   // The person closed the shell's pick-a-contact dialog without choosing (DESIGN D9 consent).
   ERR_SVC_PICK_CANCELLED: { category: "state", message: "No contact was chosen." },
+  // ADR 0017: the browser refused to store more (QuotaExceededError); nothing of the write was kept.
+  ERR_STORAGE_QUOTA: { category: "storage", message: "This device has no room left for 2WAY's data." },
   // 04-interfaces/06-app-lifecycle register errors: checked before any app id or schema write.
   ERR_SVC_SYS_APP_SIGNATURE_INVALID: { category: "auth", message: "The app package signature is invalid." },
   ERR_SVC_SYS_APP_PUBLISHER_UNTRUSTED: { category: "auth", message: "The app publisher is not trusted on this node." },
@@ -155,7 +157,7 @@ const MANAGER_CODES = {
   STATE: ["storage", ["SEQUENCE_INVALID", "SYNC_CURSOR_CONFLICT", "OUTBOUND_ACL_UNAVAILABLE"]],
   NETWORK: ["network", ["ADMISSION_CLOSED", "CHALLENGE_TIMEOUT", "PEER_UNREACHABLE"]],
   EVENT: ["network", ["SUBSCRIPTION_REJECTED", "BUFFER_OVERFLOW", "RESUME_TOKEN_INVALID"]],
-  LOG: ["internal", ["RECORD_INVALID", "MANDATORY_SINK_UNAVAILABLE", "BACKPRESSURE_ACTIVE"]],
+  LOG: ["internal", ["RECORD_INVALID", "MANDATORY_SINK_UNAVAILABLE", "BACKPRESSURE_ACTIVE", "UNAVAILABLE", "CHAIN_BROKEN"]],
   HEALTH: ["internal", ["SIGNAL_INVALID", "DEPENDENCY_DEGRADED", "SNAPSHOT_UNAVAILABLE"]],
   DOS: ["dos", ["ADMISSION_DENIED", "CHALLENGE_REQUIRED", "PUZZLE_VERIFICATION_FAILED"]],
 } as const satisfies Record<string, readonly [ErrorCategory, readonly string[]]>;
@@ -169,6 +171,8 @@ export type ManagerErrorCode = {
 const MANAGER_CATEGORY_OVERRIDES: Readonly<Record<string, ErrorCategory>> = {
   ERR_MNG_GRAPH_PENDING_FULL: "dos",
   ERR_MNG_GRAPH_SEQUENCE_CONFLICT: "storage",
+  // ADR 0017: the node refuses writes while its audit log cannot write (fail closed).
+  ERR_MNG_LOG_UNAVAILABLE: "storage",
 };
 
 const MANAGER_ERRORS: ReadonlyMap<string, ErrorCategory> = new Map(

@@ -1,13 +1,13 @@
 // The only owner of the node database: opening, typed reads, and one atomic commit per envelope.
 // It has no semantics (the Graph decides what to write) and no API that rewrites or deletes history.
-import Dexie from "dexie";
+import Dexie, { type Table } from "dexie";
 import { assert } from "../shared/assert.ts";
 import { nodeError, type NodeError } from "../shared/errors.ts";
 import type { IdbEnvironment } from "../shared/idb.ts";
 import type { JsonValue } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { IntegrityStore, type SequenceRepair } from "./integrity-store.ts";
-import { GLOBAL_SEQ, NodeDatabase, STORED_BYTES, storageError, WRITE_STORES } from "./node-database.ts";
+import { AUDIT_CHECKPOINT, GLOBAL_SEQ, NodeDatabase, STORED_BYTES, storageError, WRITE_STORES } from "./node-database.ts";
 import type { AppRow, CursorRow, EnvelopeRow, ForkRow, IdentityRow, ObjectRow, PendingRow, StubRow, VersionRow } from "./rows.ts";
 import { StoreQueries, type StubHint } from "./store-queries.ts";
 import { SequenceConflict, WriteScope, type WriteTx } from "./write-tx.ts";
@@ -148,6 +148,26 @@ export class StorageManager {
       scope?.close();
       this.#writing = false;
     }
+  }
+
+  // ---- the audit log's anchor (ADR 0017) ----
+  /** The audit log's signed checkpoint, kept beside global_seq; untrusted until the Log manager checks it. */
+  async auditCheckpoint(): Promise<unknown> {
+    try {
+      return (await this.#anchorRows().get(AUDIT_CHECKPOINT))?.value;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Its own small transaction; it queues behind a running write and never joins one. */
+  async putAuditCheckpoint(value: JsonValue): Promise<void> {
+    await this.#anchorRows().put({ key: AUDIT_CHECKPOINT, value });
+  }
+
+  /** meta holds numbers for the Graph and one JSON value for the Log manager's anchor. */
+  #anchorRows(): Table<{ readonly key: string; readonly value: JsonValue }, string> {
+    return this.#db.meta as unknown as Table<{ readonly key: string; readonly value: JsonValue }, string>;
   }
 
   // ---- envelopes (history) ----
