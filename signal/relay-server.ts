@@ -328,7 +328,7 @@ export function startRelay(options: RelayOptions = {}): Promise<Relay> {
           closeMember(member, RELAY_CLOSE_CODES.policyViolation, "join_timeout");
         } else if (t - member.lastSeen >= limits.idleTimeoutMs) {
           closeMember(member, RELAY_CLOSE_CODES.goingAway, "idle_timeout");
-        } else if (t - member.lastSeen >= limits.idleTimeoutMs / 2 && (member.pingedAt ?? -Infinity) < member.lastSeen) {
+        } else if (t - member.lastSeen >= limits.idleTimeoutMs / 2 && (member.pingedAt ?? -Infinity) <= member.lastSeen) {
           member.pingedAt = t;
           member.socket.ping();
         }
