@@ -87,7 +87,8 @@ async function closeAll(clients: readonly (TestClient | undefined)[]): Promise<v
   await Promise.all(clients.flatMap((c) => (c ? [c.close()] : [])));
 }
 
-const nested = (depth: number, open: string, close: string): string => '{"type":"post","body":' + open.repeat(depth) + close.repeat(depth) + "}";
+const nested = (depth: number, open: string, close: string): string =>
+  '{"type":"post","body":' + open.repeat(depth) + close.repeat(depth) + "}";
 
 beforeAll(async () => {
   relay = await startRelayChild(Object.entries(LIMITS).map(([k, v]) => `--${k}=${v}`));
@@ -109,7 +110,10 @@ afterAll(async () => {
 describe("relay abuse suite (child process, loopback)", () => {
   it("refuses deep JSON of every shape before any work, also in a room an honest pair uses", async () => {
     const attacker = await joined("honest", from(10));
-    for (const [open, close] of [["[", "]"], ['{"a":', "}"]] as const) {
+    for (const [open, close] of [
+      ["[", "]"],
+      ['{"a":', "}"],
+    ] as const) {
       for (const depth of [17, 4_600, 10_000]) {
         const text = nested(depth, open, close);
         attacker.sendRaw(text);
@@ -156,7 +160,10 @@ describe("relay abuse suite (child process, loopback)", () => {
     const perAddress = LIMITS["max-rooms-per-address"];
     expect([count(answers.slice(0, 8), "joined"), count(answers.slice(0, 8), "address_room_full")]).toEqual([perRoom, 8 - perRoom]);
     // "honest" is one of its rooms already.
-    expect([count(answers.slice(8), "joined"), count(answers.slice(8), "address_too_many_rooms")]).toEqual([perAddress - 1, 8 - perAddress + 1]);
+    expect([count(answers.slice(8), "joined"), count(answers.slice(8), "address_too_many_rooms")]).toEqual([
+      perAddress - 1,
+      8 - perAddress + 1,
+    ]);
     const newcomer = await joined("honest", from(5));
     expect(await newcomer.next()).toMatchObject({ body: { kind: "announce" }, replay: true });
     const fresh = await joined("another-honest-room", from(5));

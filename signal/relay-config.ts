@@ -31,7 +31,8 @@ export function readRelayConfig(args: readonly string[], env: Readonly<Record<st
   const known = new Set(["host", "port", ...Object.keys(DEFAULT_RELAY_LIMITS).map((k) => limitFlag(k as keyof RelayLimits))]);
   for (const arg of args) {
     const name = /^--([a-z-]+)/.exec(arg)?.[1];
-    if (arg.startsWith("--") && (name === undefined || !known.has(name))) return { ok: false, message: `unknown flag ${arg.split("=")[0]}` };
+    if (arg.startsWith("--") && (name === undefined || !known.has(name)))
+      return { ok: false, message: `unknown flag ${arg.split("=")[0]}` };
   }
   const host = flag(args, "host") ?? env["SIGNAL_HOST"] ?? DEFAULT_HOST;
   const portText = flag(args, "port") ?? env["SIGNAL_PORT"] ?? String(DEFAULT_PORT);

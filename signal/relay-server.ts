@@ -185,7 +185,8 @@ export function startRelay(options: RelayOptions = {}): Promise<Relay> {
   function refusal(member: Member, room: Room | undefined): [string, string] | undefined {
     const fromHere = room ? (member.quota.rooms.get(room) ?? 0) : 0;
     if (room && room.members.size >= limits.maxMembersPerRoom) return ["room_full", "The room is full."];
-    if (fromHere >= limits.maxMembersPerAddressInRoom) return ["address_room_full", "This address has as many members in the room as it may."];
+    if (fromHere >= limits.maxMembersPerAddressInRoom)
+      return ["address_room_full", "This address has as many members in the room as it may."];
     if (fromHere === 0 && member.quota.rooms.size >= limits.maxRoomsPerAddress)
       return ["address_too_many_rooms", "This address is in as many rooms as it may."];
     if (!room && rooms.size >= limits.maxRooms) return ["too_many_rooms", "The relay holds too many rooms."];
@@ -220,7 +221,13 @@ export function startRelay(options: RelayOptions = {}): Promise<Relay> {
     counters.posts++;
     const live = messageFrame(member.id, body, false);
     for (const other of room.members.values()) {
-      if (other !== member) guarded(other.socket, "send", () => describe(other), () => send(other, live));
+      if (other !== member)
+        guarded(
+          other.socket,
+          "send",
+          () => describe(other),
+          () => send(other, live),
+        );
     }
   }
 
@@ -260,7 +267,13 @@ export function startRelay(options: RelayOptions = {}): Promise<Relay> {
         replayLogs.free(room.log);
       } else {
         const left = JSON.stringify({ type: "left", member: member.id } satisfies ServerFrame);
-        for (const other of room.members.values()) guarded(other.socket, "send", () => describe(other), () => send(other, left));
+        for (const other of room.members.values())
+          guarded(
+            other.socket,
+            "send",
+            () => describe(other),
+            () => send(other, left),
+          );
       }
     }
     book.release(member.quota);
@@ -321,18 +334,23 @@ export function startRelay(options: RelayOptions = {}): Promise<Relay> {
   function sweep(): void {
     const t = now();
     for (const member of members) {
-      guarded(member.socket, "sweep", () => describe(member), () => {
-        if (member.closingAt !== undefined) {
-          if (t - member.closingAt >= CLOSE_GRACE_MS) member.socket.terminate();
-        } else if (!member.room && t - member.openedAt >= limits.handshakeTimeoutMs) {
-          closeMember(member, RELAY_CLOSE_CODES.policyViolation, "join_timeout");
-        } else if (t - member.lastSeen >= limits.idleTimeoutMs) {
-          closeMember(member, RELAY_CLOSE_CODES.goingAway, "idle_timeout");
-        } else if (t - member.lastSeen >= limits.idleTimeoutMs / 2 && (member.pingedAt ?? -Infinity) <= member.lastSeen) {
-          member.pingedAt = t;
-          member.socket.ping();
-        }
-      });
+      guarded(
+        member.socket,
+        "sweep",
+        () => describe(member),
+        () => {
+          if (member.closingAt !== undefined) {
+            if (t - member.closingAt >= CLOSE_GRACE_MS) member.socket.terminate();
+          } else if (!member.room && t - member.openedAt >= limits.handshakeTimeoutMs) {
+            closeMember(member, RELAY_CLOSE_CODES.policyViolation, "join_timeout");
+          } else if (t - member.lastSeen >= limits.idleTimeoutMs) {
+            closeMember(member, RELAY_CLOSE_CODES.goingAway, "idle_timeout");
+          } else if (t - member.lastSeen >= limits.idleTimeoutMs / 2 && (member.pingedAt ?? -Infinity) <= member.lastSeen) {
+            member.pingedAt = t;
+            member.socket.ping();
+          }
+        },
+      );
     }
     for (const [socket, since] of refused) if (t - since >= CLOSE_GRACE_MS) socket.terminate();
   }
@@ -370,7 +388,14 @@ export function startRelay(options: RelayOptions = {}): Promise<Relay> {
     response.writeHead(426, { "content-type": "text/plain", connection: "close" });
     response.end("Upgrade Required");
   });
-  server.on("connection", (socket, request) => guarded(socket, "connection", () => "-", () => admit(socket, request)));
+  server.on("connection", (socket, request) =>
+    guarded(
+      socket,
+      "connection",
+      () => "-",
+      () => admit(socket, request),
+    ),
+  );
   server.on("error", (error) => log(`signal relay: server error ${error.message}`));
 
   function close(): Promise<void> {

@@ -33,7 +33,10 @@ export function rssOf(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
-export function collectLines(streams: readonly (NodeJS.ReadableStream | null)[], keep = 40): ChildLines & { onLine(l: (line: string) => void): void } {
+export function collectLines(
+  streams: readonly (NodeJS.ReadableStream | null)[],
+  keep = 40,
+): ChildLines & { onLine(l: (line: string) => void): void } {
   const recent: string[] = [];
   const all: string[] = [];
   const listeners: ((line: string) => void)[] = [];
