@@ -330,9 +330,20 @@ export function startRelay(options: RelayOptions = {}): Promise<Relay> {
     socket.on("close", () => guarded(socket, "close", who, () => leave(admitted)));
   }
 
-  /** Timeouts: unjoined sockets past the handshake, silent ones past idle (pinged at half), closes past grace. */
+  let sweptAt = performance.now();
+  let deferred = false;
+
+  /**
+   * Timeouts: unjoined sockets past the handshake, silent ones past idle (pinged at half), closes past
+   * grace. A sweep that runs late means this process was stalled and may hold unread joins and pongs
+   * (I/O is read after timers): it closes nothing then, once, and the next sweep decides.
+   */
   function sweep(): void {
     const t = now();
+    const real = performance.now();
+    const stalled = real - sweptAt > 2 * sweepMs && !deferred;
+    sweptAt = real;
+    deferred = stalled;
     for (const member of members) {
       guarded(
         member.socket,
@@ -341,6 +352,8 @@ export function startRelay(options: RelayOptions = {}): Promise<Relay> {
         () => {
           if (member.closingAt !== undefined) {
             if (t - member.closingAt >= CLOSE_GRACE_MS) member.socket.terminate();
+          } else if (stalled) {
+            return;
           } else if (!member.room && t - member.openedAt >= limits.handshakeTimeoutMs) {
             closeMember(member, RELAY_CLOSE_CODES.policyViolation, "join_timeout");
           } else if (t - member.lastSeen >= limits.idleTimeoutMs) {
