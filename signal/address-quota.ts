@@ -1,6 +1,8 @@
 // Per-address bookkeeping for the relay (ADR 0016): how many sockets an address holds and how many of
 // its members sit in each room. Counts only; the relay decides what a full quota means. An entry is
 // deleted when its last socket closes, so the book never outgrows the open sockets.
+import type { Socket } from "node:net";
+import { addressKey } from "./address-key.ts";
 
 export type AddressQuota<Room> = {
   readonly key: string;
@@ -46,5 +48,28 @@ export function createAddressBook<Room>(): AddressBook<Room> {
     get size() {
       return entries.size;
     },
+  };
+}
+
+/**
+ * Raw TCP connections per address, before and after any upgrade: one past `maxPerAddress` is
+ * destroyed at once and reported; each closing connection frees its place.
+ */
+export function createTcpGate(maxPerAddress: number, onRefused: (key: string) => void): (tcp: Socket) => void {
+  const open = new Map<string, number>();
+  return (tcp) => {
+    const key = addressKey(tcp.remoteAddress);
+    const count = (open.get(key) ?? 0) + 1;
+    if (count > maxPerAddress) {
+      onRefused(key);
+      tcp.destroy();
+      return;
+    }
+    open.set(key, count);
+    tcp.once("close", () => {
+      const left = (open.get(key) ?? 1) - 1;
+      if (left > 0) open.set(key, left);
+      else open.delete(key);
+    });
   };
 }

@@ -11,7 +11,7 @@ import type { ErrorCode } from "../src/core/shared/errors.ts";
 import { isJsonObject } from "../src/core/shared/json.ts";
 import { parseWireJson } from "../src/core/shared/wire-json.ts";
 import { addressKey } from "./address-key.ts";
-import { createAddressBook, type AddressQuota } from "./address-quota.ts";
+import { createAddressBook, createTcpGate, type AddressQuota } from "./address-quota.ts";
 import { DEFAULT_RELAY_LIMITS, RELAY_CLOSE_CODES, ROOM_NAME_PATTERN, type RelayLimits, type ServerFrame } from "./relay-protocol.ts";
 import { createReplayLogs, type RoomLog } from "./replay-log.ts";
 
@@ -105,7 +105,6 @@ export function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const replayLogs = createReplayLogs(limits);
   /** Sockets refused at the door, terminated if they do not finish the close handshake in time. */
   const refused = new Map<WebSocket, number>();
-  const tcpPerAddress = new Map<string, number>();
   const counters = { posts: 0, rejections: 0, faults: 0, pongs: 0 };
   let closing: Promise<void> | undefined;
 
@@ -370,27 +369,13 @@ export function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const sweeper = setInterval(sweep, sweepMs);
   sweeper.unref();
 
-  /** One address may hold a bounded number of raw TCP connections, upgraded or not. */
-  function countTcp(tcp: Socket): void {
-    const key = addressKey(tcp.remoteAddress);
-    const open = (tcpPerAddress.get(key) ?? 0) + 1;
-    if (open > limits.maxSocketsPerAddress * TCP_PER_ADDRESS_FACTOR) {
-      counters.rejections++;
-      log(`signal relay: refused tcp_flood address=${key}`);
-      tcp.destroy();
-      return;
-    }
-    tcpPerAddress.set(key, open);
-    tcp.once("close", () => {
-      const left = (tcpPerAddress.get(key) ?? 1) - 1;
-      if (left > 0) tcpPerAddress.set(key, left);
-      else tcpPerAddress.delete(key);
-    });
-  }
-
+  const admitTcp = createTcpGate(limits.maxSocketsPerAddress * TCP_PER_ADDRESS_FACTOR, (key) => {
+    counters.rejections++;
+    log(`signal relay: refused tcp_flood address=${key}`);
+  });
   http.on("connection", (tcp: Socket) => {
     try {
-      countTcp(tcp);
+      admitTcp(tcp);
     } catch {
       counters.faults++;
       tcp.destroy();
