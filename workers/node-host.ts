@@ -176,6 +176,8 @@ export function createNodeHost(nodeName: string): NodeApi {
     exportHeader: served((s) => s.exportHeader),
     exportEnvelopes: served((s) => s.exportEnvelopes),
     importEnvelopes: served((s) => s.importEnvelopes),
+    exportRecovery: served((s) => s.exportRecovery),
+    restoreIdentity: served((s) => s.restoreIdentity),
     inspectPackage: served((s) => s.inspectPackage),
     trustPublisher: served((s) => s.trustPublisher),
     installApp: served((s) => s.installApp),

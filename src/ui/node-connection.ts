@@ -32,6 +32,8 @@ export type NodeConnection = {
 
 const CHANGES: ReadonlySet<string> = new Set([
   "createIdentity",
+  "exportRecovery",
+  "restoreIdentity",
   "submit",
   "importEnvelopes",
   "trustPublisher",
