@@ -1,6 +1,7 @@
 // The recovery file's key derivation (ADR 0021): how long the person waits for scrypt when they make
 // a recovery file and again when they restore, here and in a browser worker. Printed, never asserted.
-import { deriveRecoveryKeys, RECOVERY_KDF } from "../src/core/index.ts";
+// The seal module itself, not the core index: the browser bench worker must not pull in Dexie and the rest.
+import { deriveRecoveryKeys, RECOVERY_KDF } from "../src/core/key/recovery-seal.ts";
 
 export type KdfRow = {
   readonly label: string;

@@ -10,6 +10,7 @@ import { Avatar } from "./avatar.tsx";
 import { ErrorNotice } from "./error-notice.tsx";
 import { GateCard } from "./gate-card.tsx";
 import { ProgressBar } from "./progress-bar.tsx";
+import { RecoveryExport } from "./recovery-export.tsx";
 
 export function RestoreForm(props: { onBack: () => void; onDone: () => void }): JSX.Element {
   const shell = useShell();
@@ -53,9 +54,13 @@ export function RestoreForm(props: { onBack: () => void; onDone: () => void }): 
             </div>
             <p class="gate__text">
               {formatCount(done().imported.accepted + done().imported.duplicate)} changes came back from the file. This browser now writes
-              with its own new device key; connect to a peer to get anything newer. Make a new recovery file soon: the one you used has done
-              its job.
+              with its own new device key; connect to a peer to get anything newer.
             </p>
+            <h2 class="section-title">Make a new recovery file</h2>
+            <p class="gate__text">
+              The file you used has done its job: restore from a file once. A new one retires it, so keep the new one instead.
+            </p>
+            <RecoveryExport />
             <div class="actions">
               <button type="button" class="button button--primary" onClick={() => props.onDone()} data-testid="restore-continue">
                 Continue to 2WAY
