@@ -64,6 +64,7 @@ export {
   type RecoveryExport,
   type RecoveryFileHeader,
   type RestoreResult,
+  type RotationResult,
 } from "./identity/index.ts";
 export type { AppInfo, AppPackage } from "./app/index.ts";
 export {

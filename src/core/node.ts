@@ -26,7 +26,7 @@ import {
   deviceKeyBindings,
 } from "./graph/index.ts";
 import { createHealthManager, type HealthManager, type HealthSnapshot } from "./health/index.ts";
-import { createRecoveryFlows, type RecoveryExport, type RestoreResult } from "./identity/index.ts";
+import { createRecoveryFlows, rotateDeviceKey, type RecoveryExport, type RestoreResult, type RotationResult } from "./identity/index.ts";
 import { createKeyManager, type KdfParameters, type KeyManager, type KeyRecord } from "./key/index.ts";
 import { createLogManager, type AuditEntry, type AuditPage, type AuditQuery, type ChainHead, type LogManager } from "./log/index.ts";
 import { isoTime, systemClock, systemRandom, type Clock } from "./shared/clock.ts";
@@ -119,6 +119,8 @@ export type TwoWayNode = {
     exportRecovery(identityId: IdentityId, passphrase: string): Promise<Result<RecoveryExport>>;
     /** A recovery file and its passphrase: the history, then a new device key the recovery key binds. */
     restore(file: Uint8Array, passphrase: string, options?: { readonly label?: string }): Promise<Result<RestoreResult>>;
+    /** Replaces a device key: binds a new one, revokes the old with a cut at its last envelope, forgets it. */
+    rotateDevice(identityId: IdentityId, keyId: string): Promise<Result<RotationResult>>;
   };
   readonly apps: {
     /** Unchecked: no signature, no trust. For tests and embedders; the shell never reaches it. */
@@ -515,6 +517,19 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       held: heldIdentities,
       exportRecovery: (identityId, passphrase) => recovery.exportFile(identityId, passphrase),
       restore: (file, passphrase, restoreOptions) => recovery.restore(file, passphrase, restoreOptions),
+      rotateDevice: (identityId, keyId) =>
+        rotateDeviceKey(
+          {
+            keys,
+            clock,
+            authorFor,
+            submit: async (author, request) => toWriteResult(await graph.submit(author, request)),
+            getIdentity: (id) => storage.getIdentity(id),
+            lastOfKey: (publicKey) => storage.lastOfKey(publicKey),
+          },
+          identityId,
+          keyId,
+        ),
     },
     apps: {
       install: (pkg) => appManager.install(pkg, { kind: "remote", actor: null }),

@@ -203,3 +203,54 @@ describe("restore from a recovery file", () => {
     expect(expectOk(await fresh.identities.restore(utf8(newExport.text), PASSPHRASE)).identityId).toBe(identityId);
   });
 });
+
+describe("device key rotation", () => {
+  it("replaces a restored browser's device key: the new key writes, the old is revoked everywhere and forgotten here", async () => {
+    const { node: ada, identityId } = await original();
+    const { node: restoredNode } = await freshNode();
+    const restored = expectOk(await restoredNode.identities.restore(await exported(ada, identityId), PASSPHRASE));
+    const rotated = expectOk(await restoredNode.identities.rotateDevice(identityId, restored.keyId));
+    expect(rotated.revokedKeyId).toBe(restored.keyId);
+    expect(rotated.keyId).not.toBe(restored.keyId);
+    const keys = expectOk(await restoredNode.identities.list()).filter((k) => k.identityId === identityId);
+    expect(keys.map((k) => k.keyId)).toEqual([rotated.keyId]);
+    await writeNotes(restoredNode, identityId, ["after rotation"]);
+    // The original takes everything the restored browser wrote: binding, rotation, revocation, the note.
+    for (const row of await restoredNode.history({ limit: 1000 })) expect(expectOk(await ada.ingest(row.text)).status).not.toBe("pending");
+    expect(await ada.sync.isKeyRevoked(restored.keyId)).toBe(true);
+    expect((await ada.stateDigest()).digest).toBe((await restoredNode.stateDigest()).digest);
+    expect(codeOf(await restoredNode.openSession({ identityId, app: "app.notes", keyId: restored.keyId }))).toBe(
+      "ERR_MNG_KEY_SCOPE_KEY_MISSING/no_key_for_identity",
+    );
+  });
+
+  it("replaces a device key the root key bound, signed by the root", async () => {
+    const { node, identityId } = await original();
+    const device = expectOk(await node.identities.addDevice(identityId, { label: "phone" }));
+    const before = node.globalSeq();
+    const rotated = expectOk(await node.identities.rotateDevice(identityId, device.keyId));
+    expect(node.globalSeq()).toBe(before + 2); // one binding, one revocation
+    expect(await node.sync.isKeyRevoked(device.keyId)).toBe(true);
+    const session = expectOk(await node.openSession({ identityId, app: "app.notes", keyId: rotated.keyId }));
+    expect(
+      codeOf(
+        await session.submit({
+          domain: "notes",
+          ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "new key" } } }],
+        }),
+      ),
+    ).toBe("ok");
+  });
+
+  it("refuses to rotate a root key, an unknown key or another identity's device, and writes nothing (ERR_MNG_KEY_SCOPE_KEY_MISSING)", async () => {
+    const { node, identityId } = await original();
+    const root = expectOk(await node.identities.list()).find((k) => k.scope === "identity")!;
+    const { identityId: bob } = expectOk(await node.identities.create({ name: "Bob" }));
+    const bobs = expectOk(await node.identities.addDevice(bob));
+    const untouched = await footprint(node);
+    expect(codeOf(await node.identities.rotateDevice(identityId, root.keyId))).toBe("ERR_MNG_KEY_SCOPE_KEY_MISSING/wrong_scope");
+    expect(codeOf(await node.identities.rotateDevice(identityId, bobs.keyId))).toBe("ERR_MNG_KEY_SCOPE_KEY_MISSING/other_identity");
+    expect(codeOf(await node.identities.rotateDevice(identityId, "A".repeat(43)))).toBe("ERR_MNG_KEY_SCOPE_KEY_MISSING/unknown_key");
+    expect(await footprint(node)).toBe(untouched);
+  });
+});

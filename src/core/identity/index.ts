@@ -9,6 +9,7 @@ export {
   type RecoveryPorts,
   type RestoreResult,
 } from "./recovery-flows.ts";
+export { rotateDeviceKey, type RotationPorts, type RotationResult } from "./rotation.ts";
 export {
   buildRecoveryFileText,
   historyDigest,
