@@ -178,6 +178,7 @@ export function createNodeHost(nodeName: string): NodeApi {
     importEnvelopes: served((s) => s.importEnvelopes),
     exportRecovery: served((s) => s.exportRecovery),
     restoreIdentity: served((s) => s.restoreIdentity),
+    rotateDeviceKey: served((s) => s.rotateDeviceKey),
     inspectPackage: served((s) => s.inspectPackage),
     trustPublisher: served((s) => s.trustPublisher),
     installApp: served((s) => s.installApp),

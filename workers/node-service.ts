@@ -24,6 +24,7 @@ import type {
   RecoveryFileExport,
   RecoveryHeader,
   RestoreSummary,
+  RotationSummary,
   Rejection,
   RejectionPage,
   StateDigestReport,
@@ -39,6 +40,7 @@ import {
   parseRead,
   parseRecoveryExport,
   parseRestore,
+  parseRotate,
   parseSubmit,
 } from "../src/rpc/node-api-requests.ts";
 import { submitThrough } from "./session-writes.ts";
@@ -57,6 +59,7 @@ export type NodeService = {
   readonly importEnvelopes: (...args: unknown[]) => Promise<Result<ImportSummary>>;
   readonly exportRecovery: (...args: unknown[]) => Promise<Result<RecoveryFileExport>>;
   readonly restoreIdentity: (...args: unknown[]) => Promise<Result<RestoreSummary>>;
+  readonly rotateDeviceKey: (...args: unknown[]) => Promise<Result<RotationSummary>>;
 };
 
 /** Session tokens expire or get revoked (public design 04); the shell then opens a fresh session. */
@@ -310,6 +313,31 @@ export async function createNodeService(node: TwoWayNode, appSummaries: () => Pr
       if (summary === undefined) return err(nodeError("internal_error", "The restored identity is not listed."));
       if (summary.name !== null) names.set(summary.identityId, summary.name);
       return ok({ identity: summary, keyId: restored.value.keyId, imported: restored.value.imported });
+    },
+
+    async rotateDeviceKey(...args) {
+      const request = parseRotate(args);
+      if (!request.ok) return request;
+      const identityId = await resolveIdentity(request.value.identityId);
+      if (!identityId.ok) return identityId;
+      const keys = await node.identities.list();
+      if (!keys.ok) return keys;
+      const keyId = request.value.keyId ?? keys.value.find((k) => k.scope === "device" && k.identityId === identityId.value)?.keyId;
+      if (keyId === undefined)
+        return err(
+          nodeError("ERR_MNG_KEY_SCOPE_KEY_MISSING", "This browser writes with the identity's root key: it has no device key to replace.", {
+            reason: "no_device_key",
+          }),
+        );
+      const rotated = await node.identities.rotateDevice(identityId.value, keyId);
+      if (!rotated.ok) return rotated;
+      // Open sessions sign with the old key: the next call opens them again with the new one.
+      for (const [key, session] of sessions) {
+        if (!key.startsWith(`${identityId.value} `)) continue;
+        session.close();
+        sessions.delete(key);
+      }
+      return ok({ keyId: rotated.value.keyId, revokedKeyId: rotated.value.revokedKeyId });
     },
 
     async importEnvelopes(...args) {

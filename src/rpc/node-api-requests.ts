@@ -23,6 +23,7 @@ import {
   type PageRequest,
   type RecoveryExportRequest,
   type RestoreRequest,
+  type RotateRequest,
   type ReadRequest,
   type SubmitRequest,
 } from "./node-api.ts";
@@ -408,4 +409,18 @@ export function parseRestore(args: readonly unknown[]): Result<RestoreRequest> {
     );
   // A copy: the node must not read bytes the caller can still change.
   return ok({ file: file.slice(), passphrase: passphrase.value, ...(label === undefined ? {} : { label }) });
+}
+
+export function parseRotate(args: readonly unknown[]): Result<RotateRequest> {
+  const count = checkArgumentCount(args, 1);
+  if (!count.ok) return count;
+  if (args[0] === undefined) return ok({});
+  const request = checkObject(args[0], "rotate request", ["keyId", "identityId"]);
+  if (!request.ok) return request;
+  const keyId = request.value["keyId"];
+  if (keyId !== undefined && (typeof keyId !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(keyId)))
+    return rejected("ERR_STRUCT_INVALID_IDENTIFIER", "invalid_key_id", '"keyId" is a public key in base64url.', "keyId");
+  const identityId = checkOptionalIdentity(request.value["identityId"]);
+  if (!identityId.ok) return identityId;
+  return ok({ ...(keyId === undefined ? {} : { keyId }), ...(identityId.value === undefined ? {} : { identityId: identityId.value }) });
 }

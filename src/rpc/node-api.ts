@@ -225,6 +225,10 @@ export type RestoreSummary = {
   readonly imported: { readonly accepted: number; readonly duplicate: number; readonly other: number; readonly rejected: number };
 };
 
+/** The device key to replace: the one this browser writes with for the shell identity, unless named. */
+export type RotateRequest = { readonly keyId?: string; readonly identityId?: string };
+export type RotationSummary = { readonly keyId: string; readonly revokedKeyId: string };
+
 /** Oldest first, for a file another node can ingest: the exact signed texts. */
 export type EnvelopeExportRequest = { readonly afterSeq?: number; readonly limit?: number };
 export type EnvelopeExportPage = {
@@ -326,6 +330,8 @@ export interface NodeApi {
   exportRecovery(request: RecoveryExportRequest): Promise<Result<RecoveryFileExport>>;
   /** On a browser with no identity: the file's identity back, with a new device key its recovery key binds. */
   restoreIdentity(request: RestoreRequest): Promise<Result<RestoreSummary>>;
+  /** Binds a new device key, revokes the old one with a cut (DESIGN §4 rule 5), and writes with the new one. */
+  rotateDeviceKey(request?: RotateRequest): Promise<Result<RotationSummary>>;
   /** Opens a package and says who publishes it; writes nothing. */
   inspectPackage(request: PackageRequest): Promise<Result<PackagePreviewSummary>>;
   /** Records in the graph that the person trusts the package's publisher (system.apps.publish). */
@@ -369,6 +375,7 @@ export const NODE_METHODS = [
   "importEnvelopes",
   "exportRecovery",
   "restoreIdentity",
+  "rotateDeviceKey",
   "inspectPackage",
   "trustPublisher",
   "installApp",

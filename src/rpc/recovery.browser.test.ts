@@ -81,6 +81,15 @@ describe("restore through the node port (real Worker, real IndexedDB)", () => {
     must(await second.api.submit(addContact("margaret")));
     expect(must(await first.api.importEnvelopes({ envelopes: [await lastEnvelope(second.api)] })).accepted).toBe(1);
     expect(must(await second.api.stateDigest()).digest).toBe(must(await first.api.stateDigest()).digest);
+
+    // Rotation in one call: a new device key bound, the old one revoked; writing goes on with the new key.
+    const rotated = must(await second.api.rotateDeviceKey());
+    expect(rotated.revokedKeyId).toBe(restored.keyId);
+    must(await second.api.submit(addContact("barbara")));
+    const seq = must(await second.api.stateDigest()).globalSeq;
+    const tail = must(await second.api.exportEnvelopes({ afterSeq: seq - 3, limit: 3 })).envelopes.map((e) => e.text);
+    expect(must(await first.api.importEnvelopes({ envelopes: tail })).accepted).toBe(3);
+    expect(must(await second.api.stateDigest()).digest).toBe(must(await first.api.stateDigest()).digest);
   });
 
   it("refuses a wrong passphrase, a flipped byte and malformed requests through the port, writing nothing", async () => {
@@ -89,6 +98,9 @@ describe("restore through the node port (real Worker, real IndexedDB)", () => {
     must(await first.api.createIdentity({ name: "Ada" }));
     const file = new TextEncoder().encode(must(await first.api.exportRecovery({ passphrase: PASSPHRASE })).text);
     expect(codeOf(await first.api.exportRecovery({ passphrase: "too short" }))).toBe("ERR_RECOVERY_PASSPHRASE_WEAK/too_short");
+    // The first browser signs with its root key: there is no device key to rotate.
+    expect(codeOf(await first.api.rotateDeviceKey())).toBe("ERR_MNG_KEY_SCOPE_KEY_MISSING/no_device_key");
+    expect(codeOf(await first.api.rotateDeviceKey({ keyId: "short" }))).toBe("ERR_STRUCT_INVALID_IDENTIFIER/invalid_key_id");
 
     const second = startWorker();
     must(await second.api.whenReady());

@@ -34,6 +34,7 @@ const CHANGES: ReadonlySet<string> = new Set([
   "createIdentity",
   "exportRecovery",
   "restoreIdentity",
+  "rotateDeviceKey",
   "submit",
   "importEnvelopes",
   "trustPublisher",
