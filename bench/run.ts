@@ -10,6 +10,7 @@ import { runAppPortBench } from "./app-port-bench.ts";
 import { runBrowserNodeBench } from "./browser-node.ts";
 import { runKernelBench } from "./kernel-bench.ts";
 import { runPuzzleBench } from "./puzzle-bench.ts";
+import { formatKdfRows, measureRecoveryKdf } from "./recovery-kdf-bench.ts";
 import { runSyncBench } from "./sync-bench.ts";
 import { runWebRtcSyncBench } from "./webrtc-sync.ts";
 import { formatRows, runProtocolBench } from "./protocol-bench.ts";
@@ -24,6 +25,7 @@ console.log(await runKernelBench(Number(process.env.BENCH_KERNEL_ENVELOPES ?? 10
 console.log(runAclBench());
 console.log(await runAppPortBench());
 console.log(await runPuzzleBench());
+console.log(formatKdfRows(`Node.js ${process.version} (main thread)`, await measureRecoveryKdf(Number(process.env.BENCH_KDF_RUNS ?? 3))));
 console.log(await runSyncBench(Number(process.env.BENCH_SYNC_ENVELOPES ?? 10_000)));
 
 const server = await createServer({
@@ -32,7 +34,7 @@ const server = await createServer({
   logLevel: "warn",
   server: { host: "127.0.0.1", port: 0 },
   worker: { format: "es" },
-  optimizeDeps: { entries: ["bench/browser/index.html"], include: ["@noble/ed25519", "@noble/hashes/sha2.js"] },
+  optimizeDeps: { entries: ["bench/browser/index.html"], include: ["@noble/ed25519", "@noble/hashes/sha2.js", "@noble/hashes/scrypt.js"] },
 });
 await server.listen();
 const address = server.httpServer?.address();
@@ -45,6 +47,9 @@ try {
   const rows = await page.evaluate(() => window.__bench, undefined);
   const version = await page.evaluate(() => /Chrome\/([\d.]+)/.exec(navigator.userAgent)?.[1] ?? "?");
   console.log(formatRows(`Chromium ${version} (dedicated worker)`, rows));
+  // Where the person waits: the node worker derives the key when a file is made and when it restores.
+  const kdf = await page.evaluate(() => window.__kdf, undefined);
+  console.log(formatKdfRows(`Chromium ${version} (dedicated worker)`, kdf));
 } finally {
   await browser.close();
   await server.close();

@@ -1,5 +1,5 @@
-// Journey 1: the first visit creates an identity inside the node worker, offers an honest recovery
-// file, and the identity is still there after a reload.
+// Journey 1: the first visit creates an identity inside the node worker, offers the recovery file
+// (its recovery key sealed under a passphrase, ADR 0021), and the identity is still there after a reload.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { watchPageErrors, type E2eCase } from "./support/harness.ts";
@@ -8,11 +8,14 @@ import { assertNoPageErrors, createIdentityThroughUi, nodeValue } from "./suppor
 type RecoveryFile = {
   recovery: {
     format: string;
-    identities: { identityId: string; name: string; publicKey: string }[];
-    globalSeq: number;
-    privateKeysIncluded: boolean;
+    formatVersion: number;
+    identity: { identityId: string; name: string; rootKey: string };
+    envelopeCount: number;
+    privateKeysIncluded: string;
+    sealedKey: { kdf: { name: string }; cipher: { name: string } };
+    notice: string;
   };
-  notice: string;
+  signature: string;
   envelopes: { seq: number; id: string; status: string; text: string }[];
 };
 
@@ -29,6 +32,8 @@ export const cases: E2eCase[] = [
       let recovery: RecoveryFile | undefined;
       await createIdentityThroughUi(page, "Ada Lovelace", async () => {
         await screenshot(page, "first-run-recovery-step");
+        await page.getByTestId("recovery-passphrase").fill("a passphrase of my own");
+        await page.getByTestId("recovery-passphrase-confirm").fill("a passphrase of my own");
         const download = page.waitForEvent("download");
         await page.getByTestId("recovery-download").click();
         const file = await download;
@@ -46,13 +51,13 @@ export const cases: E2eCase[] = [
 
       assert.ok(recovery, "no recovery file was downloaded");
       assert.equal(recovery.recovery.format, "twoway-recovery");
-      assert.equal(recovery.recovery.privateKeysIncluded, false);
-      assert.match(recovery.notice, /does not hold private keys/);
-      assert.deepEqual(
-        recovery.recovery.identities.map((i) => i.identityId),
-        [me.identityId],
-      );
-      assert.equal(recovery.envelopes.length, recovery.recovery.globalSeq);
+      assert.equal(recovery.recovery.formatVersion, 2);
+      // The recovery key is in the file only sealed: scrypt, then AES-256-GCM (ADR 0021).
+      assert.equal(recovery.recovery.privateKeysIncluded, "recovery_key_sealed");
+      assert.deepEqual([recovery.recovery.sealedKey.kdf.name, recovery.recovery.sealedKey.cipher.name], ["scrypt", "AES-256-GCM"]);
+      assert.match(recovery.recovery.notice, /sealed under the passphrase/);
+      assert.equal(recovery.recovery.identity.identityId, me.identityId);
+      assert.equal(recovery.envelopes.length, recovery.recovery.envelopeCount);
       assert.ok(
         recovery.envelopes.some((e) => JSON.parse(e.text).author_id === me.identityId),
         "the identity's genesis is in the file",

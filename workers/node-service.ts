@@ -26,7 +26,10 @@ import type {
   IntegrityCheckReport,
   ImportSummary,
   ReadResult,
+  RecoveryFileExport,
   RecoveryHeader,
+  RestoreSummary,
+  RotationSummary,
   Rejection,
   RejectionPage,
   StateDigestReport,
@@ -40,6 +43,9 @@ import {
   parseNoArguments,
   parsePage,
   parseRead,
+  parseRecoveryExport,
+  parseRestore,
+  parseRotate,
   parseSubmit,
 } from "../src/rpc/node-api-requests.ts";
 import { submitThrough } from "./session-writes.ts";
@@ -59,6 +65,9 @@ export type NodeService = {
   readonly exportHeader: (...args: unknown[]) => Promise<Result<RecoveryHeader>>;
   readonly exportEnvelopes: (...args: unknown[]) => Promise<Result<EnvelopeExportPage>>;
   readonly importEnvelopes: (...args: unknown[]) => Promise<Result<ImportSummary>>;
+  readonly exportRecovery: (...args: unknown[]) => Promise<Result<RecoveryFileExport>>;
+  readonly restoreIdentity: (...args: unknown[]) => Promise<Result<RestoreSummary>>;
+  readonly rotateDeviceKey: (...args: unknown[]) => Promise<Result<RotationSummary>>;
 };
 
 /** Session tokens expire or get revoked (public design 04); the shell then opens a fresh session. */
@@ -105,10 +114,10 @@ export async function createNodeService(node: TwoWayNode, appSummaries: () => Pr
   const sessions = new Map<string, Session>();
 
   async function identities(): Promise<Result<IdentitySummary[]>> {
-    const keys = await node.identities.list();
-    if (!keys.ok) return keys;
-    const roots = keys.value.filter((key) => key.scope === "identity" && key.identityId !== null);
-    return ok(roots.map((key) => ({ identityId: key.identityId!, name: key.label, publicKey: key.publicKey, createdAt: key.createdAt })));
+    // By root key, or by a device key a recovery key bound (ADR 0021: a restored identity).
+    const held = await node.identities.held();
+    if (!held.ok) return held;
+    return ok(held.value.map((i) => ({ identityId: i.identityId, name: i.name, publicKey: i.rootKey, createdAt: i.createdAt })));
   }
 
   async function ownIdentityIds(): Promise<Set<string>> {
@@ -321,6 +330,56 @@ export async function createNodeService(node: TwoWayNode, appSummaries: () => Pr
         envelopes: rows.map((row) => ({ seq: row.seq, id: row.id, status: row.status, text: row.text })),
         nextAfterSeq: rows.length === request.value.limit && last !== undefined ? last.seq : null,
       });
+    },
+
+    async exportRecovery(...args) {
+      const request = parseRecoveryExport(args);
+      if (!request.ok) return request;
+      const identityId = await resolveIdentity(request.value.identityId);
+      if (!identityId.ok) return identityId;
+      const made = await node.identities.exportRecovery(identityId.value, request.value.passphrase);
+      if (!made.ok) return made;
+      const { text, fileName, envelopes, recoveryKey, revoked } = made.value;
+      return ok({ text, fileName, envelopes, recoveryKey, revoked });
+    },
+
+    async restoreIdentity(...args) {
+      const request = parseRestore(args);
+      if (!request.ok) return request;
+      const { file, passphrase, label } = request.value;
+      const restored = await node.identities.restore(file, passphrase, label === undefined ? {} : { label });
+      if (!restored.ok) return restored;
+      const own = await identities();
+      if (!own.ok) return own;
+      const summary = own.value.find((identity) => identity.identityId === restored.value.identityId);
+      if (summary === undefined) return err(nodeError("internal_error", "The restored identity is not listed."));
+      if (summary.name !== null) names.set(summary.identityId, summary.name);
+      return ok({ identity: summary, keyId: restored.value.keyId, imported: restored.value.imported });
+    },
+
+    async rotateDeviceKey(...args) {
+      const request = parseRotate(args);
+      if (!request.ok) return request;
+      const identityId = await resolveIdentity(request.value.identityId);
+      if (!identityId.ok) return identityId;
+      const keys = await node.identities.list();
+      if (!keys.ok) return keys;
+      const keyId = request.value.keyId ?? keys.value.find((k) => k.scope === "device" && k.identityId === identityId.value)?.keyId;
+      if (keyId === undefined)
+        return err(
+          nodeError("ERR_MNG_KEY_SCOPE_KEY_MISSING", "This browser writes with the identity's root key: it has no device key to replace.", {
+            reason: "no_device_key",
+          }),
+        );
+      const rotated = await node.identities.rotateDevice(identityId.value, keyId);
+      if (!rotated.ok) return rotated;
+      // Open sessions sign with the old key: the next call opens them again with the new one.
+      for (const [key, session] of sessions) {
+        if (!key.startsWith(`${identityId.value} `)) continue;
+        session.close();
+        sessions.delete(key);
+      }
+      return ok({ keyId: rotated.value.keyId, revokedKeyId: rotated.value.revokedKeyId });
     },
 
     async importEnvelopes(...args) {

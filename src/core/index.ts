@@ -49,7 +49,23 @@ export {
 export * from "./wire/index.ts";
 
 // ---- the node kernel (docs/api.md "Node") ----
-export { createNode, type NodeOptions, type TwoWayNode, type Session, type WriteResult, type HistoryEntry } from "./node.ts";
+export {
+  createNode,
+  type NodeOptions,
+  type TwoWayNode,
+  type Session,
+  type WriteResult,
+  type HistoryEntry,
+  type HeldIdentity,
+} from "./node.ts";
+export {
+  MAX_RECOVERY_FILE_BYTES,
+  parseRecoveryFile,
+  type RecoveryExport,
+  type RecoveryFileHeader,
+  type RestoreResult,
+  type RotationResult,
+} from "./identity/index.ts";
 export type { AppInfo, AppPackage } from "./app/index.ts";
 export {
   buildPackage,
@@ -69,6 +85,7 @@ export type { AuditRecord, AuditQuery, AuditKind, ChainBreak, ChainReport } from
 export { describeBreak } from "./log/index.ts";
 export type { HealthSnapshot } from "./health/index.ts";
 export type { KeyRecord } from "./key/index.ts";
+export { MIN_PASSPHRASE_LENGTH, RECOVERY_KDF, deriveRecoveryKeys } from "./key/index.ts";
 export type { SchemaDocument } from "./schema/index.ts";
 export { manualClock, systemClock, type Clock } from "./shared/clock.ts";
 export type { IdbEnvironment } from "./shared/idb.ts";

@@ -38,7 +38,8 @@ import {
   deviceKeyBindings,
 } from "./graph/index.ts";
 import { createHealthManager, type HealthManager, type HealthSnapshot } from "./health/index.ts";
-import { createKeyManager, type KeyManager, type KeyRecord } from "./key/index.ts";
+import { createRecoveryFlows, rotateDeviceKey, type RecoveryExport, type RestoreResult, type RotationResult } from "./identity/index.ts";
+import { createKeyManager, type KdfParameters, type KeyManager, type KeyRecord } from "./key/index.ts";
 import {
   createLogManager,
   type AuditEntry,
@@ -72,6 +73,8 @@ export type NodeOptions = {
   readonly config?: Readonly<Record<string, JsonValue>>;
   /** SHA-256 hex digests of app packages this build trusts without a grant: the built-ins (ADR 0015). */
   readonly pinnedPackageDigests?: readonly string[];
+  /** scrypt parameters for new recovery files (ADR 0021); tests pass the smallest a restore accepts. */
+  readonly recoveryKdf?: KdfParameters;
 };
 
 export type WriteResult = {
@@ -100,6 +103,16 @@ export type Session = {
   close(): void;
 };
 
+export type HeldIdentity = {
+  readonly identityId: IdentityId;
+  readonly name: string | null;
+  readonly rootKey: string;
+  /** The key this node writes with for it: the root key, or a bound device key. */
+  readonly keyId: string;
+  readonly scope: "identity" | "device";
+  readonly createdAt: string;
+};
+
 export type HistoryEntry = Pick<EnvelopeRow, "seq" | "id" | "authorId" | "app" | "domain" | "status" | "lamport" | "committedAt"> & {
   readonly createdAt: string;
   readonly text: string;
@@ -117,6 +130,17 @@ export type TwoWayNode = {
       options?: { readonly label?: string; readonly apps?: readonly string[] },
     ): Promise<Result<{ readonly keyId: string; readonly envelopeId: EnvelopeId }>>;
     list(): Promise<Result<readonly KeyRecord[]>>;
+    /** Identities this node acts for: by their root key, or by a device key bound to them (a restore). */
+    held(): Promise<Result<readonly HeldIdentity[]>>;
+    /**
+     * The recovery file (ADR 0021): binds a new recovery key, revokes the earlier ones, and seals the
+     * new key under `passphrase` beside the signed history. The key leaves the node only in `text`.
+     */
+    exportRecovery(identityId: IdentityId, passphrase: string): Promise<Result<RecoveryExport>>;
+    /** A recovery file and its passphrase: the history, then a new device key the recovery key binds. */
+    restore(file: Uint8Array, passphrase: string, options?: { readonly label?: string }): Promise<Result<RestoreResult>>;
+    /** Replaces a device key: binds a new one, revokes the old with a cut at its last envelope, forgets it. */
+    rotateDevice(identityId: IdentityId, keyId: string): Promise<Result<RotationResult>>;
   };
   readonly apps: {
     /** Unchecked: no signature, no trust. For tests and embedders; the shell never reaches it. */
@@ -535,9 +559,10 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     clock,
     pinnedDigests: new Set(options.pinnedPackageDigests ?? []),
     aclFacts: () => graph.aclFacts(),
+    // Held by their root key, or only by a device key (a restored identity, ADR 0021).
     async localIdentities() {
-      const held = await keys.list();
-      return new Set(held.ok ? held.value.flatMap((k) => (k.scope === "identity" && k.identityId !== null ? [k.identityId] : [])) : []);
+      const held = await heldIdentities();
+      return new Set(held.ok ? held.value.map((i) => i.identityId) : []);
     },
     ingest: (text) => graph.ingest(text, { kind: "remote", actor: null }),
     async submitAs(identityId, request) {
@@ -556,6 +581,59 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       const genesis = row === undefined ? undefined : await storage.getObject(`${row.genesisId}:0`);
       const name = (genesis?.winner.value as { name?: unknown } | null | undefined)?.name;
       return typeof name === "string" ? name : null;
+    },
+  });
+
+  /** The name in an identity's genesis, where this node holds it. */
+  async function identityName(identityId: IdentityId): Promise<string | null> {
+    const identity = await storage.getIdentity(identityId);
+    const genesis = identity === undefined ? undefined : await storage.getObject(`${identity.genesisId}:0`);
+    const value = genesis?.winner.value;
+    const name = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as { name?: unknown }).name : undefined;
+    return typeof name === "string" ? name : null;
+  }
+
+  async function heldIdentities(): Promise<Result<HeldIdentity[]>> {
+    const held = await keys.list();
+    if (!held.ok) return held;
+    const out: HeldIdentity[] = [];
+    for (const key of held.value) {
+      if (key.identityId === null || key.scope === "node" || out.some((i) => i.identityId === key.identityId)) continue;
+      const identity = await storage.getIdentity(key.identityId);
+      if (key.scope === "device" && identity === undefined) continue;
+      const name = key.scope === "identity" ? key.label : await identityName(key.identityId);
+      out.push({
+        identityId: key.identityId,
+        name,
+        rootKey: identity?.rootKey ?? key.publicKey,
+        keyId: key.keyId,
+        scope: key.scope,
+        createdAt: key.createdAt,
+      });
+    }
+    return ok(out);
+  }
+
+  const recovery = createRecoveryFlows({
+    keys,
+    clock,
+    nodeName: options.name,
+    ...(options.recoveryKdf === undefined ? {} : { kdf: options.recoveryKdf }),
+    authorFor: (identityId) => authorFor(identityId, undefined),
+    submit: async (author, request) => toWriteResult(await graph.submit(author, request)),
+    ingestMany: (texts) => graph.ingestMany(texts, { kind: "remote", actor: null }),
+    getIdentity: (identityId) => storage.getIdentity(identityId),
+    identityName,
+    bindingsOf: (publicKey) => deviceKeyBindings(storage, publicKey),
+    allBindings: () => storage.objectsOfType(SYSTEM_APP, "attr", "system.device_key"),
+    isKeyRevoked: (publicKey) => state.isKeyRevoked(publicKey),
+    lastOfKey: (publicKey) => storage.lastOfKey(publicKey),
+    history: (afterSeq, limit) => storage.history({ afterSeq, limit }),
+    globalSeq: () => storage.globalSeq,
+    stateDigest: async () => (await stateDigest(storage)).digest,
+    heldIdentities: async () => {
+      const held = await heldIdentities();
+      return held.ok ? ok(new Set(held.value.map((i) => i.identityId))) : held;
     },
   });
 
@@ -596,6 +674,32 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         return ok({ keyId: device.value.keyId, envelopeId: written.value.envelopeId });
       },
       list: () => keys.list(),
+      held: heldIdentities,
+      // Each signs envelopes, so each passes the write gate of ADR 0018 first.
+      async exportRecovery(identityId, passphrase) {
+        const gate = await writeGate(identityId);
+        return gate.ok ? recovery.exportFile(identityId, passphrase) : gate;
+      },
+      async restore(file, passphrase, restoreOptions) {
+        await startCheck;
+        return recovery.restore(file, passphrase, restoreOptions);
+      },
+      rotateDevice: async (identityId, keyId) => {
+        const gate = await writeGate(identityId);
+        if (!gate.ok) return gate;
+        return rotateDeviceKey(
+          {
+            keys,
+            clock,
+            authorFor,
+            submit: async (author, request) => toWriteResult(await graph.submit(author, request)),
+            getIdentity: (id) => storage.getIdentity(id),
+            lastOfKey: (publicKey) => storage.lastOfKey(publicKey),
+          },
+          identityId,
+          keyId,
+        );
+      },
     },
     apps: {
       install: (pkg) => appManager.install(pkg, { kind: "remote", actor: null }),

@@ -22,6 +22,9 @@ import {
   type SyncAttachRequest,
   type OpRequest,
   type PageRequest,
+  type RecoveryExportRequest,
+  type RestoreRequest,
+  type RotateRequest,
   type ReadRequest,
   type SubmitRequest,
 } from "./node-api.ts";
@@ -369,4 +372,67 @@ export function parseAppSubscribe(
     ...(domain === undefined ? {} : { domain }),
     ...(types === undefined ? {} : { types: types as string[] }),
   });
+}
+
+function checkPassphraseField(value: unknown): Result<string> {
+  if (typeof value !== "string" || value.length > PORT_LIMITS.maxPassphraseChars)
+    return rejected(
+      "ERR_STRUCT_INVALID_TYPE",
+      "out_of_range",
+      `"passphrase" must be text of at most ${PORT_LIMITS.maxPassphraseChars} characters.`,
+      "passphrase",
+    );
+  return ok(value);
+}
+
+/** The passphrase's strength is the node's to judge (ERR_RECOVERY_PASSPHRASE_WEAK); here only its type. */
+export function parseRecoveryExport(args: readonly unknown[]): Result<RecoveryExportRequest> {
+  const count = checkArgumentCount(args, 1);
+  if (!count.ok) return count;
+  const request = checkObject(args[0], "recovery export request", ["passphrase", "identityId"], ["passphrase"]);
+  if (!request.ok) return request;
+  const passphrase = checkPassphraseField(request.value["passphrase"]);
+  if (!passphrase.ok) return passphrase;
+  const identityId = checkOptionalIdentity(request.value["identityId"]);
+  if (!identityId.ok) return identityId;
+  return ok({ passphrase: passphrase.value, ...(identityId.value === undefined ? {} : { identityId: identityId.value }) });
+}
+
+/** A recovery file crosses as bytes (a Uint8Array, or the ArrayBuffer the shell read from the file). */
+export function parseRestore(args: readonly unknown[]): Result<RestoreRequest> {
+  const count = checkArgumentCount(args, 1);
+  if (!count.ok) return count;
+  const request = checkObject(args[0], "restore request", ["file", "passphrase", "label"], ["file", "passphrase"]);
+  if (!request.ok) return request;
+  const raw = request.value["file"];
+  const file = raw instanceof Uint8Array ? raw : raw instanceof ArrayBuffer ? new Uint8Array(raw) : undefined;
+  if (file === undefined) return rejected("ERR_STRUCT_INVALID_TYPE", "not_bytes", '"file" must be the recovery file\'s bytes.', "file");
+  if (file.length === 0 || file.length > PORT_LIMITS.maxRecoveryFileBytes)
+    return rejected("ERR_STRUCT_INVALID_TYPE", "out_of_range", `"file" must be 1 to ${PORT_LIMITS.maxRecoveryFileBytes} bytes.`, "file");
+  const passphrase = checkPassphraseField(request.value["passphrase"]);
+  if (!passphrase.ok) return passphrase;
+  const label = request.value["label"];
+  if (label !== undefined && (typeof label !== "string" || label.length === 0 || label.length > PORT_LIMITS.maxNameChars))
+    return rejected(
+      "ERR_STRUCT_INVALID_TYPE",
+      "out_of_range",
+      `"label" must be text of 1 to ${PORT_LIMITS.maxNameChars} characters.`,
+      "label",
+    );
+  // A copy: the node must not read bytes the caller can still change.
+  return ok({ file: file.slice(), passphrase: passphrase.value, ...(label === undefined ? {} : { label }) });
+}
+
+export function parseRotate(args: readonly unknown[]): Result<RotateRequest> {
+  const count = checkArgumentCount(args, 1);
+  if (!count.ok) return count;
+  if (args[0] === undefined) return ok({});
+  const request = checkObject(args[0], "rotate request", ["keyId", "identityId"]);
+  if (!request.ok) return request;
+  const keyId = request.value["keyId"];
+  if (keyId !== undefined && (typeof keyId !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(keyId)))
+    return rejected("ERR_STRUCT_INVALID_IDENTIFIER", "invalid_key_id", '"keyId" is a public key in base64url.', "keyId");
+  const identityId = checkOptionalIdentity(request.value["identityId"]);
+  if (!identityId.ok) return identityId;
+  return ok({ ...(keyId === undefined ? {} : { keyId }), ...(identityId.value === undefined ? {} : { identityId: identityId.value }) });
 }

@@ -249,6 +249,32 @@ export type RecoveryHeader = {
   readonly privateKeysIncluded: false;
 };
 
+/** ADR 0021: the passphrase the recovery key is sealed under; the shell's identity unless named. */
+export type RecoveryExportRequest = { readonly passphrase: string; readonly identityId?: string };
+
+/** The recovery file, whole: its text is the only copy of the new recovery key, sealed. */
+export type RecoveryFileExport = {
+  readonly fileName: string;
+  readonly text: string;
+  readonly envelopes: number;
+  readonly recoveryKey: string;
+  /** Earlier recovery keys this export revoked: their files no longer restore. */
+  readonly revoked: readonly string[];
+};
+
+/** A recovery file as the person picked it, and the passphrase they typed. */
+export type RestoreRequest = { readonly file: Uint8Array; readonly passphrase: string; readonly label?: string };
+
+export type RestoreSummary = {
+  readonly identity: IdentitySummary;
+  readonly keyId: string;
+  readonly imported: { readonly accepted: number; readonly duplicate: number; readonly other: number; readonly rejected: number };
+};
+
+/** The device key to replace: the one this browser writes with for the shell identity, unless named. */
+export type RotateRequest = { readonly keyId?: string; readonly identityId?: string };
+export type RotationSummary = { readonly keyId: string; readonly revokedKeyId: string };
+
 /** Oldest first, for a file another node can ingest: the exact signed texts. */
 export type EnvelopeExportRequest = { readonly afterSeq?: number; readonly limit?: number };
 export type EnvelopeExportPage = {
@@ -352,6 +378,12 @@ export interface NodeApi {
   exportHeader(): Promise<Result<RecoveryHeader>>;
   exportEnvelopes(request?: EnvelopeExportRequest): Promise<Result<EnvelopeExportPage>>;
   importEnvelopes(request: ImportRequest): Promise<Result<ImportSummary>>;
+  /** ADR 0021: binds a new recovery key, revokes earlier ones, and returns the file sealing it. */
+  exportRecovery(request: RecoveryExportRequest): Promise<Result<RecoveryFileExport>>;
+  /** On a browser with no identity: the file's identity back, with a new device key its recovery key binds. */
+  restoreIdentity(request: RestoreRequest): Promise<Result<RestoreSummary>>;
+  /** Binds a new device key, revokes the old one with a cut (DESIGN §4 rule 5), and writes with the new one. */
+  rotateDeviceKey(request?: RotateRequest): Promise<Result<RotationSummary>>;
   /** Opens a package and says who publishes it; writes nothing. */
   inspectPackage(request: PackageRequest): Promise<Result<PackagePreviewSummary>>;
   /** Records in the graph that the person trusts the package's publisher (system.apps.publish). */
@@ -406,6 +438,9 @@ export const NODE_METHODS = [
   "exportHeader",
   "exportEnvelopes",
   "importEnvelopes",
+  "exportRecovery",
+  "restoreIdentity",
+  "rotateDeviceKey",
   "inspectPackage",
   "trustPublisher",
   "listTrustedPublishers",
@@ -436,6 +471,9 @@ export const PORT_LIMITS = {
   /** An app package as received (DEFAULT_PACKAGE_LIMITS.maxPackageBytes, checked again by the node). */
   maxPackageBytes: 8 * 1024 * 1024,
   maxSignatureChars: 1024,
+  /** MAX_RECOVERY_FILE_BYTES of the core, and the longest passphrase it takes. */
+  maxRecoveryFileBytes: 64 * 1024 * 1024,
+  maxPassphraseChars: 1024,
 } as const;
 
 /** The Web Locks name the node's tabs elect a leader with (ADR 0006), per node name. */

@@ -37,6 +37,9 @@ const UNBOUNDED: ReadonlySet<string> = new Set([
   "verifyAuditLog",
   "repairAuditLog",
   "checkIntegrity",
+  // ADR 0021: a memory-hard key derivation and, on restore, the whole history.
+  "exportRecovery",
+  "restoreIdentity",
 ]);
 
 function workerFailure(code: "worker_failed" | "worker_timeout", message: string): ShellResult<never> {

@@ -34,6 +34,9 @@ export type NodeConnection = {
 
 const CHANGES: ReadonlySet<string> = new Set([
   "createIdentity",
+  "exportRecovery",
+  "restoreIdentity",
+  "rotateDeviceKey",
   "submit",
   "importEnvelopes",
   "trustPublisher",

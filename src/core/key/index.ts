@@ -10,3 +10,15 @@ export {
   type KeyRecord,
   type KeyScope,
 } from "./types.ts";
+export {
+  checkPassphrase,
+  generateRecoveryKey,
+  openRecoveryKey,
+  parseSealedKey,
+  deriveRecoveryKeys,
+  MIN_PASSPHRASE_LENGTH,
+  RECOVERY_KDF,
+  type KdfParameters,
+  type RecoveryKey,
+  type SealedKey,
+} from "./recovery-seal.ts";

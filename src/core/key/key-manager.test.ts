@@ -138,6 +138,28 @@ describe.each(ENGINES)("Key manager on the %s engine", (engine) => {
     expect(expectOk(await manager.list({ scope: "device" }))).toEqual([device]);
   });
 
+  it("adopts a device key for an identity it holds no key of (a restore, ADR 0021), and removes only device keys", async () => {
+    const { manager } = await setup(engine);
+    const node = expectOk(await manager.ensureNodeKey());
+    const root = expectOk(await manager.createIdentityKey());
+    const elsewhere = identityIdFromKey(new Uint8Array(32).fill(7));
+    const adopted = expectOk(await manager.adoptDeviceKey(elsewhere, { label: "restored" }));
+    expect(adopted).toMatchObject({ scope: "device", identityId: elsewhere, label: "restored", engine });
+    expectError(await manager.adoptDeviceKey("not-an-id" as IdentityId), "ERR_MNG_KEY_BINDING_MISMATCH", "malformed_identity_id");
+    expectError(await manager.adoptDeviceKey(elsewhere, { label: "x".repeat(MAX_LABEL_LENGTH + 1) }), "object_invalid", "invalid_label");
+    // Only a device key can be forgotten: the node key and root keys are refused, and stay.
+    expectError(await manager.removeDeviceKey(node.keyId), "ERR_MNG_KEY_SCOPE_KEY_MISSING", "wrong_scope");
+    expectError(await manager.removeDeviceKey(root.keyId), "ERR_MNG_KEY_SCOPE_KEY_MISSING", "wrong_scope");
+    expectError(await manager.removeDeviceKey("short"), "ERR_MNG_KEY_SCOPE_KEY_MISSING", "malformed_key_id");
+    expectOk(await manager.removeDeviceKey(adopted.keyId));
+    expectError(await manager.signer("device", adopted.keyId), "ERR_MNG_KEY_SCOPE_KEY_MISSING", "unknown_key");
+    expect(
+      expectOk(await manager.list())
+        .map((k) => k.keyId)
+        .sort(),
+    ).toEqual([node.keyId, root.keyId].sort());
+  });
+
   it("gets a key by (scope, key id) and refuses every other ask (ERR_MNG_KEY_SCOPE_KEY_MISSING)", async () => {
     const { manager } = await setup(engine);
     const node = expectOk(await manager.ensureNodeKey());
@@ -452,6 +474,8 @@ async function expectEveryCallRefused(manager: KeyManager, known?: KeyRecord): P
     await manager.get("identity", keyId),
     await manager.list(),
     await manager.signer("identity", keyId),
+    await manager.adoptDeviceKey(identityId),
+    await manager.removeDeviceKey(keyId),
   ];
   for (const result of refused) expectError(result, "ERR_MNG_STORAGE_UNAVAILABLE", "not_open");
 }

@@ -167,6 +167,26 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       return written.value ? ok(toKeyRecord(row)) : bindingMismatch("identity_key_missing", identity);
     },
 
+    async adoptDeviceKey(identityId, keyOptions = {}) {
+      const identity = parseIdentityId(identityId);
+      if (identity === undefined) return bindingMismatch("malformed_identity_id");
+      const label = parseLabel(keyOptions.label);
+      if (!label.ok) return label;
+      const open = current();
+      if (!open.ok) return open;
+      const row = newRow("device", await generateKeyMaterial(open.value.engine), identity, label.value);
+      const written = await storage("write_failed", () => open.value.db.add(row));
+      return written.ok ? ok(toKeyRecord(row)) : written;
+    },
+
+    async removeDeviceKey(keyId) {
+      const row = await load("device", keyId);
+      if (!row.ok) return row;
+      const open = current();
+      if (!open.ok) return open;
+      return storage("write_failed", () => open.value.db.delete(keyId));
+    },
+
     async get(scope, keyId) {
       const row = await load(scope, keyId);
       return row.ok ? ok(toKeyRecord(row.value)) : row;

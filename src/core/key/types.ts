@@ -48,6 +48,13 @@ export interface KeyManager {
   createIdentityKey(options?: { label?: string }): Promise<Result<KeyRecord>>;
   /** A new device key for an identity this node holds a key of. */
   createDeviceKey(identityId: IdentityId, options?: { label?: string }): Promise<Result<KeyRecord>>;
+  /**
+   * A device key for an identity this node holds no key of: the key a recovery file's key binds on
+   * restore (ADR 0021). Only the graph binding makes it count; until then it signs nothing valid.
+   */
+  adoptDeviceKey(identityId: IdentityId, options?: { label?: string }): Promise<Result<KeyRecord>>;
+  /** Forgets a device key (rotated out, or its binding never written); other scopes are refused. */
+  removeDeviceKey(keyId: string): Promise<Result<void>>;
   get(scope: KeyScope, keyId: string): Promise<Result<KeyRecord>>;
   /** Oldest first (createdAt, then keyId). */
   list(filter?: KeyListFilter): Promise<Result<readonly KeyRecord[]>>;

@@ -60,6 +60,8 @@ export const SYSTEM_SCHEMA = deepFreeze({
           created_at: { ...TIMESTAMP, required: true },
           // A delegated key limited to these apps; using it elsewhere is ERR_AUTH_SCOPE_EXCEEDED.
           apps: { type: "array", max_items: 64, items: { type: "string", min_length: 1, max_length: 64 } },
+          // ADR 0021: a recovery key (its private half only in the recovery file) binds and revokes devices.
+          role: { type: "string", enum: ["device", "recovery"] },
         },
       },
     },

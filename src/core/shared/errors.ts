@@ -141,6 +141,11 @@ export const INTERFACE_ERRORS = {
   // 04-interfaces/06-app-lifecycle register errors: checked before any app id or schema write.
   ERR_SVC_SYS_APP_SIGNATURE_INVALID: { category: "auth", message: "The app package signature is invalid." },
   ERR_SVC_SYS_APP_PUBLISHER_UNTRUSTED: { category: "auth", message: "The app publisher is not trusted on this node." },
+  // ADR 0021: the recovery file (a sealed recovery key and the signed history) and restoring from it.
+  ERR_RECOVERY_FILE_INVALID: { category: "structural", message: "This is not a recovery file, or it is damaged." },
+  ERR_RECOVERY_PASSPHRASE_WRONG: { category: "auth", message: "The passphrase does not open this recovery file." },
+  ERR_RECOVERY_PASSPHRASE_WEAK: { category: "structural", message: "The passphrase is too short." },
+  ERR_RECOVERY_IDENTITY_CONFLICT: { category: "state", message: "This browser already holds another identity, or this one." },
 } as const satisfies Record<string, InterfaceEntry>;
 export type InterfaceErrorCode = keyof typeof INTERFACE_ERRORS;
 

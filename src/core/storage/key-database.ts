@@ -20,6 +20,8 @@ export interface KeyDatabase {
   all(): Promise<unknown[]>;
   /** Adds, never overwrites: a key id already stored fails the call (and its transaction). */
   add(row: KeyRow): Promise<void>;
+  /** Deletes one row (a device key replaced by rotation, or one whose binding failed to write). */
+  delete(keyId: string): Promise<void>;
   /** One read-write transaction over the keys; only this database's calls may be awaited in `body`. */
   readWrite<T>(body: () => Promise<T>): Promise<T>;
 }
@@ -54,6 +56,7 @@ export function createKeyDatabase(name: string, idb: IdbEnvironment): KeyDatabas
     add: async (row) => {
       await keys.add(row);
     },
+    delete: (keyId) => keys.delete(keyId),
     readWrite: (body) => db.transaction("rw", keys, body),
   };
 }

@@ -1,12 +1,14 @@
 // First run: create the identity this node acts for (its keys never leave the worker), then offer
-// the recovery file before the person goes on.
+// the recovery file before the person goes on — or bring an identity back from its recovery file.
 import { createSignal, Match, Show, Switch, type JSX } from "solid-js";
 import type { IdentitySummary } from "../../rpc/node-api.ts";
 import { Avatar } from "../components/avatar.tsx";
 import { ErrorNotice } from "../components/error-notice.tsx";
+import { Icon } from "../components/icon.tsx";
 import { GateCard } from "../components/gate-card.tsx";
 import { ProgressBar } from "../components/progress-bar.tsx";
 import { RecoveryExport } from "../components/recovery-export.tsx";
+import { RestoreForm } from "../components/restore-form.tsx";
 import { shortId } from "../display-format.ts";
 import type { ShellError } from "../node-client.ts";
 import { useShell } from "../shell-context.tsx";
@@ -30,6 +32,7 @@ export function WelcomePage(props: { onDone: () => void }): JSX.Element {
   const [creating, setCreating] = createSignal(false);
   const [error, setError] = createSignal<ShellError>();
   const [created, setCreated] = createSignal<IdentitySummary>();
+  const [restoring, setRestoring] = createSignal(false);
 
   async function create(event: SubmitEvent): Promise<void> {
     event.preventDefault();
@@ -59,7 +62,9 @@ export function WelcomePage(props: { onDone: () => void }): JSX.Element {
               </div>
             </div>
             <h2 class="section-title">Keep a recovery file</h2>
-            <p class="gate__text">A copy of your public identity and your signed history that you can keep outside this browser.</p>
+            <p class="gate__text">
+              If this browser loses its data, the recovery file and your passphrase bring this identity back, with its history.
+            </p>
             <RecoveryExport />
             <div class="actions">
               <button type="button" class="button button--primary" onClick={() => props.onDone()} data-testid="welcome-continue">
@@ -68,6 +73,9 @@ export function WelcomePage(props: { onDone: () => void }): JSX.Element {
             </div>
           </GateCard>
         )}
+      </Match>
+      <Match when={restoring()}>
+        <RestoreForm onBack={() => setRestoring(false)} onDone={() => props.onDone()} />
       </Match>
       <Match when={true}>
         <GateCard
@@ -107,9 +115,14 @@ export function WelcomePage(props: { onDone: () => void }): JSX.Element {
               Create my identity
             </button>
           </form>
+          <p class="gate__divider">Used 2WAY before?</p>
+          <button type="button" class="button button--large" onClick={() => setRestoring(true)} data-testid="welcome-restore">
+            <Icon name="key" size={18} />
+            Restore from a recovery file
+          </button>
           <p class="fineprint">
-            Your identity is a key pair made on this device. The private key stays inside 2WAY's node in this browser and cannot be copied
-            out. Nothing is sent anywhere.
+            Your identity is a key pair made on this device. Its private key stays inside 2WAY's node in this browser; only a recovery key
+            you seal under your own passphrase ever leaves it, in the recovery file. Nothing is sent anywhere.
           </p>
         </GateCard>
       </Match>
