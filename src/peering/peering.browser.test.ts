@@ -33,10 +33,11 @@ afterEach(() => {
 });
 
 /** A Peering whose `attach` hands the port to a PortTransport and answers `answer(call)` (default: a session id). */
-function side(name: string, answer?: AttachAnswer): Side {
+function side(name: string, answer?: AttachAnswer, options: { readonly signalTimeoutMs?: number } = {}): Side {
   const attached: Attach[] = [];
   let changes = 0;
   const peering = createPeering({
+    ...options,
     allowCandidate: loopbackOnly,
     async attach(port, label, via) {
       const transport = createPortTransport(port, { id: `${name}-${attached.length + 1}` });
@@ -233,6 +234,32 @@ describe("peering: refused invite codes (nothing attached, no link left open)", 
     const { answerCode } = unwrap(await b.peering.acceptInvite(offer.code));
     unwrap(await a.peering.finishInvite(answerCode));
     await linksWhen(a.peering, allIn("attached"));
+  });
+
+  it("refuses a hostile invite with no data channel on either step (ERR_STRUCT_INVALID_TYPE no_data_channel), opening nothing", async () => {
+    const a = side("a");
+    const b = side("b");
+    const bare = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"; // a session with no m= line at all
+    const refusal = { ok: false, error: { code: "ERR_STRUCT_INVALID_TYPE", data: { reason: "no_data_channel" } } };
+    expect(await b.peering.acceptInvite(await encodeInviteCode({ type: "offer", sdp: bare }))).toMatchObject(refusal);
+    expect(b.peering.links()).toEqual([]);
+    const offer = unwrap(await a.peering.createInvite());
+    expect(await a.peering.finishInvite(await encodeInviteCode({ type: "answer", sdp: bare }))).toMatchObject(refusal);
+    expect(a.peering.links().map((l) => l.phase)).toEqual(["signaling"]);
+    // The invite is still open for the real answer.
+    const { answerCode } = unwrap(await b.peering.acceptInvite(offer.code));
+    unwrap(await a.peering.finishInvite(answerCode));
+    await linksWhen(a.peering, allIn("attached"));
+  });
+
+  it("gives up on a code its own peer never produces (ERR_MNG_NETWORK_PEER_UNREACHABLE signal_timeout) and closes the link", async () => {
+    // A zero timeout fires before any WebRTC offer can exist: the path a stalled peer takes on a phone.
+    const a = side("a", undefined, { signalTimeoutMs: 0 });
+    expect(await a.peering.createInvite()).toMatchObject({
+      ok: false,
+      error: { code: "ERR_MNG_NETWORK_PEER_UNREACHABLE", data: { reason: "signal_timeout" } },
+    });
+    await linksWhen(a.peering, allIn("closed"));
   });
 
   it("refuses a damaged code on either step (ERR_STRUCT_INVALID_ENCODING damaged)", async () => {

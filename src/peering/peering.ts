@@ -33,6 +33,8 @@ export type PeeringOptions = {
   readonly allowCandidate?: (candidateLine: string) => boolean;
   /** Relay links that drop are tried again this many times, with growing pauses. */
   readonly maxRetries?: number;
+  /** How long an invite step waits for its own WebRTC peer to produce the code before giving up. */
+  readonly signalTimeoutMs?: number;
 };
 
 export type InviteOffer = { readonly code: string; readonly link: string; readonly qrSvg: string };
@@ -64,6 +66,17 @@ type Link = {
 };
 
 const DEFAULT_MAX_RETRIES = 5;
+/** Offers and answers take well under a second; a busy phone gets generous room. */
+const DEFAULT_SIGNAL_TIMEOUT_MS = 30_000;
+
+/** An invite must offer a data channel (`m=application`): a description without one connects nothing. */
+function refusesNoDataChannel(sdp: string): Result<void> {
+  return /^m=application /m.test(sdp)
+    ? ok(undefined)
+    : err(
+        nodeError("ERR_STRUCT_INVALID_TYPE", "This code offers no data connection; ask for a new invite.", { reason: "no_data_channel" }),
+      );
+}
 
 function peeringError(reason: string, message: string): Result<never> {
   return err(nodeError("ERR_MNG_NETWORK_PEER_UNREACHABLE", message, { reason }));
@@ -78,6 +91,7 @@ export function createPeering(options: PeeringOptions): Peering {
   let pendingInvite: { link: Link; answered: boolean } | null = null;
   const retries = new Map<string, number>();
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+  const signalTimeoutMs = options.signalTimeoutMs ?? DEFAULT_SIGNAL_TIMEOUT_MS;
 
   const changed = () => listeners.forEach((l) => l());
   const update = (link: Link, patch: Partial<LinkInfo>) => {
@@ -124,16 +138,24 @@ export function createPeering(options: PeeringOptions): Peering {
   }
 
   /** The link's one outgoing signal, or why there will be none (it closed first: replaced, refused). */
+  /** The link's first signal (its offer or answer), or why there is none: closed, or timed out (then closed). */
   function firstSignal(link: Link): Promise<Result<SessionSignal>> {
     return new Promise((resolve) => {
-      const offSignal = link.peer.onSignal((signal) => {
-        offClose();
-        resolve(ok(signal));
-      });
-      const offClose = link.peer.onClose((reason) => {
+      const settle = (result: Result<SessionSignal>) => {
+        clearTimeout(timer);
         offSignal();
-        resolve(peeringError(reason === "closed_locally" ? "invite_replaced" : reason, "The link closed before its code was ready."));
-      });
+        offClose();
+        resolve(result);
+      };
+      const offSignal = link.peer.onSignal((signal) => settle(ok(signal)));
+      const offClose = link.peer.onClose((reason) =>
+        settle(peeringError(reason === "closed_locally" ? "invite_replaced" : reason, "The link closed before its code was ready.")),
+      );
+      const timer = setTimeout(() => {
+        settle(peeringError("signal_timeout", "The connection could not be prepared in time; try again."));
+        link.closing = true;
+        link.peer.destroy();
+      }, signalTimeoutMs);
     });
   }
 
@@ -215,6 +237,8 @@ export function createPeering(options: PeeringOptions): Peering {
         return err(
           nodeError("ERR_STRUCT_INVALID_TYPE", "This is an answer code; paste it where the invite was made.", { reason: "not_an_offer" }),
         );
+      const usable = refusesNoDataChannel(offer.value.sdp);
+      if (!usable.ok) return usable;
       const link = openLink(false, "inviting peer", "invite");
       const answer = firstSignal(link);
       const taken = link.peer.signal(offer.value);
@@ -235,6 +259,8 @@ export function createPeering(options: PeeringOptions): Peering {
       if (!answer.ok) return answer;
       if (answer.value.type !== "answer")
         return err(nodeError("ERR_STRUCT_INVALID_TYPE", "This is an invite code, not the answer to yours.", { reason: "not_an_answer" }));
+      const usable = refusesNoDataChannel(answer.value.sdp);
+      if (!usable.ok) return usable;
       const taken = invite.link.peer.signal(answer.value);
       if (!taken.ok) return taken;
       invite.answered = true;
