@@ -4,8 +4,7 @@
 import * as Comlink from "comlink";
 import type { AppApi, AppEvent, AppIdentity, AppReadRequest, AppSubmitRequest, AppSubscribeFilter } from "../../rpc/app-api.ts";
 import type { ReadResult, WriteReceipt } from "../../rpc/node-api.ts";
-import { nodeError } from "../../core/shared/errors.ts";
-import { err, type Result } from "../../core/shared/result.ts";
+import type { Result } from "../../core/shared/result.ts";
 import { parsePickResult, PICK_CONTACT_REQUEST, type PickedContact } from "../../rpc/frame-messages.ts";
 
 export type { PickedContact };
@@ -63,7 +62,11 @@ export function connectApp(port: MessagePort, frame: Window | undefined = global
   return {
     pickContact: () =>
       frame === undefined || frame.parent === frame
-        ? Promise.resolve(err(nodeError("ERR_SVC_PICK_CANCELLED", "No shell hosts this app.", { reason: "no_shell" })))
+        ? // Spelled out rather than built from the error registry, which would ride along in every app's bundle.
+          Promise.resolve({
+            ok: false,
+            error: { code: "ERR_SVC_PICK_CANCELLED", category: "state", message: "No shell hosts this app.", data: { reason: "no_shell" } },
+          })
         : askShellForContact(frame),
     whoAmI: () => remote.whoAmI(),
     submit: (request) => remote.submit(request),
