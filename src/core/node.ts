@@ -38,7 +38,7 @@ import { StateManager, type HavePackage, type SessionPeer, type SyncPackage } fr
 import { createDosGuard, type DosGuard } from "./dos-guard/index.ts";
 import { createSyncPorts, startSession, type SessionOptions, type SyncSession, type Transport } from "./network/index.ts";
 import { SYSTEM_SCHEMA, type SchemaDocument } from "./schema/index.ts";
-import { StorageManager, type EnvelopeRow, type ForkRow } from "./storage/index.ts";
+import { StorageManager, type EnvelopeRow, type ForkRow, type NodeStorage } from "./storage/index.ts";
 import { IDENTITY_TYPE_KEY, storedEnvelope, SYSTEM_APP, type Op } from "./wire/index.ts";
 
 export type NodeOptions = {
@@ -46,6 +46,8 @@ export type NodeOptions = {
   readonly name: string;
   /** Defaults to the platform's IndexedDB; pass fake-indexeddb (or another adapter) in Node.js. */
   readonly idb?: IdbEnvironment;
+  /** The node database, not yet opened; defaults to Dexie over `idb` (SQLite in Node.js: ADR 0022). */
+  readonly storage?: NodeStorage;
   readonly clock?: Clock;
   readonly engine?: Ed25519Engine | "auto";
   /** Ephemeral config values above the persisted ones (tests, embedding). */
@@ -172,7 +174,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   for (const manager of CRITICAL) health.register(manager, { critical: true });
 
   // Start-up order (public design 02): storage → config → log → key → app/schema → graph.
-  const storage = new StorageManager(options.name, idb);
+  const storage: NodeStorage = options.storage ?? new StorageManager(options.name, idb);
   const opened = await storage.open();
   if (!opened.ok) return startFailure("storage", opened.error);
   health.report("storage", "healthy");
