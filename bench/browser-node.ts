@@ -3,6 +3,7 @@
 //   - Comlink round trip: `info` (no storage) and `history` of one entry (an IndexedDB read)
 //   - submit-to-commit latency of single writes from the page, p50/p99
 //   - cold start: worker creation to ready, on a profile that already holds N envelopes
+//   - a mini-app's SDK round trip from inside its sandboxed iframe (BENCH_FRAME_CALLS, default 150)
 // Bounded by BENCH_NODE_CALLS (default 500 round trips), BENCH_NODE_WRITES (default 200 writes) and
 // BENCH_COLD_ENVELOPES (comma-separated sizes, default "10000"; add 100000 to run the large profile).
 import { spawnSync } from "node:child_process";
@@ -13,6 +14,7 @@ import type { Page } from "playwright-core";
 import { launchChromium } from "../test-support/chromium.ts";
 import { call, createContactChain, CREATED_AT } from "../test-support/browser-node-pages.ts";
 import { freePort, startPreview } from "../e2e/support/preview-server.ts";
+import { frameRoundTrips } from "./frame-app.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const IMPORT_BATCH = 1000;
@@ -83,6 +85,7 @@ async function coldStart(profileDir: string, baseUrl: string): Promise<{ pageMs:
 export async function runBrowserNodeBench(): Promise<string> {
   const calls = Number(process.env.BENCH_NODE_CALLS ?? 500);
   const writes = Number(process.env.BENCH_NODE_WRITES ?? 200);
+  const frameCalls = Math.min(190, Number(process.env.BENCH_FRAME_CALLS ?? 150));
   const sizes = (process.env.BENCH_COLD_ENVELOPES ?? "10000")
     .split(",")
     .map((s) => Number(s.trim()))
@@ -116,6 +119,11 @@ export async function runBrowserNodeBench(): Promise<string> {
         ops: [{ op: "parent_create", type_key: "contact.profile", payload: { value: { handle: "w__N__", created_at: CREATED_AT } } }],
       };
       lines.push(`${"submit to commit, single writes".padEnd(46)}${summary(await timeCalls(page, "submit", [contact], writes, true))}`);
+      // Through a real sandboxed iframe: SDK → the app's own port → worker → node → back. Bounded
+      // below the port's call budget (burst 400), which a sequential loop would otherwise meet.
+      const frame = await frameRoundTrips(page, frameCalls);
+      lines.push(`${"mini-app in its iframe: whoAmI (port only)".padEnd(46)}${summary(frame["whoAmI"] ?? [])}`);
+      lines.push(`${"mini-app in its iframe: read, 10 rows (IDB)".padEnd(46)}${summary(frame["read"] ?? [])}`);
     } finally {
       await browser.close();
     }

@@ -3,6 +3,7 @@
 // and a malformed frame, then gets admitted honestly and replays Ann's own packages back to her. Ann
 // cuts it off and takes nothing from it, while Cal, an honest browser, keeps syncing with her.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { createSigner } from "../src/core/crypto/index.ts";
@@ -25,7 +26,8 @@ async function person(ctx: E2eContext, name: string): Promise<Page> {
 
 /** Opens the raw link (e2e/support/raw-peer.js) and waits until its channel is open. */
 async function openRawLink(page: Page, relayUrl: string, room: string): Promise<void> {
-  await page.addScriptTag({ path: join(import.meta.dirname, "support", "raw-peer.js") });
+  // Evaluated through DevTools, not added as a <script>: the shell's CSP refuses inline script (ADR 0020).
+  await page.evaluate(readFileSync(join(import.meta.dirname, "support", "raw-peer.js"), "utf8"));
   await page.evaluate(
     ([url, name]) => (window as unknown as { __openRawLink(u: string, r: string): Promise<void> }).__openRawLink(url, name),
     [relayUrl, room] as const,
@@ -68,9 +70,10 @@ export const cases: E2eCase[] = [
         const difficultyBefore = Number(await ann.getByTestId("guard-stats").getAttribute("data-difficulty"));
         const { page: mallory } = await ctx.launch({ webrtc: true });
         // A page at the app's origin (media permission is granted per origin) that runs no app code:
-        // the service worker script, shown as text. (A page faked with route() counts as a public
-        // address and may not reach the loopback relay: Local Network Access.)
-        await mallory.goto(new URL("sw.js", ctx.baseUrl).href);
+        // an icon, shown as an image document. (A page faked with route() counts as a public address
+        // and may not reach the loopback relay: Local Network Access. Not a script such as sw.js: the
+        // worker policy it is served with allows no relay socket, ADR 0020.)
+        await mallory.goto(new URL("icons/icon-192.png", ctx.baseUrl).href);
         const received: (SessionFrame | null)[] = [];
         const reassembler = createReassembler({ maxMessageBytes: 4 * 1024 * 1024 });
         const signer = await createSigner();

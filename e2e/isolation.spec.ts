@@ -1,7 +1,7 @@
 // The isolation attack suite (DESIGN D9): a hostile mini-app tries storage, cookies, the shell's
 // document, top navigation, popups, every network path to a loopback server the test runs (which
 // counts hits), workers, spoofed messages to the shell, another app's domains and data, posing as
-// another app, and a flood. Every attempt fails, nothing is written, the server sees nothing, and
+// another app, a flood, and contacts without the person's consent (forged and repeated pick requests). Every attempt fails, nothing is written, the server sees nothing, and
 // the shell and node stay responsive. WebRTC is the one path the browser cannot close (ADR 0015).
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -73,6 +73,7 @@ export const cases: E2eCase[] = [
           "pose-as-other-app",
           "read-other-app",
           "flood",
+          "pick-flood",
           "webrtc",
         ];
         assert.deepEqual(
@@ -83,6 +84,15 @@ export const cases: E2eCase[] = [
         // Named honestly: RTCPeerConnection exists in the frame; no CSP directive or sandbox flag removes it.
         const webrtc = attempts.find((a) => a.name === "webrtc")!;
         console.log(`      webrtc in the frame: ${webrtc.blocked ? "unavailable" : "available (not blockable; see ADR 0015)"}`);
+
+        // The app's pick request opened the shell's dialog, naming the app; the forged one opened
+        // none. The person declines, and the app learns only that.
+        await page.getByTestId("contact-picker").waitFor();
+        assert.equal(await page.getByTestId("contact-picker").count(), 1);
+        assert.equal(await page.locator("#picker-title").textContent(), "Totally Harmless asks for one contact");
+        await page.getByTestId("pick-cancel").click();
+        await frame.locator('#pick[data-done="true"]').waitFor();
+        assert.equal(await frame.locator("#pick").textContent(), "ERR_SVC_PICK_CANCELLED");
 
         assert.deepEqual(hits, [], "the loopback server was reached");
         assert.equal(page.url(), shellUrl, "the top window was navigated");

@@ -1,12 +1,13 @@
 // Journey: a person installs the example mini-app from its package files, trusts its publisher after
-// seeing who it is, opens it, writes and reads through the SDK; turning it off makes it refuse to
+// seeing who it is, opens it, writes and reads through the SDK, sees changes live, lets the person
+// pick a contact for it (or decline), and finally stops trusting its publisher; turning it off makes it refuse to
 // open (coded); on again; upgrade; uninstall keeps the data. Packages with a bad signature, a
 // tampered ZIP, a path escape or an oversized file, and an untrusted publisher's, install nothing.
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { watchPageErrors, type E2eCase } from "./support/harness.ts";
 import { notesPackage, publisher, resignedBy, tampered, withExtraEntry, type PackageFiles } from "./support/app-packages.ts";
-import { assertNoPageErrors, createIdentityThroughUi, nodeCall, nodeValue } from "./support/shell.ts";
+import { addContactOps, assertNoPageErrors, createIdentityThroughUi, nodeCall, nodeValue } from "./support/shell.ts";
 
 async function pick(page: Page, files: PackageFiles): Promise<void> {
   await page.getByTestId("package-files").setInputFiles([files.zip, files.sig]);
@@ -60,6 +61,40 @@ export const cases: E2eCase[] = [
       assert.equal(await frame.locator("#status").textContent(), "saved");
       await screenshot(page, "mini-app-open");
 
+      // Live through the SDK's subscription: a note committed outside the frame (here the shell's
+      // own port; a peer's sync arrives the same way) appears with no reload and no click.
+      await nodeValue(page, "submit", {
+        app: "notes",
+        domain: "notes",
+        ops: [
+          {
+            op: "parent_create",
+            type_key: "notes.note",
+            payload: { value: { title: "from elsewhere", created_at: new Date().toISOString() } },
+          },
+        ],
+      });
+      await frame.locator('#notes[data-count="2"]').waitFor();
+
+      // Pick a contact: the shell's dialog names the app, the person chooses, the app gets that one.
+      await nodeValue(page, "submit", addContactOps("grace_hopper", "Grace Hopper"));
+      await nodeValue(page, "submit", addContactOps("alan_turing", "Alan Turing"));
+      await frame.locator("#about").click();
+      await page.getByTestId("contact-picker").waitFor();
+      assert.equal(await page.locator("#picker-title").textContent(), "Notes asks for one contact");
+      await page.getByTestId("picker-filter").fill("grace");
+      assert.equal(await page.getByTestId("pick-contact").count(), 1);
+      await screenshot(page, "pick-a-contact");
+      await page.getByTestId("pick-contact").click();
+      await frame.locator("#status", { hasText: /^picked$/ }).waitFor();
+      assert.equal(await frame.locator("#title").inputValue(), "About Grace Hopper");
+      assert.equal(await page.getByTestId("contact-picker").count(), 0);
+      // Declining is an answer too: the app learns the code and nothing else.
+      await frame.locator("#about").click();
+      await page.getByTestId("pick-cancel").click();
+      await frame.locator("#status", { hasText: "ERR_SVC_PICK_CANCELLED" }).waitFor();
+      await frame.locator("#title").fill("");
+
       await row(page, "notes").getByTestId("disable-app").click();
       await page.locator('[data-testid="app-row"][data-slug="notes"][data-state="installed_disabled"]').waitFor();
       await row(page, "notes").getByTestId("open-app").click();
@@ -80,8 +115,20 @@ export const cases: E2eCase[] = [
       await page.getByTestId("install-app").click();
       await page.locator('[data-testid="app-row"][data-slug="notes"][data-state="installed_enabled"]').waitFor();
       const again = await openNotes(page);
-      await again.locator('#notes[data-count="1"]').waitFor();
-      assert.equal(await again.locator("#notes li").textContent(), "first note");
+      await again.locator('#notes[data-count="2"]').waitFor();
+      assert.deepEqual((await again.locator("#notes li").allTextContents()).sort(), ["first note", "from elsewhere"]);
+
+      // Stop trusting the publisher (asked twice): its app turns off, and opening it is refused.
+      await page.getByTestId("close-app").click();
+      const trusted = page.locator('[data-testid="trusted-publisher"]');
+      assert.match((await trusted.textContent()) ?? "", /Example Publisher · notes/);
+      await trusted.getByTestId("distrust").click();
+      await screenshot(page, "trusted-publishers");
+      await trusted.getByTestId("distrust-confirm").click();
+      await page.locator('[data-testid="app-row"][data-slug="notes"][data-state="installed_disabled"]').waitFor();
+      assert.equal(await page.locator('[data-testid="trusted-publisher"]').count(), 0);
+      await row(page, "notes").getByTestId("open-app").click();
+      assert.equal(await errorCode(page), "ERR_SVC_APP_DISABLED");
       assertNoPageErrors(errors);
     },
   },

@@ -164,6 +164,12 @@ export const cases: E2eCase[] = [
       await converged(ann, ben);
       assert.equal(await contactCount(ben), 15);
       await ctx.screenshot(ann, "peers-invite");
+      // Live: Ann looks at Home (no reload) while Ben writes; the contact arrives by sync and shows.
+      await ann.getByTestId("nav-home").click();
+      await ann.getByTestId("contact-list").waitFor();
+      await nodeValue(ben, "submit", addContactOps("ben_live", "Ben Live"));
+      await ann.locator('[data-testid="contact"]', { hasText: "Ben Live" }).waitFor({ timeout: 30_000 });
+      await openPeers(ann);
       // Disconnect ends the session on both sides.
       await ann.getByTestId("peer-disconnect").click();
       for (const page of [ann, ben]) await page.waitForSelector('[data-testid="peer-row"][data-state="closed"]', { timeout: 15_000 });

@@ -1,35 +1,24 @@
-// `npm run signal`: runs the signaling relay until SIGINT or SIGTERM. Flags --host/--port win over
-// SIGNAL_HOST/SIGNAL_PORT; the default is loopback 127.0.0.1:8787. Binding anything else is allowed
-// but warned about: the relay is unauthenticated and meant for one machine or a trusted LAN.
+// The relay process itself (`npm run signal:once`; `npm run signal` runs it under
+// scripts/signal-supervisor.mjs, which restarts it). Flags win over SIGNAL_* environment variables
+// (relay-config.ts); the default is loopback 127.0.0.1:8787. Binding anything else is allowed but
+// warned about: the relay is unauthenticated and meant for one machine or a trusted LAN.
+// Exit codes: 0 stopped by a signal, 1 failed to close, 2 bad configuration (the supervisor gives up),
+// 3 could not listen (the supervisor tries again).
+import { readRelayConfig } from "./relay-config.ts";
 import { startRelay } from "./relay-server.ts";
-
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8787;
-
-function flag(name: string): string | undefined {
-  const args = process.argv.slice(2);
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === `--${name}`) return args[i + 1];
-    if (arg.startsWith(`--${name}=`)) return arg.slice(name.length + 3);
-  }
-  return undefined;
-}
 
 function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-function fail(message: string): never {
+function fail(message: string, code = 2): never {
   console.error(`npm run signal: ${message}`);
-  process.exit(2);
+  process.exit(code);
 }
 
-const host = flag("host") ?? process.env["SIGNAL_HOST"] ?? DEFAULT_HOST;
-const portText = flag("port") ?? process.env["SIGNAL_PORT"] ?? String(DEFAULT_PORT);
-const port = Number(portText);
-if (!/^\d{1,5}$/.test(portText) || port > 65535) fail(`--port must be 0-65535, got "${portText}"`);
-if (host.length === 0) fail("--host must not be empty");
+const read = readRelayConfig(process.argv.slice(2), process.env);
+if (!read.ok) fail(read.message);
+const { host, port, limits } = read.config;
 
 if (!isLoopback(host)) {
   console.warn("!".repeat(78));
@@ -40,8 +29,8 @@ if (!isLoopback(host)) {
 }
 
 try {
-  const relay = await startRelay({ host, port });
-  console.log(`signal relay listening on ${relay.url}`);
+  const relay = await startRelay({ host, port, limits });
+  console.log(`signal relay listening on ${relay.url} (pid ${process.pid})`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -58,5 +47,5 @@ try {
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
 } catch (error) {
-  fail(`could not listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`);
+  fail(`could not listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`, 3);
 }

@@ -2,7 +2,7 @@
 // negative test for every limit and malformed input, each asserting the code, the reason and that
 // nothing was relayed (a later sentinel post is the next frame the other member sees).
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { MEMBER_ID_PATTERN, type RelayLimits } from "./relay-protocol.ts";
+import { DEFAULT_RELAY_LIMITS, MEMBER_ID_PATTERN, type RelayLimits } from "./relay-protocol.ts";
 import { startRelay, type Relay } from "./relay-server.ts";
 import { connect, joinedClient, type TestClient } from "./test-support/relay-test-client.ts";
 
@@ -118,10 +118,16 @@ describe("signal relay: rooms", () => {
     await start({ messageBurst: 100 }); // default size limits; the burst lets one sender fill the log at once
     const a = await member("lobby");
     const overhead = JSON.stringify({ type: "post", body: "" }).length;
-    for (let i = 0; i < 64; i++) a.client.send({ type: "post", body: String(i % 10).repeat(32_768 - overhead) });
+    const body = (i: number): string => String(i % 10).repeat(32_768 - overhead);
+    for (let i = 0; i < 64; i++) a.client.send({ type: "post", body: body(i) });
     await vi.waitFor(() => expect(relay!.stats().posts).toBe(64));
+    // The byte budget, not the count, is what fills first: the newest that fit roomLogBytes stay.
+    const kept = Math.floor(DEFAULT_RELAY_LIMITS.roomLogBytes / JSON.stringify(body(0)).length);
+    expect(relay!.stats().logBytes).toBe(kept * JSON.stringify(body(0)).length);
     const b = await member("lobby");
-    for (let i = 0; i < 64; i++) expect((await b.client.next())["body"]).toBe(String(i % 10).repeat(32_768 - overhead));
+    for (let i = 64 - kept; i < 64; i++) expect(await b.client.next()).toMatchObject({ body: body(i), replay: true });
+    a.client.send({ type: "post", body: "live" });
+    expect(await b.client.next()).toMatchObject({ body: "live", replay: false });
     expect(logLines).toEqual([]);
   });
 

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { connectApp, type AppClient } from "../src/apps/sdk/index.ts";
 import { expectOk, NOTES_SCHEMA, startNode, testPublisher } from "../src/core/acceptance/fixtures.ts";
 import type { IdentityId, TwoWayNode } from "../src/core/index.ts";
-import { bindAppPort, type BoundAppPort } from "./app-port.ts";
+import { bindAppPort, type BoundAppPort, type Now } from "./app-port.ts";
+import { APP_PORT_LIMITS, type AppPortLimits } from "../src/rpc/app-api.ts";
 
 const open: { client: AppClient; bound: BoundAppPort }[] = [];
 afterEach(() => {
@@ -31,20 +32,15 @@ async function setup(): Promise<{ node: TwoWayNode; me: IdentityId }> {
   return { node, me };
 }
 
-function connect(
-  node: TwoWayNode,
-  me: IdentityId,
-  app: string,
-  limits?: { maxInFlight: number; maxRequestChars: number; maxSubscriptions: number },
-): AppClient {
+function connect(node: TwoWayNode, me: IdentityId, app: string, limits: Partial<AppPortLimits> = {}, now?: Now): AppClient {
   const channel = new MessageChannel();
-  const bound = bindAppPort(node, channel.port2, { identityId: me, app, version: "1.0.0" }, limits);
+  const bound = bindAppPort(node, channel.port2, { identityId: me, app, version: "1.0.0" }, { ...APP_PORT_LIMITS, ...limits }, now);
   const client = connectApp(channel.port1);
   open.push({ client, bound });
   return client;
 }
 
-const note = (title: string) => ({ op: "parent_create", type_key: "notes.note", payload: { value: { title } } });
+const note = (title: string) => ({ op: "parent_create" as const, type_key: "notes.note", payload: { value: { title } } });
 
 describe("a mini-app's port", () => {
   it("says who and which app it is bound to, writes and reads through the SDK", async () => {
@@ -104,7 +100,7 @@ describe("a mini-app's port", () => {
 
   it("checks requests like the shell's: malformed, oversized, extra arguments, unknown methods", async () => {
     const { node, me } = await setup();
-    const app = connect(node, me, "app.notes", { maxInFlight: 8, maxRequestChars: 2000, maxSubscriptions: 4 });
+    const app = connect(node, me, "app.notes", { maxRequestChars: 2000 });
     expect(await app.submit({ domain: "notes", ops: [] })).toMatchObject({ ok: false, error: { data: { reason: "out_of_range" } } });
     expect(await app.submit({ domain: "notes", ops: [note("x".repeat(3000))] })).toMatchObject({
       ok: false,
@@ -133,7 +129,7 @@ describe("a mini-app's port", () => {
 
   it("bounds a flood: calls beyond the in-flight limit are refused at once (ERR_RESOURCE_RATE_LIMIT), the rest answer", async () => {
     const { node, me } = await setup();
-    const app = connect(node, me, "app.notes", { maxInFlight: 2, maxRequestChars: 65_536, maxSubscriptions: 4 });
+    const app = connect(node, me, "app.notes", { maxInFlight: 2 });
     const results = await Promise.all(Array.from({ length: 6 }, (_, i) => app.submit({ domain: "notes", ops: [note(`n${i}`)] })));
     const refused = results.filter((r) => !r.ok);
     expect(refused.length).toBeGreaterThan(0);
@@ -142,9 +138,50 @@ describe("a mini-app's port", () => {
     // The shell's side stays responsive: the node answers its own calls.
     expect((await node.apps.list()).length).toBe(3);
   });
+
+  it("bounds a sustained loop: past its burst a port is refused by rate (ERR_RESOURCE_RATE_LIMIT), nothing written, until time refills it", async () => {
+    const { node, me } = await setup();
+    let clock = 0;
+    const app = connect(node, me, "app.notes", { burst: 3, callsPerSecond: 10 }, () => clock);
+    for (let i = 0; i < 3; i++) expectOk(await app.submit({ domain: "notes", ops: [note(`n${i}`)] }));
+    const seq = node.globalSeq();
+    expect(await app.submit({ domain: "notes", ops: [note("too fast")] })).toMatchObject({
+      ok: false,
+      error: { code: "ERR_RESOURCE_RATE_LIMIT", data: { reason: "rate", limit: 10 } },
+    });
+    expect(await app.whoAmI()).toMatchObject({ ok: false, error: { data: { reason: "rate" } } });
+    expect(node.globalSeq()).toBe(seq);
+    clock += 100; // one call's worth at 10 per second
+    expectOk(await app.submit({ domain: "notes", ops: [note("later")] }));
+    expect(await app.whoAmI()).toMatchObject({ ok: false, error: { data: { reason: "rate" } } });
+  });
 });
 
 describe("a mini-app's subscription", () => {
+  it("keeps delivering while the shell holds its own session for the same person and app", async () => {
+    const { node, me } = await setup();
+    const app = connect(node, me, "app.notes");
+    const seen: string[] = [];
+    let third!: () => void;
+    const thirdSeen = new Promise<void>((resolve) => (third = resolve));
+    expectOk(
+      await app.subscribe(async (event) => {
+        if (event.event === "close") return void seen.push("close");
+        // The app re-reads on each change, as a list view does: the callback's own call must not stall it.
+        const read = expectOk(await app.read({ target: "parent", type_key: "notes.note", limit: 100 }));
+        seen.push(String(read.rows.length));
+        if (seen.length === 3) third();
+      }),
+    );
+    // The shell opens its own session for this person and app (it writes a note, say).
+    const shell = expectOk(await node.openSession({ identityId: me, app: "app.notes" }));
+    expectOk(await shell.submit({ domain: "notes", ops: [note("from the shell")] }));
+    expectOk(await app.submit({ domain: "notes", ops: [note("from the app")] }));
+    expectOk(await shell.submit({ domain: "notes", ops: [note("again")] }));
+    await thirdSeen; // waits on delivery: a dead subscription fails by the test's timeout
+    expect(seen).toEqual(["1", "2", "3"]);
+  });
+
   it("delivers this app's committed changes the person may read, and nothing of other apps", async () => {
     const { node, me } = await setup();
     const notes = connect(node, me, "app.notes");

@@ -4,7 +4,7 @@
 // waits for itself instead of starving the node or the shell.
 import * as Comlink from "comlink";
 import { err, nodeError, ok, type IdentityId, type Result, type Session, type TwoWayNode } from "../src/core/index.ts";
-import { APP_METHODS, APP_PORT_LIMITS, type AppApi } from "../src/rpc/app-api.ts";
+import { APP_METHODS, APP_PORT_LIMITS, type AppApi, type AppPortLimits } from "../src/rpc/app-api.ts";
 import { checkArgumentCount, parseAppRead, parseAppSubmit, parseAppSubscribe } from "../src/rpc/node-api-requests.ts";
 import { submitThrough } from "./session-writes.ts";
 
@@ -13,14 +13,33 @@ export type BoundAppPort = { close(): void };
 
 const LAPSED: ReadonlySet<string> = new Set(["ERR_AUTH_TOKEN_EXPIRED", "ERR_AUTH_TOKEN_REVOKED"]);
 
-export type AppPortLimits = { readonly maxInFlight: number; readonly maxRequestChars: number; readonly maxSubscriptions: number };
+/** Milliseconds on a monotonic clock; injected so tests drive the rate limit without waiting. */
+export type Now = () => number;
+
+/** A token bucket: `take()` is false once the port spent its burst faster than the rate refills it. */
+function callBudget(limits: AppPortLimits, now: Now): { take(): boolean } {
+  let tokens = limits.burst;
+  let at = now();
+  return {
+    take() {
+      const t = now();
+      tokens = Math.min(limits.burst, tokens + ((t - at) * limits.callsPerSecond) / 1000);
+      at = t;
+      if (tokens < 1) return false;
+      tokens -= 1;
+      return true;
+    },
+  };
+}
 
 export function bindAppPort(
   node: TwoWayNode,
   port: MessagePort,
   binding: AppBinding,
   limits: AppPortLimits = APP_PORT_LIMITS,
+  now: Now = () => performance.now(),
 ): BoundAppPort {
+  const budget = callBudget(limits, now);
   let session: Session | undefined;
   let inFlight = 0;
   let closed = false;
@@ -48,6 +67,13 @@ export function bindAppPort(
           nodeError("ERR_RESOURCE_RATE_LIMIT", "Too many calls in flight on this app's port.", {
             reason: "in_flight",
             limit: limits.maxInFlight,
+          }),
+        );
+      if (!budget.take())
+        return err(
+          nodeError("ERR_RESOURCE_RATE_LIMIT", "This app calls the node faster than it may; try again in a moment.", {
+            reason: "rate",
+            limit: limits.callsPerSecond,
           }),
         );
       inFlight += 1;

@@ -104,6 +104,28 @@ describe("app service", () => {
     expect(await apps.openApp({ slug: "nothing" })).toMatchObject({ ok: false, error: { code: "app_not_found" } });
   });
 
+  it("lists the trusted publisher, ends trust on request, turns its app off and closes its port", async () => {
+    const { node, apps } = await service();
+    expectOk(await node.identities.create({ name: "Me" }));
+    expectOk(await apps.trustPublisher({ zip: v1.zip, signature: v1.signature }));
+    expectOk(await apps.installApp({ zip: v1.zip, signature: v1.signature }));
+    const channel = new MessageChannel();
+    expectOk(await apps.openApp({ slug: "notes", port: channel.port2 }));
+    const client = connectApp(channel.port1);
+    expectOk(await client.whoAmI());
+    const [trusted] = expectOk(await apps.listTrustedPublishers());
+    expect(trusted).toMatchObject({ name: "Notes Inc", apps: ["notes"] });
+    expect(expectOk(await apps.distrustPublisher({ publisherId: trusted!.publisherId }))).toEqual({ disabled: ["notes"] });
+    expect(expectOk(await apps.listTrustedPublishers())).toEqual([]);
+    expect(await apps.openApp({ slug: "notes" })).toMatchObject({ ok: false, error: { code: "ERR_SVC_APP_DISABLED" } });
+    // Ending trust twice is refused: there is no grant left to revoke.
+    expect(await apps.distrustPublisher({ publisherId: trusted!.publisherId })).toMatchObject({
+      ok: false,
+      error: { code: "object_invalid", data: { reason: "not_trusted" } },
+    });
+    client.close();
+  });
+
   it("checks every argument before the node sees it", async () => {
     const { apps, node } = await service();
     expect(await apps.installApp({ zip: "PK", signature: v1.signature })).toMatchObject({
@@ -113,6 +135,12 @@ describe("app service", () => {
     expect(await apps.inspectPackage()).toMatchObject({ ok: false, error: { data: { reason: "not_an_object" } } });
     expect(await apps.enableApp({ slug: "../x" })).toMatchObject({ ok: false, error: { code: "ERR_STRUCT_INVALID_IDENTIFIER" } });
     expect(await apps.listApps(1)).toMatchObject({ ok: false, error: { data: { reason: "too_many_arguments" } } });
+    expect(await apps.listTrustedPublishers(1)).toMatchObject({ ok: false, error: { data: { reason: "too_many_arguments" } } });
+    expect(await apps.distrustPublisher({ publisherId: "nope" })).toMatchObject({
+      ok: false,
+      error: { code: "ERR_STRUCT_INVALID_IDENTIFIER", data: { field: "publisherId" } },
+    });
+    expect(await apps.distrustPublisher({ publisherId: "x", also: 1 })).toMatchObject({ ok: false });
     expect(node.globalSeq()).toBe(0);
   });
 });

@@ -13,8 +13,8 @@ import {
   type Result,
   type TwoWayNode,
 } from "../src/core/index.ts";
-import type { AppSummary, OpenedApp, PackagePreviewSummary } from "../src/rpc/node-api.ts";
-import { parseAppRequest, parseOpenApp, parsePackageRequest } from "../src/rpc/node-api-requests.ts";
+import type { AppSummary, OpenedApp, PackagePreviewSummary, TrustedPublisherSummary } from "../src/rpc/node-api.ts";
+import { parseAppRequest, parseOpenApp, parsePackageRequest, parsePublisherRequest } from "../src/rpc/node-api-requests.ts";
 import { bindAppPort, type BoundAppPort } from "./app-port.ts";
 import { BUILT_IN_SLUGS } from "./built-in-apps.ts";
 
@@ -22,6 +22,8 @@ export type AppService = {
   readonly listApps: (...args: unknown[]) => Promise<Result<readonly AppSummary[]>>;
   readonly inspectPackage: (...args: unknown[]) => Promise<Result<PackagePreviewSummary>>;
   readonly trustPublisher: (...args: unknown[]) => Promise<Result<PackagePreviewSummary>>;
+  readonly listTrustedPublishers: (...args: unknown[]) => Promise<Result<readonly TrustedPublisherSummary[]>>;
+  readonly distrustPublisher: (...args: unknown[]) => Promise<Result<{ readonly disabled: readonly string[] }>>;
   readonly installApp: (...args: unknown[]) => Promise<Result<AppSummary>>;
   readonly upgradeApp: (...args: unknown[]) => Promise<Result<AppSummary>>;
   readonly enableApp: (...args: unknown[]) => Promise<Result<AppSummary>>;
@@ -95,8 +97,12 @@ export function createAppService(
     if (!request.ok) return request;
     const changed = await node.apps[action](request.value.slug);
     if (!changed.ok) return changed;
-    if (action !== "enable") for (const bound of ports.get(request.value.slug)?.splice(0) ?? []) bound.close();
+    if (action !== "enable") closePorts(request.value.slug);
     return ok(await summaryOf(changed.value));
+  }
+
+  function closePorts(slug: string): void {
+    for (const bound of ports.get(slug)?.splice(0) ?? []) bound.close();
   }
 
   /** The stored package's frontend, reopened (signature checked again) and matched to the install record. */
@@ -136,6 +142,18 @@ export function createAppService(
       if (!identity.ok) return identity;
       const preview = await node.apps.trustPublisher(identity.value, request.value.zip, request.value.signature);
       return preview.ok ? ok(previewSummary(preview.value)) : preview;
+    },
+    async listTrustedPublishers(...args) {
+      if (args.length > 0)
+        return err(nodeError("ERR_STRUCT_INVALID_TYPE", "This method takes no arguments.", { reason: "too_many_arguments" }));
+      return ok(await node.apps.trustedPublishers());
+    },
+    async distrustPublisher(...args) {
+      const request = parsePublisherRequest(args);
+      if (!request.ok) return request;
+      const ended = await node.apps.distrustPublisher(request.value.publisherId);
+      if (ended.ok) for (const slug of ended.value.disabled) closePorts(slug);
+      return ended;
     },
     async installApp(...args) {
       const request = parsePackageRequest(args);

@@ -19,6 +19,7 @@ import { installBuiltInApps, PINNED_PACKAGE_DIGESTS } from "./built-in-apps.ts";
 import { requestLeadership } from "./leadership.ts";
 import { createNodeService, type NodeService } from "./node-service.ts";
 import { createAppService } from "./app-service.ts";
+import { createCommitService, type CommitService } from "./commit-watch.ts";
 import { createSyncService, type SyncService } from "./sync-service.ts";
 
 /** STYLE "Errors and results": the worker boundary turns a bug into `internal_error`, logged here. */
@@ -38,7 +39,7 @@ function guarded<T>(method: (...args: unknown[]) => Promise<Result<T>>): (...arg
   };
 }
 
-type Service = NodeService & SyncService & ReturnType<typeof createAppService>;
+type Service = NodeService & SyncService & CommitService & ReturnType<typeof createAppService>;
 type Running = { readonly node: TwoWayNode; readonly service: Service; readonly store: PackageDatabase; readonly info: NodeInfo };
 
 export function createNodeHost(nodeName: string): NodeApi {
@@ -72,7 +73,12 @@ export function createNodeHost(nodeName: string): NodeApi {
       return builtIns;
     }
     const apps = createAppService(node, store);
-    const service: Service = { ...(await createNodeService(node, apps.summaries)), ...createSyncService(node), ...apps };
+    const service: Service = {
+      ...(await createNodeService(node, apps.summaries)),
+      ...createSyncService(node),
+      ...createCommitService(node),
+      ...apps,
+    };
     const ed25519Engine = (await isWebCryptoEd25519Available()) ? "webcrypto" : "noble";
     const now = performance.now();
     // A worker's clock starts with the worker, so now() is the time from spawn to ready.
@@ -137,6 +143,7 @@ export function createNodeHost(nodeName: string): NodeApi {
     role = "closing";
     current.value.service.closeAll();
     current.value.service.closeAppPorts();
+    current.value.service.closeWatches();
     if (inFlight > 0) await new Promise<void>((resolve) => (whenIdle = resolve));
     await current.value.node.stop();
     current.value.store.close();
@@ -156,6 +163,8 @@ export function createNodeHost(nodeName: string): NodeApi {
       const checked = parseNoArguments(args);
       if (!checked.ok) return checked;
       const current = await started;
+      // Issue 13 item 5: a node that has stopped (or is stopping) is not ready, whatever it was.
+      if (role === "closing" || role === "closed") return unavailable("node_closed");
       return current.ok ? ok(current.value.info) : current;
     }),
     info: guarded(async (...args) => {
@@ -173,11 +182,16 @@ export function createNodeHost(nodeName: string): NodeApi {
     history: served((s) => s.history),
     rejections: served((s) => s.rejections),
     stateDigest: served((s) => s.stateDigest),
+    checkIntegrity: served((s) => s.checkIntegrity),
+    verifyAuditLog: served((s) => s.verifyAuditLog),
+    repairAuditLog: served((s) => s.repairAuditLog),
     exportHeader: served((s) => s.exportHeader),
     exportEnvelopes: served((s) => s.exportEnvelopes),
     importEnvelopes: served((s) => s.importEnvelopes),
     inspectPackage: served((s) => s.inspectPackage),
     trustPublisher: served((s) => s.trustPublisher),
+    listTrustedPublishers: served((s) => s.listTrustedPublishers),
+    distrustPublisher: served((s) => s.distrustPublisher),
     installApp: served((s) => s.installApp),
     upgradeApp: served((s) => s.upgradeApp),
     enableApp: served((s) => s.enableApp),
@@ -187,6 +201,7 @@ export function createNodeHost(nodeName: string): NodeApi {
     syncAttach: served((s) => s.syncAttach),
     syncOverview: served((s) => s.syncOverview),
     syncDetach: served((s) => s.syncDetach),
+    watchCommits: served((s) => s.watchCommits),
     close: guarded(async (...args) => {
       const checked = parseNoArguments(args);
       if (!checked.ok) return checked;

@@ -7,6 +7,9 @@ import {
   ok,
   PROTOCOL_VERSION,
   storedEnvelope,
+  describeBreak,
+  type ChainBreak,
+  type ChainReport,
   type IdentityId,
   type Result,
   type Session,
@@ -14,11 +17,13 @@ import {
 } from "../src/core/index.ts";
 import type {
   AppSummary,
+  AuditLogReport,
   EnvelopeExportPage,
   HealthReport,
   HistoryEntry,
   HistoryPage,
   IdentitySummary,
+  IntegrityCheckReport,
   ImportSummary,
   ReadResult,
   RecoveryHeader,
@@ -48,6 +53,9 @@ export type NodeService = {
   readonly history: (...args: unknown[]) => Promise<Result<HistoryPage>>;
   readonly rejections: (...args: unknown[]) => Promise<Result<RejectionPage>>;
   readonly stateDigest: (...args: unknown[]) => Promise<Result<StateDigestReport>>;
+  readonly checkIntegrity: (...args: unknown[]) => Promise<Result<IntegrityCheckReport>>;
+  readonly verifyAuditLog: (...args: unknown[]) => Promise<Result<AuditLogReport>>;
+  readonly repairAuditLog: (...args: unknown[]) => Promise<Result<AuditLogReport>>;
   readonly exportHeader: (...args: unknown[]) => Promise<Result<RecoveryHeader>>;
   readonly exportEnvelopes: (...args: unknown[]) => Promise<Result<EnvelopeExportPage>>;
   readonly importEnvelopes: (...args: unknown[]) => Promise<Result<ImportSummary>>;
@@ -63,6 +71,20 @@ function describeEnvelope(text: string): { ops: HistoryEntry["ops"]; genesisName
   const value = first?.op === "parent_create" && first.type_key === "system.identity" ? first.payload.value : undefined;
   const name = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as { name?: unknown }).name : undefined;
   return { ops: ops.map((op) => ({ op: op.op, typeKey: op.type_key })), genesisName: typeof name === "string" ? name : null };
+}
+
+/** ADR 0017: the chain report in the shell's words. */
+function auditLogReport(report: ChainReport, writable: boolean): AuditLogReport {
+  const words = (brk: ChainBreak) => ({ seq: brk.seq, to: brk.to, defect: brk.defect, words: describeBreak(brk) });
+  return {
+    intact: report.intact,
+    records: report.length,
+    checkpoint: report.checkpoint,
+    breaks: report.breaks.map(words),
+    repairs: report.repairs.map((r) => ({ seq: r.seq, at: r.at, breaks: r.breaks.map(words) })),
+    writable,
+    checkedAt: new Date().toISOString(),
+  };
 }
 
 async function storageUse(): Promise<StorageUse> {
@@ -247,6 +269,26 @@ export async function createNodeService(node: TwoWayNode, appSummaries: () => Pr
       const globalSeq = node.globalSeq();
       const digest = await node.stateDigest();
       return ok({ digest: digest.digest, objects: digest.objects, globalSeq });
+    },
+
+    async checkIntegrity(...args) {
+      const checked = parseNoArguments(args);
+      if (!checked.ok) return checked;
+      return node.checkIntegrity();
+    },
+
+    async verifyAuditLog(...args) {
+      const checked = parseNoArguments(args);
+      if (!checked.ok) return checked;
+      const found = await node.audit.report();
+      return found.ok ? ok(auditLogReport(found.value, node.audit.isWritable())) : found;
+    },
+
+    async repairAuditLog(...args) {
+      const checked = parseNoArguments(args);
+      if (!checked.ok) return checked;
+      const repaired = await node.audit.repair();
+      return repaired.ok ? ok(auditLogReport(repaired.value, node.audit.isWritable())) : repaired;
     },
 
     async exportHeader(...args) {

@@ -30,7 +30,7 @@ export async function hostilePackage(trapOrigin: string, signer: Signer): Promis
     config_keys: [],
     requires: { platform: { min_version: "0.1.0" } },
   };
-  const html = `<!doctype html><html><head><title>x</title><img src="${trapOrigin}/inline.png"></head><body><pre id="results"></pre><script src="app.js"></script></body></html>`;
+  const html = `<!doctype html><html><head><title>x</title><img src="${trapOrigin}/inline.png"></head><body><pre id="results"></pre><p id="pick"></p><script src="app.js"></script></body></html>`;
   const frontend = { "index.html": utf8(html), "app.js": bundled.outputFiles[0]!.contents };
   const built = await buildPackage({ manifest, schema, frontend }, { signer, name: "Mallory", chain: [] }, "2026-12-01T12:00:00.000Z");
   if (!built.ok) throw new Error(built.error.message);

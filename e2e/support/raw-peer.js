@@ -1,7 +1,7 @@
 // A raw WebRTC peer for the hostile-peer journey: plain browser APIs, no app code. It speaks the
 // relay and rendezvous protocol (signal/, src/peering/relay-rendezvous.ts), opens one data channel
 // with the first member it meets (127.0.0.1 candidates only), and hands raw channel messages to the
-// test (`window.__hostileReceive`) and back (`window.__hostile.send`). Loaded with addScriptTag, so
+// test (`window.__hostileReceive`) and back (`window.__hostile.send`). Evaluated as source text, so
 // the test runner's transpiler never rewrites it.
 window.__openRawLink = async (relayUrl, room) => {
   const ws = new WebSocket(relayUrl);

@@ -7,6 +7,8 @@ export type Closed = { readonly code: number; readonly reason: string };
 
 export type TestClient = {
   readonly socket: WebSocket;
+  /** Pings received from the relay so far. */
+  pings(): number;
   /** The next frame; rejects if the socket closes first. */
   next(): Promise<Frame>;
   /** Frames received and not yet taken by next(). */
@@ -17,8 +19,15 @@ export type TestClient = {
   close(): Promise<Closed>;
 };
 
-export async function connect(url: string): Promise<TestClient> {
-  const socket = new WebSocket(url);
+export type ConnectOptions = {
+  /** Source address, another loopback one (127.0.0.2 …) to stand for another host. */
+  readonly localAddress?: string;
+  /** `false`: a silent socket that does not even answer the relay's pings. */
+  readonly autoPong?: boolean;
+};
+
+export async function connect(url: string, options: ConnectOptions = {}): Promise<TestClient> {
+  const socket = new WebSocket(url, { ...options });
   const queue: Frame[] = [];
   const waiters: { resolve(f: Frame): void; reject(e: Error): void }[] = [];
   let closedWith: Closed | undefined;
@@ -30,6 +39,8 @@ export async function connect(url: string): Promise<TestClient> {
     });
   });
   socket.on("error", () => {}); // surfaced as the close
+  let pings = 0;
+  socket.on("ping", () => pings++);
   socket.on("message", (data) => {
     const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Uint8Array)).toString("utf8");
     const frame = JSON.parse(text) as Frame;
@@ -50,6 +61,7 @@ export async function connect(url: string): Promise<TestClient> {
       return new Promise<Frame>((resolve, reject) => waiters.push({ resolve, reject }));
     },
     pending: () => [...queue],
+    pings: () => pings,
     send: (frame) => socket.send(JSON.stringify(frame)),
     sendRaw: (data, binary = false) => socket.send(data, { binary }),
     closed,
@@ -61,8 +73,12 @@ export async function connect(url: string): Promise<TestClient> {
 }
 
 /** Connects and joins `room`; returns the client and its server-assigned member id. */
-export async function joinedClient(url: string, room: string): Promise<{ client: TestClient; member: string; members: number }> {
-  const client = await connect(url);
+export async function joinedClient(
+  url: string,
+  room: string,
+  options: ConnectOptions = {},
+): Promise<{ client: TestClient; member: string; members: number }> {
+  const client = await connect(url, options);
   client.send({ type: "join", room });
   const joined = await client.next();
   if (joined.type !== "joined") throw new Error(`expected joined, got ${JSON.stringify(joined)}`);

@@ -65,7 +65,8 @@ export {
   type VerifiedPackage,
 } from "./app/index.ts";
 export type { GraphReadRequest, GraphReadResult, GraphRow, IngestOutcome, StateDigest } from "./graph/index.ts";
-export type { AuditRecord, AuditQuery, AuditKind } from "./log/index.ts";
+export type { AuditRecord, AuditQuery, AuditKind, ChainBreak, ChainReport } from "./log/index.ts";
+export { describeBreak } from "./log/index.ts";
 export type { HealthSnapshot } from "./health/index.ts";
 export type { KeyRecord } from "./key/index.ts";
 export type { SchemaDocument } from "./schema/index.ts";

@@ -1,7 +1,16 @@
 // The composition root (STYLE principle 2): builds the managers in start-up order, injects each
 // one's ports, and exposes the embedding API (docs/api.md). Every answer is plain data (DESIGN D6).
 import { evaluateRead } from "./acl/index.ts";
-import { AppManager, createPackageLifecycle, type AppInfo, type AppPackage, type PackageLifecycle } from "./app/index.ts";
+import {
+  AppManager,
+  createPackageLifecycle,
+  createTrustList,
+  type AppInfo,
+  type AppPackage,
+  type PackageLifecycle,
+  type PackageLifecyclePorts,
+  type TrustList,
+} from "./app/index.ts";
 import { createAuthManager, DEFAULT_AUTH_LIMITS, type AuthManager } from "./auth/index.ts";
 import {
   createCommitNotices,
@@ -15,7 +24,10 @@ import { createConfigManager, type ConfigManager, type ConfigSnapshot } from "./
 import { createVerifier, type Ed25519Engine } from "./crypto/index.ts";
 import {
   checkReadRequest,
+  INTEGRITY_CODE,
   GraphManager,
+  IntegrityChecker,
+  type IntegrityReport,
   readGraph,
   stateDigest,
   type Author,
@@ -27,7 +39,15 @@ import {
 } from "./graph/index.ts";
 import { createHealthManager, type HealthManager, type HealthSnapshot } from "./health/index.ts";
 import { createKeyManager, type KeyManager, type KeyRecord } from "./key/index.ts";
-import { createLogManager, type AuditEntry, type AuditPage, type AuditQuery, type ChainHead, type LogManager } from "./log/index.ts";
+import {
+  createLogManager,
+  type AuditEntry,
+  type AuditPage,
+  type AuditQuery,
+  type ChainHead,
+  type ChainReport,
+  type LogManager,
+} from "./log/index.ts";
 import { isoTime, systemClock, systemRandom, type Clock } from "./shared/clock.ts";
 import { nodeError } from "./shared/errors.ts";
 import { platformIdb, type IdbEnvironment } from "./shared/idb.ts";
@@ -106,6 +126,9 @@ export type TwoWayNode = {
     /** Signed packages (ZIP bytes + detached signature document), trust checked first (AC-12). */
     inspect: PackageLifecycle["inspect"];
     trustPublisher: PackageLifecycle["trustPublisher"];
+    trustedPublishers: TrustList["trustedPublishers"];
+    /** Ends the person's trust in a publisher and turns its apps off (data kept). */
+    distrustPublisher: TrustList["distrustPublisher"];
     installPackage: PackageLifecycle["install"];
     upgradePackage: PackageLifecycle["upgrade"];
     enable(slug: string): Promise<Result<AppInfo>>;
@@ -116,6 +139,12 @@ export type TwoWayNode = {
   openSession(options: { readonly identityId: IdentityId; readonly app: string; readonly keyId?: string }): Promise<Result<Session>>;
   /** Untrusted envelope text from anywhere (a peer, a file). */
   ingest(envelope: string | Uint8Array): Promise<Result<IngestOutcome>>;
+  /**
+   * After each commit, local or synced, in commit order: which app and seq changed (no content).
+   * For the embedder's own screens; mini-apps get read-filtered events through their sessions.
+   * Returns the function that stops listening.
+   */
+  onCommit(listener: (commit: { readonly seq: number; readonly app: string }) => void): () => void;
   /** Many at once, in one write transaction; one outcome per input, in order, each all-or-nothing. */
   ingestMany(envelopes: readonly (string | Uint8Array)[]): Promise<Result<IngestOutcome>[]>;
   history(options?: { readonly afterSeq?: number; readonly limit?: number; readonly app?: string }): Promise<readonly HistoryEntry[]>;
@@ -128,9 +157,25 @@ export type TwoWayNode = {
   stubCount(): Promise<number>;
   /** Fork evidence: two links by one key at one seq (DESIGN §3), found from links alone. */
   forks(): Promise<readonly ForkRow[]>;
+  /**
+   * Integrity at rest (ADR 0018): verifies every stored envelope again, quarantines those whose text
+   * fails, and rebuilds objects and versions from the envelopes that verify. One runs at start, in the
+   * background; this runs one now (or joins the one running).
+   */
+  checkIntegrity(): Promise<Result<IntegrityReport>>;
   /** The digest of everything, or of one app or sync domain (to compare what two peers share). */
   stateDigest(scope?: DigestScope): Promise<StateDigest>;
-  readonly audit: { query(filter?: AuditQuery): Promise<Result<AuditPage>>; verify(): Promise<Result<ChainHead>> };
+  readonly audit: {
+    query(filter?: AuditQuery): Promise<Result<AuditPage>>;
+    verify(): Promise<Result<ChainHead>>;
+    /** Every link and hash against the signed checkpoint (ADR 0017), with the repairs already recorded. */
+    report(): Promise<Result<ChainReport>>;
+    /** Records every break found in one signed record, so the log verifies again; deletes nothing. */
+    repair(): Promise<Result<ChainReport>>;
+    /** False while the log cannot write: the node then refuses changes (ERR_MNG_LOG_UNAVAILABLE). */
+    isWritable(): boolean;
+    whenWritable(): Promise<void>;
+  };
   readonly config: { snapshot(): ConfigSnapshot; update(updates: Readonly<Record<string, JsonValue>>): Promise<Result<ConfigSnapshot>> };
   health(): HealthSnapshot;
   /** Node-to-node sync (DESIGN §3): this node's identity, cursors, package export and acceptance. */
@@ -160,6 +205,46 @@ const CRITICAL = ["storage", "config", "log", "key", "app", "graph"] as const;
 function startFailure(manager: string, cause: { code: string; message: string }): Result<never> {
   return err(
     nodeError("internal_error", `The ${manager} manager could not start: ${cause.code} ${cause.message}`, { manager, cause: cause.code }),
+  );
+}
+
+/** An envelope's created_at, or undefined when its stored text no longer parses (tampered at rest). */
+function createdAtOf(text: string): string | undefined {
+  try {
+    const createdAt = (storedEnvelope(text) as { content?: { created_at?: unknown } }).content?.created_at;
+    return typeof createdAt === "string" ? createdAt : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function integritySummary(report: IntegrityReport): string {
+  const parts = [
+    report.quarantined.length > 0 ? `${report.quarantined.length} envelope(s) quarantined` : "",
+    report.heldAside > 0 ? `${report.heldAside} envelope(s) held aside until a peer sends them again` : "",
+    report.objectsRebuilt > 0 ? `${report.objectsRebuilt} object(s) rebuilt` : "",
+    report.versionsRebuilt > 0 ? `${report.versionsRebuilt} version(s) rebuilt` : "",
+    report.sequence !== null
+      ? `global_seq repaired (${report.sequence.storedSeq} stored, newest envelope ${report.sequence.newestEnvelopeSeq})`
+      : "",
+  ];
+  return parts.filter((p) => p !== "").join(", ");
+}
+
+/**
+ * ADR 0018: a graph with history but a key database without a node key means the key database was
+ * lost (deleted, or cleared apart from the rest). The node refuses to mint a new identity over it:
+ * the person is told and offered restore, never silently onboarded again.
+ */
+async function refuseLostKeys(keys: KeyManager, storage: NodeStorage): Promise<Result<void>> {
+  const nodeKeys = await keys.list({ scope: "node" });
+  if (!nodeKeys.ok) return nodeKeys;
+  if (nodeKeys.value.length > 0 || storage.globalSeq === 0) return ok(undefined);
+  return err(
+    nodeError("ERR_MNG_KEY_DATABASE_LOST", "This browser lost the keys of its node; the history is still here and nothing was changed.", {
+      reason: "key_database_lost",
+      globalSeq: storage.globalSeq,
+    }),
   );
 }
 
@@ -195,17 +280,48 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   const keys: KeyManager = createKeyManager({ name: options.name, idb, clock, engine: options.engine ?? "auto" });
   const keysOpened = await keys.open();
   if (!keysOpened.ok) return startFailure("key", keysOpened.error);
+  const lost = await refuseLostKeys(keys, storage);
+  if (!lost.ok) {
+    await keys.close();
+    await log.close();
+    storage.close();
+    return lost;
+  }
   const nodeKey = await keys.ensureNodeKey();
   if (!nodeKey.ok) return startFailure("key", nodeKey.error);
   health.report("key", "healthy");
 
   const verifier = await createVerifier(options.engine ?? "auto");
-  // One audit sink for the Graph and the sync sessions: a failing log degrades, never undoes a write.
+  const nodeSigner = await keys.signer("node", nodeKey.value.keyId);
+  if (!nodeSigner.ok) return startFailure("key", nodeSigner.error);
+  // ADR 0017: the chain is anchored by checkpoints signed with the node key, kept beside global_seq.
+  // A break found here is repaired at once (recorded, signed), so a tampered log never bricks the node.
+  log.onAvailability((writable, error) => health.report("log", writable ? "healthy" : "degraded", error?.code));
+  const anchored = await log.anchor({
+    signer: nodeSigner.value,
+    verifier,
+    store: { read: () => storage.auditCheckpoint(), write: (value) => storage.putAuditCheckpoint(value) },
+    globalSeq: () => storage.globalSeq,
+  });
+  if (!anchored.ok) return startFailure("log", anchored.error);
+  // One audit sink for the Graph and the sync sessions. Fail closed (ADR 0017): no batch commits
+  // unless the log took its write-ahead intent; outcomes the log misses are named when it recovers.
   const audit = {
+    begin: async (intent: AuditEntry) => {
+      const begun = await log.record(intent);
+      if (begun.ok) return begun;
+      return err(
+        nodeError(
+          "ERR_MNG_LOG_UNAVAILABLE",
+          "The audit log cannot write, so this node takes no changes until it can. Nothing was changed.",
+          {
+            reason: String(begun.error.data["reason"] ?? begun.error.code),
+          },
+        ),
+      );
+    },
     record: async (entries: readonly AuditEntry[]) => {
-      if (entries.length === 0) return;
-      const recorded = await log.recordMany(entries);
-      if (!recorded.ok) health.report("log", "degraded", recorded.error.code);
+      if (entries.length > 0) await log.recordMany(entries);
     },
   };
   // The App manager writes packages through the Graph, and the Graph reads schemas from the App
@@ -222,15 +338,26 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       maxReadLimit: config.get("graph.read.max_limit"),
     }),
   });
+  // ADR 0018: objects are derived data, checked against the envelopes in the background.
+  health.register("integrity", { critical: false });
+  const integrity = new IntegrityChecker({ storage, verifier, exclusive: (work) => graph.exclusive(work), audit, clock });
   const appsOpened = await apps.open();
   if (!appsOpened.ok) return startFailure("app", appsOpened.error);
   health.report("app", "healthy");
   health.report("graph", "healthy");
   const appManager = apps;
-  const nodeSigner = await keys.signer("node", nodeKey.value.keyId);
-  if (!nodeSigner.ok) return startFailure("key", nodeSigner.error);
   const nodeIdentity = identityIdFromKey(nodeKey.value.publicKey);
-  const state = new StateManager({ storage, graph, nodeSigner: nodeSigner.value, nodeIdentity });
+  const state = new StateManager({
+    storage,
+    graph,
+    nodeSigner: nodeSigner.value,
+    nodeIdentity,
+    integrity: {
+      // Sync export waits for the start check and never sends what a check found bad (ADR 0018).
+      settled: () => startCheck.then(() => undefined),
+      isWithheld: (id) => integrity.isWithheld(id),
+    },
+  });
   const guard: DosGuard = createDosGuard({
     clock,
     random: systemRandom,
@@ -276,7 +403,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   const events: EventManager = createEventManager({
     canRead: async (identityId, app, objectId) => {
       const row = await storage.getObject(objectId);
-      if (row === undefined || row.app !== app || row.suppressed === 1) return false;
+      if (row === undefined || row.app !== app || row.suppressed === 1 || integrity.isWithheld(row.id)) return false;
       const target = { id: row.id, app: row.app, typeKey: row.typeKey, owner: row.owner };
       return evaluateRead(await graph.aclFacts(), identityId, target, { at: isoTime(clock), forSync: false }).allow;
     },
@@ -321,13 +448,31 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     return ok({ identityId, signer: signer.value, bindingEnvelopeId: creatorOf(binding.id) });
   }
 
+  /**
+   * ADR 0018: local writes wait for the start check, then are refused while an envelope their
+   * identity may have signed is held aside (its key's next seq is unknown: writing would fork it).
+   */
+  async function writeGate(identityId: IdentityId, freshKey = false): Promise<Result<void>> {
+    await startCheck;
+    // A key made a moment ago has signed nothing, so it has no seq to fork.
+    if (freshKey || !integrity.writesHeldFor(identityId)) return ok(undefined);
+    return err(
+      nodeError(INTEGRITY_CODE, "Part of this identity's history is missing on this device; writing waits until a peer sends it back.", {
+        reason: "history_incomplete",
+      }),
+    );
+  }
+
   /** An identity's genesis (DESIGN §3), signed by its root key, then audited. */
   async function writeGenesis(
     identityId: IdentityId,
     keyId: string,
     name: string | undefined,
     message: string,
+    freshKey = false,
   ): Promise<Result<WriteResult>> {
+    const gate = await writeGate(identityId, freshKey);
+    if (!gate.ok) return gate;
     const author = await authorFor(identityId, keyId);
     if (!author.ok) return author;
     const written = toWriteResult(
@@ -386,7 +531,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     return ok({ envelopeId: o.id, seq: o.seq, status: o.status, objectIds: o.objectIds });
   }
 
-  const packages = createPackageLifecycle({
+  const lifecyclePorts: PackageLifecyclePorts = {
     apps: appManager,
     verifier,
     clock,
@@ -398,9 +543,21 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     },
     ingest: (text) => graph.ingest(text, { kind: "remote", actor: null }),
     async submitAs(identityId, request) {
+      const gate = await writeGate(identityId);
+      if (!gate.ok) return gate;
       const author = await authorFor(identityId, undefined);
       if (!author.ok) return author;
       return toWriteResult(await graph.submit(author.value, request));
+    },
+  };
+  const packages = createPackageLifecycle(lifecyclePorts);
+  const trust = createTrustList({
+    ...lifecyclePorts,
+    async identityName(identityId) {
+      const row = (await storage.listIdentities()).find((i) => i.id === identityId);
+      const genesis = row === undefined ? undefined : await storage.getObject(`${row.genesisId}:0`);
+      const name = (genesis?.winner.value as { name?: unknown } | null | undefined)?.name;
+      return typeof name === "string" ? name : null;
     },
   });
 
@@ -410,7 +567,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       async create(createOptions = {}) {
         const key = await keys.createIdentityKey(createOptions.name === undefined ? {} : { label: createOptions.name });
         if (!key.ok) return key;
-        const written = await writeGenesis(key.value.identityId!, key.value.keyId, createOptions.name, "Identity created.");
+        const written = await writeGenesis(key.value.identityId!, key.value.keyId, createOptions.name, "Identity created.", true);
         if (!written.ok) return written;
         return ok({ identityId: key.value.identityId!, keyId: key.value.keyId, envelopeId: written.value.envelopeId });
       },
@@ -418,6 +575,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         const identity = await storage.getIdentity(identityId);
         if (identity === undefined)
           return err(nodeError("ERR_MNG_KEY_BINDING_MISMATCH", "This node holds no such identity.", { reason: "unknown_identity" }));
+        const gate = await writeGate(identityId);
+        if (!gate.ok) return gate;
         const root = await authorFor(identityId, identity.rootKey);
         if (!root.ok) return root;
         const device = await keys.createDeviceKey(identityId, deviceOptions.label === undefined ? {} : { label: deviceOptions.label });
@@ -444,6 +603,13 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       install: (pkg) => appManager.install(pkg, { kind: "remote", actor: null }),
       inspect: (zip, signature) => packages.inspect(zip, signature),
       trustPublisher: (identityId, zip, signature) => packages.trustPublisher(identityId, zip, signature),
+      trustedPublishers: () => trust.trustedPublishers(),
+      // Its apps' sessions and subscriptions end with them, as for any disabled app.
+      distrustPublisher: async (publisherId) => {
+        const ended = await trust.distrustPublisher(publisherId);
+        if (ended.ok) for (const slug of ended.value.disabled) auth.revokeAll({ app: slug });
+        return ended;
+      },
       installPackage: (zip, signature) => packages.install(zip, signature),
       // An upgrade swaps the schema under open sessions; they reopen against the new one.
       upgradePackage: async (zip, signature) => {
@@ -476,6 +642,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
           if (!current.ok) return current;
           if (current.value.state !== "installed_enabled")
             return err(nodeError("ERR_SVC_APP_DISABLED", `${app} is not enabled.`, { reason: "app_not_enabled", app }));
+          const gate = await writeGate(identityId);
+          if (!gate.ok) return gate;
           return toWriteResult(
             await graph.submit(author.value, {
               app,
@@ -498,6 +666,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
               app,
               checked.value,
               (row) =>
+                !integrity.isWithheld(row.id) &&
                 evaluateRead(
                   facts,
                   identityId,
@@ -519,6 +688,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       return ok(session);
     },
     ingest: (envelope) => graph.ingest(envelope, { kind: "remote", actor: null }),
+    onCommit: (listener) => graph.onCommit((commit) => listener({ seq: commit.seq, app: commit.app })),
     ingestMany: (envelopes) => graph.ingestMany(envelopes, { kind: "remote", actor: null }),
     async history(historyOptions = {}) {
       const rows = await storage.history({
@@ -526,26 +696,41 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         ...(historyOptions.afterSeq === undefined ? {} : { afterSeq: historyOptions.afterSeq }),
         ...(historyOptions.app === undefined ? {} : { app: historyOptions.app }),
       });
-      return rows.map((r) => ({
-        seq: r.seq,
-        id: r.id,
-        authorId: r.authorId,
-        app: r.app,
-        domain: r.domain,
-        status: r.status,
-        lamport: r.lamport,
-        committedAt: r.committedAt,
-        createdAt: storedEnvelope(r.text).content.created_at,
-        text: r.text,
-      }));
+      // A row the integrity check found bad, or whose text no longer parses, is never served (ADR 0018).
+      return rows.flatMap((r) => {
+        const createdAt = integrity.isWithheld(r.id) ? undefined : createdAtOf(r.text);
+        if (createdAt === undefined) return [];
+        return [
+          {
+            seq: r.seq,
+            id: r.id,
+            authorId: r.authorId,
+            app: r.app,
+            domain: r.domain,
+            status: r.status,
+            lamport: r.lamport,
+            committedAt: r.committedAt,
+            createdAt,
+            text: r.text,
+          },
+        ];
+      });
     },
     globalSeq: () => storage.globalSeq,
     pendingCount: () => storage.countPending(),
     stubCount: () => storage.countStubs(),
     forks: () => storage.listForks(),
     syncRead: (peerIdentity, envelopeId) => graph.syncRead(peerIdentity, envelopeId),
+    checkIntegrity: () => checkIntegrity(),
     stateDigest: (scope) => stateDigest(storage, scope),
-    audit: { query: (filter = {}) => log.query(filter), verify: () => log.verifyChain() },
+    audit: {
+      query: (filter = {}) => log.query(filter),
+      verify: () => log.verifyChain(),
+      report: () => log.verify(),
+      repair: () => log.repair(),
+      isWritable: () => log.isWritable(),
+      whenWritable: () => log.whenWritable(),
+    },
     config: { snapshot: () => config.snapshot(), update: (updates) => config.update(updates) },
     health: () => health.snapshot(),
     sync: {
@@ -562,6 +747,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       connect: (transport, sessionOptions = {}) => startSession({ ...sessionOptions, transport, guard, clock, node: syncPorts }),
     },
     async stop() {
+      await startCheck;
+      await followUpCheck;
       // Writes already queued finish; later ones are refused; their events reach subscribers.
       await graph.close();
       await notices.settled();
@@ -574,6 +761,21 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       storage.close();
     },
   };
+  /** A check, its report in Health: degraded with the code while anything was repaired or is held aside. */
+  async function checkIntegrity(): Promise<Result<IntegrityReport>> {
+    const report = await integrity.check();
+    if (!report.ok) health.report("integrity", "degraded", report.error.code);
+    else if (report.value.clean) health.report("integrity", "healthy");
+    else health.report("integrity", "degraded", `${INTEGRITY_CODE}: ${integritySummary(report.value)}`);
+    return report;
+  }
+  // A quarantined envelope back from a peer: its objects are rebuilt with what relied on it.
+  let followUpCheck: Promise<unknown> = Promise.resolve();
+  graph.onCommit((commit) => {
+    if (integrity.arrived(commit.envelopeId)) followUpCheck = checkIntegrity();
+  });
+
+  const startCheck = checkIntegrity();
   // Not fatal: the node still serves reads and sync; Health says why writes by that identity fail.
   const restored = await restoreGeneses();
   if (!restored.ok) health.report("graph", "degraded", restored.error.code);

@@ -42,4 +42,12 @@ export const APP_PORT_LIMITS = {
   maxRequestChars: 65_536,
   /** Open subscriptions per port. */
   maxSubscriptions: 4,
+  /**
+   * Calls a port may make per second, sustained (a token bucket of `burst` calls refilled at this
+   * rate): an app calling in a tight loop, one at a time, still cannot keep the node busy forever.
+   */
+  callsPerSecond: 200,
+  burst: 400,
 } as const;
+
+export type AppPortLimits = { readonly [K in keyof typeof APP_PORT_LIMITS]: number };

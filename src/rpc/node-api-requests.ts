@@ -18,6 +18,7 @@ import {
   type AppRequest,
   type ImportRequest,
   type PackageRequest,
+  type PublisherRequest,
   type SyncAttachRequest,
   type OpRequest,
   type PageRequest,
@@ -296,6 +297,17 @@ export function parseAppRequest(args: readonly unknown[]): Result<AppRequest> {
   if (typeof slug !== "string" || !isAppName(slug))
     return rejected("ERR_STRUCT_INVALID_IDENTIFIER", "invalid_app", '"slug" is not an app name.', "slug");
   return ok({ slug });
+}
+
+export function parsePublisherRequest(args: readonly unknown[]): Result<PublisherRequest> {
+  const count = checkArgumentCount(args, 1);
+  if (!count.ok) return count;
+  const request = checkObject(args[0], "request", ["publisherId"], ["publisherId"]);
+  if (!request.ok) return request;
+  const publisherId = parseIdentityId(request.value["publisherId"]);
+  if (publisherId === undefined)
+    return rejected("ERR_STRUCT_INVALID_IDENTIFIER", "invalid_identity", '"publisherId" is not an identity id.', "publisherId");
+  return ok({ publisherId });
 }
 
 /** A mini-app's write: the port's app is added here, so a request that names one is refused. */

@@ -54,6 +54,26 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Pr
   }
 }
 
+/** Tampering at rest from the page, as any same-origin script could: one field of one audit record. */
+function editLogRecord(nodeName: string, seq: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(`twoway-log-${nodeName}`);
+    request.onerror = () => reject(request.error ?? new Error("open failed"));
+    request.onsuccess = () => {
+      const db = request.result;
+      const tx = db.transaction("records", "readwrite");
+      const store = tx.objectStore("records");
+      const read = store.get(seq);
+      read.onsuccess = () => store.put({ ...(read.result as Record<string, unknown>), message: "forged" });
+      tx.oncomplete = () => {
+        db.close();
+        resolve();
+      };
+      tx.onerror = () => reject(tx.error ?? new Error("edit failed"));
+    };
+  });
+}
+
 describe("node worker over Comlink (real Worker, real IndexedDB)", () => {
   it("starts the node with the built-in apps, writes for the shell identity and keeps it across a worker restart", async () => {
     const name = uniqueNodeName();
@@ -92,6 +112,8 @@ describe("node worker over Comlink (real Worker, real IndexedDB)", () => {
     must(await second.api.whenReady());
     expect(must(await second.api.listIdentities()).map((identity) => identity.identityId)).toEqual([me.identityId]);
     expect(must(await second.api.stateDigest())).toEqual(digest);
+    // Nothing was edited at rest: the integrity check (ADR 0018) finds nothing to repair.
+    expect(must(await second.api.checkIntegrity())).toMatchObject({ clean: true, quarantined: [], objectsRebuilt: 0 });
     const rows = must(await second.api.read({ app: "app.contacts", query: { target: "parent", type_key: "contact.profile" } })).rows;
     expect(rows.map((row) => (row["value"] as { handle: string }).handle)).toEqual(["grace"]);
     // The built-in apps are installed once, not again on every start.
@@ -125,6 +147,7 @@ describe("node worker over Comlink (real Worker, real IndexedDB)", () => {
       ["history", [{ beforeSeq: "1" }], "ERR_STRUCT_INVALID_TYPE"],
       ["createIdentity", [{ name: "" }], "ERR_STRUCT_INVALID_TYPE"],
       ["importEnvelopes", [{ envelopes: [1] }], "ERR_STRUCT_INVALID_TYPE"],
+      ["checkIntegrity", [{ repair: false }], "ERR_STRUCT_INVALID_TYPE"],
       ["dropEverything", [], "object_invalid"],
     ];
     for (const [method, args, code] of cases) {
@@ -165,6 +188,34 @@ describe("node worker over Comlink (real Worker, real IndexedDB)", () => {
     expect(must(await second.api.history({ limit: 1 })).entries[0]?.envelopeId).toBe(written.envelopeId);
     const late = await first.api.history();
     expect(late.ok ? "" : late.error.data["reason"]).toBe("node_closed");
+  });
+
+  it("verifies the audit log, finds an edited record after a restart, repairs it; a closed node is not ready (ADR 0017)", async () => {
+    const name = uniqueNodeName();
+    const first = startWorker(name);
+    must(await first.api.whenReady());
+    must(await first.api.createIdentity({ name: "Ada" }));
+    must(await first.api.submit(addContact("grace")));
+    const intact = must(await first.api.verifyAuditLog());
+    expect(intact).toMatchObject({ intact: true, breaks: [], writable: true });
+    expect(intact.records).toBeGreaterThan(3);
+    must(await first.api.close());
+    // Issue 13 item 5: after close the node no longer says it is ready.
+    expect(await first.api.whenReady()).toMatchObject({ ok: false, error: { data: { reason: "node_closed" } } });
+    expect(await first.api.info()).toMatchObject({ ok: false, error: { data: { reason: "node_closed" } } });
+    stopWorker(first);
+
+    await editLogRecord(name, 2);
+    const second = startWorker(name);
+    must(await second.api.whenReady());
+    const found = must(await second.api.verifyAuditLog());
+    expect(found).toMatchObject({ intact: false, breaks: [{ seq: 2, to: 2, defect: "hash_mismatch", words: "record 2 was edited" }] });
+    expect(found.checkpoint).not.toBeNull();
+    // The node stays usable while the break is on show.
+    must(await second.api.submit(addContact("linus")));
+    const repaired = must(await second.api.repairAuditLog());
+    expect(repaired).toMatchObject({ intact: true, breaks: [], repairs: [{ breaks: [{ seq: 2, words: "record 2 was edited" }] }] });
+    expect(must(await second.api.verifyAuditLog()).intact).toBe(true);
   });
 
   it("hands the node to the waiting worker when the holder's worker dies", async () => {

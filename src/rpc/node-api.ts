@@ -151,7 +151,40 @@ export type Rejection = {
 
 export type RejectionPage = { readonly rejections: readonly Rejection[]; readonly nextBeforeSeq: number | null };
 
+/** One stretch of the audit chain that did not verify (ADR 0017), and what happened to it in plain words. */
+export type AuditBreak = { readonly seq: number; readonly to: number; readonly defect: string; readonly words: string };
+
+/** verifyAuditLog / repairAuditLog (ADR 0017): every link and hash checked against the signed checkpoint. */
+export type AuditLogReport = {
+  /** True when every break is already on record in a signed repair. */
+  readonly intact: boolean;
+  readonly records: number;
+  /** The newest signed checkpoint the chain was checked against; null before the first one. */
+  readonly checkpoint: { readonly seq: number; readonly at: string } | null;
+  /** Breaks no repair records yet: a repair would record them. */
+  readonly breaks: readonly AuditBreak[];
+  /** Repairs on record, oldest first: when, and what no longer verified then. */
+  readonly repairs: readonly { readonly seq: number; readonly at: string; readonly breaks: readonly AuditBreak[] }[];
+  /** False while the log cannot write: the node then refuses changes (ERR_MNG_LOG_UNAVAILABLE). */
+  readonly writable: boolean;
+  readonly checkedAt: string;
+};
+
 export type StateDigestReport = { readonly digest: string; readonly objects: number; readonly globalSeq: number };
+
+/** One integrity check at rest (ADR 0018): what was found and repaired; `clean` when nothing was. */
+export type IntegrityCheckReport = {
+  readonly checkedAt: string;
+  readonly envelopes: number;
+  readonly quarantined: readonly { readonly id: string; readonly seq: number; readonly code: string; readonly reason: string }[];
+  readonly missing: readonly { readonly id: string; readonly seq: number }[];
+  readonly heldAside: number;
+  readonly envelopeRowsFixed: number;
+  readonly objectsRebuilt: number;
+  readonly versionsRebuilt: number;
+  readonly sequence: { readonly storedSeq: number; readonly newestEnvelopeSeq: number; readonly globalSeq: number } | null;
+  readonly clean: boolean;
+};
 
 /** An app package as a person picked it: the ZIP bytes and its detached signature document (DESIGN D8). */
 export type PackageRequest = {
@@ -162,13 +195,26 @@ export type PackageRequest = {
 };
 
 /** What the shell shows before the person installs: publisher, version, what the app asks for. */
+/** What moved in the graph since the last notice (workers/commit-watch.ts). */
+export type CommitNotice = { readonly toSeq: number; readonly apps: readonly string[]; readonly commits: number };
+
+/** A publisher this node trusts by the person's grant (built-ins are trusted by digest and not listed). */
+export type TrustedPublisherSummary = {
+  readonly publisherId: string;
+  readonly name: string | null;
+  /** Installed apps it signed. */
+  readonly apps: readonly string[];
+};
+
+export type PublisherRequest = { readonly publisherId: string };
+
 export type PackagePreviewSummary = {
   readonly slug: string;
   readonly version: string;
   readonly title: string;
   readonly description: string;
   readonly capabilities: readonly string[];
-  /** Per-type read defaults the package proposes (acl.json); shown, not yet enforced. */
+  /** Per-type read defaults of the package (acl.json); "owner" types become each local identity's read rule at install. */
   readonly readDefaults: Readonly<Record<string, "app" | "owner">>;
   readonly digest: string;
   readonly publisher: { readonly identityId: string; readonly name: string; readonly publicKey: string; readonly fingerprint: string };
@@ -297,6 +343,12 @@ export interface NodeApi {
   history(request?: PageRequest): Promise<Result<HistoryPage>>;
   rejections(request?: PageRequest): Promise<Result<RejectionPage>>;
   stateDigest(): Promise<Result<StateDigestReport>>;
+  /** Verifies every stored envelope again and rebuilds objects from them (ADR 0018); joins a running check. */
+  checkIntegrity(): Promise<Result<IntegrityCheckReport>>;
+  /** Checks the audit chain against its signed checkpoint (ADR 0017); changes nothing. */
+  verifyAuditLog(): Promise<Result<AuditLogReport>>;
+  /** Records every break found in one signed record, so the log verifies again; deletes no record. */
+  repairAuditLog(): Promise<Result<AuditLogReport>>;
   exportHeader(): Promise<Result<RecoveryHeader>>;
   exportEnvelopes(request?: EnvelopeExportRequest): Promise<Result<EnvelopeExportPage>>;
   importEnvelopes(request: ImportRequest): Promise<Result<ImportSummary>>;
@@ -304,6 +356,10 @@ export interface NodeApi {
   inspectPackage(request: PackageRequest): Promise<Result<PackagePreviewSummary>>;
   /** Records in the graph that the person trusts the package's publisher (system.apps.publish). */
   trustPublisher(request: PackageRequest): Promise<Result<PackagePreviewSummary>>;
+  /** The publishers the person trusts, with the apps each signed. */
+  listTrustedPublishers(): Promise<Result<readonly TrustedPublisherSummary[]>>;
+  /** Revokes the person's trust in a publisher and turns its apps off (their data kept). */
+  distrustPublisher(request: PublisherRequest): Promise<Result<{ readonly disabled: readonly string[] }>>;
   installApp(request: PackageRequest): Promise<Result<AppSummary>>;
   /** A newer version of an installed app, from the same publisher. */
   upgradeApp(request: PackageRequest): Promise<Result<AppSummary>>;
@@ -318,6 +374,12 @@ export interface NodeApi {
   /** Every session since the node started (closed ones too, newest first) and the DoS Guard's figures. */
   syncOverview(): Promise<Result<SyncOverview>>;
   syncDetach(request: { readonly sessionId: string }): Promise<Result<void>>;
+  /**
+   * After commits (local, a mini-app's, or synced), `onNotice` (a Comlink.proxy) hears which apps
+   * moved and the newest seq; one notice at a time, its promise acknowledges, commits meanwhile
+   * coalesce. Screens re-read on it instead of polling.
+   */
+  watchCommits(onNotice: (notice: CommitNotice) => Promise<void> | void): Promise<Result<void>>;
   /** Finishes the calls in flight, stops the node and lets go of the lock (update, handover). */
   close(): Promise<Result<{ readonly role: NodeRole }>>;
 }
@@ -338,11 +400,16 @@ export const NODE_METHODS = [
   "history",
   "rejections",
   "stateDigest",
+  "checkIntegrity",
+  "verifyAuditLog",
+  "repairAuditLog",
   "exportHeader",
   "exportEnvelopes",
   "importEnvelopes",
   "inspectPackage",
   "trustPublisher",
+  "listTrustedPublishers",
+  "distrustPublisher",
   "installApp",
   "upgradeApp",
   "enableApp",
@@ -352,6 +419,7 @@ export const NODE_METHODS = [
   "syncAttach",
   "syncOverview",
   "syncDetach",
+  "watchCommits",
   "close",
 ] as const satisfies readonly NodeMethod[];
 

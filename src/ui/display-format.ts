@@ -43,10 +43,21 @@ export function shortId(id: string, keep = 6): string {
   return id.length <= keep * 2 + 1 ? id : `${id.slice(0, keep)}…${id.slice(-4)}`;
 }
 
+const graphemeSegmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/** The user-perceived characters of a text: an emoji with its joiners and skin tone, a flag, or a
+ *  letter with its combining marks is one, never cut in half as UTF-16 slicing would. */
+export function graphemes(text: string): string[] {
+  return Array.from(graphemeSegmenter.segment(text), (s) => s.segment);
+}
+
+/** "Grace Hopper" → "GH", "Ada" → "AD", "🧑‍🚀 Sally Ride" → "🧑‍🚀R", "" → "?". */
 export function initials(name: string | null): string {
-  const words = (name ?? "").trim().split(/\s+/).filter(Boolean);
-  const letters = words.length > 1 ? `${words[0]![0]}${words.at(-1)![0]}` : (words[0]?.slice(0, 2) ?? "?");
-  return letters.toUpperCase();
+  const words = (name ?? "").trim().split(/\s+/u).filter(Boolean);
+  const first = graphemes(words[0] ?? "");
+  const letters = words.length > 1 ? [first[0], graphemes(words.at(-1)!)[0]] : first.slice(0, 2);
+  const text = letters.join("");
+  return text === "" ? "?" : text.toLocaleUpperCase();
 }
 
 const OP_VERBS: Readonly<Record<string, string>> = {

@@ -27,7 +27,17 @@ export type NodeClient = {
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 /** Methods that may legitimately take long: waiting for another tab, closing after writes, bulk work. */
-const UNBOUNDED: ReadonlySet<string> = new Set(["whenReady", "close", "importEnvelopes", "exportEnvelopes", "exportHeader", "stateDigest"]);
+const UNBOUNDED: ReadonlySet<string> = new Set([
+  "whenReady",
+  "close",
+  "importEnvelopes",
+  "exportEnvelopes",
+  "exportHeader",
+  "stateDigest",
+  "verifyAuditLog",
+  "repairAuditLog",
+  "checkIntegrity",
+]);
 
 function workerFailure(code: "worker_failed" | "worker_timeout", message: string): ShellResult<never> {
   return { ok: false, error: { code, category: "internal", message, data: {} } };

@@ -1,6 +1,8 @@
 // The shell's view of the node: whether this tab holds it (ADR 0006), whether it is ready, and the
 // calls pages make. It hands the node to another tab that asks, and closes it cleanly (calls in
-// flight first) before a service-worker update reloads the page.
+// flight first) before a service-worker update reloads the page. Every commit the node makes,
+// synced ones too, moves `revision`, so the screens that read the graph re-read (watchCommits).
+import * as Comlink from "comlink";
 import { createSignal, onCleanup, type Accessor } from "solid-js";
 import type { NodeApi, NodeInfo, NodeMethod } from "../rpc/node-api.ts";
 import { createNodeClient, MARK_NODE_READY, type NodeClient, type NodeValue, type ShellError, type ShellResult } from "./node-client.ts";
@@ -35,6 +37,7 @@ const CHANGES: ReadonlySet<string> = new Set([
   "submit",
   "importEnvelopes",
   "trustPublisher",
+  "distrustPublisher",
   "installApp",
   "upgradeApp",
   "enableApp",
@@ -42,6 +45,9 @@ const CHANGES: ReadonlySet<string> = new Set([
   "uninstallApp",
 ]);
 type HandoverMessage = { readonly type: "handover_request" };
+
+/** Spacing of screen refreshes while commits stream in (a sync): the first one shows at once. */
+const NOTICE_SPACING_MS = 150;
 
 function notRunning(): ShellResult<never> {
   return {
@@ -75,6 +81,19 @@ export function createNodeConnection(options: { nodeName?: string } = {}): NodeC
     handoverRequested = false;
     if (ready.ok) performance.mark(MARK_NODE_READY);
     setPhase(ready.ok ? { state: "ready", info: ready.value } : { state: "failed", error: ready.error });
+    if (ready.ok) await watch(mine);
+  }
+
+  /** Every commit the node makes — synced ones too — moves `revision`, so open screens re-read. */
+  async function watch(mine: NodeClient): Promise<void> {
+    const onNotice = async (): Promise<void> => {
+      if (client !== mine) return;
+      setRevision((n) => n + 1);
+      // The acknowledgement waits a moment: commits meanwhile coalesce into one re-read, not hundreds.
+      await new Promise((resolve) => setTimeout(resolve, NOTICE_SPACING_MS));
+    };
+    const watched = await mine.callRaw("watchCommits", [Comlink.proxy(onNotice)]);
+    if (!watched.ok) console.warn(`2WAY: screens will not update by themselves: ${watched.error.code}`);
   }
 
   async function closeNode(reason: "handover" | "update"): Promise<void> {

@@ -4,8 +4,11 @@
 import * as Comlink from "comlink";
 import type { AppApi, AppEvent, AppIdentity, AppReadRequest, AppSubmitRequest, AppSubscribeFilter } from "../../rpc/app-api.ts";
 import type { ReadResult, WriteReceipt } from "../../rpc/node-api.ts";
-import type { Result } from "../../core/shared/result.ts";
+import { nodeError } from "../../core/shared/errors.ts";
+import { err, type Result } from "../../core/shared/result.ts";
+import { parsePickResult, PICK_CONTACT_REQUEST, type PickedContact } from "../../rpc/frame-messages.ts";
 
+export type { PickedContact };
 export type { AppEvent, AppIdentity, AppReadRequest, AppSubmitRequest, AppSubscribeFilter, ReadResult, Result, WriteReceipt };
 
 /** The message type the shell posts, with the port as its one transferred object. */
@@ -27,12 +30,41 @@ export type AppClient = {
     filter?: AppSubscribeFilter,
   ): Promise<Result<{ readonly subscriptionId: string }>>;
   unsubscribe(subscriptionId: string): Promise<Result<void>>;
+  /**
+   * Asks the person, in the shell's own dialog, to choose one contact to share with this app. The
+   * app learns only the chosen one (name, handle, identity id), or ERR_SVC_PICK_CANCELLED; one
+   * request at a time (another while the dialog is open: ERR_RESOURCE_RATE_LIMIT).
+   */
+  pickContact(): Promise<Result<PickedContact>>;
   close(): void;
 };
 
-export function connectApp(port: MessagePort): AppClient {
+let pickCount = 0;
+
+/** Posts a pick request to the shell (the parent window) and waits for its answer, from there only. */
+function askShellForContact(frame: Window): Promise<Result<PickedContact>> {
+  pickCount += 1;
+  const requestId = `pick-${pickCount}-${Math.random().toString(36).slice(2, 10)}`;
+  return new Promise((resolve) => {
+    const onMessage = (event: MessageEvent) => {
+      if (event.source !== frame.parent) return;
+      const result = parsePickResult(event.data, requestId);
+      if (result === undefined) return;
+      frame.removeEventListener("message", onMessage);
+      resolve(result);
+    };
+    frame.addEventListener("message", onMessage);
+    frame.parent.postMessage({ type: PICK_CONTACT_REQUEST, requestId }, "*");
+  });
+}
+
+export function connectApp(port: MessagePort, frame: Window | undefined = globalThis.window): AppClient {
   const remote = Comlink.wrap<AppApi>(port);
   return {
+    pickContact: () =>
+      frame === undefined || frame.parent === frame
+        ? Promise.resolve(err(nodeError("ERR_SVC_PICK_CANCELLED", "No shell hosts this app.", { reason: "no_shell" })))
+        : askShellForContact(frame),
     whoAmI: () => remote.whoAmI(),
     submit: (request) => remote.submit(request),
     read: (query) => remote.read(query),

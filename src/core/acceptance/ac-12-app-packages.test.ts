@@ -231,3 +231,44 @@ describe("AC-12 lifecycle", () => {
     expect((await a.node.stateDigest(scope)).digest).toBe((await b.node.stateDigest(scope)).digest);
   });
 });
+
+describe("AC-12 ending trust in a publisher", () => {
+  it("lists the publishers this node trusts, with their names and apps", async () => {
+    const { node } = await trustedNode();
+    expectOk(await node.apps.installPackage(v1.zip, v1.signature));
+    const publisherId = expectOk(await node.apps.inspect(v1.zip, v1.signature)).publisher.identityId;
+    expect(await node.apps.trustedPublishers()).toEqual([{ publisherId, name: "Test Publisher", apps: ["notes"] }]);
+  });
+
+  it("revokes the grant, turns the publisher's apps off and ends their sessions; the data is kept", async () => {
+    const { node, me } = await trustedNode();
+    expectOk(await node.apps.installPackage(v1.zip, v1.signature));
+    await writeNote(node, me, "kept");
+    const open = expectOk(await node.openSession({ identityId: me, app: "notes" }));
+    const publisherId = expectOk(await node.apps.inspect(v1.zip, v1.signature)).publisher.identityId;
+    expect(expectOk(await node.apps.distrustPublisher(publisherId))).toEqual({ disabled: ["notes"] });
+    expect(await node.apps.trustedPublishers()).toEqual([]);
+    expect(expectOk(await node.apps.inspect(v1.zip, v1.signature)).trust).toBe("none");
+    expect(await open.read({ target: "parent" })).toMatchObject({ ok: false, error: { code: "ERR_AUTH_TOKEN_REVOKED" } });
+    expect(await node.openSession({ identityId: me, app: "notes" })).toMatchObject({ ok: false, error: { code: "ERR_SVC_APP_DISABLED" } });
+    expect(await node.apps.upgradePackage(v2.zip, v2.signature)).toMatchObject({
+      ok: false,
+      error: { code: "ERR_SVC_SYS_APP_PUBLISHER_UNTRUSTED" },
+    });
+    // Trusting again and turning the app on brings the same data back.
+    expectOk(await node.apps.trustPublisher(me, v1.zip, v1.signature));
+    expectOk(await node.apps.enable("notes"));
+    expect(await noteTitles(node, me)).toEqual(["kept"]);
+  });
+
+  it("refuses to end trust it does not hold (object_invalid), writing nothing", async () => {
+    const { node } = await trustedNode();
+    const strangerId = expectOk(await node.apps.inspect(stranger.zip, stranger.signature)).publisher.identityId;
+    const seq = node.globalSeq();
+    expect(await node.apps.distrustPublisher(strangerId)).toMatchObject({
+      ok: false,
+      error: { code: "object_invalid", data: { reason: "not_trusted" } },
+    });
+    expect(node.globalSeq()).toBe(seq);
+  });
+});

@@ -16,5 +16,6 @@ export {
   type Publisher,
   type VerifiedPackage,
 } from "./package/index.ts";
-export { createPackageLifecycle, type PackageLifecycle, type PackagePreview } from "./package-lifecycle.ts";
+export { createPackageLifecycle, type PackageLifecycle, type PackageLifecyclePorts, type PackagePreview } from "./package-lifecycle.ts";
 export { isTrustedPublisher, PUBLISH_CAPABILITY } from "./publisher-trust.ts";
+export { createTrustList, type TrustedPublisher, type TrustList } from "./trust-list.ts";

@@ -16,6 +16,7 @@ import type { AclDefaults, AppManifest } from "./package/index.ts";
 import { openPackage, type VerifiedPackage } from "./package/index.ts";
 import type { AppInfo, AppManager, PackageTrust } from "./app-manager.ts";
 import { isTrustedPublisher, trustOps } from "./publisher-trust.ts";
+import { hasReadRule, ownerOnlyOps, ownerOnlyTypes } from "./read-defaults.ts";
 
 /** What the shell shows before the person decides: who publishes it, what it is, what it asks for. */
 export type PackagePreview = {
@@ -67,6 +68,31 @@ export function createPackageLifecycle(ports: PackageLifecyclePorts): PackageLif
     return granted ? "granted" : "none";
   }
 
+  /** acl.json's "owner" types become each local identity's read rule before the app runs once. */
+  async function enforceReadDefaults(pkg: VerifiedPackage): Promise<Result<void>> {
+    const app = pkg.manifest.slug;
+    const facts = await ports.aclFacts();
+    for (const identity of await ports.localIdentities())
+      for (const typeKey of ownerOnlyTypes(pkg.acl)) {
+        if (hasReadRule(facts, identity, app, typeKey)) continue;
+        const written = await ports.submitAs(identity as IdentityId, {
+          app: "system",
+          domain: "acl",
+          ops: ownerOnlyOps(identity, app, typeKey),
+        });
+        if (!written.ok) return written;
+      }
+    return ok(undefined);
+  }
+
+  /** Registers through `register`, then states the package's read defaults (the same on a retry). */
+  async function registered(pkg: VerifiedPackage, register: Promise<Result<AppInfo>>): Promise<Result<AppInfo>> {
+    const installed = await register;
+    if (!installed.ok) return installed;
+    const enforced = await enforceReadDefaults(pkg);
+    return enforced.ok ? installed : enforced;
+  }
+
   async function preview(pkg: VerifiedPackage): Promise<PackagePreview> {
     const installed = await ports.apps.get(pkg.manifest.slug);
     return {
@@ -108,12 +134,12 @@ export function createPackageLifecycle(ports: PackageLifecyclePorts): PackageLif
     async install(zip, signature) {
       const pkg = await open(zip, signature);
       if (!pkg.ok) return pkg;
-      return ports.apps.installVerified(pkg.value, await trustOf(pkg.value), SOURCE);
+      return registered(pkg.value, ports.apps.installVerified(pkg.value, await trustOf(pkg.value), SOURCE));
     },
     async upgrade(zip, signature) {
       const pkg = await open(zip, signature);
       if (!pkg.ok) return pkg;
-      return ports.apps.upgrade(pkg.value, await trustOf(pkg.value), SOURCE);
+      return registered(pkg.value, ports.apps.upgrade(pkg.value, await trustOf(pkg.value), SOURCE));
     },
   };
 }

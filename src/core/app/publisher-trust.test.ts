@@ -16,8 +16,14 @@ const grant: GrantFact = {
   envelopeId: "e",
 };
 const facts = (grants: GrantFact[], revocations: RevocationFact[] = []): AclFacts => ({ ...EMPTY_FACTS, grants, revocations });
-const revoke = (kind: RevocationFact["kind"], target: string, revoker = "me"): RevocationFact =>
-  ({ id: `r-${target}`, revoker, envelopeId: "re", kind, target, cuts: new Map() });
+const revoke = (kind: RevocationFact["kind"], target: string, revoker = "me"): RevocationFact => ({
+  id: `r-${target}`,
+  revoker,
+  envelopeId: "re",
+  kind,
+  target,
+  cuts: new Map(),
+});
 const me = new Set(["me"]);
 
 describe("isTrustedPublisher", () => {

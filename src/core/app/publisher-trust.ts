@@ -2,20 +2,19 @@
 // `system.apps.publish` in the graph — a `system.capability` of their own and a
 // `system.capability_grant` edge to the publisher's identity — so the decision is signed, synced to
 // their other devices and revocable like any grant (ADR 0010). Pure: facts in, verdict out.
-import type { AclFacts } from "../acl/index.ts";
+import type { AclFacts, GrantFact } from "../acl/index.ts";
 import type { Op } from "../wire/index.ts";
 
 export const PUBLISH_CAPABILITY = "system.apps.publish";
 
 /**
- * Whether one of `trusters` (this node's own identities) holds a live grant of system.apps.publish
- * to `publisherId`. Another person's grant, synced here, does not make this node trust anyone.
+ * The live grants of system.apps.publish that `trusters` (this node's own identities) issued and
+ * authored. Another person's grant, synced here, does not make this node trust anyone.
  */
-export function isTrustedPublisher(facts: AclFacts, trusters: ReadonlySet<string>, publisherId: string, at: string): boolean {
-  return facts.grants.some(
+export function liveTrustGrants(facts: AclFacts, trusters: ReadonlySet<string>, at: string): readonly GrantFact[] {
+  return facts.grants.filter(
     (g) =>
       g.name === PUBLISH_CAPABILITY &&
-      g.holder === publisherId &&
       trusters.has(g.issuer) &&
       g.author === g.issuer &&
       (g.expiresAt === null || g.expiresAt > at) &&
@@ -24,6 +23,16 @@ export function isTrustedPublisher(facts: AclFacts, trusters: ReadonlySet<string
           r.revoker === g.issuer && ((r.kind === "grant" && r.target === g.id) || (r.kind === "capability" && r.target === g.capabilityId)),
       ),
   );
+}
+
+/** Whether one of `trusters` holds a live grant of system.apps.publish to `publisherId`. */
+export function isTrustedPublisher(facts: AclFacts, trusters: ReadonlySet<string>, publisherId: string, at: string): boolean {
+  return liveTrustGrants(facts, trusters, at).some((g) => g.holder === publisherId);
+}
+
+/** Ending trust: the issuer's revocation of its grant (no write relied on it, so no cuts). */
+export function distrustOps(grantId: string): Omit<Op, "owner_identity">[] {
+  return [{ op: "parent_create", type_key: "system.revocation", payload: { value: { kind: "grant", target: grantId, cuts: [] } } }];
 }
 
 /** One envelope's ops: the person's capability and its grant to the publisher's identity object. */

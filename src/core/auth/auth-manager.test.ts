@@ -156,11 +156,14 @@ describe("authenticate (architecture 04 §4.2)", () => {
   });
 });
 
-describe("one live token per (identity, app, device) (interfaces 13 §4)", () => {
-  it("revokes the slot's older token when a new one is issued", async () => {
+describe("local sessions of one (identity, app, device)", () => {
+  it("live side by side: the shell's session never ends an app frame's (registration alone replaces, interfaces 13 §4)", async () => {
     const { auth } = await authSetup();
     const first = expectOk(auth.openSession({ identityId: ME, app: "app.notes", keyId: "k" }));
     const second = expectOk(auth.openSession({ identityId: ME, app: "app.notes", keyId: "k" }));
+    expect(auth.authenticate(first.token, { app: "app.notes" }).ok).toBe(true);
+    expect(auth.authenticate(second.token, { app: "app.notes" }).ok).toBe(true);
+    expectOk(auth.revoke(first.token));
     expect(auth.authenticate(first.token, { app: "app.notes" })).toMatchObject({ ok: false, error: { code: "ERR_AUTH_TOKEN_REVOKED" } });
     expect(auth.authenticate(second.token, { app: "app.notes" }).ok).toBe(true);
   });
@@ -214,7 +217,8 @@ describe("the token store stays bounded", () => {
   it("evicts revoked records first when full, and refuses a new session rather than evict a live one", async () => {
     const { auth } = await authSetup({ limits: { maxTokens: 2 } });
     const old = expectOk(auth.openSession({ identityId: ME, app: "app.notes" }));
-    const live = expectOk(auth.openSession({ identityId: ME, app: "app.notes" })); // revokes `old`
+    const live = expectOk(auth.openSession({ identityId: ME, app: "app.notes" }));
+    expectOk(auth.revoke(old.token));
     expect(auth.stats().tokens).toBe(2);
     const other = expectOk(auth.openSession({ identityId: YOU, app: "app.notes" })); // evicts `old`
     expect(auth.stats().tokens).toBe(2);

@@ -80,7 +80,7 @@ export type OpenSessionRequest = {
 export type AuthenticateRequest = { readonly app: string; readonly traceId?: string; readonly correlationId?: string };
 
 export interface AuthManager {
-  /** A session for a caller the composition root trusts (the shell, a port it binds); revokes the slot's older token. */
+  /** A session for a caller the composition root trusts (the shell, a port it binds); several may live per slot. */
   openSession(request: OpenSessionRequest): Result<SessionGrant>;
   /** interfaces 13: a frontend registers its public key with a signed payload; `binding.app` comes from its port. */
   register(request: unknown, binding: { readonly app: string; readonly traceId?: string }): Promise<Result<Registration>>;
@@ -132,11 +132,11 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     });
   }
 
-  function issue(record: Omit<TokenRecord, "revokedAt" | "issuedAt" | "expiresAt">, now: number) {
+  function issue(record: Omit<TokenRecord, "revokedAt" | "issuedAt" | "expiresAt">, now: number, exclusive: boolean) {
     const limits = limitsOf();
     const expiresAt = now + limits.tokenTtlMs;
     // Expired and revoked records are kept one more TTL so they answer with their precise code.
-    const token = tokens.issue({ ...record, issuedAt: now, expiresAt }, now, limits.tokenTtlMs, limits.maxTokens);
+    const token = tokens.issue({ ...record, issuedAt: now, expiresAt }, now, limits.tokenTtlMs, limits.maxTokens, exclusive);
     return token === undefined ? undefined : { token, issuedAt: iso(now), expiresAt: iso(expiresAt) };
   }
 
@@ -172,7 +172,7 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
       // The context is checked before any token exists, so a bad request leaves nothing behind.
       const context = contextFor(record, request.traceId ?? traceId());
       if (!context.ok) return context;
-      const issued = issue(record, clock.now());
+      const issued = issue(record, clock.now(), false);
       if (issued === undefined)
         return err(nodeError("ERR_MNG_AUTH_TOKEN_STORE_UNAVAILABLE", "Too many live sessions.", { reason: "token_store_full" }));
       return ok({ ...issued, context: context.value });
@@ -206,7 +206,7 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
       const until = now + Math.max(limits.nonceTtlMs, 2 * limits.maxSkewMs);
       if (!nonces.remember(keyText, payload.nonce, now, until, limits.maxNonces))
         return err(nodeError("storage_error", "The replay window is full; try again later.", { reason: "nonce_store_full" }));
-      const issued = issue(record, now);
+      const issued = issue(record, now, true);
       if (issued === undefined) return err(nodeError("storage_error", "Too many live sessions.", { reason: "token_store_full" }));
       const status = knownKeys.has(keyText) ? "existing" : "created";
       knownKeys.delete(keyText);

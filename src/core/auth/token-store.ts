@@ -66,20 +66,26 @@ export class TokenStore {
    * Issues a token for the record's slot and revokes the slot's previous one (interfaces 13 §4: a new
    * token revokes the older ones). Returns undefined when `maxRecords` live tokens leave no room.
    */
-  issue(record: Omit<TokenRecord, "revokedAt">, now: number, retainMs: number, maxRecords: number): string | undefined {
+  /**
+   * A new live token. `exclusive` (frontend registration, interfaces 13): it replaces the live token
+   * of its (identity, app, device) slot. Local sessions are not exclusive: the shell and an app's
+   * frame each hold one for the same person and app, and neither may end the other's.
+   */
+  issue(record: Omit<TokenRecord, "revokedAt">, now: number, retainMs: number, maxRecords: number, exclusive = true): string | undefined {
     this.prune(now, retainMs);
     if (this.#records.size >= maxRecords) this.#evictInactive(now, this.#records.size - maxRecords + 1);
     if (this.#records.size >= maxRecords) return undefined;
     const bytes = this.#random.bytes(TOKEN_BYTES);
     const token = toBase64url(bytes);
     const digest = toBase64url(sha256(bytes));
+    this.#records.set(digest, { ...record, revokedAt: null });
+    if (!exclusive) return token;
     const slot = slotKey(record.identityId, record.app, record.deviceId);
     const previous = this.#slots.get(slot);
     if (previous !== undefined) {
       const old = this.#records.get(previous);
       if (old !== undefined && old.revokedAt === null) old.revokedAt = now;
     }
-    this.#records.set(digest, { ...record, revokedAt: null });
     this.#slots.set(slot, digest);
     return token;
   }

@@ -1,5 +1,5 @@
 // The audit record of each outcome of the write path (DESIGN D6: every acceptance and rejection is
-// audited). Pure: entries are written after the batch's transaction, by the manager.
+// audited). Pure: the intent is written before the batch's transaction (ADR 0017), the outcomes after.
 import type { AuditEntry } from "../log/index.ts";
 import type { ErrorCode, NodeError } from "../shared/errors.ts";
 import type { VerifiedLink } from "../wire/index.ts";
@@ -31,4 +31,16 @@ export function auditEntry(
 export function rejectionEntry(error: NodeError, source: IngestSource, verified: VerifiedLink | null, app?: string): AuditEntry {
   const data = { category: error.category, ...(app === undefined ? {} : { app }) };
   return auditEntry(source.kind === "local" ? "write_rejected" : "ingest_rejected", source, verified, error.code, error.message, data);
+}
+
+/** Write-ahead (ADR 0017): what is about to commit, written before the transaction opens. */
+export function intentEntry(source: IngestSource, verified: readonly VerifiedLink[], globalSeq: number): AuditEntry {
+  const only = verified.length === 1 ? verified[0]! : null;
+  return {
+    ...auditEntry("write_intent", source, only, null, `About to commit ${verified.length} envelope(s) after global_seq ${globalSeq}.`, {
+      inputs: verified.length,
+      source: source.kind,
+    }),
+    globalSeq,
+  };
 }

@@ -13,7 +13,7 @@ import { err, ok, type Result } from "../shared/result.ts";
 import { AbortWrite, type EnvelopeRow, type WriteTx } from "../storage/index.ts";
 import { validateLink, type VerifiedEnvelope, type VerifiedLink } from "../wire/index.ts";
 import { loadAclFacts } from "./acl-facts.ts";
-import { auditEntry, rejectionEntry } from "./audit-entries.ts";
+import { auditEntry, intentEntry, rejectionEntry } from "./audit-entries.ts";
 import { authorize } from "./authorize.ts";
 import { checkCausalPast, checkStubPast } from "./causal-past.ts";
 import { commitEnvelope, holdStub, type Committed } from "./commit.ts";
@@ -82,6 +82,20 @@ export class GraphManager {
     const run = this.#queue.then(work, work);
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Runs `work` in the write queue, between commits (the integrity repair, ADR 0018). The ACL facts
+   * are read again afterwards: `work` may have rewritten the rows they come from.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.#serial(async () => {
+      try {
+        return await work();
+      } finally {
+        this.#invalidateFacts();
+      }
+    });
   }
 
   /** Refuses new writes and waits for the ones already queued (node shutdown). */
@@ -206,6 +220,12 @@ export class GraphManager {
     const outcomes: Result<IngestOutcome>[] = [];
     const audits: AuditEntry[] = [];
     const notices: CommitNotice[] = [];
+    // Write-ahead (ADR 0017): nothing that could commit goes ahead unless the log took its intent.
+    const valid = items.flatMap(({ input }) => (input.ok ? [input.value] : []));
+    if (valid.length > 0) {
+      const begun = await this.#ports.audit.begin(intentEntry(source, valid, this.#storage.globalSeq));
+      if (!begun.ok) return items.map(({ input }) => (input.ok ? begun : input));
+    }
     const written = await this.#storage.runWrite(async (tx) => {
       [outcomes, audits, notices].forEach((list) => (list.length = 0));
       const batch = items.flatMap(({ input }) => (input.ok ? [input.value] : []));
@@ -352,5 +372,6 @@ function auditOf(outcome: Result<IngestOutcome>, source: IngestSource, verified:
   if (o.status === "pending")
     return auditEntry("ingest_pending", source, verified, null, "Waiting for missing dependencies.", { missing: o.missing.length });
   const kind = source.kind === "local" ? "write_accepted" : "ingest_accepted";
-  return auditEntry(kind, source, verified, null, `Envelope ${o.status}.`, { status: o.status });
+  // The committed global_seq: the log knows which commits it has outcome records for (ADR 0017).
+  return { ...auditEntry(kind, source, verified, null, `Envelope ${o.status}.`, { status: o.status }), globalSeq: o.seq };
 }

@@ -4,3 +4,4 @@ export { checkReadRequest, readGraph, type GraphReadRequest, type GraphReadResul
 export { deviceKeyBindings } from "./device-keys.ts";
 export { stateDigest, type DigestScope, type StateDigest } from "./state-digest.ts";
 export type { AuditSink, CommitListener, GraphLimits, GraphPorts, GraphStorage, SchemaRegistry } from "./ports.ts";
+export { IntegrityChecker, INTEGRITY_CODE, type IntegrityReport } from "./integrity-check.ts";

@@ -2,13 +2,21 @@
 import type { AuditEntry } from "../log/index.ts";
 import type { CompiledSchema } from "../schema/index.ts";
 import type { Clock } from "../shared/clock.ts";
+import type { Result } from "../shared/result.ts";
 import type { Budgets, NodeStorage } from "../storage/index.ts";
 
 /** The schema registry: the compiled schema of an installed app (the App manager owns it). */
 export type SchemaRegistry = { schemaFor(app: string): CompiledSchema | undefined };
 
-/** Records a batch's audit entries, after its transaction; a failing sink must not undo writes. */
-export type AuditSink = { record(entries: readonly AuditEntry[]): Promise<unknown> };
+/**
+ * The audit log as the write path needs it (ADR 0017). `begin` is the write-ahead record: only when it
+ * is ok may the batch's transaction open, so no change commits while the log cannot write. `record`
+ * takes the outcomes after the transaction; if it fails, the log names those commits when it recovers.
+ */
+export type AuditSink = {
+  begin(intent: AuditEntry): Promise<Result<unknown>>;
+  record(entries: readonly AuditEntry[]): Promise<unknown>;
+};
 
 export type GraphLimits = Budgets & { readonly maxPending: number; readonly maxReadLimit: number };
 
@@ -35,6 +43,7 @@ export type GraphPorts = {
 export type GraphStorage = Pick<
   NodeStorage,
   | "runWrite"
+  | "globalSeq"
   | "getEnvelope"
   | "getEnvelopes"
   | "getStubs"

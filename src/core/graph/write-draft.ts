@@ -7,7 +7,7 @@ import { nodeError } from "../shared/errors.ts";
 import { publicKeyText, type EnvelopeId } from "../shared/ids.ts";
 import { err, type Result } from "../shared/result.ts";
 import type { EnvelopeRow, NodeStorage } from "../storage/index.ts";
-import { buildEnvelope, type VerifiedEnvelope } from "../wire/index.ts";
+import { buildEnvelope, OP_KINDS, type VerifiedEnvelope } from "../wire/index.ts";
 import { aclTarget } from "./authorize.ts";
 import { referencesOf } from "./references.ts";
 import type { Author, WriteRequest } from "./types.ts";
@@ -20,6 +20,12 @@ export type DraftContext = {
 
 export async function draftLocalWrite(ctx: DraftContext, author: Author, request: WriteRequest): Promise<Result<VerifiedEnvelope>> {
   const { storage } = ctx;
+  // Op names first: the reference walk below knows only the eight kinds (DESIGN §3).
+  const unknownOp = request.ops.findIndex((op) => !(OP_KINDS as readonly unknown[]).includes(op.op));
+  if (unknownOp !== -1)
+    return err(
+      nodeError("ERR_STRUCT_INVALID_TYPE", `Op ${unknownOp} is not one of the eight op kinds.`, { reason: "unknown_op", index: unknownOp }),
+    );
   const key = publicKeyText(author.signer.publicKey);
   const head = await storage.lastOfKey(key);
   const probe = referencesOf(

@@ -334,7 +334,7 @@ describe("persistence", () => {
     expect(unwrap(await b.verifyChain()).length).toBe(0);
   });
 
-  it("refuses to open on a tampered newest record (fail closed)", async () => {
+  it("opens on a tampered newest record but appends nothing after it until a repair (ERR_MNG_LOG_CHAIN_BROKEN)", async () => {
     const { log, name, idb } = await setup();
     await fill(log, 2);
     await log.close();
@@ -342,10 +342,18 @@ describe("persistence", () => {
     await raw.records.update(2, { message: "forged" });
     raw.db.close();
     const again = createLogManager({ name, idb, clock: manualClock() });
-    expect(await again.open()).toMatchObject({
+    unwrap(await again.open());
+    expect(await again.record(entry())).toMatchObject({
+      ok: false,
+      error: { code: "ERR_MNG_LOG_CHAIN_BROKEN", data: { reason: "tail_damaged" } },
+    });
+    expect(await again.verifyChain()).toMatchObject({
       ok: false,
       error: { code: "ERR_MNG_LOG_RECORD_INVALID", data: { reason: "hash_mismatch", at_seq: 2 } },
     });
+    // Without the node key there is nothing to seal a repair with (the node always anchors its log).
+    expect(await again.repair()).toMatchObject({ ok: false, error: { code: "ERR_MNG_LOG_CHAIN_BROKEN", data: { reason: "no_anchor" } } });
+    await again.close();
   });
 
   it("refuses to fork: a second writer on the same database gets chain_diverged", async () => {
@@ -354,7 +362,7 @@ describe("persistence", () => {
     unwrap(await first.record(entry()));
     expect(await second.record(entry())).toMatchObject({
       ok: false,
-      error: { code: "ERR_MNG_LOG_MANDATORY_SINK_UNAVAILABLE", data: { reason: "chain_diverged" } },
+      error: { code: "ERR_MNG_LOG_UNAVAILABLE", data: { reason: "chain_diverged" } },
     });
     expect(unwrap(await first.verifyChain()).length).toBe(1);
   });
@@ -486,7 +494,7 @@ describe("lifecycle and sink failures", () => {
     expect(() => createLogManager({ name: "x", idb, clock: manualClock(), maxQueryLimit: 1001 })).toThrow(AssertionError);
   });
 
-  it("reports a database that cannot open (ERR_MNG_LOG_MANDATORY_SINK_UNAVAILABLE)", async () => {
+  it("reports a database that cannot open (ERR_MNG_LOG_UNAVAILABLE)", async () => {
     const real = await testIdb();
     const failing: IdbEnvironment = {
       IDBKeyRange: real.IDBKeyRange,
@@ -502,7 +510,7 @@ describe("lifecycle and sink failures", () => {
     const log = createLogManager({ name: uniqueName("log"), idb: failing, clock: manualClock() });
     expect(await log.open()).toMatchObject({
       ok: false,
-      error: { code: "ERR_MNG_LOG_MANDATORY_SINK_UNAVAILABLE", category: "internal", data: { reason: "open_failed" } },
+      error: { code: "ERR_MNG_LOG_UNAVAILABLE", category: "storage", data: { reason: "open_failed" } },
     });
   });
 
@@ -514,10 +522,17 @@ describe("lifecycle and sink failures", () => {
       request.onsuccess = () => resolve();
       request.onerror = () => reject(new Error("delete failed"));
     });
-    const sinkDown = { ok: false, error: { code: "ERR_MNG_LOG_MANDATORY_SINK_UNAVAILABLE" } };
+    // The first write finds the database gone; an unanchored log cannot vouch for a fresh one, so it
+    // stays closed to writes (the node's anchored log repairs instead: log-anchor.test.ts).
+    expect(await log.record(entry())).toMatchObject({
+      ok: false,
+      error: { code: "ERR_MNG_LOG_UNAVAILABLE", data: { reason: "database_closed" } },
+    });
+    expect(log.isWritable()).toBe(false);
     for (const result of [await log.record(entry()), await log.query({}), await log.verifyChain()]) {
-      expect(result).toMatchObject({ ...sinkDown, error: { ...sinkDown.error, data: { reason: "database_closed" } } });
+      expect(result).toMatchObject({ ok: false, error: { code: "ERR_MNG_LOG_UNAVAILABLE" } });
     }
+    await log.close();
   });
 
   /** Makes IndexedDB requests throw (as on a quota error) until the returned restore() is called. */
@@ -548,10 +563,13 @@ describe("lifecycle and sink failures", () => {
     }
     expect(failed).toMatchObject({
       ok: false,
-      error: { code: "ERR_MNG_LOG_MANDATORY_SINK_UNAVAILABLE", data: { reason: "write_failed" } },
+      error: { code: "ERR_MNG_LOG_UNAVAILABLE", data: { reason: "write_failed" } },
     });
+    // Refused while it recovers, then it writes again by itself (ADR 0017).
+    await log.whenWritable();
     expect(unwrap(await log.record(entry()))).toMatchObject({ seq: 2, prevHash: first.hash });
     expect(unwrap(await log.verifyChain()).length).toBe(2);
+    await log.close();
   });
 
   it("reports failing reads (read_failed)", async () => {
@@ -570,7 +588,7 @@ describe("lifecycle and sink failures", () => {
     for (const result of results) {
       expect(result).toMatchObject({
         ok: false,
-        error: { code: "ERR_MNG_LOG_MANDATORY_SINK_UNAVAILABLE", data: { reason: "read_failed" } },
+        error: { code: "ERR_MNG_LOG_UNAVAILABLE", data: { reason: "read_failed" } },
       });
     }
     expect(unwrap(await log.verifyChain()).length).toBe(3);
@@ -581,7 +599,7 @@ describe("lifecycle and sink failures", () => {
     const queued = [log.record(entry()), log.record(entry())];
     await log.close();
     expect((await Promise.all(queued)).map((r) => r.ok)).toEqual([true, true]);
-    const closed = { ok: false, error: { code: "ERR_MNG_LOG_MANDATORY_SINK_UNAVAILABLE", data: { reason: "closed" } } };
+    const closed = { ok: false, error: { code: "ERR_MNG_LOG_UNAVAILABLE", data: { reason: "closed" } } };
     expect(await log.record(entry())).toMatchObject(closed);
     expect(await log.query({})).toMatchObject(closed);
     expect(await log.verifyChain()).toMatchObject(closed);

@@ -19,6 +19,16 @@ export const AUDIT_KINDS = [
   "identity_created",
   "config_updated",
   "node_started",
+  /** Stored rows disagreed with the envelopes, or an envelope's text stopped verifying (ADR 0018). */
+  "integrity_repaired",
+  /** Write-ahead (ADR 0017): written before a graph transaction that may commit; none commits without it. */
+  "write_intent",
+  /** Commits whose outcome records the log could not take, named afterwards from the graph (ADR 0017). */
+  "write_reconciled",
+  /** Rejections of one kind, source and code folded into one count per window (ADR 0017). */
+  "rejections_counted",
+  /** A signed repair: what no longer verified, and that it was kept aside rather than trusted (ADR 0017). */
+  "chain_repaired",
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

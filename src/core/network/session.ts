@@ -373,6 +373,13 @@ export function startSession(options: SessionOptions): SyncSession {
       return;
     }
     const reason = accepted.error.data["reason"];
+    // ADR 0017: this node's own log cannot write, so it took nothing; the peer did no wrong. The
+    // cursor stays, and the next package after recovery finds the gap and resyncs.
+    if (accepted.error.code === "ERR_MNG_LOG_UNAVAILABLE") {
+      lastError = accepted.error;
+      changed();
+      return;
+    }
     if (accepted.error.code === "ERR_SYNC_SEQUENCE_INVALID") {
       // A duplicate is harmless; a gap or overlap means frames were lost or reordered: resync.
       if (reason !== "replayed") {

@@ -134,6 +134,10 @@ export const INTERFACE_ERRORS = {
   ERR_OBJECT_VERSION: { category: "state", message: "The object changed since it was read." },
   ERR_CONFIG_STALE: { category: "config", message: "The configuration changed since it was read." },
   ERR_SVC_APP_DISABLED: { category: "state", message: "The app is disabled." },
+  // The person closed the shell's pick-a-contact dialog without choosing (DESIGN D9 consent).
+  ERR_SVC_PICK_CANCELLED: { category: "state", message: "No contact was chosen." },
+  // ADR 0017: the browser refused to store more (QuotaExceededError); nothing of the write was kept.
+  ERR_STORAGE_QUOTA: { category: "storage", message: "This device has no room left for 2WAY's data." },
   // 04-interfaces/06-app-lifecycle register errors: checked before any app id or schema write.
   ERR_SVC_SYS_APP_SIGNATURE_INVALID: { category: "auth", message: "The app package signature is invalid." },
   ERR_SVC_SYS_APP_PUBLISHER_UNTRUSTED: { category: "auth", message: "The app publisher is not trusted on this node." },
@@ -143,8 +147,8 @@ export type InterfaceErrorCode = keyof typeof INTERFACE_ERRORS;
 /** 04-error-model manager codes `ERR_MNG_<MANAGER>_*`, by manager, with the category each surfaces as. */
 const MANAGER_CODES = {
   CONFIG: ["config", ["SCHEMA_INVALID", "UPDATE_QUEUE_FULL", "PERSISTENCE_FAILED"]],
-  STORAGE: ["storage", ["UNAVAILABLE", "MIGRATION_FAILED", "TX_ABORTED", "BUDGET_EXCEEDED"]],
-  KEY: ["auth", ["NODE_KEY_MISSING", "SCOPE_KEY_MISSING", "BINDING_MISMATCH"]],
+  STORAGE: ["storage", ["UNAVAILABLE", "MIGRATION_FAILED", "TX_ABORTED", "BUDGET_EXCEEDED", "INTEGRITY_VIOLATION"]],
+  KEY: ["auth", ["NODE_KEY_MISSING", "SCOPE_KEY_MISSING", "BINDING_MISMATCH", "DATABASE_LOST"]],
   AUTH: ["auth", ["TOKEN_STORE_UNAVAILABLE", "ADMIN_GATE_DENIED", "CONTEXT_INCOMPLETE"]],
   SCHEMA: ["schema", ["TYPE_UNKNOWN", "VALIDATION_FAILED", "REGISTRY_UNAVAILABLE"]],
   ACL: ["acl", ["IDENTITY_MISSING", "POLICY_DENIED", "EVALUATION_UNAVAILABLE"]],
@@ -153,7 +157,7 @@ const MANAGER_CODES = {
   STATE: ["storage", ["SEQUENCE_INVALID", "SYNC_CURSOR_CONFLICT", "OUTBOUND_ACL_UNAVAILABLE"]],
   NETWORK: ["network", ["ADMISSION_CLOSED", "CHALLENGE_TIMEOUT", "PEER_UNREACHABLE"]],
   EVENT: ["network", ["SUBSCRIPTION_REJECTED", "BUFFER_OVERFLOW", "RESUME_TOKEN_INVALID"]],
-  LOG: ["internal", ["RECORD_INVALID", "MANDATORY_SINK_UNAVAILABLE", "BACKPRESSURE_ACTIVE"]],
+  LOG: ["internal", ["RECORD_INVALID", "MANDATORY_SINK_UNAVAILABLE", "BACKPRESSURE_ACTIVE", "UNAVAILABLE", "CHAIN_BROKEN"]],
   HEALTH: ["internal", ["SIGNAL_INVALID", "DEPENDENCY_DEGRADED", "SNAPSHOT_UNAVAILABLE"]],
   DOS: ["dos", ["ADMISSION_DENIED", "CHALLENGE_REQUIRED", "PUZZLE_VERIFICATION_FAILED"]],
 } as const satisfies Record<string, readonly [ErrorCategory, readonly string[]]>;
@@ -167,6 +171,8 @@ export type ManagerErrorCode = {
 const MANAGER_CATEGORY_OVERRIDES: Readonly<Record<string, ErrorCategory>> = {
   ERR_MNG_GRAPH_PENDING_FULL: "dos",
   ERR_MNG_GRAPH_SEQUENCE_CONFLICT: "storage",
+  // ADR 0017: the node refuses writes while its audit log cannot write (fail closed).
+  ERR_MNG_LOG_UNAVAILABLE: "storage",
 };
 
 const MANAGER_ERRORS: ReadonlyMap<string, ErrorCategory> = new Map(

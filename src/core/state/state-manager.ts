@@ -30,6 +30,11 @@ export type StatePorts = {
   /** The node key that signs outgoing frames (DESIGN D2). */
   readonly nodeSigner: Signer;
   readonly nodeIdentity: IdentityId;
+  /**
+   * Integrity at rest (ADR 0018): exports wait for the start check, which quarantines envelopes whose
+   * stored text no longer verifies, and skip what a running check has found bad: never sent to peers.
+   */
+  readonly integrity?: { settled(): Promise<void>; isWithheld(envelopeId: string): boolean };
 };
 
 const SYNC_SOURCE = { kind: "remote" as const, actor: null };
@@ -48,6 +53,10 @@ export class StateManager {
 
   constructor(ports: StatePorts) {
     this.#ports = ports;
+  }
+
+  #isWithheld(envelopeId: string): boolean {
+    return this.#ports.integrity?.isWithheld(envelopeId) ?? false;
   }
 
   /** How far this node has received `peer`'s history for each domain. */
@@ -71,9 +80,10 @@ export class StateManager {
     const max = Math.min(limit, MAX_FRAME_ENVELOPES);
     // The range may only claim what the scan saw: commits landing during the scan have a higher seq
     // and go in the next package. (Reading global_seq after the scan once let a range skip one.)
+    await this.#ports.integrity?.settled();
     const upTo = storage.globalSeq;
     if (upTo <= afterSeq) return ok(null);
-    const rows = (await storage.history({ afterSeq, limit: max, app })).filter((row) => row.seq <= upTo);
+    const rows = (await storage.history({ afterSeq, limit: max, app })).filter((row) => row.seq <= upTo && !this.#isWithheld(row.id));
     const inDomain = rows.filter((row) => row.domain === name);
     // One sync_read for the whole package: the rows are in hand, and their objects are read at once.
     const decisions = await this.#ports.graph.syncReadRows(peer, inDomain);
@@ -122,7 +132,8 @@ export class StateManager {
     const chain: { id: string; text: string }[] = [];
     let prev = row.prev;
     while (prev !== null && !inRange.has(prev) && !out.has(prev) && chain.length < out.room() - 1) {
-      const [full] = await storage.getEnvelopes([prev]);
+      const [found] = await storage.getEnvelopes([prev]);
+      const full = found === undefined || this.#isWithheld(found.id) ? undefined : found;
       if (full !== undefined) {
         if (`${full.app}/${full.domain}` === domain && full.seq <= afterSeq) break;
         chain.push({ id: full.id, text: stubTextOf(full.text) });
@@ -130,7 +141,7 @@ export class StateManager {
         continue;
       }
       const [stub] = await storage.getStubs([prev]);
-      if (stub === undefined) break; // not held here: the peer will ask whoever has it
+      if (stub === undefined || this.#isWithheld(stub.id)) break; // not held here: the peer will ask whoever has it
       chain.push({ id: stub.id, text: stub.text });
       prev = stub.prev;
     }
@@ -220,7 +231,8 @@ export class StateManager {
    * else as its stub. Null when nothing asked for is held.
    */
   async exportWanted(peer: IdentityId, ids: readonly string[], domains: ReadonlySet<string>): Promise<Result<HavePackage | null>> {
-    const asked = ids.slice(0, MAX_FRAME_ENVELOPES);
+    await this.#ports.integrity?.settled();
+    const asked = ids.slice(0, MAX_FRAME_ENVELOPES).filter((id) => !this.#isWithheld(id));
     const [rows, stubs] = await Promise.all([this.#ports.storage.getEnvelopes(asked), this.#ports.storage.getStubs(asked)]);
     const full = rows.filter((row): row is EnvelopeRow => row !== undefined);
     const decisions = await this.#ports.graph.syncReadRows(peer, full);

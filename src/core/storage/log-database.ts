@@ -62,7 +62,7 @@ export function createLogDatabase<R extends LogRow>(name: string, idb: IdbEnviro
   // Rows whose code, app or traceId is null simply drop out of that index (null is not a key).
   db.version(1).stores({ records: "seq, [kind+seq], [code+seq], [app+seq], [traceId+seq]" });
   // Another connection upgrades or deletes the database: step aside at once (reference pitfall 12).
-  // Later writes then fail as ERR_MNG_LOG_MANDATORY_SINK_UNAVAILABLE instead of blocking it.
+  // Later writes then fail as ERR_MNG_LOG_UNAVAILABLE instead of blocking it.
   db.on("versionchange", () => {
     db.close();
     return false;

@@ -13,6 +13,7 @@ import type {
   MetaRow,
   ObjectRow,
   PendingRow,
+  QuarantineRow,
   SettingRow,
   StubRow,
   VersionRow,
@@ -30,6 +31,7 @@ export class NodeDatabase extends Dexie {
   meta!: Table<MetaRow, string>;
   cursors!: Table<CursorRow, [string, string]>;
   stubs!: Table<StubRow, string>;
+  quarantine!: Table<QuarantineRow, string>;
 
   constructor(name: string, idb: IdbEnvironment) {
     // autoOpen off: a database deleted or closed underneath must fail calls, not be silently recreated empty.
@@ -59,6 +61,9 @@ export class NodeDatabase extends Dexie {
         for (const table of ["envelopes", "objects", "versions", "pending", "forks", "identities", "apps", "meta", "cursors"])
           await tx.table(table).clear();
       });
+    // Integrity at rest (ADR 0018): envelope rows whose text no longer verifies are kept aside here,
+    // never served or exported. A new store only: nothing else changes.
+    this.version(3).stores({ quarantine: "id, seq" });
   }
 }
 
@@ -72,11 +77,29 @@ export const WRITE_STORES = ["envelopes", "stubs", "objects", "versions", "pendi
 
 export const GLOBAL_SEQ = "global_seq";
 export const STORED_BYTES = "stored_bytes";
+/** The audit log's newest signed checkpoint (ADR 0017): beside global_seq, so both must be forged. */
+export const AUDIT_CHECKPOINT = "audit_checkpoint";
 
 /** The idsAtKeySeq key of one key's seq. */
 export const keySeqKey = (authorKey: string, keySeq: number): string => `${authorKey} ${keySeq}`;
 
+/** The browser refused to store more: Dexie names it, or wraps the DOMException as `inner` (ADR 0017). */
+export function isQuotaFailure(cause: unknown): boolean {
+  for (let at: unknown = cause, depth = 0; at !== null && typeof at === "object" && depth < 4; depth += 1) {
+    if ((at as { name?: unknown }).name === "QuotaExceededError") return true;
+    at = (at as { inner?: unknown }).inner;
+  }
+  return false;
+}
+
 export function storageError(cause: unknown, reason: string): Result<never> {
   const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  if (isQuotaFailure(cause))
+    return err(
+      nodeError("ERR_STORAGE_QUOTA", "This device has no room left for 2WAY's data; nothing of the write was kept.", {
+        reason: "quota_exceeded",
+        cause: message,
+      }),
+    );
   return err(nodeError("ERR_MNG_STORAGE_TX_ABORTED", "The database refused the operation.", { reason, cause: message }));
 }

@@ -123,3 +123,21 @@ export type MetaRow = { readonly key: string; readonly value: number };
 
 /** Sync progress (DESIGN §3): how far this node has received a peer's global_seq for one domain. */
 export type CursorRow = { readonly peer: string; readonly domain: string; readonly seq: number; readonly updatedAt: string };
+
+/**
+ * An envelope row whose stored text no longer verifies (ADR 0018): moved out of history, kept as
+ * evidence, never served, exported or applied. The envelope itself can come back from a peer. Also
+ * an envelope known only from rows derived from it (its row deleted): then `text` is empty.
+ */
+export type QuarantineRow = {
+  readonly id: string;
+  /** The global_seq it held; that number is never reused. */
+  readonly seq: number;
+  readonly text: string;
+  /** The first failing check's code (ERR_CRYPTO_INVALID_SIGNATURE, ...), or why the row disagreed with its text. */
+  readonly code: string;
+  readonly reason: string;
+  /** Who signed it, as far as this node can tell (null: unknown); their writes wait until it is back. */
+  readonly authorId: string | null;
+  readonly quarantinedAt: string;
+};

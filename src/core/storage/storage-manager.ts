@@ -1,12 +1,13 @@
 // The only owner of the node database: opening, typed reads, and one atomic commit per envelope.
 // It has no semantics (the Graph decides what to write) and no API that rewrites or deletes history.
-import Dexie from "dexie";
+import Dexie, { type Table } from "dexie";
 import { assert } from "../shared/assert.ts";
 import { nodeError, type NodeError } from "../shared/errors.ts";
 import type { IdbEnvironment } from "../shared/idb.ts";
 import type { JsonValue } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
-import { GLOBAL_SEQ, NodeDatabase, STORED_BYTES, storageError, WRITE_STORES } from "./node-database.ts";
+import { IntegrityStore, type SequenceRepair } from "./integrity-store.ts";
+import { AUDIT_CHECKPOINT, GLOBAL_SEQ, NodeDatabase, STORED_BYTES, storageError, WRITE_STORES } from "./node-database.ts";
 import type { AppRow, CursorRow, EnvelopeRow, ForkRow, IdentityRow, ObjectRow, PendingRow, StubRow, VersionRow } from "./rows.ts";
 import { StoreQueries, type StubHint } from "./store-queries.ts";
 import { SequenceConflict, WriteScope, type WriteTx } from "./write-tx.ts";
@@ -42,10 +43,14 @@ export class StorageManager {
   readonly #stubHint: StubHint = { maybeStubs: true };
   /** Set from runWrite's call to its end: one write transaction at a time. */
   #writing = false;
+  #sequenceRepair: SequenceRepair | null = null;
+  /** Scans and the repair transaction of the integrity check (ADR 0018). */
+  readonly integrity: IntegrityStore;
 
   constructor(name: string, idb: IdbEnvironment) {
     this.#db = new NodeDatabase(`twoway-node-${name}`, idb);
     this.#queries = new StoreQueries(this.#db, this.#stubHint);
+    this.integrity = new IntegrityStore(this.#db);
   }
 
   async open(): Promise<Result<{ globalSeq: number }>> {
@@ -55,16 +60,35 @@ export class StorageManager {
       this.#stubHint.maybeStubs = (await this.#db.stubs.count()) > 0;
       this.#storedBytes = (await this.#db.meta.get(STORED_BYTES))?.value ?? 0;
       const last = await this.#db.envelopes.orderBy("seq").last();
-      // Fail closed on an inconsistent sequence rather than reuse a number (digest 2.2).
-      if ((last?.seq ?? 0) !== this.#globalSeq) {
-        return err(nodeError("ERR_MNG_STORAGE_UNAVAILABLE", "The stored sequence is inconsistent.", { reason: "sequence_mismatch" }));
-      }
+      const newest = Math.max(last?.seq ?? 0, (await this.#db.quarantine.orderBy("seq").last())?.seq ?? 0);
+      if (newest !== this.#globalSeq) await this.#repairSequence(newest);
       return ok({ globalSeq: this.#globalSeq });
     } catch (cause) {
       return err(
         nodeError("ERR_MNG_STORAGE_UNAVAILABLE", "The node database could not be opened.", { reason: "open_failed", cause: String(cause) }),
       );
     }
+  }
+
+  /**
+   * ADR 0018: a global_seq that disagrees with the newest envelope (the newest row deleted, the
+   * counter edited) is repaired instead of refusing to start. The larger number is kept, so no seq a
+   * peer may have seen is used twice (digest 2.2); the cursors are forgotten, so the next sync brings
+   * back from peers whatever was lost. The integrity check then drops derived rows nothing backs.
+   */
+  async #repairSequence(newest: number): Promise<void> {
+    const repaired = { storedSeq: this.#globalSeq, newestEnvelopeSeq: newest, globalSeq: Math.max(newest, this.#globalSeq) };
+    await this.#db.transaction("rw", [this.#db.meta, this.#db.cursors], async () => {
+      await this.#db.meta.put({ key: GLOBAL_SEQ, value: repaired.globalSeq });
+      await this.#db.cursors.clear();
+    });
+    this.#globalSeq = repaired.globalSeq;
+    this.#sequenceRepair = repaired;
+  }
+
+  /** What open() repaired of global_seq, or null when it was consistent. */
+  get sequenceRepair(): SequenceRepair | null {
+    return this.#sequenceRepair;
   }
 
   close(): void {
@@ -124,6 +148,26 @@ export class StorageManager {
       scope?.close();
       this.#writing = false;
     }
+  }
+
+  // ---- the audit log's anchor (ADR 0017) ----
+  /** The audit log's signed checkpoint, kept beside global_seq; untrusted until the Log manager checks it. */
+  async auditCheckpoint(): Promise<unknown> {
+    try {
+      return (await this.#anchorRows().get(AUDIT_CHECKPOINT))?.value;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Its own small transaction; it queues behind a running write and never joins one. */
+  async putAuditCheckpoint(value: JsonValue): Promise<void> {
+    await this.#anchorRows().put({ key: AUDIT_CHECKPOINT, value });
+  }
+
+  /** meta holds numbers for the Graph and one JSON value for the Log manager's anchor. */
+  #anchorRows(): Table<{ readonly key: string; readonly value: JsonValue }, string> {
+    return this.#db.meta as unknown as Table<{ readonly key: string; readonly value: JsonValue }, string>;
   }
 
   // ---- envelopes (history) ----

@@ -105,6 +105,11 @@ export class SqliteQueries {
     return this.sql.value<number>("SELECT max(seq) FROM envelopes") ?? 0;
   }
 
+  /** The largest seq a quarantined envelope held: a number already given out (ADR 0018). */
+  lastQuarantinedSeq(): number {
+    return this.sql.value<number>("SELECT max(seq) FROM quarantine") ?? 0;
+  }
+
   stubIds(afterId: string, limit: number): string[] {
     return this.sql.values("SELECT id FROM stubs WHERE id > ? ORDER BY id LIMIT ?", afterId, sqlLimit(limit));
   }
@@ -207,6 +212,12 @@ export class SqliteQueries {
 
   meta(key: string): number | undefined {
     return this.sql.value("SELECT value FROM meta WHERE key = ?", key);
+  }
+
+  /** A meta value kept as text (the audit checkpoint's JSON); a number stored there reads as its digits. */
+  metaText(key: string): string | undefined {
+    const value = this.sql.value<string | number>("SELECT value FROM meta WHERE key = ?", key);
+    return value === undefined ? undefined : String(value);
   }
 
   settings(): { key: string; value: string }[] {

@@ -3,9 +3,6 @@
 // decides what a row means; multi-entry indexes (deps, missing) become their own tables.
 import type Database from "better-sqlite3";
 
-/** Bumped with each change of the tables below; a newer file than this code is refused. */
-export const SCHEMA_VERSION = 1;
-
 const TABLES = `
   CREATE TABLE envelopes (
     seq INTEGER PRIMARY KEY,
@@ -51,6 +48,21 @@ const TABLES = `
 `;
 
 /**
+ * Version 2, as Dexie's version 3 (ADR 0018): envelope rows whose text no longer verifies are kept
+ * aside here, never served or exported; a new table only. Listed by seq, then id (stubs have seq 0).
+ */
+const QUARANTINE = `
+  CREATE TABLE quarantine (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, row TEXT NOT NULL) WITHOUT ROWID;
+  CREATE INDEX quarantine_seq ON quarantine (seq, id);
+`;
+
+/** STEPS[v] takes a file of version v to v + 1; a new file runs them all. */
+const STEPS = [TABLES, QUARANTINE];
+
+/** The file's version (PRAGMA user_version) once every step ran; a newer file than this code is refused. */
+export const SCHEMA_VERSION = STEPS.length;
+
+/**
  * Connection settings every connection needs. WAL: readers see the last commit while the one writer
  * holds its transaction open across awaits. synchronous FULL: a commit is on disk when it returns,
  * like Dexie's strict durability. A busy file (another process writing) waits, then fails.
@@ -62,13 +74,13 @@ export function configure(db: Database.Database): void {
   db.pragma("busy_timeout = 5000");
 }
 
-/** Creates the tables in a new file, in one transaction; an existing file must be this version. */
+/** Brings the file to this version in one transaction (all steps or none); a newer file is refused. */
 export function migrate(db: Database.Database): { ok: true } | { ok: false; found: number } {
   const found = db.pragma("user_version", { simple: true }) as number;
   if (found === SCHEMA_VERSION) return { ok: true };
-  if (found !== 0) return { ok: false, found };
+  if (found > SCHEMA_VERSION) return { ok: false, found };
   db.transaction(() => {
-    db.exec(TABLES);
+    for (const step of STEPS.slice(found)) db.exec(step);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
   return { ok: true };

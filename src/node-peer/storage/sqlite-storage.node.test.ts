@@ -1,6 +1,6 @@
-// What SQLite adds to the storage contract (ADR 0022): the file's own refusals at open, WAL with one
-// writer, a failed write rolling back its whole batch even when caught, and writes outside a batch
-// waiting for it. The file is opened directly here, as an attacker with the disk would.
+// What SQLite adds to the storage contract (ADR 0022): the file's own refusals and repairs at open
+// (ADR 0018), its migration, WAL with one writer, a failed write rolling back its whole batch even
+// when caught, and writes outside a batch waiting for it. The file is opened directly here, as an attacker with the disk would.
 import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,13 +57,64 @@ describe("SQLite node database", () => {
     expect(onDisk(storage.path, (db) => db.prepare("SELECT count(*) AS n FROM sqlite_master").get())).toEqual({ n: 0 });
   });
 
-  it("refuses to open a file whose global_seq does not match its last envelope (ERR_MNG_STORAGE_UNAVAILABLE)", async () => {
+  it("repairs a global_seq edited below its newest envelope: the larger kept, cursors forgotten (ADR 0018)", async () => {
+    const storage = fresh();
+    await storage.open();
+    await storage.runWrite(async (tx) => {
+      await tx.apply(planOf(envelopeRow(1, "e1")), ROOMY);
+      await tx.apply(planOf(envelopeRow(2, "e2")), ROOMY);
+      await tx.putCursor({ peer: "peer-1", domain: "d", seq: 7, updatedAt: "2026-01-01T00:00:00.000Z" });
+    });
+    storage.close();
+    onDisk(storage.path, (db) => db.prepare("UPDATE meta SET value = 1 WHERE key = 'global_seq'").run());
+    expect(await storage.open()).toEqual({ ok: true, value: { globalSeq: 2 } });
+    expect(storage.sequenceRepair).toEqual({ storedSeq: 1, newestEnvelopeSeq: 2, globalSeq: 2 });
+    expect(await storage.getCursor("peer-1", "d")).toBe(0);
+    expect(onDisk(storage.path, (db) => db.prepare("SELECT value FROM meta WHERE key = 'global_seq'").pluck().get())).toBe(2);
+  });
+
+  it("keeps global_seq when its newest envelope row was deleted, so that seq is never given out again (ADR 0018)", async () => {
+    const storage = fresh();
+    await storage.open();
+    await storage.runWrite(async (tx) => {
+      await tx.apply(planOf(envelopeRow(1, "e1")), ROOMY);
+      await tx.apply(planOf(envelopeRow(2, "e2", { deps: ["e1"] })), ROOMY);
+    });
+    storage.close();
+    onDisk(storage.path, (db) => db.prepare("DELETE FROM envelopes WHERE seq = 2").run());
+    expect(await storage.open()).toEqual({ ok: true, value: { globalSeq: 2 } });
+    expect(storage.sequenceRepair).toEqual({ storedSeq: 2, newestEnvelopeSeq: 1, globalSeq: 2 });
+    await storage.runWrite((tx) => tx.apply(planOf(envelopeRow(3, "e3")), ROOMY));
+    expect((await storage.history({ limit: 10 })).map((e) => e.seq)).toEqual([1, 3]);
+    storage.close();
+    expect(await storage.open()).toEqual({ ok: true, value: { globalSeq: 3 } });
+    expect(storage.sequenceRepair).toBeNull();
+  });
+
+  it("brings a version 1 file to this version with its rows, adding the quarantine table", async () => {
     const storage = fresh();
     await storage.open();
     await storage.runWrite((tx) => tx.apply(planOf(envelopeRow(1, "e1")), ROOMY));
     storage.close();
-    onDisk(storage.path, (db) => db.prepare("UPDATE meta SET value = 5 WHERE key = 'global_seq'").run());
-    expect(await storage.open()).toMatchObject({ ok: false, error: { code: "ERR_MNG_STORAGE_UNAVAILABLE", data: { reason: "sequence_mismatch" } } });
+    onDisk(storage.path, (db) => {
+      db.exec("DROP TABLE quarantine");
+      db.pragma("user_version = 1");
+    });
+    expect(await storage.open()).toEqual({ ok: true, value: { globalSeq: 1 } });
+    expect(await storage.integrity.listQuarantine()).toEqual([]);
+    expect((await storage.getEnvelope("e1"))?.seq).toBe(1);
+    expect(onDisk(storage.path, (db) => db.pragma("user_version", { simple: true }))).toBe(SCHEMA_VERSION);
+  });
+
+  it("keeps the audit checkpoint as JSON text in meta beside global_seq, and reads an unreadable one as absent", async () => {
+    const storage = fresh();
+    await storage.open();
+    await storage.putAuditCheckpoint({ seq: 3, mac: "x" });
+    storage.close();
+    expect(onDisk(storage.path, (db) => db.prepare("SELECT value FROM meta WHERE key = 'audit_checkpoint'").pluck().get())).toBe('{"seq":3,"mac":"x"}');
+    onDisk(storage.path, (db) => db.prepare("UPDATE meta SET value = '{not json' WHERE key = 'audit_checkpoint'").run());
+    await storage.open();
+    expect(await storage.auditCheckpoint()).toBeUndefined();
   });
 
   it("reports a file it cannot open as data (ERR_MNG_STORAGE_UNAVAILABLE)", async () => {

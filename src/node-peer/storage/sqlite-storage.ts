@@ -10,6 +10,7 @@ import {
   AbortWrite,
   type AppRow,
   type CursorRow,
+  type SequenceRepair,
   type EnvelopeRow,
   type ForkRow,
   type IdentityRow,
@@ -20,6 +21,7 @@ import {
   type VersionRow,
   type WriteTx,
 } from "../../core/storage/index.ts";
+import { SqliteIntegrity } from "./sqlite-integrity.ts";
 import { SqliteQueries, Statements } from "./sqlite-queries.ts";
 import { configure, migrate } from "./sqlite-schema.ts";
 import { SqliteWrites } from "./sqlite-writes.ts";
@@ -30,7 +32,11 @@ type Connections = {
   readonly writerSql: Statements;
   readonly reader: SqliteQueries;
   readonly readerDb: Database.Database;
+  readonly readerSql: Statements;
 };
+
+/** The audit log's newest signed checkpoint (ADR 0017): in meta beside global_seq, as on Dexie. */
+const AUDIT_CHECKPOINT = "audit_checkpoint";
 
 export class SqliteStorage implements NodeStorage {
   #connections: Connections | undefined;
@@ -40,6 +46,12 @@ export class SqliteStorage implements NodeStorage {
   #writing = false;
   /** Settles when the current write transaction ends: writes outside it wait for it (one writer). */
   #writeEnded: Promise<void> = Promise.resolve();
+  #sequenceRepair: SequenceRepair | null = null;
+  /** Scans and the repair transaction of the integrity check (ADR 0018). */
+  readonly integrity = new SqliteIntegrity({
+    read: (query) => settled(() => query(this.#open().readerSql)),
+    write: (write) => this.#writeAloneSql(write),
+  });
 
   /** `path`: the database file; its -wal and -shm files sit beside it. */
   constructor(readonly path: string) {}
@@ -66,23 +78,49 @@ export class SqliteStorage implements NodeStorage {
       configure(readerDb);
       // The reader never writes: only the writer connection does, so there is one writer.
       readerDb.pragma("query_only = ON");
-      const connections = { writer, writerSql: new Statements(writer), readerDb, reader: new SqliteQueries(new Statements(readerDb)) };
-      const globalSeq = connections.reader.meta(GLOBAL_SEQ) ?? 0;
-      // Fail closed on an inconsistent sequence rather than reuse a number (digest 2.2).
-      if (connections.reader.lastSeq() !== globalSeq) {
+      const readerSql = new Statements(readerDb);
+      const connections = { writer, writerSql: new Statements(writer), readerDb, readerSql, reader: new SqliteQueries(readerSql) };
+      this.#globalSeq = connections.reader.meta(GLOBAL_SEQ) ?? 0;
+      this.#storedBytes = connections.reader.meta(STORED_BYTES) ?? 0;
+      this.#sequenceRepair = null;
+      try {
+        const newest = Math.max(connections.reader.lastSeq(), connections.reader.lastQuarantinedSeq());
+        if (newest !== this.#globalSeq) this.#repairSequence(connections, newest);
+      } catch (cause) {
         writer.close();
         readerDb.close();
-        return err(nodeError("ERR_MNG_STORAGE_UNAVAILABLE", "The stored sequence is inconsistent.", { reason: "sequence_mismatch" }));
+        throw cause;
       }
       this.#connections = connections;
-      this.#globalSeq = globalSeq;
-      this.#storedBytes = connections.reader.meta(STORED_BYTES) ?? 0;
-      return ok({ globalSeq });
+      return ok({ globalSeq: this.#globalSeq });
     } catch (cause) {
       return err(
         nodeError("ERR_MNG_STORAGE_UNAVAILABLE", "The node database could not be opened.", { reason: "open_failed", cause: String(cause) }),
       );
     }
+  }
+
+  /**
+   * ADR 0018, as on Dexie: a global_seq that disagrees with the newest envelope (the newest row
+   * deleted, the counter edited) is repaired, not refused. The larger number is kept, so no seq a peer
+   * may have seen is used twice (digest 2.2), and the cursors are forgotten, so the next sync brings
+   * back whatever was lost. Both in one transaction; if it fails, open fails.
+   */
+  #repairSequence(connections: Connections, newest: number): void {
+    const repaired = { storedSeq: this.#globalSeq, newestEnvelopeSeq: newest, globalSeq: Math.max(newest, this.#globalSeq) };
+    connections.writer
+      .transaction(() => {
+        new SqliteWrites(connections.writerSql).putMeta(GLOBAL_SEQ, repaired.globalSeq);
+        connections.writerSql.get("DELETE FROM cursors").run();
+      })
+      .immediate();
+    this.#globalSeq = repaired.globalSeq;
+    this.#sequenceRepair = repaired;
+  }
+
+  /** What open() repaired of global_seq, or null when it was consistent. */
+  get sequenceRepair(): SequenceRepair | null {
+    return this.#sequenceRepair;
   }
 
   close(): void {
@@ -111,10 +149,14 @@ export class SqliteStorage implements NodeStorage {
   }
 
   /** A write outside runWrite: after the current write transaction, as its own transaction. */
-  async #writeAlone(write: (writes: SqliteWrites) => void): Promise<void> {
+  #writeAlone(write: (writes: SqliteWrites) => void): Promise<void> {
+    return this.#writeAloneSql((sql) => write(new SqliteWrites(sql)));
+  }
+
+  async #writeAloneSql(write: (sql: Statements) => void): Promise<void> {
     while (this.#writing) await this.#writeEnded;
     const { writer, writerSql } = this.#open();
-    writer.transaction(() => write(new SqliteWrites(writerSql))).immediate();
+    writer.transaction(() => write(writerSql)).immediate();
   }
 
   /**
@@ -154,6 +196,22 @@ export class SqliteStorage implements NodeStorage {
       this.#writing = false;
       ended();
     }
+  }
+
+  // ---- the audit log's anchor (ADR 0017) ----
+  /** The audit log's signed checkpoint, kept beside global_seq; untrusted until the Log manager checks it. */
+  async auditCheckpoint(): Promise<unknown> {
+    try {
+      const text = await this.#read((q) => q.metaText(AUDIT_CHECKPOINT));
+      return text === undefined ? undefined : (JSON.parse(text) as unknown);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Its own small transaction; it waits for a running write and never joins one. */
+  putAuditCheckpoint(value: JsonValue): Promise<void> {
+    return this.#writeAlone((w) => w.putMetaText(AUDIT_CHECKPOINT, JSON.stringify(value)));
   }
 
   // ---- envelopes (history) ----

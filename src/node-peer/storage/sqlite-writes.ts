@@ -16,6 +16,22 @@ export class SqliteWrites {
     for (const id of row.deps) dep.run(id, row.seq);
   }
 
+  /**
+   * Replaces the row at its seq (Dexie's put: an id another seq holds is refused by the unique index),
+   * and its deps index with it. Only the integrity repair rewrites a row, from its own verified text.
+   */
+  putEnvelope(row: EnvelopeRow): void {
+    this.sql
+      .get(
+        `INSERT INTO envelopes (seq, id, author_key, key_seq, app, row) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (seq) DO UPDATE SET id = excluded.id, author_key = excluded.author_key, key_seq = excluded.key_seq, app = excluded.app, row = excluded.row`,
+      )
+      .run(row.seq, row.id, row.authorKey, row.keySeq, row.app, JSON.stringify(row));
+    this.sql.get("DELETE FROM envelope_deps WHERE seq = ?").run(row.seq);
+    const dep = this.sql.get("INSERT OR IGNORE INTO envelope_deps (dep, seq) VALUES (?, ?)");
+    for (const id of row.deps) dep.run(id, row.seq);
+  }
+
   /** Marks an envelope suppressed: its row is rewritten with the new status, nothing else changes. */
   suppressEnvelope(id: string): void {
     const text = this.sql.value<string>("SELECT row FROM envelopes WHERE id = ?", id);
@@ -79,6 +95,11 @@ export class SqliteWrites {
   }
 
   putMeta(key: string, value: number): void {
+    this.sql.get("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
+  }
+
+  /** A text value in meta (the column's integer affinity keeps text that is not a number as text). */
+  putMetaText(key: string, value: string): void {
     this.sql.get("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
   }
 

@@ -1,13 +1,18 @@
 // The mini-app host (DESIGN D9): one sandboxed iframe per open app, and one MessageChannel whose
 // other end the worker binds to (identity, app). The frame gets its port once, after it loaded,
-// posted to that frame's window only; the shell accepts no messages from frames at all.
+// posted to that frame's window only. The shell reads one message from a frame: a request to let
+// the person pick a contact (rpc/frame-messages.ts), and only from this frame's own window.
 import * as Comlink from "comlink";
 import { createSignal, onCleanup, Show, type JSX } from "solid-js";
+import { nodeError } from "../../core/shared/errors.ts";
+import { err } from "../../core/shared/result.ts";
 import type { OpenedApp } from "../../rpc/node-api.ts";
+import { parsePickRequest, PICK_CONTACT_RESULT, type PickContactResult } from "../../rpc/frame-messages.ts";
 import { APP_PORT_MESSAGE } from "../../apps/sdk/index.ts";
 import { APP_FRAME_SANDBOX, frameDocument } from "../app-frame-document.ts";
 import type { ShellError } from "../node-client.ts";
 import { useShell } from "../shell-context.tsx";
+import { ContactPicker } from "./contact-picker.tsx";
 import { ErrorNotice } from "./error-notice.tsx";
 
 export function AppFrame(props: { slug: string; onClose: () => void }): JSX.Element {
@@ -16,7 +21,34 @@ export function AppFrame(props: { slug: string; onClose: () => void }): JSX.Elem
   const [error, setError] = createSignal<ShellError | undefined>();
   const channel = new MessageChannel();
   let handedOver = false;
+  let frameWindow: Window | null = null;
+  const [picking, setPicking] = createSignal<string | undefined>();
   onCleanup(() => channel.port1.close());
+
+  function answer(requestId: string, result: PickContactResult): void {
+    frameWindow?.postMessage({ type: PICK_CONTACT_RESULT, requestId, result }, "*");
+  }
+
+  // Only this app's frame window counts: another frame, a popup or the page itself is ignored.
+  const onMessage = (event: MessageEvent): void => {
+    if (frameWindow === null || event.source !== frameWindow) return;
+    const requestId = parsePickRequest(event.data);
+    if (requestId === undefined) return;
+    if (picking() !== undefined)
+      return answer(
+        requestId,
+        err(nodeError("ERR_RESOURCE_RATE_LIMIT", "The person is already choosing a contact for this app.", { reason: "pick_in_progress" })),
+      );
+    setPicking(requestId);
+  };
+  window.addEventListener("message", onMessage);
+  onCleanup(() => window.removeEventListener("message", onMessage));
+
+  function settlePick(result: PickContactResult): void {
+    const requestId = picking();
+    setPicking(undefined);
+    if (requestId !== undefined) answer(requestId, result);
+  }
 
   // The frame is made for one slug; a new slug mounts a new AppFrame (keyed by the page).
   const slug = props.slug; // eslint-disable-line solid/reactivity
@@ -30,6 +62,7 @@ export function AppFrame(props: { slug: string; onClose: () => void }): JSX.Elem
     // A frame that reloads itself loads again, but its port went with the first load: it gets none.
     if (current === undefined || handedOver) return;
     handedOver = true;
+    frameWindow = frame.contentWindow;
     frame.contentWindow?.postMessage({ type: APP_PORT_MESSAGE }, "*", [current.port]);
   }
 
@@ -54,6 +87,15 @@ export function AppFrame(props: { slug: string; onClose: () => void }): JSX.Elem
             onLoad={(event) => handOver(event.currentTarget)}
           />
         )}
+      </Show>
+      <Show when={picking() !== undefined}>
+        <ContactPicker
+          appTitle={opened()?.app.app.title ?? props.slug}
+          onPick={(contact) => settlePick({ ok: true, value: contact })}
+          onCancel={() =>
+            settlePick(err(nodeError("ERR_SVC_PICK_CANCELLED", "The person chose not to share a contact.", { reason: "declined" })))
+          }
+        />
       </Show>
     </section>
   );

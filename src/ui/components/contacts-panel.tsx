@@ -2,15 +2,12 @@
 // form that adds one through the node's write path (signed by the shell identity, schema-checked).
 import { createResource, createSignal, For, Show, type JSX } from "solid-js";
 import { useShell } from "../shell-context.tsx";
-import type { ShellError, ShellResult } from "../node-client.ts";
+import type { ShellError } from "../node-client.ts";
+import { readContacts } from "../contact-list.ts";
 import { Avatar } from "./avatar.tsx";
 import { ErrorNotice } from "./error-notice.tsx";
 import { Icon } from "./icon.tsx";
 import { ResultView } from "./result-view.tsx";
-
-type Contact = { id: string; name: string; handle: string };
-
-const CONTACTS_QUERY = { target: "parent", type_key: "contact.profile", order_by: "created_at", order: "desc", limit: 12 } as const;
 
 /** "Grace Hopper" → "grace_hopper": the handle the schema allows ([a-z0-9_]+). */
 export function suggestHandle(name: string): string {
@@ -27,15 +24,7 @@ export function ContactsPanel(): JSX.Element {
   const shell = useShell();
   const [contacts] = createResource(
     () => shell.connection.revision() + 1,
-    async (): Promise<ShellResult<readonly Contact[]>> => {
-      const read = await shell.connection.call("read", { app: "app.contacts", query: CONTACTS_QUERY });
-      if (!read.ok) return read;
-      const rows = read.value.rows.map((row) => {
-        const value = row["value"] as { handle?: string; display_name?: string };
-        return { id: String(row["id"]), name: value.display_name ?? value.handle ?? "?", handle: value.handle ?? "" } satisfies Contact;
-      });
-      return { ok: true, value: rows };
-    },
+    () => readContacts(shell.connection, 12),
   );
   const [name, setName] = createSignal("");
   const [saving, setSaving] = createSignal(false);
@@ -81,6 +70,7 @@ export function ContactsPanel(): JSX.Element {
           class="input"
           placeholder="Add someone by name"
           autocomplete="off"
+          dir="auto"
           maxLength={128}
           value={name()}
           onInput={(event) => setName(event.currentTarget.value)}
@@ -105,9 +95,13 @@ export function ContactsPanel(): JSX.Element {
                 {(contact) => (
                   <li class="person" data-testid="contact">
                     <Avatar id={contact.id} name={contact.name} />
-                    <div>
-                      <p class="person__name">{contact.name}</p>
-                      <p class="person__handle">@{contact.handle}</p>
+                    <div class="person__text">
+                      <p class="person__name" dir="auto">
+                        {contact.name}
+                      </p>
+                      <p class="person__handle" dir="auto">
+                        @{contact.handle}
+                      </p>
                     </div>
                   </li>
                 )}

@@ -41,7 +41,9 @@ export function TopBar(props: { route: Route; identity: IdentitySummary | undefi
           {(identity) => (
             <a class="topbar__me" href={routeHref("recovery")} title="Your identity and recovery file" data-testid="identity-chip">
               <Avatar id={identity().identityId} name={identity().name} size="sm" />
-              <span class="topbar__name">{identity().name ?? "You"}</span>
+              <span class="topbar__name" dir="auto">
+                {identity().name ?? "You"}
+              </span>
             </a>
           )}
         </Show>

@@ -6,6 +6,7 @@ import { AppFrame } from "../components/app-frame.tsx";
 import { ErrorNotice } from "../components/error-notice.tsx";
 import { ProgressBar } from "../components/progress-bar.tsx";
 import { ResultView } from "../components/result-view.tsx";
+import { TrustedPublishers } from "../components/trusted-publishers.tsx";
 import type { ShellError, ShellResult } from "../node-client.ts";
 import { useShell } from "../shell-context.tsx";
 
@@ -21,7 +22,9 @@ async function readPicked(files: FileList | null): Promise<Picked | string> {
 
 export function AppsPage(): JSX.Element {
   const shell = useShell();
-  const [apps, { refetch }] = createResource(() => shell.connection.call("listApps"));
+  const [apps, { refetch: refetchApps }] = createResource(() => shell.connection.call("listApps"));
+  const [publishers, { refetch: refetchPublishers }] = createResource(() => shell.connection.call("listTrustedPublishers"));
+  const refetch = () => Promise.all([refetchApps(), refetchPublishers()]);
   const [picked, setPicked] = createSignal<Picked | undefined>();
   const [preview, setPreview] = createSignal<PackagePreviewSummary | undefined>();
   const [error, setError] = createSignal<ShellError | undefined>();
@@ -57,6 +60,12 @@ export function AppsPage(): JSX.Element {
     else await settle(await shell.connection.call(method, pkg), () => setPreview(undefined));
   }
 
+  async function distrust(publisherId: string): Promise<void> {
+    setOpen(undefined);
+    setPreview(undefined);
+    await settle(await shell.connection.call("distrustPublisher", { publisherId }));
+  }
+
   async function lifecycle(method: "enableApp" | "disableApp" | "uninstallApp", slug: string): Promise<void> {
     if (method !== "enableApp" && open() === slug) setOpen(undefined);
     await settle(await shell.connection.call(method, { slug }));
@@ -76,7 +85,14 @@ export function AppsPage(): JSX.Element {
         <h2 id="install-heading" class="section-title">
           Install from a file
         </h2>
-        <input type="file" multiple accept=".zip,.json" data-testid="package-files" onChange={(e) => void pick(e.currentTarget)} />
+        <input
+          type="file"
+          multiple
+          accept=".zip,.json"
+          aria-labelledby="install-heading"
+          data-testid="package-files"
+          onChange={(e) => void pick(e.currentTarget)}
+        />
         <Show when={preview()}>
           {(p) => (
             <PackagePreview
@@ -102,6 +118,14 @@ export function AppsPage(): JSX.Element {
           )}
         </ResultView>
       </section>
+      <section aria-labelledby="publishers-heading">
+        <h2 id="publishers-heading" class="section-title">
+          Publishers you trust
+        </h2>
+        <ResultView result={publishers()} fallback={<ProgressBar label="Loading publishers…" />}>
+          {(list) => <TrustedPublishers publishers={list} onDistrust={(id) => void distrust(id)} />}
+        </ResultView>
+      </section>
     </main>
   );
 }
@@ -113,6 +137,10 @@ function PackagePreview(props: {
   onUpgrade: () => void;
 }): JSX.Element {
   const p = () => props.preview;
+  const privateTypes = () =>
+    Object.entries(p().readDefaults)
+      .filter(([, rule]) => rule === "owner")
+      .map(([typeKey]) => typeKey);
   return (
     <div class="card" data-testid="package-preview" data-trust={p().trust}>
       <h3>
@@ -124,6 +152,9 @@ function PackagePreview(props: {
         <code data-testid="publisher-fingerprint">{p().publisher.fingerprint}</code>
       </p>
       <p>Asks for: {p().capabilities.length === 0 ? "nothing beyond its own data" : p().capabilities.join(", ")}</p>
+      <Show when={privateTypes().length > 0}>
+        <p data-testid="private-types">Private to each person who writes them, never shared with peers: {privateTypes().join(", ")}</p>
+      </Show>
       <Show when={p().trust === "none"}>
         <button type="button" class="button" data-testid="trust-publisher" onClick={() => props.onTrust()}>
           Trust {p().publisher.name || "this publisher"}

@@ -1,6 +1,7 @@
-// Health: readiness per manager, storage use and persistence, global_seq, and the state digest.
-import { createResource, createSignal, Match, onCleanup, Switch, type JSX } from "solid-js";
-import type { NodeInfo, StateDigestReport } from "../../rpc/node-api.ts";
+// Health: readiness per manager, storage use and persistence, global_seq, the state digest, and the
+// audit log's check against its signed checkpoint, with a repair when it no longer verifies (ADR 0017).
+import { createResource, createSignal, For, Match, onCleanup, Show, Switch, type JSX } from "solid-js";
+import type { AuditLogReport, NodeInfo, StateDigestReport } from "../../rpc/node-api.ts";
 import { Icon } from "../components/icon.tsx";
 import { ManagerList } from "../components/manager-list.tsx";
 import { ProgressBar } from "../components/progress-bar.tsx";
@@ -67,6 +68,106 @@ function DigestCard(): JSX.Element {
           {digest() === undefined ? "Compute digest" : "Compute again"}
         </button>
       </div>
+    </section>
+  );
+}
+
+function AuditVerdict(props: { report: AuditLogReport }): JSX.Element {
+  const r = () => props.report;
+  const anchored = () =>
+    r().checkpoint === null
+      ? "No signed checkpoint yet."
+      : `Anchored by a checkpoint signed with this node's key at record ${formatCount(r().checkpoint!.seq)}.`;
+  return (
+    <div class="stack" data-testid="audit-verdict" data-intact={String(r().intact)}>
+      <p class={`audit-verdict ${r().intact ? "audit-verdict--ok" : "audit-verdict--warn"}`}>
+        <Icon name={r().intact ? "check" : "alert"} size={18} />
+        <span data-testid="audit-verdict-text">
+          {r().intact
+            ? `Intact: all ${formatCount(r().records)} records check out. ${anchored()}`
+            : `Does not verify: ${r()
+                .breaks.map((b) => b.words)
+                .join("; ")}. ${anchored()}`}
+        </span>
+      </p>
+      <Show when={!r().writable}>
+        <p class="panel__text">The log cannot write right now, so this node refuses changes until it can. It keeps trying by itself.</p>
+      </Show>
+      <Show when={r().repairs.length > 0}>
+        <ul class="audit-repairs" data-testid="audit-repairs">
+          <For each={r().repairs}>
+            {(repair) => (
+              <li>
+                Repaired {formatTimestamp(repair.at)} (record {formatCount(repair.seq)}): {repair.breaks.map((b) => b.words).join("; ")}.
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+    </div>
+  );
+}
+
+function AuditLogCard(): JSX.Element {
+  const shell = useShell();
+  const [answer, setAnswer] = createSignal<ShellResult<AuditLogReport>>();
+  const [busy, setBusy] = createSignal<"verifying" | "repairing" | null>(null);
+  async function run(method: "verifyAuditLog" | "repairAuditLog"): Promise<void> {
+    setBusy(method === "verifyAuditLog" ? "verifying" : "repairing");
+    setAnswer(await shell.connection.call(method));
+    setBusy(null);
+  }
+  const broken = () => {
+    const current = answer();
+    return current?.ok === true && !current.value.intact;
+  };
+  return (
+    <section class="card panel" aria-labelledby="audit-heading" data-testid="audit-card">
+      <div class="panel__head">
+        <h2 id="audit-heading" class="panel__title">
+          Audit log
+        </h2>
+        <Icon name="shield" size={18} class="panel__icon" />
+      </div>
+      <p class="panel__text">
+        Every change and every refusal is recorded in a hash chain. Verifying checks each record against the one before and against a
+        checkpoint signed with this node's key, so edits, cuts and deletions show.
+      </p>
+      <Switch>
+        <Match when={busy()}>
+          {(what) => <ProgressBar label={what() === "verifying" ? "Checking every record…" : "Recording the repair…"} />}
+        </Match>
+        <Match when={answer()}>
+          {(current) => <ResultView result={current()}>{(report) => <AuditVerdict report={report} />}</ResultView>}
+        </Match>
+      </Switch>
+      <div class="actions actions--start">
+        <button
+          type="button"
+          class="button"
+          disabled={busy() !== null}
+          onClick={() => void run("verifyAuditLog")}
+          data-testid="verify-audit"
+        >
+          {answer() === undefined ? "Verify audit log" : "Verify again"}
+        </button>
+        <Show when={broken()}>
+          <button
+            type="button"
+            class="button button--primary"
+            disabled={busy() !== null}
+            onClick={() => void run("repairAuditLog")}
+            data-testid="repair-audit"
+          >
+            Repair
+          </button>
+        </Show>
+      </div>
+      <Show when={broken()}>
+        <p class="fineprint">
+          A repair deletes nothing: it adds one signed record saying what no longer verifies, so the rest can be trusted again.
+        </p>
+      </Show>
     </section>
   );
 }
@@ -148,6 +249,10 @@ export function HealthPage(props: { info: NodeInfo }): JSX.Element {
           </div>
         )}
       </ResultView>
+      {/* Outside the refreshed report: a verdict stays on screen while the health figures refresh. */}
+      <div class="stack stack--loose audit-section">
+        <AuditLogCard />
+      </div>
     </main>
   );
 }

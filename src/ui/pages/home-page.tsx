@@ -22,7 +22,7 @@ export function HomePage(props: { info: NodeInfo; offlineStatus: Accessor<Offlin
     <main class="content" data-testid="home">
       <header class="page-head">
         <h1 class="page-head__title" data-testid="greeting">
-          Hello, {firstName()}
+          Hello, <bdi>{firstName()}</bdi>
         </h1>
         <p class="page-head__lead">Your node is running on this device. Everything below is stored here and signed by you.</p>
       </header>

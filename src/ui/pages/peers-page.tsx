@@ -123,7 +123,7 @@ function InviteCard(): JSX.Element {
               <>
                 <textarea readonly rows={4} value={o().code} data-testid="invite-code" aria-label="Your invite code" />
                 {/* eslint-disable-next-line solid/no-innerhtml -- the SVG is generated locally from our own code */}
-                <div class="invite-qr" innerHTML={o().qrSvg} aria-label="Invite as a QR code" data-testid="invite-qr" />
+                <div class="invite-qr" innerHTML={o().qrSvg} role="img" aria-label="Your invite as a QR code" data-testid="invite-qr" />
                 <label>
                   Their answer
                   <textarea rows={3} value={answerIn()} onInput={(e) => setAnswerIn(e.currentTarget.value)} data-testid="answer-input" />
@@ -220,7 +220,7 @@ function PeerRow(props: { peer: PeerSummary; link: LinkInfo | undefined; onDisco
   return (
     <li class="peer" data-testid="peer-row" data-state={props.peer.state} data-session={props.peer.sessionId}>
       <div class="peer__head">
-        <strong>{props.peer.label}</strong>
+        <strong dir="auto">{props.peer.label}</strong>
         <span class={`badge badge--${props.peer.state}`} data-testid="peer-state">
           {props.peer.state}
         </span>

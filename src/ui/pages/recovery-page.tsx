@@ -19,7 +19,9 @@ export function RecoveryPage(): JSX.Element {
             <div class="identity-card">
               <Avatar id={identity().identityId} name={identity().name} size="lg" />
               <div class="identity-card__text">
-                <p class="identity-card__name">{identity().name ?? "You"}</p>
+                <p class="identity-card__name" dir="auto">
+                  {identity().name ?? "You"}
+                </p>
                 <p class="identity-card__id">Created {formatTimestamp(identity().createdAt)}</p>
               </div>
             </div>

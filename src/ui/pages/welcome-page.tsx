@@ -49,8 +49,10 @@ export function WelcomePage(props: { onDone: () => void }): JSX.Element {
             <Steps current={2} />
             <div class="identity-card" data-testid="new-identity">
               <Avatar id={identity().identityId} name={identity().name} size="lg" />
-              <div>
-                <p class="identity-card__name">{identity().name}</p>
+              <div class="identity-card__text">
+                <p class="identity-card__name" dir="auto">
+                  {identity().name}
+                </p>
                 <p class="identity-card__id" title={identity().identityId}>
                   Identity <code>{shortId(identity().identityId, 10)}</code>
                 </p>
@@ -83,6 +85,7 @@ export function WelcomePage(props: { onDone: () => void }): JSX.Element {
                 class="input input--large"
                 placeholder="Your name"
                 autocomplete="name"
+                dir="auto"
                 maxLength={64}
                 required
                 value={name()}

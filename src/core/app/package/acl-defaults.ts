@@ -1,6 +1,6 @@
 // acl.json (optional): the read defaults a package proposes per type, shown to the person at install.
 // `{ "read": { "<type_key>": "app" | "owner" } }`; every key must be a type of the package's schema.
-// Not enforced yet: the ACL stays what the graph says (see docs/adr/0015).
+// Enforced at install as each local identity's read rule (../read-defaults.ts).
 import { isJsonObject, type JsonValue } from "../../shared/json.ts";
 import { ok, type Result } from "../../shared/result.ts";
 import { invalidDocument } from "./package-error.ts";
