@@ -6,10 +6,13 @@ import { join } from "node:path";
 import { afterAll, describe } from "vitest";
 import { SqliteStorage } from "../../node-peer/storage/index.ts";
 import { uniqueName } from "../shared/test-support/idb.ts";
+import { runIntegrityContract } from "./test-support/integrity-contract.ts";
 import { runStorageContract } from "./test-support/storage-contract.ts";
 
 describe("SQLite in Node.js", () => {
   const dir = mkdtempSync(join(tmpdir(), "twoway-contract-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  runStorageContract(() => Promise.resolve(new SqliteStorage(join(dir, `${uniqueName("contract")}.sqlite`))));
+  const make = () => Promise.resolve(new SqliteStorage(join(dir, `${uniqueName("contract")}.sqlite`)));
+  runStorageContract(make);
+  runIntegrityContract(make);
 });
