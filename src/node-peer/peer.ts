@@ -1,6 +1,7 @@
 // A headless node in Node.js (issue 18, first step): the same core, its node database in SQLite
 // under a data directory (ADR 0022). No transport yet; the key and log databases are still in memory
-// (fake-indexeddb), so the node key, and with it the node's identity, is new at each start.
+// (fake-indexeddb), so a restart over a non-empty history finds no node key and is refused
+// (ERR_MNG_KEY_DATABASE_LOST, ADR 0018) until the key database is on disk too.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
