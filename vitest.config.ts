@@ -22,7 +22,14 @@ export default defineConfig({
           name: "node-sqlite",
           // The acceptance suites build every node through startNode (fixtures.ts), which the setup file points at SQLite.
           include: ["src/core/acceptance/**/*.test.ts"],
-          exclude: ["src/**/*.browser.test.ts", "node_modules/**"],
+          // These two tamper with the raw IndexedDB (and the second opens a Dexie StorageManager itself);
+          // on SQLite the same cases are src/node-peer/storage/sqlite-integrity.node.test.ts.
+          exclude: [
+            "src/**/*.browser.test.ts",
+            "node_modules/**",
+            "src/core/acceptance/integrity-at-rest.test.ts",
+            "src/core/acceptance/integrity-check-window.test.ts",
+          ],
           setupFiles: ["src/node-peer/test-support/sqlite-test-storage.ts"],
         },
       },

@@ -15,3 +15,8 @@ export function chooseTestStorage(factory: TestStorageFactory): void {
 export function testStorage(name: string): NodeStorage | undefined {
   return chosen?.(name);
 }
+
+/** True when the run chose another adapter than Dexie: a test that edits raw IndexedDB cannot reach it. */
+export function otherTestStorage(): boolean {
+  return chosen !== undefined;
+}
