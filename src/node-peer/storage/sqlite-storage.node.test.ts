@@ -117,6 +117,21 @@ describe("SQLite node database", () => {
     expect(await storage.auditCheckpoint()).toBeUndefined();
   });
 
+  it("refuses a batch that would grow the file past its cap as ERR_STORAGE_QUOTA, keeping what was there", async () => {
+    const storage = new SqliteStorage(join(dir, `capped-${++counter}.sqlite`), { maxBytes: 256 * 1024 });
+    opened.push(storage);
+    expect((await storage.open()).ok).toBe(true);
+    expect((await storage.runWrite((tx) => tx.apply(planOf(envelopeRow(1, "e1")), ROOMY))).ok).toBe(true);
+    const big = "x".repeat(64 * 1024);
+    const result = await storage.runWrite(async (tx) => {
+      for (let seq = 2; seq <= 12; seq++) await tx.apply(planOf(envelopeRow(seq, `e${seq}`, { text: big })), { maxEnvelopes: 100, maxBytes: 1e9 });
+    });
+    expect(result).toMatchObject({ ok: false, error: { code: "ERR_STORAGE_QUOTA", data: { reason: "quota_exceeded" } } });
+    expect(storage.globalSeq).toBe(1);
+    expect((await storage.history({ limit: 20 })).map((e) => e.id)).toEqual(["e1"]);
+    expect((await storage.runWrite((tx) => tx.apply(planOf(envelopeRow(2, "e2")), ROOMY))).ok).toBe(true);
+  });
+
   it("reports a file it cannot open as data (ERR_MNG_STORAGE_UNAVAILABLE)", async () => {
     const storage = new SqliteStorage(join(dir, "no-such-dir", "node.sqlite"));
     expect(await storage.open()).toMatchObject({ ok: false, error: { code: "ERR_MNG_STORAGE_UNAVAILABLE", data: { reason: "open_failed" } } });

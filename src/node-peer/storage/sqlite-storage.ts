@@ -53,8 +53,14 @@ export class SqliteStorage implements NodeStorage {
     write: (write) => this.#writeAloneSql(write),
   });
 
-  /** `path`: the database file; its -wal and -shm files sit beside it. */
-  constructor(readonly path: string) {}
+  /**
+   * `path`: the database file; its -wal and -shm files sit beside it. `maxBytes`: the file's size cap
+   * (SQLite's max_page_count), a headless peer's quota; a write past it fails as ERR_STORAGE_QUOTA.
+   */
+  constructor(
+    readonly path: string,
+    private readonly options: { readonly maxBytes?: number } = {},
+  ) {}
 
   open(): Promise<Result<{ globalSeq: number }>> {
     return settled(() => this.#openNow());
@@ -64,6 +70,10 @@ export class SqliteStorage implements NodeStorage {
     try {
       const writer = new Database(this.path);
       configure(writer);
+      if (this.options.maxBytes !== undefined) {
+        const pageSize = writer.pragma("page_size", { simple: true }) as number;
+        writer.pragma(`max_page_count = ${Math.max(1, Math.floor(this.options.maxBytes / pageSize))}`);
+      }
       const migrated = migrate(writer);
       if (!migrated.ok) {
         writer.close();

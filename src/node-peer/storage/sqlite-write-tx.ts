@@ -265,5 +265,11 @@ export function settled<T>(run: () => T): Promise<T> {
 /** A refusal of the database as the node's coded storage error. */
 export function storageFailure(cause: unknown, reason: string) {
   const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  // The file reached its size cap or the disk is full: the same code as IndexedDB's quota on Dexie.
+  if ((cause as { code?: unknown } | null)?.code === "SQLITE_FULL")
+    return nodeError("ERR_STORAGE_QUOTA", "This device has no room left for 2WAY's data; nothing of the write was kept.", {
+      reason: "quota_exceeded",
+      cause: message,
+    });
   return nodeError("ERR_MNG_STORAGE_TX_ABORTED", "The database refused the operation.", { reason, cause: message });
 }
