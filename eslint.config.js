@@ -18,6 +18,12 @@ const dexieConfined = {
   message: "Only src/core/storage/ touches Dexie: use what src/core/storage/index.ts exports.",
 };
 
+// ADR 0022: the node database on SQLite is opened and queried only in its adapter, src/node-peer/storage/.
+const sqliteConfined = {
+  name: "better-sqlite3",
+  message: "Only src/node-peer/storage/ touches better-sqlite3: use what its index.ts exports.",
+};
+
 const corePatterns = [
   managerBoundary,
   { regex: "(^|/)(ui|rpc|apps)(/|$)", message: "The core never imports the shell, rpc or apps (STYLE principle 3)." },
@@ -45,18 +51,24 @@ export default tseslint.config(
     // Everywhere else; the realm blocks below replace this rule's options, so each repeats dexieConfined.
     files: ["**/*.{ts,tsx,js,mjs}"],
     ignores: ["src/core/storage/**", "**/*.test.ts"],
-    rules: { "no-restricted-imports": ["error", { paths: [dexieConfined] }] },
+    rules: { "no-restricted-imports": ["error", { paths: [dexieConfined, sqliteConfined] }] },
   },
   {
     files: ["src/core/**/*.ts"],
     ignores: ["src/core/**/*.test.ts", "src/core/**/test-support/**"],
-    rules: { "no-restricted-imports": ["error", { patterns: corePatterns, paths: [dexieConfined] }] },
+    rules: { "no-restricted-imports": ["error", { patterns: corePatterns, paths: [dexieConfined, sqliteConfined] }] },
   },
   {
     // The storage module is where Dexie lives.
     files: ["src/core/storage/**/*.ts"],
     ignores: ["src/core/**/*.test.ts", "src/core/**/test-support/**"],
-    rules: { "no-restricted-imports": ["error", { patterns: corePatterns }] },
+    rules: { "no-restricted-imports": ["error", { patterns: corePatterns, paths: [sqliteConfined] }] },
+  },
+  {
+    // The SQLite adapter of the node database is where better-sqlite3 lives (ADR 0022).
+    files: ["src/node-peer/storage/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: [dexieConfined] }] },
   },
   {
     files: ["src/core/**/*.test.ts", "src/core/storage/test-support/**"],
@@ -90,7 +102,7 @@ export default tseslint.config(
         "error",
         {
           patterns: [{ regex: "(^|/)core/(?!shared/(result|errors)\\.ts$)", message: "The shell reaches the node only through src/rpc contracts (STYLE principle 3)." }],
-          paths: [dexieConfined],
+          paths: [dexieConfined, sqliteConfined],
         },
       ],
     },
@@ -104,7 +116,7 @@ export default tseslint.config(
         "error",
         {
           patterns: [{ regex: "(^|/)core/(?!index\\.ts$)", message: "The worker host enters the core only through src/core/index.ts." }],
-          paths: [dexieConfined],
+          paths: [dexieConfined, sqliteConfined],
         },
       ],
     },

@@ -59,7 +59,7 @@ import { StateManager, type HavePackage, type SessionPeer, type SyncPackage } fr
 import { createDosGuard, type DosGuard } from "./dos-guard/index.ts";
 import { createSyncPorts, startSession, type SessionOptions, type SyncSession, type Transport } from "./network/index.ts";
 import { SYSTEM_SCHEMA, type SchemaDocument } from "./schema/index.ts";
-import { StorageManager, type EnvelopeRow, type ForkRow } from "./storage/index.ts";
+import { StorageManager, type EnvelopeRow, type ForkRow, type NodeStorage } from "./storage/index.ts";
 import { IDENTITY_TYPE_KEY, storedEnvelope, SYSTEM_APP, type Op } from "./wire/index.ts";
 
 export type NodeOptions = {
@@ -67,6 +67,8 @@ export type NodeOptions = {
   readonly name: string;
   /** Defaults to the platform's IndexedDB; pass fake-indexeddb (or another adapter) in Node.js. */
   readonly idb?: IdbEnvironment;
+  /** The node database, not yet opened; defaults to Dexie over `idb` (SQLite in Node.js: ADR 0022). */
+  readonly storage?: NodeStorage;
   readonly clock?: Clock;
   readonly engine?: Ed25519Engine | "auto";
   /** Ephemeral config values above the persisted ones (tests, embedding). */
@@ -258,7 +260,7 @@ function integritySummary(report: IntegrityReport): string {
  * lost (deleted, or cleared apart from the rest). The node refuses to mint a new identity over it:
  * the person is told and offered restore, never silently onboarded again.
  */
-async function refuseLostKeys(keys: KeyManager, storage: StorageManager): Promise<Result<void>> {
+async function refuseLostKeys(keys: KeyManager, storage: NodeStorage): Promise<Result<void>> {
   const nodeKeys = await keys.list({ scope: "node" });
   if (!nodeKeys.ok) return nodeKeys;
   if (nodeKeys.value.length > 0 || storage.globalSeq === 0) return ok(undefined);
@@ -281,7 +283,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   for (const manager of CRITICAL) health.register(manager, { critical: true });
 
   // Start-up order (public design 02): storage → config → log → key → app/schema → graph.
-  const storage = new StorageManager(options.name, idb);
+  const storage: NodeStorage = options.storage ?? new StorageManager(options.name, idb);
   const opened = await storage.open();
   if (!opened.ok) return startFailure("storage", opened.error);
   health.report("storage", "healthy");

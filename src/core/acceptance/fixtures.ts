@@ -1,4 +1,5 @@
-// Black-box fixtures for the acceptance tests: nodes on fake IndexedDB (real IndexedDB in Chromium),
+// Black-box fixtures for the acceptance tests: nodes on fake IndexedDB (real IndexedDB in Chromium,
+// the node database on SQLite in vitest.config.ts's SQLite project: test-storage.ts),
 // a test publisher that signs app packages, and a small notes app schema.
 import { createSigner, type Signer } from "../crypto/index.ts";
 import { createNode, type TwoWayNode } from "../node.ts";
@@ -14,6 +15,7 @@ import type { JsonValue } from "../shared/json.ts";
 import type { AppPackage } from "../app/index.ts";
 import { createLoopbackTransportPair, type Faults, type LoopbackPair, type SyncSession } from "../network/index.ts";
 import type { IdentityId } from "../shared/ids.ts";
+import { testStorage } from "./test-storage.ts";
 
 export type TestNode = { node: TwoWayNode; idb: IdbEnvironment; name: string; clock: Clock & { advance(ms: number): void } };
 
@@ -23,7 +25,14 @@ export async function startNode(
   const idb = options.idb ?? (await testIdb());
   const name = options.name ?? uniqueName("node");
   const clock = options.clock ?? manualClock();
-  const created = await createNode({ name, idb, clock, ...(options.config === undefined ? {} : { config: options.config }) });
+  const storage = testStorage(name);
+  const created = await createNode({
+    name,
+    idb,
+    clock,
+    ...(storage === undefined ? {} : { storage }),
+    ...(options.config === undefined ? {} : { config: options.config }),
+  });
   assert(created.ok, `createNode failed: ${created.ok ? "" : JSON.stringify(created.error)}`);
   return { node: created.value, idb, name, clock };
 }

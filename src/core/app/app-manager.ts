@@ -7,7 +7,7 @@ import { isoTime, type Clock } from "../shared/clock.ts";
 import { nodeError } from "../shared/errors.ts";
 import { isJsonObject } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
-import type { AppRow, AppState, StorageManager } from "../storage/index.ts";
+import type { AppRow, AppState, NodeStorage } from "../storage/index.ts";
 import { isAppName, SYSTEM_APP } from "../wire/index.ts";
 import { compareVersions, type VerifiedPackage } from "./package/index.ts";
 
@@ -56,12 +56,12 @@ function untrusted(pkg: VerifiedPackage): Result<never> {
 }
 
 export class AppManager {
-  readonly #storage: StorageManager;
+  readonly #storage: NodeStorage;
   readonly #graph: IngestPort;
   readonly #clock: Clock;
   readonly #schemas = new Map<string, CompiledSchema>();
 
-  constructor(storage: StorageManager, graph: IngestPort, clock: Clock) {
+  constructor(storage: NodeStorage, graph: IngestPort, clock: Clock) {
     this.#storage = storage;
     this.#graph = graph;
     this.#clock = clock;

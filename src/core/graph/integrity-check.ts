@@ -9,7 +9,7 @@ import { isoTime, type Clock } from "../shared/clock.ts";
 import { nodeError } from "../shared/errors.ts";
 import type { EnvelopeId } from "../shared/ids.ts";
 import { err, ok, type Result } from "../shared/result.ts";
-import type { EnvelopeRow, ObjectRow, QuarantineRow, SequenceRepair, StorageManager, VersionRow } from "../storage/index.ts";
+import type { EnvelopeRow, ObjectRow, QuarantineRow, NodeStorage, SequenceRepair, VersionRow } from "../storage/index.ts";
 import { storedEnvelope, validateLink } from "../wire/index.ts";
 import { deriveRows, diffDerived, type VerifiedRow } from "./integrity.ts";
 import { versionKey } from "./withdrawal.ts";
@@ -35,7 +35,7 @@ export type IntegrityReport = {
 };
 
 export type IntegrityPorts = {
-  readonly storage: Pick<StorageManager, "integrity" | "forEachObject" | "sequenceRepair">;
+  readonly storage: Pick<NodeStorage, "integrity" | "forEachObject" | "sequenceRepair">;
   readonly verifier: Ed25519Verifier;
   /** Runs `work` in the Graph's write queue: no commit interleaves with the compare and repair. */
   readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;

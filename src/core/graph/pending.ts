@@ -4,7 +4,7 @@ import { isoTime, type Clock } from "../shared/clock.ts";
 import { nodeError } from "../shared/errors.ts";
 import type { EnvelopeId } from "../shared/ids.ts";
 import { err, ok, type Result } from "../shared/result.ts";
-import type { PendingRow, StorageManager, WriteTx } from "../storage/index.ts";
+import type { PendingRow, NodeStorage, WriteTx } from "../storage/index.ts";
 import type { VerifiedLink } from "../wire/index.ts";
 
 /** Parks an envelope or stub; over the bound it is refused (ERR_MNG_GRAPH_PENDING_FULL). */
@@ -28,7 +28,7 @@ export async function park(
  * when it is evaluated). Rows that still miss something are updated to miss only that.
  */
 export async function readyAfter(
-  storage: Pick<StorageManager, "pendingWaitingForAny" | "getEnvelopes" | "getStubs" | "putPending">,
+  storage: Pick<NodeStorage, "pendingWaitingForAny" | "getEnvelopes" | "getStubs" | "putPending">,
   arrived: readonly EnvelopeId[],
 ): Promise<PendingRow[]> {
   // Two reads per round, whatever the frontier's size: who waits for any of it, and which of what

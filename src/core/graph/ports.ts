@@ -3,7 +3,7 @@ import type { AuditEntry } from "../log/index.ts";
 import type { CompiledSchema } from "../schema/index.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { Result } from "../shared/result.ts";
-import type { Budgets, StorageManager } from "../storage/index.ts";
+import type { Budgets, NodeStorage } from "../storage/index.ts";
 
 /** The schema registry: the compiled schema of an installed app (the App manager owns it). */
 export type SchemaRegistry = { schemaFor(app: string): CompiledSchema | undefined };
@@ -41,7 +41,7 @@ export type GraphPorts = {
  * outside one — drafting a local write, draining the pending set, sync_read, the ACL facts.
  */
 export type GraphStorage = Pick<
-  StorageManager,
+  NodeStorage,
   | "runWrite"
   | "globalSeq"
   | "getEnvelope"

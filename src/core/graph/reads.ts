@@ -3,7 +3,7 @@
 import { nodeError } from "../shared/errors.ts";
 import { isJsonObject, type JsonValue } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
-import type { ObjectRow, StorageManager } from "../storage/index.ts";
+import type { ObjectRow, NodeStorage } from "../storage/index.ts";
 import type { ObjectKind } from "../wire/index.ts";
 import { recomputeWinner } from "./materialize.ts";
 
@@ -82,7 +82,7 @@ export function checkReadRequest(request: unknown, maxLimit: number, globalSeq: 
   return ok(request as GraphReadRequest);
 }
 
-async function candidates(storage: StorageManager, app: string, request: GraphReadRequest): Promise<ObjectRow[]> {
+async function candidates(storage: NodeStorage, app: string, request: GraphReadRequest): Promise<ObjectRow[]> {
   if (request.ids !== undefined) return [...(await storage.getObjects(request.ids)).values()];
   if (request.parent_id !== undefined) return storage.childrenOf(app, request.parent_id);
   if (request.type_key !== undefined) return storage.objectsOfType(app, request.target, request.type_key);
@@ -90,7 +90,7 @@ async function candidates(storage: StorageManager, app: string, request: GraphRe
 }
 
 /** The object as it was at `snapshot`: later versions do not count, later objects do not exist. */
-async function asOf(storage: StorageManager, row: ObjectRow, snapshot: number): Promise<ObjectRow | undefined> {
+async function asOf(storage: NodeStorage, row: ObjectRow, snapshot: number): Promise<ObjectRow | undefined> {
   if (row.createdSeq > snapshot) return undefined;
   if (row.updatedSeq <= snapshot) return row;
   const versions = (await storage.versionsOf(row.id)).filter((v) => v.seq <= snapshot);
@@ -101,7 +101,7 @@ async function asOf(storage: StorageManager, row: ObjectRow, snapshot: number): 
 export type ReadFilter = (row: ObjectRow) => boolean;
 
 export async function readGraph(
-  storage: StorageManager,
+  storage: NodeStorage,
   app: string,
   request: GraphReadRequest,
   mayRead: ReadFilter = () => true,

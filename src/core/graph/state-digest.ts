@@ -3,14 +3,14 @@
 import { createSha256 } from "../crypto/index.ts";
 import { toBase64url, utf8 } from "../shared/bytes.ts";
 import { canonicalize } from "../shared/canonical-json.ts";
-import type { StorageManager } from "../storage/index.ts";
+import type { NodeStorage } from "../storage/index.ts";
 
 export type StateDigest = { readonly digest: string; readonly objects: number };
 
 /** Narrows the digest to one app, or one sync domain (`app` and `domain`), to compare what peers share. */
 export type DigestScope = { readonly app?: string; readonly domain?: string };
 
-export async function stateDigest(storage: StorageManager, scope: DigestScope = {}): Promise<StateDigest> {
+export async function stateDigest(storage: NodeStorage, scope: DigestScope = {}): Promise<StateDigest> {
   const hasher = createSha256();
   let objects = 0;
   await storage.forEachObject((row) => {

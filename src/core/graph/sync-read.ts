@@ -3,7 +3,7 @@
 // envelopes always travel, so any node can verify authors it has never met. What it may not read
 // travels as its stub (ADR 0013).
 import { evaluateRead, type AclFacts } from "../acl/index.ts";
-import type { EnvelopeRow, StorageManager } from "../storage/index.ts";
+import type { EnvelopeRow, NodeStorage } from "../storage/index.ts";
 import { storedEnvelope, SYSTEM_APP } from "../wire/index.ts";
 import { aclTarget } from "./authorize.ts";
 import { createdObjectId, isCreate, referencesOf, updateTarget } from "./references.ts";
@@ -11,7 +11,7 @@ import type { SyncReadDecision } from "./types.ts";
 
 /** The decision for each row, with one read of the objects for all of them. */
 export async function syncReadRows(
-  storage: Pick<StorageManager, "getObjects">,
+  storage: Pick<NodeStorage, "getObjects">,
   facts: () => Promise<AclFacts>,
   peer: string,
   rows: readonly EnvelopeRow[],

@@ -6,14 +6,14 @@ import { isoTime, type Clock } from "../shared/clock.ts";
 import { nodeError } from "../shared/errors.ts";
 import { publicKeyText, type EnvelopeId } from "../shared/ids.ts";
 import { err, type Result } from "../shared/result.ts";
-import type { EnvelopeRow, StorageManager } from "../storage/index.ts";
+import type { EnvelopeRow, NodeStorage } from "../storage/index.ts";
 import { buildEnvelope, OP_KINDS, type VerifiedEnvelope } from "../wire/index.ts";
 import { aclTarget } from "./authorize.ts";
 import { referencesOf } from "./references.ts";
 import type { Author, WriteRequest } from "./types.ts";
 
 export type DraftContext = {
-  readonly storage: Pick<StorageManager, "lastOfKey" | "getEnvelopes" | "getObjects">;
+  readonly storage: Pick<NodeStorage, "lastOfKey" | "getEnvelopes" | "getObjects">;
   readonly facts: AclFacts;
   readonly clock: Clock;
 };

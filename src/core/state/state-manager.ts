@@ -8,7 +8,7 @@ import { digestId, type EnvelopeId, type IdentityId } from "../shared/ids.ts";
 import { isJsonObject, type JsonValue } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { parseWireJson } from "../shared/wire-json.ts";
-import type { EnvelopeRow, StorageManager } from "../storage/index.ts";
+import type { EnvelopeRow, NodeStorage } from "../storage/index.ts";
 import {
   buildPackageFrame,
   stubTextOf,
@@ -25,7 +25,7 @@ export type SyncPackage = { readonly frame: PackageFrame; readonly envelopes: re
 export type SessionPeer = { readonly identity: IdentityId; readonly key: string };
 
 export type StatePorts = {
-  readonly storage: StorageManager;
+  readonly storage: NodeStorage;
   readonly graph: Pick<GraphManager, "ingestPackage" | "ingestMany" | "syncReadRows" | "aclFacts">;
   /** The node key that signs outgoing frames (DESIGN D2). */
   readonly nodeSigner: Signer;

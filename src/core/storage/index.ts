@@ -2,6 +2,7 @@
 // The node database (StorageManager); the key and log databases, kept separate as D5 requires, whose
 // rows only their managers interpret; the worker's store of installed package bytes.
 export { AbortWrite, StorageManager, type Budgets, type CommitPlan, type StubPlan } from "./storage-manager.ts";
+export type { IntegrityPort, NodeStorage } from "./node-storage.ts";
 export type { WriteTx } from "./write-tx.ts";
 export type { IntegrityRepair, IntegrityStore, SequenceRepair } from "./integrity-store.ts";
 export type {

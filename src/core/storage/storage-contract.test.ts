@@ -4,8 +4,11 @@ import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import { describe } from "vitest";
 import { uniqueName } from "../shared/test-support/idb.ts";
 import { StorageManager } from "./index.ts";
+import { runIntegrityContract } from "./test-support/integrity-contract.ts";
 import { runStorageContract } from "./test-support/storage-contract.ts";
 
 describe("Dexie on fake-indexeddb", () => {
-  runStorageContract(() => Promise.resolve(new StorageManager(uniqueName("contract"), { indexedDB: new IDBFactory(), IDBKeyRange })));
+  const make = () => Promise.resolve(new StorageManager(uniqueName("contract"), { indexedDB: new IDBFactory(), IDBKeyRange }));
+  runStorageContract(make);
+  runIntegrityContract(make);
 });
