@@ -12,6 +12,7 @@ import { testIdb, uniqueName } from "../shared/test-support/idb.ts";
 import { generateRecoveryKey } from "../key/index.ts";
 import { publicKeyText } from "../shared/ids.ts";
 import { buildRecoveryFileText, parseRecoveryFile, sealingContext } from "../identity/index.ts";
+import { testStorage } from "./test-storage.ts";
 
 const FAST = { n: 2 ** 14, r: 8, p: 1 } as const;
 const PASSPHRASE = "a long and private passphrase";
@@ -24,7 +25,9 @@ async function freshNode(): Promise<TestNode> {
   const idb = await testIdb();
   const name = uniqueName("restore");
   const clock = manualClock();
-  const created = await createNode({ name, idb, clock, recoveryKdf: FAST });
+  // The run's chosen node database (SQLite in the node-sqlite project), as startNode does.
+  const storage = testStorage(name);
+  const created = await createNode({ name, idb, clock, recoveryKdf: FAST, ...(storage === undefined ? {} : { storage }) });
   if (!created.ok) throw new Error(created.error.code);
   nodes.push(created.value);
   const publisher = await testPublisher();
