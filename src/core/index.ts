@@ -80,7 +80,7 @@ export {
   type Publisher,
   type VerifiedPackage,
 } from "./app/index.ts";
-export type { GraphReadRequest, GraphReadResult, GraphRow, IngestOutcome, StateDigest } from "./graph/index.ts";
+export type { GraphReadRequest, GraphReadResult, GraphRow, IngestOutcome, IntegrityReport, StateDigest } from "./graph/index.ts";
 export type { AuditRecord, AuditQuery, AuditKind, ChainBreak, ChainReport } from "./log/index.ts";
 export { describeBreak } from "./log/index.ts";
 export type { HealthSnapshot } from "./health/index.ts";

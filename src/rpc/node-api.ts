@@ -1,6 +1,7 @@
 // The plain-data contract between the shell (page) and the node worker, carried by Comlink.
 // Every method resolves to a Result: expected failures are data, never thrown across the port (D6).
 // Arguments are untrusted: the worker checks each one with src/rpc/node-api-requests.ts first.
+import type { IntegrityReport } from "../core/index.ts";
 import type { Result } from "../core/shared/result.ts";
 
 /** Where this worker stands in the one-node-per-origin election (ADR 0006). */
@@ -173,18 +174,7 @@ export type AuditLogReport = {
 export type StateDigestReport = { readonly digest: string; readonly objects: number; readonly globalSeq: number };
 
 /** One integrity check at rest (ADR 0018): what was found and repaired; `clean` when nothing was. */
-export type IntegrityCheckReport = {
-  readonly checkedAt: string;
-  readonly envelopes: number;
-  readonly quarantined: readonly { readonly id: string; readonly seq: number; readonly code: string; readonly reason: string }[];
-  readonly missing: readonly { readonly id: string; readonly seq: number }[];
-  readonly heldAside: number;
-  readonly envelopeRowsFixed: number;
-  readonly objectsRebuilt: number;
-  readonly versionsRebuilt: number;
-  readonly sequence: { readonly storedSeq: number; readonly newestEnvelopeSeq: number; readonly globalSeq: number } | null;
-  readonly clean: boolean;
-};
+export type IntegrityCheckReport = IntegrityReport;
 
 /** An app package as a person picked it: the ZIP bytes and its detached signature document (DESIGN D8). */
 export type PackageRequest = {
