@@ -5,6 +5,7 @@ import { connectApp } from "../src/apps/sdk/index.ts";
 import { buildPackage, createNode, createSigner, utf8 } from "../src/core/index.ts";
 import { testIdb, uniqueName } from "../src/core/shared/test-support/idb.ts";
 import { bindAppPort } from "../workers/app-port.ts";
+import { benchAppSource } from "./bench-app-source.ts";
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
@@ -12,25 +13,7 @@ function percentile(sorted: readonly number[], p: number): number {
 
 export async function runAppPortBench(calls = Number(process.env.BENCH_APP_CALLS ?? 2000)): Promise<string> {
   const signer = await createSigner({ seed: new Uint8Array(32).fill(5), engine: "noble" });
-  const source = {
-    manifest: {
-      slug: "bench",
-      version: "1.0.0",
-      composition: "frontend",
-      title: "Bench",
-      capabilities: [],
-      dependencies: [],
-      config_keys: [],
-      requires: { platform: { min_version: "0.1.0" } },
-    },
-    schema: {
-      app: "bench",
-      version: "1.0.0",
-      types: { "bench.item": { kind: "parent", fields: { n: { type: "integer" } } } },
-      domains: { items: { types: ["bench.item"], mode: "sync" } },
-    },
-    frontend: { "index.html": utf8("<!doctype html>") },
-  };
+  const source = benchAppSource("bench", { "index.html": utf8("<!doctype html>") });
   const built = await buildPackage(source, { signer, name: "Bench", chain: [] }, "2026-12-01T00:00:00.000Z");
   if (!built.ok) throw new Error(built.error.message);
   const created = await createNode({ name: uniqueName("bench"), idb: await testIdb() });

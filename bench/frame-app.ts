@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import type { Page } from "playwright-core";
 import { buildPackage, createSigner, utf8 } from "../src/core/index.ts";
+import { benchAppSource } from "./bench-app-source.ts";
 
 async function benchPackage(calls: number): Promise<{ zip: number[]; signature: string }> {
   const bundled = await build({
@@ -14,26 +15,14 @@ async function benchPackage(calls: number): Promise<{ zip: number[]; signature: 
     write: false,
     define: { __CALLS__: String(calls) },
   });
-  const manifest = {
-    slug: "benchframe",
-    version: "1.0.0",
-    composition: "frontend",
-    title: "Bench",
-    capabilities: [],
-    dependencies: [],
-    config_keys: [],
-    requires: { platform: { min_version: "0.1.0" } },
-  };
-  const schema = {
-    app: "benchframe",
-    version: "1.0.0",
-    types: { "benchframe.item": { kind: "parent", fields: { n: { type: "integer" } } } },
-    domains: { items: { types: ["benchframe.item"], mode: "sync" } },
-  };
   const html = '<!doctype html><html><body><pre id="results"></pre><script src="app.js"></script></body></html>';
   const frontend = { "index.html": utf8(html), "app.js": bundled.outputFiles[0]!.contents };
   const signer = await createSigner({ seed: new Uint8Array(32).fill(61), engine: "noble" });
-  const built = await buildPackage({ manifest, schema, frontend }, { signer, name: "Bench", chain: [] }, "2026-12-01T12:00:00.000Z");
+  const built = await buildPackage(
+    benchAppSource("benchframe", frontend),
+    { signer, name: "Bench", chain: [] },
+    "2026-12-01T12:00:00.000Z",
+  );
   if (!built.ok) throw new Error(built.error.message);
   return { zip: Array.from(built.value.zip), signature: built.value.signature };
 }
