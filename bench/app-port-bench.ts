@@ -4,6 +4,7 @@
 import { connectApp } from "../src/apps/sdk/index.ts";
 import { buildPackage, createNode, createSigner, utf8 } from "../src/core/index.ts";
 import { testIdb, uniqueName } from "../src/core/shared/test-support/idb.ts";
+import { APP_PORT_LIMITS } from "../src/rpc/app-api.ts";
 import { bindAppPort } from "../workers/app-port.ts";
 import { benchAppSource } from "./bench-app-source.ts";
 
@@ -29,7 +30,16 @@ export async function runAppPortBench(calls = Number(process.env.BENCH_APP_CALLS
     if (!done.ok) throw new Error(done.error.message);
   }
   const channel = new MessageChannel();
-  const bound = bindAppPort(node, channel.port2, { identityId: me.value.identityId, app: "bench", version: "1.0.0" });
+  const bound = bindAppPort(
+    node,
+    channel.port2,
+    { identityId: me.value.identityId, app: "bench", version: "1.0.0" },
+    {
+      ...APP_PORT_LIMITS,
+      // The call budget (burst 400) would refuse a run this long; the bench measures latency, not the limit.
+      burst: 2 * (calls + 50),
+    },
+  );
   const app = connectApp(channel.port1);
   const lines = [`\nMini-app round trip through the SDK (Node.js MessageChannel, ${calls} sequential calls each)`];
   for (const [label, call] of [
