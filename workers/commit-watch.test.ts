@@ -1,7 +1,7 @@
 // The page's commit notices: delivered in order, coalesced while the page has not acknowledged,
 // never more than one in flight, and stopped when closed or when the page's side fails.
 import { describe, expect, it } from "vitest";
-import { watchCommits, type CommitNotice, type CommitSource } from "./commit-watch.ts";
+import { createCommitService, watchCommits, type CommitNotice, type CommitSource } from "./commit-watch.ts";
 
 function source(): CommitSource & { commit(seq: number, app: string): void; listeners: number } {
   const listeners = new Set<(c: { seq: number; app: string }) => void>();
@@ -83,6 +83,37 @@ describe("commit notices to the page", () => {
     for (let i = 0; i < 5; i++) await Promise.resolve();
     s.commit(3, "system");
     expect(calls).toBe(1);
+    expect(s.listeners).toBe(0);
+  });
+});
+
+describe("the page's watchCommits", () => {
+  it("refuses anything but one callback (not_a_function) and a third watch (ERR_RESOURCE_RATE_LIMIT); closeWatches stops all", async () => {
+    const s = source();
+    const service = createCommitService(s);
+    expect(await service.watchCommits()).toMatchObject({
+      ok: false,
+      error: { code: "ERR_STRUCT_INVALID_TYPE", data: { reason: "not_a_function" } },
+    });
+    expect(await service.watchCommits("callback")).toMatchObject({ ok: false, error: { data: { reason: "not_a_function" } } });
+    expect(
+      await service.watchCommits(
+        () => undefined,
+        () => undefined,
+      ),
+    ).toMatchObject({ ok: false, error: { data: { reason: "not_a_function" } } });
+    expect(s.listeners).toBe(0);
+    const seen: CommitNotice[] = [];
+    expect(await service.watchCommits((n: CommitNotice) => void seen.push(n))).toEqual({ ok: true, value: undefined });
+    expect((await service.watchCommits(() => undefined)).ok).toBe(true);
+    expect(await service.watchCommits(() => undefined)).toMatchObject({
+      ok: false,
+      error: { code: "ERR_RESOURCE_RATE_LIMIT", data: { reason: "watches" } },
+    });
+    expect(s.listeners).toBe(2);
+    s.commit(1, "system");
+    expect(seen).toEqual([{ toSeq: 1, apps: ["system"], commits: 1 }]);
+    service.closeWatches();
     expect(s.listeners).toBe(0);
   });
 });
