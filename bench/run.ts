@@ -11,6 +11,7 @@ import { runBrowserNodeBench } from "./browser-node.ts";
 import { runKernelBench } from "./kernel-bench.ts";
 import { runPuzzleBench } from "./puzzle-bench.ts";
 import { formatKdfRows, measureRecoveryKdf } from "./recovery-kdf-bench.ts";
+import { runSideBySideBench } from "./side-by-side/index.ts";
 import { runSqliteBench } from "./sqlite-bench.ts";
 import { runSyncBench } from "./sync-bench.ts";
 import { runWebRtcSyncBench } from "./webrtc-sync.ts";
@@ -59,3 +60,4 @@ try {
 
 console.log(await runBrowserNodeBench());
 console.log(await runWebRtcSyncBench({ build: false })); // dist/ was just built by the browser-node bench
+console.log(await runSideBySideBench()); // 2WAY beside classic Jazz and raw IndexedDB, same Chromium run
