@@ -31,6 +31,7 @@ import {
   type WriteRequest,
 } from "./types.ts";
 import { revokedBy, withdrawNow } from "./withdrawal.ts";
+import { GroupHeads, takeGroup, type QueuedWrite } from "./local-group.ts";
 import { draftLocalWrite } from "./write-draft.ts";
 
 export type { Author, IngestOutcome, IngestSource, SyncReadDecision, WriteRequest } from "./types.ts";
@@ -41,6 +42,14 @@ type BatchItem = { readonly input: Result<VerifiedLink>; readonly pendingId?: st
 type Cursor = { readonly peer: string; readonly domain: string; readonly seq: number };
 
 type CommitNotice = Parameters<CommitListener>[0];
+
+/** A group of local writes: only its first is judged as it stands (local-group.ts). */
+type GroupOptions = { readonly retryAfterFirst: boolean };
+
+/** A grouped write to draft again alone; never leaves the manager. */
+const RETRY_ALONE: Result<IngestOutcome> = err(
+  nodeError("ERR_MNG_STORAGE_TX_ABORTED", "Drafted again on its own, after the group it was in.", { reason: "group_retry" }),
+);
 
 /** What others may wait for: envelopes that committed and stubs now held (DESIGN §4 rule 2). */
 function arrivedIds(outcomes: readonly Result<IngestOutcome>[]): EnvelopeId[] {
@@ -65,6 +74,8 @@ export class GraphManager {
   #factsGeneration = 0;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Local writes waiting for their turn, taken in groups (local-group.ts). */
+  readonly #localWrites: QueuedWrite[] = [];
 
   constructor(storage: GraphStorage, verifier: Ed25519Verifier, ports: GraphPorts) {
     this.#storage = storage;
@@ -161,30 +172,68 @@ export class GraphManager {
     });
   }
 
-  /** A local write: the node drafts and signs the envelope for the session's identity and key. */
+  /**
+   * A local write: the node drafts and signs the envelope for the session's identity and key. Writes
+   * that wait behind the queue commit together (local-group.ts), each with the outcome it would
+   * have had alone.
+   */
   submit(author: Author, request: WriteRequest): Promise<Result<IngestOutcome>> {
-    return this.#serial(async () => {
-      const source: IngestSource = { kind: "local", actor: author.identityId };
-      const refused = this.#refuseIfClosed();
-      if (refused !== null) return refused;
-      const built = await draftLocalWrite(
-        { storage: this.#storage, facts: await this.#aclFacts(), clock: this.#ports.clock },
-        author,
-        request,
-      );
-      if (!built.ok) {
-        await this.#ports.audit.record([rejectionEntry(built.error, source, null, request.app)]);
-        return built;
-      }
-      return (await this.#applyBatch([{ input: built }], source))[0]!;
+    return new Promise((resolve, reject) => {
+      this.#localWrites.push({ author, request, resolve, reject });
+      // One turn of the queue per write: a turn finishes at least one, so none is left without one.
+      void this.#serial(() => this.#commitLocalGroup(takeGroup(this.#localWrites)));
     });
   }
 
+  async #commitLocalGroup(group: readonly QueuedWrite[]): Promise<void> {
+    if (group.length === 0) return;
+    try {
+      const refused = this.#refuseIfClosed();
+      if (refused !== null) return group.forEach((write) => write.resolve(refused));
+      const source: IngestSource = { kind: "local", actor: group[0]!.author.identityId };
+      const heads = new GroupHeads((key) => this.#storage.lastOfKey(key));
+      const storage = {
+        getEnvelopes: this.#storage.getEnvelopes.bind(this.#storage),
+        getObjects: this.#storage.getObjects.bind(this.#storage),
+        lastOfKey: heads.lastOfKey,
+      };
+      const drafted: { readonly write: QueuedWrite; readonly input: Result<VerifiedLink> }[] = [];
+      for (const write of group) {
+        const built = await draftLocalWrite(
+          { storage, facts: await this.#aclFacts(), clock: this.#ports.clock },
+          write.author,
+          write.request,
+        );
+        if (!built.ok) {
+          await this.#ports.audit.record([rejectionEntry(built.error, source, null, write.request.app)]);
+          write.resolve(built);
+          continue;
+        }
+        heads.drafted(built.value.envelope.author_key, {
+          id: built.value.id,
+          seq: built.value.envelope.seq,
+          lamport: built.value.envelope.lamport,
+        });
+        drafted.push({ write, input: built });
+      }
+      const outcomes = await this.#applyBatch(
+        drafted.map(({ input }) => ({ input })),
+        source,
+        { retryAfterFirst: true },
+      );
+      const again = drafted.filter((_, i) => outcomes[i] === RETRY_ALONE).map(({ write }) => write);
+      drafted.forEach(({ write }, i) => outcomes[i] !== RETRY_ALONE && write.resolve(outcomes[i]!));
+      this.#localWrites.unshift(...again);
+    } catch (error) {
+      group.forEach((write) => write.reject(error));
+    }
+  }
+
   /** A batch, then the pending envelopes waiting for what it brought. */
-  async #applyBatch(items: readonly BatchItem[], source: IngestSource): Promise<Result<IngestOutcome>[]> {
+  async #applyBatch(items: readonly BatchItem[], source: IngestSource, group?: GroupOptions): Promise<Result<IngestOutcome>[]> {
     const refused = this.#refuseIfClosed();
     if (refused !== null) return items.map(() => refused);
-    const outcomes = await this.#applyBatchCore(items, source);
+    const outcomes = await this.#applyBatchCore(items, source, undefined, group);
     await this.#drainQuietly(arrivedIds(outcomes));
     return outcomes;
   }
@@ -214,9 +263,16 @@ export class GraphManager {
   /**
    * Evaluates and writes a batch inside one write transaction, then audits every outcome and tells
    * the listeners. `pendingId` marks an item retried from the pending set: rejected now, it leaves
-   * the set. With a `cursor` the batch is a package: one rejection and nothing of it is written.
+   * the set. With a `cursor` the batch is a package: one rejection and nothing of it is written. In a
+   * group of local writes, a later write that is refused or would wait is neither written nor
+   * audited: it comes back as RETRY_ALONE, to be drafted again on its own.
    */
-  async #applyBatchCore(items: readonly BatchItem[], source: IngestSource, cursor?: Cursor): Promise<Result<IngestOutcome>[]> {
+  async #applyBatchCore(
+    items: readonly BatchItem[],
+    source: IngestSource,
+    cursor?: Cursor,
+    group?: GroupOptions,
+  ): Promise<Result<IngestOutcome>[]> {
     const outcomes: Result<IngestOutcome>[] = [];
     const audits: AuditEntry[] = [];
     const notices: CommitNotice[] = [];
@@ -235,9 +291,14 @@ export class GraphManager {
         envelopeIds: batch.flatMap((v) => [v.id, ...linksOf(v)]),
         keySeqs: batch.map((v) => [v.envelope.author_key, v.envelope.seq] as const),
       });
-      for (const item of items) {
-        const outcome = await this.#applyOne(tx, item, modeOf(source));
+      for (const [index, item] of items.entries()) {
+        const alone = group?.retryAfterFirst !== true || index === 0;
+        const outcome = await this.#applyOne(tx, item, modeOf(source), alone);
         if (!outcome.ok && cursor !== undefined) throw new AbortWrite(outcome.error); // a package is atomic (DESIGN §3)
+        if (!alone && (!outcome.ok || outcome.value.status === "pending")) {
+          outcomes.push(RETRY_ALONE);
+          continue;
+        }
         outcomes.push(outcome);
         const verified = item.input.ok ? item.input.value : null;
         const audit = auditOf(outcome, source, verified);
@@ -269,8 +330,8 @@ export class GraphManager {
     return outcomes;
   }
 
-  /** One item of a batch inside its transaction: its stages, then what becomes of it. */
-  async #applyOne(tx: WriteTx, { input, pendingId }: BatchItem, mode: Mode): Promise<Result<IngestOutcome>> {
+  /** One item of a batch inside its transaction: its stages, then what becomes of it (parked only if `mayPark`). */
+  async #applyOne(tx: WriteTx, { input, pendingId }: BatchItem, mode: Mode, mayPark = true): Promise<Result<IngestOutcome>> {
     if (!input.ok) return input;
     const verified = input.value;
     const evaluated = verified.kind === "stub" ? await this.#evaluateStub(tx, verified) : await this.#evaluate(tx, verified, mode);
@@ -285,6 +346,7 @@ export class GraphManager {
     }
     if (result.kind === "stub") return ok({ status: "stub", id: verified.id });
     if (result.kind === "commit") return ok(result.outcome);
+    if (!mayPark) return ok({ status: "pending", id: verified.id, missing: result.missing });
     const parked = await park(tx, verified, result.missing, { maxPending: this.#ports.limits().maxPending, clock: this.#ports.clock });
     return parked.ok ? ok({ status: "pending", id: verified.id, missing: result.missing }) : parked;
   }

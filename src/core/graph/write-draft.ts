@@ -12,8 +12,11 @@ import { aclTarget } from "./authorize.ts";
 import { referencesOf } from "./references.ts";
 import type { Author, WriteRequest } from "./types.ts";
 
+/** Where a key's chain stands for the next draft: its last stored envelope, or a group's last draft. */
+export type ChainHead = Pick<EnvelopeRow, "id" | "keySeq" | "lamport">;
+
 export type DraftContext = {
-  readonly storage: Pick<NodeStorage, "lastOfKey" | "getEnvelopes" | "getObjects">;
+  readonly storage: Pick<NodeStorage, "getEnvelopes" | "getObjects"> & { lastOfKey(key: string): Promise<ChainHead | undefined> };
   readonly facts: AclFacts;
   readonly clock: Clock;
 };
@@ -55,7 +58,7 @@ export async function draftLocalWrite(ctx: DraftContext, author: Author, request
   // Every envelope of a device key names its binding, so each one proves itself (ADR 0013).
   if (author.bindingEnvelopeId !== null) deps.add(author.bindingEnvelopeId);
   const depRows = (await storage.getEnvelopes([...deps])).filter((r): r is EnvelopeRow => r !== undefined);
-  const lamports = [head, ...depRows].filter((r): r is EnvelopeRow => r !== undefined).map((r) => r.lamport);
+  const lamports = [head, ...depRows].flatMap((r) => (r === undefined ? [] : [r.lamport]));
   return buildEnvelope(
     author.signer,
     {
