@@ -88,7 +88,7 @@ export class GraphManager {
     return () => this.#listeners.delete(listener);
   }
 
-  /** One envelope in flight at a time (digest 2.7); reads do not wait. */
+  /** One turn in flight at a time (digest 2.7): one ingest, one package, or one group of local writes (ADR 0029); reads do not wait. */
   #serial<T>(work: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(work, work);
     this.#queue = run.catch(() => undefined);
