@@ -59,7 +59,7 @@ export function createSyncService(node: TwoWayNode): SyncService {
   const entries = new Map<string, Entry>();
   let counter = 0;
   const timer = setInterval(() => {
-    for (const entry of entries.values()) if (entry.session.status().state === "syncing") void entry.session.tick();
+    for (const entry of entries.values()) if (entry.session.status().state !== "closed") void entry.session.tick();
   }, TICK_MS);
 
   function forgetOldClosed(): void {
