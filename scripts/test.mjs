@@ -1,6 +1,7 @@
 // `npm test`: the README's one command that runs every test on a fresh clone. It installs what is
 // missing, runs types and lint, the Node suites, the same core suites inside Chromium, and the e2e
-// journeys, then prints one closing line `tests: N passed, N failed`.
+// journeys (the resume journey once more under CPU contention), then prints one closing line
+// `tests: N passed, N failed`.
 // Browser suites run inside `unshare -n` with only `lo` up when we may (root on Linux): no packet leaves.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -67,6 +68,17 @@ record("browser", browserOk, vitestCounts(browserReport));
 const e2eReport = join(RESULTS, "e2e.json");
 const e2eOk = run("end-to-end journeys (Chromium)", join(npx, "tsx"), ["e2e/run.ts"], { isolated, env: { E2E_JSON: e2eReport } });
 record("e2e", e2eOk, existsSync(e2eReport) ? JSON.parse(readFileSync(e2eReport, "utf8")) : undefined);
+
+// Once, the resume journey again beside two busy loops (issue 13: resume must hold on a busy machine).
+// It reuses the dist/ just built and is bounded by the journey's own time limit.
+const contendedReport = join(RESULTS, "e2e-contended.json");
+const contendedOk = run(
+  "resume journey under CPU contention (2 busy loops)",
+  process.execPath,
+  ["scripts/cpu-hogs.mjs", "2", "--", join(npx, "tsx"), "e2e/run.ts", "resume after a killed channel"],
+  { isolated, env: { E2E_JSON: contendedReport, E2E_SKIP_BUILD: "1" } },
+);
+record("e2e contended", contendedOk, existsSync(contendedReport) ? JSON.parse(readFileSync(contendedReport, "utf8")) : undefined);
 
 console.log(`\n━━ summary: ${failedSteps.length === 0 ? "all steps passed" : `failed steps: ${failedSteps.join(", ")}`}`);
 console.log(`tests: ${totals.passed} passed, ${totals.failed} failed`);

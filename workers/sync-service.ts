@@ -49,6 +49,9 @@ function summary(entry: Entry): PeerSummary {
     domains: status.negotiated.map((domain) => ({ domain, received: status.received[domain] ?? 0, acked: status.acked[domain] ?? 0 })),
     packagesIn: status.packagesIn,
     packagesOut: status.packagesOut,
+    progress: status.progress,
+    upToDate: status.upToDate,
+    recovered: status.recovered,
     lastError: status.lastError === null ? null : { code: status.lastError.code, message: status.lastError.message },
     closeReason: status.closeReason,
     startedAt: entry.startedAt,
@@ -59,7 +62,7 @@ export function createSyncService(node: TwoWayNode): SyncService {
   const entries = new Map<string, Entry>();
   let counter = 0;
   const timer = setInterval(() => {
-    for (const entry of entries.values()) if (entry.session.status().state === "syncing") void entry.session.tick();
+    for (const entry of entries.values()) if (entry.session.status().state !== "closed") void entry.session.tick();
   }, TICK_MS);
 
   function forgetOldClosed(): void {

@@ -75,7 +75,8 @@ export async function startPreview(root: string, port: number): Promise<PreviewS
   };
 
   try {
-    await waitForHttp(server.url, child, 30_000);
+    // Generous: under CPU contention (npm run test:e2e:contended) vite preview took over 30 s to answer.
+    await waitForHttp(server.url, child, 120_000);
   } catch (error) {
     await server.stop();
     throw new Error(`${(error as Error).message}\n--- vite preview output ---\n${output}`);

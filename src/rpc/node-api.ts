@@ -319,6 +319,12 @@ export type PeerSummary = {
   readonly domains: readonly PeerDomainProgress[];
   readonly packagesIn: number;
   readonly packagesOut: number;
+  /** Changes received from the peer in this session, of how many it has for this node ("N of M"; done = total at the end). */
+  readonly progress: { readonly done: number; readonly total: number };
+  /** Converged with this peer: all sent both ways and acknowledged, nothing missing (ADR 0026). */
+  readonly upToDate: boolean;
+  /** Expected protocol events recovered by themselves (a resent package, a rewind): not errors. */
+  readonly recovered: number;
   readonly lastError: { readonly code: string; readonly message: string } | null;
   readonly closeReason: string | null;
   readonly startedAt: string;

@@ -15,6 +15,8 @@ export type SyncNodePorts = {
   readonly offeredDomains: () => readonly string[];
   readonly cursors: (peer: IdentityId) => Promise<Readonly<Record<string, number>>>;
   readonly exportPackage: (peer: IdentityId, domain: string, afterSeq: number, limit: number) => Promise<Result<SyncPackage | null>>;
+  /** Envelopes of `domain` after `afterSeq`, counted up to `cap` (progress "N of M", ADR 0026). */
+  readonly countAfter: (domain: string, afterSeq: number, cap: number) => Promise<number>;
   readonly acceptPackage: (peer: SessionPeer, negotiated: ReadonlySet<string>, pkg: unknown) => Promise<Result<readonly IngestOutcome[]>>;
   readonly onCommit: (listener: (commit: { readonly app: string; readonly domain: string }) => void) => () => void;
   /** A revoked key may not open a session nor sign what it carries (DESIGN §4 rule 5). */

@@ -38,6 +38,21 @@ export type SessionStatus = {
   readonly wanted: number;
   /** Received frames waiting to be handled (at most `maxQueuedFrames`). */
   readonly queued: number;
+  /** Packages sent and not yet acknowledged by the peer's cursors (at most `maxPackagesInFlight`). */
+  readonly inFlight: number;
+  /**
+   * Expected protocol events this session recovered from by itself: a package lost or out of turn
+   * (resync), a rewind, a late answer to a `want`. Not errors: nothing needs the person.
+   */
+  readonly recovered: number;
+  /**
+   * Changes (envelopes) received from the peer in this session, of how many it said it had for
+   * this node (ADR 0026 `progress`): "done of total"; total is done once the peer has sent all.
+   */
+  readonly progress: { readonly done: number; readonly total: number };
+  /** Converged: this side has sent all and the peer acked it, the peer says it has sent all, nothing is missing. */
+  readonly upToDate: boolean;
+  /** The last refusal or failure that needs attention; recovered events never land here. */
   readonly lastError: NodeError | null;
   readonly closeReason: string | null;
 };
@@ -55,6 +70,15 @@ export type SessionOptions = {
   readonly maxFrameBytes?: number;
   /** Received frames waiting to be handled; beyond it the peer's frames are dropped and reported. */
   readonly maxQueuedFrames?: number;
+  /**
+   * Packages sent and not yet acknowledged (ADR 0026): the sender never has more on the way, so it
+   * cannot fill its peer's inbound queue however slow the peer is. Default 8.
+   */
+  readonly maxPackagesInFlight?: number;
+  /** A rewind to the same cursor is repeated only after this long (a rewound package was lost too). */
+  readonly rewindAfterMs?: number;
+  /** A session not past its hellos after this long closes (`handshake_timeout`) on the next tick. */
+  readonly handshakeTimeoutMs?: number;
   /** Offer only these of the node's domains in this session (a device that syncs a subset). */
   readonly domains?: readonly string[];
   readonly onChange?: (status: SessionStatus) => void;
@@ -69,8 +93,14 @@ export type SyncSession = {
   close(reason?: string): void;
 };
 
+/** A receiver acks at the latest after this many accepted packages (a sender's window is larger). */
+const ACK_EVERY = 4;
+
 /** Frame kinds that carry sync work, allowed only once the hellos are done. */
-const AFTER_HELLO = new Set(["domains", "cursors", "package", "want", "have"]);
+const AFTER_HELLO = new Set(["domains", "cursors", "progress", "package", "want", "have"]);
+
+/** A sender counts what it has for its peer up to this many envelopes (a bound on the work). */
+const MAX_COUNTED = 1_000_000;
 
 type FrameKind = SessionFrame["kind"];
 type FrameOf<K extends FrameKind> = Extract<SessionFrame, { kind: K }>;
@@ -84,6 +114,10 @@ export function startSession(options: SessionOptions): SyncSession {
   const maxRate = options.maxMessagesPerSecond ?? 200;
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const maxQueuedFrames = options.maxQueuedFrames ?? 64;
+  const maxInFlight = options.maxPackagesInFlight ?? 8;
+  const rewindAfterMs = options.rewindAfterMs ?? 2_000;
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 30_000;
+  const startedAt = clock.now();
   const connection = { connectionId: transport.id };
   const myNonce = newSessionNonce(random);
   const offered = (): string[] => node.offeredDomains().filter((d) => options.domains === undefined || options.domains.includes(d));
@@ -102,6 +136,26 @@ export function startSession(options: SessionOptions): SyncSession {
   let queuedFrames = 0;
   let dropped = 0;
   const caughtUp = new Set<string>();
+  /** Per domain: the `to_seq` of each package sent and not yet acknowledged, oldest first. */
+  const inFlight: Record<string, number[]> = {};
+  /** Per domain: the cursor this side last rewound to, and when (one rewind per loss, ADR 0026). */
+  const rewound: Record<string, { readonly seq: number; readonly at: number }> = {};
+  /** Per domain: the cursor a gap was last reported at; a repeat waits for the tick. */
+  const gapReported: Record<string, number> = {};
+  /** Domains whose pump waits in the queue: a burst of commits needs one pass, not one each. */
+  const pumpScheduled = new Set<string>();
+  let tickQueued = false;
+  /** Domains whose accepted packages this side has not acknowledged yet. */
+  const unacked = new Set<string>();
+  let acceptedSinceAck = 0;
+  let recovered = 0;
+  /** Incoming progress: envelopes accepted, the peer's last count of what it had left, and whether it said "all sent". */
+  let changesIn = 0;
+  let expectedIn = 0;
+  let peerSentAll = false;
+  /** This side told the peer it has sent all (reset by the next package it sends). */
+  let toldSentAll = false;
+  let counted = false;
   const wants = createWantList({
     send,
     stubIds: (afterId, limit) => node.stubIds(afterId, limit),
@@ -125,6 +179,10 @@ export function startSession(options: SessionOptions): SyncSession {
     live: state === "syncing" && [...negotiated].every((d) => caughtUp.has(d)),
     wanted: wants.ids.size,
     queued: queuedFrames,
+    inFlight: packagesInFlight(),
+    recovered,
+    progress: { done: changesIn, total: peerSentAll ? changesIn : Math.max(expectedIn, changesIn) },
+    upToDate: state === "syncing" && sentAll() && peerSentAll && wants.ids.size === 0,
     lastError,
     closeReason,
   });
@@ -206,8 +264,46 @@ export function startSession(options: SessionOptions): SyncSession {
     changed();
   }
 
+  function sentAll(): boolean {
+    return [...negotiated].every((d) => caughtUp.has(d)) && packagesInFlight() === 0;
+  }
+
+  /**
+   * Progress (ADR 0026): once the peer's cursors are known, how many envelopes this side has for
+   * it; and once all is sent and acknowledged, "0 left", so the peer's "N of M" ends at M.
+   */
+  async function countForPeer(): Promise<void> {
+    if (counted) return;
+    counted = true;
+    const pending: Record<string, number> = {};
+    for (const d of [...negotiated].sort()) pending[d] = await node.countAfter(d, acked[d] ?? 0, MAX_COUNTED);
+    send({ kind: "progress", pending });
+  }
+
+  function reportSentAll(): void {
+    if (!counted || toldSentAll || !sentAll()) return;
+    toldSentAll = true;
+    send({ kind: "progress", pending: Object.fromEntries([...negotiated].sort().map((d) => [d, 0])) });
+  }
+
+  function packagesInFlight(): number {
+    return Object.values(inFlight).reduce((n, list) => n + list.length, 0);
+  }
+
+  /** One pump per domain waits in the queue at a time. */
+  function schedulePump(domain: string): void {
+    if (pumpScheduled.has(domain)) return;
+    pumpScheduled.add(domain);
+    void enqueue(async () => {
+      pumpScheduled.delete(domain);
+      await pump(domain);
+      reportSentAll();
+    });
+  }
+
   async function pump(domain: string): Promise<void> {
-    while (state === "syncing" && peer !== null) {
+    // The window (ADR 0026): at most `maxInFlight` packages on the way; the peer's next ack resumes.
+    while (state === "syncing" && peer !== null && packagesInFlight() < maxInFlight) {
       const pkg = await node.exportPackage(peer.identity, domain, sendFrom[domain] ?? 0, packageLimit);
       if (!pkg.ok) {
         lastError = pkg.error;
@@ -218,9 +314,11 @@ export function startSession(options: SessionOptions): SyncSession {
         return;
       }
       caughtUp.delete(domain);
+      toldSentAll = false;
       if (!send({ kind: "package", frame: pkg.value.frame, envelopes: pkg.value.envelopes })) return;
       packagesOut += 1;
       sendFrom[domain] = pkg.value.frame.to_seq;
+      (inFlight[domain] ??= []).push(pkg.value.frame.to_seq);
       await drained();
     }
   }
@@ -230,6 +328,24 @@ export function startSession(options: SessionOptions): SyncSession {
     const mine = await node.cursors(peer.identity);
     const cursors = Object.fromEntries([...negotiated].sort().map((d) => [d, mine[d] ?? 0]));
     for (const [d, seq] of Object.entries(cursors)) received[d] = seq;
+    send({ kind: "cursors", cursors });
+  }
+
+  /**
+   * Acks (ADR 0026): the cursors of the domains that moved, from memory (no storage read), once
+   * nothing else waits in the queue or every ACK_EVERY packages, so a window of packages costs
+   * one or two frames back, not one each (the peer counts frames against its rate limit).
+   */
+  function ackSoon(domain: string): void {
+    unacked.add(domain);
+    if (++acceptedSinceAck >= ACK_EVERY) sendAcks();
+  }
+
+  function sendAcks(): void {
+    if (unacked.size === 0) return;
+    const cursors = Object.fromEntries([...unacked].sort().map((d) => [d, received[d] ?? 0]));
+    unacked.clear();
+    acceptedSinceAck = 0;
     send({ kind: "cursors", cursors });
   }
 
@@ -281,6 +397,7 @@ export function startSession(options: SessionOptions): SyncSession {
     want: onWant,
     have: onHave,
     domains: onDomains,
+    progress: onProgress,
   };
 
   function dispatch<K extends FrameKind>(kind: K, frame: FrameOf<K>): Promise<void> {
@@ -288,6 +405,7 @@ export function startSession(options: SessionOptions): SyncSession {
   }
 
   async function onChallenge(frame: FrameOf<"challenge">): Promise<void> {
+    if (peerNonce !== null) return; // admitted already: a copy of the challenge needs no answer
     const { kind: _kind, ...challenge } = frame;
     const solution = await guard.solve(challenge);
     if (!solution.ok) return close("puzzle_unsolved");
@@ -295,6 +413,9 @@ export function startSession(options: SessionOptions): SyncSession {
   }
 
   function onSolution(frame: FrameOf<"solution">): Promise<void> {
+    // A copy of the solution that admitted the peer (the link duplicated it, or our challenge was
+    // duplicated and solved twice) changes nothing; checking it again would read `replayed`.
+    if (peerAdmitted) return Promise.resolve();
     const { kind: _kind, ...solution } = frame;
     const admitted = guard.verify(connection, solution);
     if (!admitted.ok) {
@@ -314,6 +435,7 @@ export function startSession(options: SessionOptions): SyncSession {
   }
 
   async function onHello(frame: FrameOf<"hello">): Promise<void> {
+    if (peer !== null) return; // a copy: the session is bound to the first verified hello
     if (!helloSent || peerNonce === null)
       return violation(nodeError("ERR_STRUCT_INVALID_TYPE", "Hello before admission.", { reason: "early_hello" }), "violation");
     const verified = await verifyHello(frame, { expectedPeerNonce: myNonce, expectedNonce: peerNonce });
@@ -342,32 +464,51 @@ export function startSession(options: SessionOptions): SyncSession {
     await sendCursors();
     unsubscribeCommits = node.onCommit((commit) => {
       const domain = `${commit.app}/${commit.domain}`;
-      if (negotiated.has(domain)) void enqueue(() => pump(domain));
+      if (negotiated.has(domain)) schedulePump(domain);
     });
     changed();
   }
 
   async function onCursors(frame: FrameOf<"cursors">): Promise<void> {
-    // The peer says where it stands: start there, or rewind there when it has made no progress
-    // since it last said so (frames were lost). While its cursor still moves, the packages in
-    // flight are arriving: rewinding then would only send them twice (measured over WebRTC:
-    // every tick re-exported the packages still buffered in the channel).
+    // The peer says where it stands (ADR 0026): its cursor acknowledges the packages up to it. A
+    // cursor that has not moved since it last spoke while packages are on the way means they were
+    // lost or came out of turn: rewind there, once per loss (a repeat waits `rewindAfterMs`, so the
+    // gap reports of one loss cost one resend). A cursor below the last is an old frame overtaken.
     for (const [domain, seq] of Object.entries(frame.cursors)) {
       if (!negotiated.has(domain)) continue;
       const before = acked[domain];
-      const next = sendFrom[domain];
+      if (before !== undefined && seq < before) continue;
       acked[domain] = seq;
-      if (next === undefined || seq >= next || seq === before) sendFrom[domain] = seq;
+      inFlight[domain] = (inFlight[domain] ?? []).filter((to) => to > seq);
+      const next = sendFrom[domain];
+      if (next === undefined || seq >= next) sendFrom[domain] = seq;
+      else if (seq === before) rewind(domain, seq);
     }
+    await countForPeer();
     for (const domain of sortedSystemFirst(negotiated)) await pump(domain);
+    reportSentAll();
     changed();
+  }
+
+  function rewind(domain: string, seq: number): void {
+    const last = rewound[domain];
+    const now = clock.now();
+    if (last !== undefined && last.seq === seq && now - last.at < rewindAfterMs) return;
+    rewound[domain] = { seq, at: now };
+    sendFrom[domain] = seq;
+    inFlight[domain] = [];
+    recovered += 1;
   }
 
   async function onPackage(frame: FrameOf<"package">): Promise<void> {
     const accepted = await node.acceptPackage(peer!, negotiated, { frame: frame.frame, envelopes: frame.envelopes });
     if (accepted.ok) {
       packagesIn += 1;
+      changesIn += frame.envelopes.length;
+      peerSentAll = false;
       received[frame.frame.sync_domain] = frame.frame.to_seq;
+      delete gapReported[frame.frame.sync_domain];
+      ackSoon(frame.frame.sync_domain);
       wants.wantMissingOf(accepted.value);
       changed();
       return;
@@ -381,11 +522,19 @@ export function startSession(options: SessionOptions): SyncSession {
       return;
     }
     if (accepted.error.code === "ERR_SYNC_SEQUENCE_INVALID") {
-      // A duplicate is harmless; a gap or overlap means frames were lost or reordered: resync.
-      if (reason !== "replayed") {
-        rejected(accepted.error);
-        await sendCursors();
+      // A duplicate is harmless; a gap or overlap means frames were lost or reordered: an expected
+      // event, audited but not an error. Say where this side stands, once per cursor (the tick repeats).
+      if (reason === "replayed") return;
+      node.recordRejection(accepted.error, { connection: connection.connectionId, peer: peer?.identity ?? null });
+      recovered += 1;
+      const domain = frame.frame.sync_domain;
+      const cursor = Number(accepted.error.data["cursor"]);
+      if (gapReported[domain] !== cursor) {
+        gapReported[domain] = cursor;
+        unacked.add(domain);
+        sendAcks();
       }
+      changed();
       return;
     }
     return violation(accepted.error, "violation");
@@ -414,11 +563,23 @@ export function startSession(options: SessionOptions): SyncSession {
   }
 
   async function onHave(frame: FrameOf<"have">): Promise<void> {
-    const accepted = await node.acceptWanted(peer!, wants.ids, { envelope_ids: frame.envelope_ids, envelopes: frame.envelopes });
+    // Ids asked for in an earlier round count too: a `have` may come after the tick asked again,
+    // or after a package brought the envelope (ADR 0026); ingesting one twice changes nothing.
+    const late = frame.envelope_ids.filter((id) => !wants.ids.has(id) && wants.asked.has(id)).length;
+    const accepted = await node.acceptWanted(peer!, wants.asked, { envelope_ids: frame.envelope_ids, envelopes: frame.envelopes });
     if (!accepted.ok) return violation(accepted.error, "violation");
+    if (late > 0) recovered += 1;
     for (const id of frame.envelope_ids) wants.settle(id);
     wants.wantMissingOf(accepted.value.flatMap((r) => (r.ok ? [r.value] : [])));
     changed();
+  }
+
+  function onProgress(frame: FrameOf<"progress">): Promise<void> {
+    const left = Object.entries(frame.pending).reduce((n, [d, count]) => n + (negotiated.has(d) ? count : 0), 0);
+    expectedIn = changesIn + left;
+    peerSentAll = left === 0;
+    changed();
+    return Promise.resolve();
   }
 
   function onDomains(_frame: FrameOf<"domains">): Promise<void> {
@@ -446,6 +607,7 @@ export function startSession(options: SessionOptions): SyncSession {
     void enqueue(async () => {
       queuedFrames -= 1;
       await handle(bytes);
+      if (queuedFrames === 0) sendAcks();
     });
   });
   transport.onClose((reason) => {
@@ -471,15 +633,26 @@ export function startSession(options: SessionOptions): SyncSession {
 
   return {
     status,
-    tick: () =>
-      enqueue(async () => {
+    tick: () => {
+      // Every step before the hellos can be lost too (a challenge, a solution, a hello): give up
+      // after `handshakeTimeoutMs`, so whoever opened the link can open a fresh one.
+      if (state === "admitting" || state === "greeting") {
+        if (clock.now() - startedAt >= handshakeTimeoutMs) close("handshake_timeout");
+        return queue;
+      }
+      // A slow node queues ticks behind its work: one waiting is enough.
+      if (tickQueued || state !== "syncing") return queue;
+      tickQueued = true;
+      return enqueue(async () => {
+        tickQueued = false;
         if (state !== "syncing") return;
         await sendCursors();
         // Ask again for what is still missing: a `want` or its `have` may have been lost.
         wants.clear();
         wants.want(await node.missingDependencies(MAX_WANTED));
         await wants.refreshStubs();
-      }),
+      });
+    },
     idle: () => queue,
     close: (reason) => close(reason),
   };

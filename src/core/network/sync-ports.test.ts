@@ -25,6 +25,7 @@ function setup() {
     state: {
       cursors: call("cursors", Promise.resolve({})),
       exportPackage: call("exportPackage", Promise.resolve(ok(null))),
+      countAfter: call("countAfter", Promise.resolve(0)),
       acceptPackage: call("acceptPackage", Promise.resolve(ok([]))),
       isKeyRevoked: call("isKeyRevoked", Promise.resolve(false)),
       missingDependencies: call("missingDependencies", Promise.resolve([])),
@@ -52,6 +53,7 @@ describe("sync ports", () => {
     const peer = { identity: PEER, key: "k" };
     await ports.cursors(PEER);
     await ports.exportPackage(PEER, "app/d", 3, 50);
+    await ports.countAfter("app/d", 3, 10);
     await ports.acceptPackage(peer, new Set(["app/d"]), "pkg");
     await ports.isKeyRevoked("k");
     await ports.missingDependencies(9);
@@ -63,6 +65,7 @@ describe("sync ports", () => {
     expect(calls).toEqual([
       "cursors(peer-identity)",
       "exportPackage(peer-identity,app/d,3,50)",
+      "countAfter(app/d,3,10)",
       "acceptPackage([object Object],app/d,pkg)",
       "isKeyRevoked(k)",
       "missingDependencies(9)",

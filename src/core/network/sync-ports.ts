@@ -14,7 +14,7 @@ export type SyncPortsDeps = {
   /** The State manager: cursors, packages, `want`/`have`, revocation. */
   readonly state: Pick<
     SyncNodePorts,
-    "cursors" | "exportPackage" | "acceptPackage" | "isKeyRevoked" | "missingDependencies" | "stubIds" | "exportWanted" | "acceptWanted"
+    "cursors" | "exportPackage" | "countAfter" | "acceptPackage" | "isKeyRevoked" | "missingDependencies" | "stubIds" | "exportWanted" | "acceptWanted"
   >;
   /** The Graph: commit reports (for live push) and the ACL generation (for stub refresh). */
   readonly graph: { onCommit: SyncNodePorts["onCommit"]; aclGeneration: SyncNodePorts["aclGeneration"] };
@@ -30,6 +30,7 @@ export function createSyncPorts(deps: SyncPortsDeps): SyncNodePorts {
     offeredDomains: deps.offeredDomains,
     cursors: (peer) => state.cursors(peer),
     exportPackage: (peer, domain, afterSeq, limit) => state.exportPackage(peer, domain, afterSeq, limit),
+    countAfter: (domain, afterSeq, cap) => state.countAfter(domain, afterSeq, cap),
     acceptPackage: (peer, negotiated, pkg) => state.acceptPackage(peer, negotiated, pkg),
     onCommit: (listener) => graph.onCommit(listener),
     isKeyRevoked: (key) => state.isKeyRevoked(key),

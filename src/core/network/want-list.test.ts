@@ -28,6 +28,31 @@ function setup(options: { sendOk?: boolean; stubs?: readonly string[] } = {}) {
 const ids = (n: number, prefix = "e") => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(5, "0")}`);
 
 describe("want list", () => {
+  it("still takes a late or repeated answer: ids settled or cleared stay askable (ADR 0026)", () => {
+    // A tick clears and asks again, or a package brings the envelope first: the first `have` then
+    // came for an id no longer wanted and was refused as ERR_SYNC_RANGE_MISMATCH not_wanted.
+    const { wants } = setup();
+    wants.want(["a", "b"]);
+    wants.settle("a");
+    wants.clear();
+    expect(wants.ids.size).toBe(0);
+    expect(wants.asked.has("a")).toBe(true);
+    expect(wants.asked.has("b")).toBe(true);
+    expect(wants.asked.has("never")).toBe(false);
+  });
+
+  it("remembers at most MAX_WANTED answered ids, oldest forgotten first", () => {
+    const { wants } = setup();
+    const many = ids(MAX_WANTED + 1);
+    wants.want(many.slice(0, MAX_WANTED));
+    wants.clear();
+    wants.want([many[MAX_WANTED]!]);
+    wants.settle(many[MAX_WANTED]!);
+    expect(wants.asked.has(many[0]!)).toBe(false);
+    expect(wants.asked.has(many[1]!)).toBe(true);
+    expect(wants.asked.has(many[MAX_WANTED]!)).toBe(true);
+  });
+
   it("asks for each id once until cleared", () => {
     const { wants, asked } = setup();
     wants.want(["a", "b"]);

@@ -18,8 +18,13 @@ export type WantListPorts = {
 };
 
 export type WantList = {
-  /** Ids asked for and not yet received: a `have` may carry only these. */
+  /** Ids asked for and not yet received. */
   readonly ids: ReadonlySet<string>;
+  /**
+   * What a `have` may carry: the ids above and those asked for lately and since received or
+   * forgotten by `clear` (a late or repeated answer), at most `MAX_WANTED` of the latter.
+   */
+  readonly asked: ReadonlySet<string>;
   /** Asks the peer for dependencies the pending set waits for, each at most once until `clear`. */
   want(ids: Iterable<string>): void;
   /** Asks for what the pending outcomes among these still miss. */
@@ -33,6 +38,20 @@ export type WantList = {
 
 export function createWantList(ports: WantListPorts): WantList {
   const wanted = new Set<string>();
+  /** `wanted` and `earlier`: every id a `have` may carry now. */
+  const asked = new Set<string>();
+  /** Answered or forgotten lately, oldest first; bounded like `wanted`. */
+  const earlier = new Set<string>();
+
+  function remember(id: string): void {
+    earlier.delete(id);
+    earlier.add(id);
+    if (earlier.size <= MAX_WANTED) return;
+    const oldest = earlier.values().next().value!;
+    earlier.delete(oldest);
+    if (!wanted.has(oldest)) asked.delete(oldest);
+  }
+
   // The ACL generation whose stubs were asked for, and where the pass through them stands.
   let stubsAskedAt = -1;
   let stubPass: string | null = null;
@@ -41,7 +60,11 @@ export function createWantList(ports: WantListPorts): WantList {
     const fresh = [...ids].filter((id) => !wanted.has(id)).slice(0, Math.max(0, MAX_WANTED - wanted.size));
     for (let i = 0; i < fresh.length; i += FRAME_LIMITS.maxIds) {
       const batch = fresh.slice(i, i + FRAME_LIMITS.maxIds);
-      if (ports.send({ kind: "want", envelope_ids: batch as EnvelopeId[] })) for (const id of batch) wanted.add(id);
+      if (!ports.send({ kind: "want", envelope_ids: batch as EnvelopeId[] })) continue;
+      for (const id of batch) {
+        wanted.add(id);
+        asked.add(id);
+      }
     }
   }
 
@@ -63,10 +86,16 @@ export function createWantList(ports: WantListPorts): WantList {
 
   return {
     ids: wanted,
+    asked,
     want,
     wantMissingOf: (outcomes) => want(outcomes.flatMap((o) => (o.status === "pending" ? o.missing : []))),
-    settle: (id) => void wanted.delete(id),
-    clear: () => wanted.clear(),
+    settle: (id) => {
+      if (wanted.delete(id)) remember(id);
+    },
+    clear: () => {
+      for (const id of wanted) remember(id);
+      wanted.clear();
+    },
     refreshStubs,
   };
 }

@@ -116,6 +116,23 @@ export class StateManager {
   }
 
   /**
+   * How many envelopes of `domain` lie after `afterSeq`, counted up to `cap` (ADR 0026: the "of M"
+   * a sender tells its peer). Withheld rows are left out; rows the peer may not read travel as
+   * stubs and count too.
+   */
+  async countAfter(domain: string, afterSeq: number, cap: number): Promise<number> {
+    const [app, name] = splitDomain(domain);
+    let count = 0;
+    let after = afterSeq;
+    for (;;) {
+      const rows = await this.#ports.storage.history({ afterSeq: after, limit: COUNT_PAGE, app });
+      count += rows.filter((row) => row.domain === name && !this.#isWithheld(row.id)).length;
+      if (rows.length < COUNT_PAGE || count >= cap) return Math.min(count, cap);
+      after = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  /**
    * The stubs that connect a full envelope to what the peer holds of its key's chain, oldest first
    * (DESIGN §3). Walking back along prev stops at an envelope of this package, or of this domain
    * that an earlier package carried (the peer's cursor is past it); the rest are links the peer may
@@ -280,6 +297,9 @@ export class StateManager {
 
 /** The `have` a session sends back for a `want`. */
 export type HavePackage = { readonly envelope_ids: readonly EnvelopeId[]; readonly envelopes: readonly string[] };
+
+/** Rows read per page while counting. */
+const COUNT_PAGE = 1_000;
 
 function splitDomain(domain: string): [string, string] {
   const slash = domain.indexOf("/");

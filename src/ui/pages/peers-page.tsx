@@ -256,6 +256,19 @@ function PeerRow(props: { peer: PeerSummary; link: LinkInfo | undefined; onDisco
           </tbody>
         </table>
       </Show>
+      <Show when={props.peer.state !== "closed" || props.peer.progress.total > 0}>
+        <p
+          class="peer__progress"
+          data-testid="peer-progress"
+          data-done={props.peer.progress.done}
+          data-total={props.peer.progress.total}
+          data-up-to-date={String(props.peer.upToDate)}
+        >
+          {props.peer.upToDate
+            ? "Up to date"
+            : `${formatCount(props.peer.progress.done)} of ${formatCount(props.peer.progress.total)} changes`}
+        </p>
+      </Show>
       <p class="peer__counts">
         {formatCount(props.peer.packagesIn)} packages in · {formatCount(props.peer.packagesOut)} out
         <Show when={props.link}>{(l) => <> · link {l().phase}</>}</Show>

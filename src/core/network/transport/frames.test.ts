@@ -85,6 +85,7 @@ beforeAll(async () => {
     hello,
     domains: { kind: "domains", accepted: DOMAINS },
     cursors: { kind: "cursors", cursors: { "app.messaging/messages": 17, "app.social/posts": 0 } },
+    progress: { kind: "progress", pending: { "app.messaging/messages": 1240, "app.social/posts": 0 } },
     package: { kind: "package", frame: frame.value, envelopes: [envelope.text] },
     want: { kind: "want", envelope_ids: [id(1), id(2)] },
     have: { kind: "have", envelope_ids: [id(3)], envelopes: [envelope.text] },
@@ -266,6 +267,7 @@ describe("frame structure rejections", () => {
       "cursors.App/x",
     ],
     ["cursors", "a negative cursor", { cursors: { "app.x/y": -1 } }, "ERR_STRUCT_INVALID_TYPE", "out_of_range", "cursors.app.x/y"],
+    ["progress", "a negative count", { pending: { "app.x/y": -1 } }, "ERR_STRUCT_INVALID_TYPE", "out_of_range", "pending.app.x/y"],
     ["cursors", "a fractional cursor", { cursors: { "app.x/y": 0.5 } }, "ERR_STRUCT_INVALID_TYPE", "expected_integer", "cursors.app.x/y"],
     [
       "cursors",

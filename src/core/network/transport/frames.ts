@@ -34,6 +34,7 @@ export const FRAME_KINDS = [
   "hello",
   "domains",
   "cursors",
+  "progress",
   "package",
   "want",
   "have",
@@ -85,6 +86,8 @@ export type HelloFrame = {
 export type DomainsFrame = { readonly kind: "domains"; readonly accepted: readonly string[] };
 /** For each accepted domain, the last sequence number received from this peer (0: none yet). */
 export type CursorsFrame = { readonly kind: "cursors"; readonly cursors: Readonly<Record<string, number>> };
+/** For each domain, how many envelopes the sender still has for the receiver after its cursor (ADR 0026). */
+export type ProgressFrame = { readonly kind: "progress"; readonly pending: Readonly<Record<string, number>> };
 /** A signed package frame and the canonical texts of the envelopes it names, in its order. */
 export type PackageMessage = { readonly kind: "package"; readonly frame: PackageFrame; readonly envelopes: readonly string[] };
 export type WantFrame = { readonly kind: "want"; readonly envelope_ids: readonly EnvelopeId[] };
@@ -101,6 +104,7 @@ export type SessionFrame =
   | HelloFrame
   | DomainsFrame
   | CursorsFrame
+  | ProgressFrame
   | PackageMessage
   | WantFrame
   | HaveFrame
@@ -225,17 +229,8 @@ const FIELDS: { readonly [K in FrameKind]: Readonly<Record<string, (value: JsonV
     signature: (v, p) => token(v, p, 64, 64, "invalid_signature_encoding"),
   },
   domains: { accepted: domainList },
-  cursors: {
-    cursors: (v, p) => {
-      if (!isJsonObject(v)) fail("ERR_STRUCT_INVALID_TYPE", p, "expected_object");
-      const domains = Object.keys(v);
-      if (domains.length > FRAME_LIMITS.maxDomains) fail("ERR_STRUCT_INVALID_TYPE", p, "too_many_domains");
-      for (const domain of domains.sort()) {
-        if (!isSyncDomain(domain)) fail("ERR_STRUCT_INVALID_IDENTIFIER", `${p}.${domain}`, "invalid_sync_domain");
-        integer(v[domain], `${p}.${domain}`, 0, Number.MAX_SAFE_INTEGER);
-      }
-    },
-  },
+  cursors: { cursors: countPerDomain },
+  progress: { pending: countPerDomain },
   package: {
     frame: (v, p) => {
       const checked = checkPackageFrameStructure(v ?? null);
@@ -254,6 +249,17 @@ const FIELDS: { readonly [K in FrameKind]: Readonly<Record<string, (value: JsonV
   },
   close: { reason: reasonWord },
 };
+
+/** `{"<app>/<domain>": n}` with n a safe integer ≥ 0, at most `maxDomains` entries. */
+function countPerDomain(v: JsonValue | undefined, p: string): void {
+  if (!isJsonObject(v)) fail("ERR_STRUCT_INVALID_TYPE", p, "expected_object");
+  const domains = Object.keys(v);
+  if (domains.length > FRAME_LIMITS.maxDomains) fail("ERR_STRUCT_INVALID_TYPE", p, "too_many_domains");
+  for (const domain of domains.sort()) {
+    if (!isSyncDomain(domain)) fail("ERR_STRUCT_INVALID_IDENTIFIER", `${p}.${domain}`, "invalid_sync_domain");
+    integer(v[domain], `${p}.${domain}`, 0, Number.MAX_SAFE_INTEGER);
+  }
+}
 
 function joinPath(path: string, field: string): string {
   return field === "" ? path : `${path}.${field}`;

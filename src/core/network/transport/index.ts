@@ -43,6 +43,7 @@ export {
   type ChallengeFrame,
   type CloseFrame,
   type CursorsFrame,
+  type ProgressFrame,
   type DomainsFrame,
   type ErrorFrame,
   type FrameCodecOptions,
