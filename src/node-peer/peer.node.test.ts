@@ -1,6 +1,6 @@
 // The headless peer process (npm run peer): it starts on a data directory, ingests a file of envelopes
-// into its SQLite node database and stops cleanly on SIGTERM. Its key database is still in memory, so
-// its next start finds history without its node key and refuses (ADR 0018), leaving the file as it was.
+// into its SQLite node database and stops cleanly on SIGTERM; its next start is the same node (its key
+// and log databases are files too, ADR 0028) over the same history.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,7 +38,7 @@ function runPeer(args: readonly string[], signalWhen: (line: Line) => boolean = 
 const event = (lines: readonly Line[], name: string) => lines.find((line) => line.event === name);
 
 describe("npm run peer", () => {
-  it("ingests a file into its SQLite database, stops on SIGTERM, and refuses to restart without its node key (ERR_MNG_KEY_DATABASE_LOST)", { timeout: 120_000 }, async () => {
+  it("ingests a file into its SQLite database, stops on SIGTERM, and restarts as the same node over it", { timeout: 120_000 }, async () => {
     const data = join(dir, "data");
     const texts = await Promise.all([1, 2, 3].map(async (seed) => (await (await ChainWriter.create(seed)).genesis()).text));
     const file = join(dir, "envelopes.ndjson");
@@ -49,10 +49,9 @@ describe("npm run peer", () => {
     expect(event(first.lines, "peer.ingested")).toMatchObject({ outcomes: { accepted: 3, refused: 1, duplicate: 1 }, globalSeq: 3 });
     expect(event(first.lines, "peer.stopped")).toMatchObject({ globalSeq: 3 });
 
-    // A new node key over this history would be a new identity over old data: refused, not minted.
     const second = await runPeer(["--data", data], (line) => line.event === "peer.ready");
-    expect(second.code).toBe(1);
-    expect(event(second.lines, "peer.start_failed")).toMatchObject({ code: "ERR_MNG_KEY_DATABASE_LOST" });
+    expect(second.code).toBe(0);
+    expect(event(second.lines, "peer.started")).toMatchObject({ globalSeq: 3, nodeIdentity: event(first.lines, "peer.started")?.nodeIdentity });
     const storage = new SqliteStorage(join(data, NODE_DATABASE_FILE));
     expect(await storage.open()).toEqual({ ok: true, value: { globalSeq: 3 } });
     expect(await storage.history({ limit: 10 })).toHaveLength(3);

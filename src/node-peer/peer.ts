@@ -1,12 +1,13 @@
-// A headless node in Node.js (issue 18, first step): the same core, its node database in SQLite
-// under a data directory (ADR 0022). No transport yet; the key and log databases are still in memory
-// (fake-indexeddb), so a restart over a non-empty history finds no node key and is refused
-// (ERR_MNG_KEY_DATABASE_LOST, ADR 0018) until the key database is on disk too.
+// A headless node in Node.js (issue 18): the same core, its three databases in SQLite files under a
+// data directory (ADR 0022, ADR 0028): the node database, the keys and the audit log, each its own
+// file as DESIGN D5 asks, so a restart is the same node with the same audit chain. Keys use the noble
+// engine: a seed can be written to a file (mode 0600), a non-extractable CryptoKey cannot. A history
+// whose key file is gone is still refused (ERR_MNG_KEY_DATABASE_LOST, ADR 0018), never re-keyed.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import { createNode, type Result, type TwoWayNode } from "../core/index.ts";
-import { SqliteStorage } from "./storage/index.ts";
+import { createSqliteKeyDatabase, createSqliteLogDatabase, SqliteStorage } from "./storage/index.ts";
 
 export type PeerOptions = {
   /** Holds node.sqlite (and its -wal, -shm); made if missing. */
@@ -15,13 +16,18 @@ export type PeerOptions = {
 };
 
 export const NODE_DATABASE_FILE = "node.sqlite";
+export const KEY_DATABASE_FILE = "keys.sqlite";
+export const LOG_DATABASE_FILE = "log.sqlite";
 
 export async function startPeer(options: PeerOptions): Promise<Result<TwoWayNode>> {
-  mkdirSync(options.dataDir, { recursive: true });
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   return createNode({
     name: options.name ?? "peer",
     idb: { indexedDB: new IDBFactory(), IDBKeyRange },
     storage: new SqliteStorage(join(options.dataDir, NODE_DATABASE_FILE)),
+    keyDatabase: () => createSqliteKeyDatabase(join(options.dataDir, KEY_DATABASE_FILE)),
+    logDatabase: () => createSqliteLogDatabase(join(options.dataDir, LOG_DATABASE_FILE)),
+    engine: "noble",
   });
 }
 
