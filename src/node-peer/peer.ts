@@ -6,13 +6,15 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
-import { createNode, type Result, type TwoWayNode } from "../core/index.ts";
+import { createNode, type JsonValue, type Result, type TwoWayNode } from "../core/index.ts";
 import { createSqliteKeyDatabase, createSqliteLogDatabase, SqliteStorage } from "./storage/index.ts";
 
 export type PeerOptions = {
   /** Holds node.sqlite (and its -wal, -shm); made if missing. */
   readonly dataDir: string;
   readonly name?: string;
+  /** Ephemeral config values above the persisted ones (tests: low puzzle difficulty). */
+  readonly config?: Readonly<Record<string, JsonValue>>;
 };
 
 export const NODE_DATABASE_FILE = "node.sqlite";
@@ -28,6 +30,7 @@ export async function startPeer(options: PeerOptions): Promise<Result<TwoWayNode
     keyDatabase: () => createSqliteKeyDatabase(join(options.dataDir, KEY_DATABASE_FILE)),
     logDatabase: () => createSqliteLogDatabase(join(options.dataDir, LOG_DATABASE_FILE)),
     engine: "noble",
+    ...(options.config === undefined ? {} : { config: options.config }),
   });
 }
 
