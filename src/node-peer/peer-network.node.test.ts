@@ -73,7 +73,10 @@ describe("the peer's WebRTC links", () => {
     await vi.waitFor(() => expect(events).toContain("peer.room_rejoin_scheduled"), { timeout: 60_000, interval: 50 });
     const second = await relay(port);
     cleanup.push(() => second.close());
-    await vi.waitFor(() => expect(net.rooms()).toEqual([{ url: first.url, room: "kept", joined: true }]), { timeout: 60_000, interval: 50 });
+    await vi.waitFor(() => expect(net.rooms()).toEqual([{ url: first.url, room: "kept", joined: true }]), {
+      timeout: 60_000,
+      interval: 50,
+    });
     expect(events.filter((event) => event === "peer.room_joined")).toHaveLength(2);
   });
 

@@ -79,7 +79,7 @@ describe("the SQLite key and log databases", () => {
   it("refuse a row that cannot be written to a file, and write nothing", { timeout: 60_000 }, async () => {
     const keys = createSqliteKeyDatabase(join(root, "keys-only.sqlite"));
     await keys.open();
-    const { privateKey } = (await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]));
+    const { privateKey } = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
     const row = { keyId: "k1", scope: "node", identityId: null, privateKey };
     await expect(keys.add(row)).rejects.toMatchObject({ name: "DataCloneError" });
     expect(await keys.all()).toEqual([]);
@@ -110,7 +110,9 @@ describe("the SQLite key and log databases", () => {
     await log.appendAfterLast(() => [rec(1), rec(2)]);
     await expect(log.appendAfterLast(() => [rec(3), rec(2)])).rejects.toMatchObject({ name: "ConstraintError" });
     expect(await log.last()).toEqual(rec(2));
-    expect(await log.newestFirst({ index: { field: "kind", value: "node_started" }, beforeSeq: 2, keep: () => true, limit: 5 })).toEqual([rec(1)]);
+    expect(await log.newestFirst({ index: { field: "kind", value: "node_started" }, beforeSeq: 2, keep: () => true, limit: 5 })).toEqual([
+      rec(1),
+    ]);
     log.close();
     expect(log.isOpen()).toBe(false);
   });

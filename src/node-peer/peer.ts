@@ -6,7 +6,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
-import { createNode, type JsonValue, type Result, type TwoWayNode } from "../core/index.ts";
+import { createNode, err, fromBase64url, ok, type JsonValue, type Result, type TwoWayNode } from "../core/index.ts";
+import { BUILT_IN_PACKAGES } from "../../workers/built-in-packages.generated.ts";
 import { createSqliteKeyDatabase, createSqliteLogDatabase, SqliteStorage } from "./storage/index.ts";
 
 export type PeerOptions = {
@@ -30,6 +31,9 @@ export async function startPeer(options: PeerOptions): Promise<Result<TwoWayNode
     keyDatabase: () => createSqliteKeyDatabase(join(options.dataDir, KEY_DATABASE_FILE)),
     logDatabase: () => createSqliteLogDatabase(join(options.dataDir, LOG_DATABASE_FILE)),
     engine: "noble",
+    // The built-in apps of this release, trusted by digest as in the browser (ADR 0015): the peer
+    // validates their envelopes by the same schemas, so it can hold and serve them.
+    pinnedPackageDigests: BUILT_IN_PACKAGES.map((pkg) => pkg.digest),
     ...(options.config === undefined ? {} : { config: options.config }),
   });
 }
@@ -44,4 +48,17 @@ export async function ingestAll(node: TwoWayNode, texts: readonly string[], batc
     }
   }
   return counts;
+}
+
+/** Installs the built-in apps the node lacks (not those removed on purpose); returns how many it installed. */
+export async function installBuiltIns(node: TwoWayNode): Promise<Result<number>> {
+  const installed = new Set((await node.apps.list()).map((app) => app.slug));
+  let count = 0;
+  for (const pkg of BUILT_IN_PACKAGES) {
+    if (installed.has(pkg.slug)) continue;
+    const result = await node.apps.installPackage(fromBase64url(pkg.zip)!, pkg.signature);
+    if (!result.ok) return err(result.error);
+    count += 1;
+  }
+  return ok(count);
 }
