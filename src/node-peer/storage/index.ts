@@ -4,3 +4,4 @@ export { SqliteStorage } from "./sqlite-storage.ts";
 export { SCHEMA_VERSION } from "./sqlite-schema.ts";
 export { createSqliteKeyDatabase } from "./sqlite-key-database.ts";
 export { createSqliteLogDatabase } from "./sqlite-log-database.ts";
+export { probeNodeFile, type NodeFileProbe } from "./sqlite-file-probe.ts";
