@@ -1,6 +1,7 @@
 // The always-on peer (issue 18, ADR 0028): Ann's browser writes and closes; the peer — a child process
 // on SQLite, in the same relay room, loopback only, stopped by its PID — holds it; Ben's browser opens
-// later, meets only the peer, and has Ann's contacts. Asserted on the peer's SQLite file too.
+// later, meets only the peer, and has Ann's contacts; Ann's private (local-domain) rating never reaches the
+// peer's SQLite file, asserted on the file itself.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,6 +18,8 @@ import { addContactOps, createIdentityThroughUi, nodeValue } from "./support/she
 const PEER_MAIN = fileURLToPath(new URL("../src/node-peer/peer-main.ts", import.meta.url));
 const ROOM = "always-on";
 const CONTACTS = 10;
+/** Text of Ann's private trust rating (the contacts app's `trust` domain is local: it never syncs). */
+const PRIVATE_MARKER = "ann-private-trust-note-7f3a";
 
 type PeerProcess = { readonly child: ChildProcess; readonly lines: Record<string, unknown>[]; stop(): Promise<number | null> };
 
@@ -99,22 +102,45 @@ export const cases: E2eCase[] = [
         peer = await startPeerProcess(dataDir, relay);
         const ann = await person(ctx, "Ann");
         for (let i = 0; i < CONTACTS; i++) await nodeValue(ann.page, "submit", addContactOps(`ann${i}`, `Ann's friend ${i}`));
+        const first = await nodeValue(ann.page, "submit", addContactOps("annrated", "Someone Ann rates"));
+        await nodeValue(ann.page, "submit", {
+          app: "app.contacts",
+          domain: "trust",
+          ops: [
+            {
+              op: "rating_create",
+              type_key: "contact.trust",
+              payload: {
+                target_parent_id: (first.objectIds as string[])[0],
+                value: { value: -1, reason: PRIVATE_MARKER, created_at: new Date().toISOString() },
+              },
+            },
+          ],
+        });
         const annContacts = await contactHandles(ann.page);
-        assert.equal(annContacts.length, CONTACTS);
+        assert.equal(annContacts.length, CONTACTS + 1);
         await joinRoom(ann.page, relay);
-        await until(ann.page, "the peer holds Ann's contacts", () => envelopesInFile(dataDir, "app.contacts") >= CONTACTS);
+        await until(ann.page, "the peer holds Ann's contacts", () => envelopesInFile(dataDir, "app.contacts") >= CONTACTS + 1);
         await ann.close();
 
         const ben = await person(ctx, "Ben");
         assert.deepEqual(await contactHandles(ben.page), []);
         await joinRoom(ben.page, relay);
-        await until(ben.page, "Ben has Ann's contacts", async () => (await contactHandles(ben.page)).length >= CONTACTS);
+        await until(ben.page, "Ben has Ann's contacts", async () => (await contactHandles(ben.page)).length >= CONTACTS + 1);
         assert.deepEqual(await contactHandles(ben.page), annContacts, "what Ben reads is what Ann wrote");
         // Ben met only the peer: Ann's browser was closed before Ben's opened.
         const overview = await nodeValue(ben.page, "syncOverview");
         const peerIdentity = peer.lines.find((line) => line.event === "peer.started")?.nodeIdentity;
         assert.ok((overview.peers as { peerIdentity: string | null }[]).every((p) => p.peerIdentity === peerIdentity));
         await ctx.screenshot(ben.page, "peer-always-on-ben");
+        // Ann's private rating never reached the peer: not its envelope, not its text, anywhere in the file.
+        const probe = probeNodeFile(join(dataDir, "node.sqlite"));
+        try {
+          assert.equal(probe.containsText(PRIVATE_MARKER), false, "Ann's private data is not in the peer's SQLite file");
+          assert.equal(probe.containsText("annrated"), true, "the probe does find text that was synced");
+        } finally {
+          probe.close();
+        }
       } finally {
         const code = peer === undefined ? null : await peer.stop();
         await relay.close();
