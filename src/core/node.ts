@@ -45,6 +45,7 @@ import {
   type AuditEntry,
   type AuditPage,
   type AuditQuery,
+  type AuditRecord,
   type ChainHead,
   type ChainReport,
   type LogManager,
@@ -59,7 +60,7 @@ import { StateManager, type HavePackage, type SessionPeer, type SyncPackage } fr
 import { createDosGuard, type DosGuard } from "./dos-guard/index.ts";
 import { createSyncPorts, startSession, type SessionOptions, type SyncSession, type Transport } from "./network/index.ts";
 import { SYSTEM_SCHEMA, type SchemaDocument } from "./schema/index.ts";
-import { StorageManager, type EnvelopeRow, type ForkRow, type NodeStorage } from "./storage/index.ts";
+import { StorageManager, type EnvelopeRow, type ForkRow, type KeyDatabase, type LogDatabase, type NodeStorage } from "./storage/index.ts";
 import { IDENTITY_TYPE_KEY, storedEnvelope, SYSTEM_APP, type Op } from "./wire/index.ts";
 
 export type NodeOptions = {
@@ -69,6 +70,9 @@ export type NodeOptions = {
   readonly idb?: IdbEnvironment;
   /** The node database, not yet opened; defaults to Dexie over `idb` (SQLite in Node.js: ADR 0022). */
   readonly storage?: NodeStorage;
+  /** The key and log databases' adapters, opened by their managers; default Dexie over `idb` (ADR 0028). */
+  readonly keyDatabase?: () => KeyDatabase;
+  readonly logDatabase?: () => LogDatabase<AuditRecord>;
   readonly clock?: Clock;
   readonly engine?: Ed25519Engine | "auto";
   /** Ephemeral config values above the persisted ones (tests, embedding). */
@@ -296,12 +300,24 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   if (!configured.ok) return startFailure("config", configured.error);
   health.report("config", "healthy");
 
-  const log: LogManager = createLogManager({ name: options.name, idb, clock, maxQueryLimit: config.get("log.query.max_limit") });
+  const log: LogManager = createLogManager({
+    name: options.name,
+    idb,
+    clock,
+    maxQueryLimit: config.get("log.query.max_limit"),
+    ...(options.logDatabase === undefined ? {} : { database: options.logDatabase }),
+  });
   const logged = await log.open();
   if (!logged.ok) return startFailure("log", logged.error);
   health.report("log", "healthy");
 
-  const keys: KeyManager = createKeyManager({ name: options.name, idb, clock, engine: options.engine ?? "auto" });
+  const keys: KeyManager = createKeyManager({
+    name: options.name,
+    idb,
+    clock,
+    engine: options.engine ?? "auto",
+    ...(options.keyDatabase === undefined ? {} : { database: options.keyDatabase }),
+  });
   const keysOpened = await keys.open();
   if (!keysOpened.ok) return startFailure("key", keysOpened.error);
   const lost = await refuseLostKeys(keys, storage);

@@ -1,38 +1,43 @@
-// `npm run peer -- --data <dir> [--name <name>] [--ingest <file>]`: starts the headless node, ingests
-// a file of envelopes (one per line) if given, and runs until SIGTERM or SIGINT, when writes in flight
-// finish before it stops. Every event is one JSON line on stdout; a start that fails exits 1, bad usage 2.
+// `npm run peer -- --data <dir> …` (USAGE in peer-config.ts): the always-on peer (ADR 0022, ADR 0028).
+// It starts on its data directory as the same node as last time, installs the built-in apps, ingests
+// a file of envelopes if given, joins its rooms (kept in the data directory) and answers invite codes,
+// serves a loopback status report, and on SIGTERM or SIGINT closes its links so nothing new arrives,
+// lets the writes in flight finish, then stops. Every event is one JSON line on stdout. A start that
+// fails exits 1, bad usage 2; `--status` prints the running peer's report and exits 0 if ready, else 1.
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { ingestAll, startPeer } from "./peer.ts";
+import { keepRooms, parsePeerArgs, USAGE, type PeerConfig } from "./peer-config.ts";
+import { createPeerNetwork } from "./peer-network.ts";
+import { fetchStatus, serveStatus, type StatusServer } from "./peer-status.ts";
+import { ingestAll, installBuiltIns, startPeer } from "./peer.ts";
 
 function log(event: string, fields: Readonly<Record<string, unknown>> = {}): void {
   process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), event, ...fields })}\n`);
 }
 
-function usage(message: string): never {
-  log("peer.usage_error", { message, usage: "npm run peer -- --data <dir> [--name <name>] [--ingest <file>]" });
-  process.exit(2);
+function fail(event: string, fields: Readonly<Record<string, unknown>>, code: number): never {
+  log(event, fields);
+  process.exit(code);
 }
 
-async function main(): Promise<void> {
-  let values: { data?: string; name?: string; ingest?: string };
-  try {
-    ({ values } = parseArgs({ options: { data: { type: "string" }, name: { type: "string" }, ingest: { type: "string" } } }));
-  } catch (cause) {
-    usage(cause instanceof Error ? cause.message : String(cause));
-  }
-  if (values.data === undefined) usage("--data <dir> is required");
-  const started = await startPeer({ dataDir: values.data, ...(values.name === undefined ? {} : { name: values.name }) });
-  if (!started.ok) {
-    log("peer.start_failed", { code: started.error.code, message: started.error.message });
-    process.exit(1);
-  }
+async function run(config: PeerConfig): Promise<void> {
+  const rooms = keepRooms(config.dataDir, config.rooms);
+  if (!rooms.ok) fail("peer.start_failed", { code: rooms.error.code, message: rooms.error.message }, 1);
+  const started = await startPeer({ dataDir: config.dataDir, ...(config.name === undefined ? {} : { name: config.name }) });
+  if (!started.ok) fail("peer.start_failed", { code: started.error.code, message: started.error.message }, 1);
   const node = started.value;
+  const builtIns = await installBuiltIns(node);
+  if (!builtIns.ok) log("peer.built_ins_failed", { code: builtIns.error.code, message: builtIns.error.message });
+
+  const network = createPeerNetwork({ node, log, loopbackOnly: config.loopbackOnly });
+  let status: StatusServer | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (signal: string) => {
     stopping ??= (async () => {
       log("peer.stopping", { signal });
+      // No new frames first; then the node's stop waits for the writes already in flight.
+      network.close();
       await node.stop();
+      await status?.close();
       log("peer.stopped", { globalSeq: node.globalSeq() });
       process.exit(0);
     })();
@@ -40,13 +45,43 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
   log("peer.started", { globalSeq: node.globalSeq(), nodeIdentity: node.sync.nodeIdentity, health: node.health() });
-  if (values.ingest !== undefined) {
-    const texts = readFileSync(values.ingest, "utf8").split("\n").filter((line) => line.trim() !== "");
-    log("peer.ingested", { file: values.ingest, outcomes: await ingestAll(node, texts), globalSeq: node.globalSeq() });
+
+  if (config.ingest !== undefined) {
+    const texts = readFileSync(config.ingest, "utf8")
+      .split("\n")
+      .filter((line) => line.trim() !== "");
+    log("peer.ingested", { file: config.ingest, outcomes: await ingestAll(node, texts), globalSeq: node.globalSeq() });
   }
-  log("peer.ready", { globalSeq: node.globalSeq() });
-  // Kept alive until a signal: no transport yet (issue 18's WebRTC part is still to come).
-  setInterval(() => undefined, 1 << 30);
+  const net = network;
+  if (config.statusPort !== undefined) {
+    status = await serveStatus(config.dataDir, config.statusPort, async () => ({
+      ready: node.health().ready,
+      stopping: stopping !== undefined,
+      pid: process.pid,
+      nodeIdentity: node.sync.nodeIdentity,
+      globalSeq: node.globalSeq(),
+      stubs: await node.stubCount(),
+      health: node.health(),
+      rooms: net.rooms(),
+      sessions: net.sessions(),
+    }));
+    log("peer.status_serving", { url: `http://127.0.0.1:${status.port}/status` });
+  }
+  // A room that cannot be joined now is retried with backoff; it does not stop the others.
+  for (const room of rooms.value) void net.joinRoom(room);
+  for (const code of config.invites) void net.acceptInvite(code);
+  log("peer.ready", { globalSeq: node.globalSeq(), nodeIdentity: node.sync.nodeIdentity, rooms: rooms.value.length });
+}
+
+async function main(): Promise<void> {
+  const config = parsePeerArgs(process.argv.slice(2));
+  if (!config.ok) fail("peer.usage_error", { message: config.error.message, reason: config.error.data["reason"], usage: USAGE }, 2);
+  if (config.value.statusOnly) {
+    const report = await fetchStatus(config.value.dataDir);
+    log("peer.status", report);
+    process.exit(report.status === 200 ? 0 : 1);
+  }
+  await run(config.value);
 }
 
 void main();

@@ -5,9 +5,9 @@ import { nodeError } from "../core/shared/errors.ts";
 import { err, ok, type Result } from "../core/shared/result.ts";
 import { bridgeChannelToPort, type ChannelBridge } from "./channel-bridge.ts";
 import { decodeInviteCode, encodeInviteCode, inviteLink, inviteQrSvg } from "./invite-code.ts";
-import { joinRelayRoom, type RelayRoom } from "./relay-client.ts";
+import { joinRelayRoom, type RelayRoom, type RelaySocketConstructor } from "./relay-client.ts";
 import { createRendezvous, type Pairing } from "./relay-rendezvous.ts";
-import { createWebRtcPeer, type SessionSignal, type WebRtcPeer } from "./webrtc-peer.ts";
+import { createWebRtcPeer, type SessionSignal, type WebRtcPeer, type WebRtcPeerOptions } from "./webrtc-peer.ts";
 
 export type PeerVia = "relay" | "invite";
 
@@ -35,6 +35,10 @@ export type PeeringOptions = {
   readonly maxRetries?: number;
   /** How long an invite step waits for its own WebRTC peer to produce the code before giving up. */
   readonly signalTimeoutMs?: number;
+  /** Outside a page (the Node.js peer, ADR 0028): its RTCPeerConnection, WebSocket, and the origin invite links name. */
+  readonly wrtc?: WebRtcPeerOptions["wrtc"];
+  readonly WebSocketImpl?: RelaySocketConstructor;
+  readonly inviteOrigin?: string;
 };
 
 export type InviteOffer = { readonly code: string; readonly link: string; readonly qrSvg: string };
@@ -105,6 +109,7 @@ export function createPeering(options: PeeringOptions): Peering {
       initiator,
       ...(options.iceServers === undefined ? {} : { iceServers: options.iceServers() }),
       ...(options.allowCandidate === undefined ? {} : { allowCandidate: options.allowCandidate }),
+      ...(options.wrtc === undefined ? {} : { wrtc: options.wrtc }),
     });
     const link: Link = {
       info: { id: `link-${counter}`, label, via, phase: "signaling", sessionId: null, closeReason: null },
@@ -198,7 +203,11 @@ export function createPeering(options: PeeringOptions): Peering {
     },
     async joinRoom(url, roomName) {
       if (room !== null) return peeringError("already_in_room", "Leave the current room first.");
-      const joined = await joinRelayRoom({ url, room: roomName });
+      const joined = await joinRelayRoom({
+        url,
+        room: roomName,
+        ...(options.WebSocketImpl === undefined ? {} : { WebSocketImpl: options.WebSocketImpl }),
+      });
       if (!joined.ok) return joined;
       const rendezvous = createRendezvous(joined.value, { onPair: pairFromRoom });
       room = { url, room: roomName, relay: joined.value, rendezvous };
@@ -228,7 +237,8 @@ export function createPeering(options: PeeringOptions): Peering {
       const offer = await firstSignal(link);
       if (!offer.ok) return offer;
       const code = await encodeInviteCode(offer.value);
-      return ok({ code, link: inviteLink(location.origin, code), qrSvg: inviteQrSvg(inviteLink(location.origin, code)) });
+      const origin = options.inviteOrigin ?? location.origin;
+      return ok({ code, link: inviteLink(origin, code), qrSvg: inviteQrSvg(inviteLink(origin, code)) });
     },
     async acceptInvite(code) {
       const offer = await decodeInviteCode(code);

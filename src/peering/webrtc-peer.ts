@@ -47,6 +47,8 @@ export type WebRtcPeerOptions = {
   readonly bufferedLowThreshold?: number;
   /** Largest `sdp` accepted from the far side, in characters; default 16 KiB. */
   readonly maxSignalBytes?: number;
+  /** The RTCPeerConnection implementation where the realm has none (Node.js: @roamhq/wrtc, ADR 0028). */
+  readonly wrtc?: SimplePeer.Options["wrtc"];
 };
 
 export const DEFAULT_BUFFERED_LOW_THRESHOLD = 262_144;
@@ -159,6 +161,7 @@ export function createWebRtcPeer(options: WebRtcPeerOptions): WebRtcPeer {
     initiator: options.initiator,
     trickle: false,
     config: { iceServers: options.iceServers ?? [] },
+    ...(options.wrtc === undefined ? {} : { wrtc: options.wrtc }),
   });
 
   peer.on("signal", (data: SimplePeer.SignalData) => {

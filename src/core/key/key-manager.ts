@@ -31,7 +31,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
   async function openSession(): Promise<Result<void>> {
     // Asking for WebCrypto where it is missing is a configuration bug, so it throws (as createSigner does).
     const engine = await resolveEngine(options.engine ?? "auto");
-    const db = createKeyDatabase(options.name, options.idb);
+    const db = options.database?.() ?? createKeyDatabase(options.name, options.idb);
     try {
       await db.open();
     } catch (cause) {

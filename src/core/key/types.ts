@@ -3,6 +3,7 @@
 import type { Ed25519Engine, Signer } from "../crypto/index.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { IdbEnvironment } from "../shared/idb.ts";
+import type { KeyDatabase } from "../storage/index.ts";
 import type { IdentityId, PublicKeyText } from "../shared/ids.ts";
 import type { Result } from "../shared/result.ts";
 
@@ -34,6 +35,8 @@ export type KeyManagerOptions = {
   /** The node's name; the database is `twoway-keys-<name>`. */
   readonly name: string;
   readonly idb: IdbEnvironment;
+  /** Another adapter of the key database port than Dexie over `idb` (SQLite in Node.js: ADR 0028). */
+  readonly database?: () => KeyDatabase;
   /** Engine for new keys; "auto" (default) takes WebCrypto when it passes its self-test. */
   readonly engine?: Ed25519Engine | "auto";
   readonly clock?: Clock;

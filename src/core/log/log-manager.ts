@@ -51,6 +51,8 @@ export interface LogManager {
 export type LogManagerOptions = {
   readonly name: string;
   readonly idb: IdbEnvironment;
+  /** Another adapter of the log database port than Dexie over `idb` (SQLite in Node.js: ADR 0028). */
+  readonly database?: () => LogDatabase<AuditRecord>;
   readonly clock: Clock;
   /** Config `log.query.max_limit`; at most 1000. */
   readonly maxQueryLimit?: number;
@@ -155,7 +157,7 @@ export function createLogManager(options: LogManagerOptions): LogManager {
   async function open(): Promise<Result<void>> {
     assert(phase === "new", "log manager opened twice");
     phase = "opening";
-    const candidate = createLogDatabase<AuditRecord>(name, idb);
+    const candidate = options.database?.() ?? createLogDatabase<AuditRecord>(name, idb);
     let last: AuditRecord | undefined;
     try {
       await candidate.open();
@@ -287,7 +289,7 @@ export function createLogManager(options: LogManagerOptions): LogManager {
     const old = db;
     db = undefined;
     old?.close();
-    const candidate = createLogDatabase<AuditRecord>(name, idb);
+    const candidate = options.database?.() ?? createLogDatabase<AuditRecord>(name, idb);
     try {
       await candidate.open(); // waits while another connection holds an upgrade (the log "blocked")
       if (phase !== "open") return candidate.close();
