@@ -41,7 +41,7 @@ async function pairedPair() {
   const expected = expectOk(await first.identities.devices.preview(code)).confirmCode;
   expectOk(await first.identities.devices.confirm(ada, code, expected, "Phone"));
   await meet(first, second);
-  expect(expectOk(await second.identities.devices.status())).toMatchObject({ state: "paired", identityId: ada });
+  expect(expectOk(await second.identities.devices.complete())).toMatchObject({ identityId: ada });
   return setup;
 }
 
@@ -56,9 +56,12 @@ describe("pairing a device", () => {
     expect(second.identities.devices.confirmCodesFor([first.sync.nodeIdentity])).toEqual([preview.confirmCode]);
     expect(preview.confirmCode).toMatch(/^\d{6}$/);
     expect(expectOk(await second.identities.devices.status())).toMatchObject({ state: "waiting" });
+    expect(codeOf(await second.identities.devices.complete())).toBe("ERR_MNG_KEY_SCOPE_KEY_MISSING/not_bound");
     expectOk(await first.identities.devices.confirm(ada, code, preview.confirmCode, "Phone"));
     await meet(first, second);
-    expect(expectOk(await second.identities.devices.status())).toMatchObject({ state: "paired", identityId: ada });
+    expect(expectOk(await second.identities.devices.status())).toMatchObject({ state: "bound", identityId: ada });
+    expect(expectOk(await second.identities.devices.complete())).toMatchObject({ identityId: ada });
+    expect(expectOk(await second.identities.devices.status())).toEqual({ state: "idle" });
     expect(expectOk(await second.identities.held()).map((i) => i.identityId)).toEqual([ada]);
     await writeNotes(second, ada, ["from the phone"]);
     await writeNotes(first, ada, ["from the laptop"]);

@@ -46,7 +46,7 @@ export type DevicePorts = {
 export type PairingStatus =
   | { readonly state: "idle" }
   | { readonly state: "waiting"; readonly code: string; readonly deviceKey: string }
-  | { readonly state: "paired"; readonly identityId: IdentityId; readonly keyId: string };
+  | { readonly state: "bound"; readonly identityId: IdentityId };
 
 export type DeviceEntry = {
   readonly publicKey: string;
@@ -102,6 +102,13 @@ export function createDeviceFlows(ports: DevicePorts) {
     if (!offer.ok) return offer;
     const unspent = await checkUnspent(offer.value);
     return unspent.ok ? offer : unspent;
+  }
+
+  async function bindingOfPending(): Promise<ObjectRow | undefined> {
+    if (pending === undefined) return undefined;
+    for (const row of await ports.bindingsOf(pending.offer.deviceKey))
+      if (valueOf(row)["role"] !== RECOVERY_ROLE && (await ports.getIdentity(row.owner)) !== undefined) return row;
+    return undefined;
   }
 
   async function forgetUnpaired(): Promise<Result<void>> {
@@ -183,17 +190,24 @@ export function createDeviceFlows(ports: DevicePorts) {
       return pending === undefined ? [] : peerNodes.map((peer) => confirmCode(pending!.offer, peer));
     },
 
-    /** New device: paired once a binding of its key has reached this node's graph (then the key moves to it). */
+    /** New device: `bound` once a binding of its key has reached this node's graph (from any peer). */
     async status(): Promise<Result<PairingStatus>> {
       if (pending === undefined) return ok({ state: "idle" });
+      const binding = await bindingOfPending();
+      if (binding === undefined) return ok({ state: "waiting", code: pending.code, deviceKey: pending.offer.deviceKey });
+      return ok({ state: "bound", identityId: binding.owner as IdentityId });
+    },
+
+    /** New device: the key moves to the identity that bound it; from now on this browser writes as it. */
+    async complete(): Promise<Result<{ readonly identityId: IdentityId; readonly keyId: string }>> {
       const current = pending;
-      const binding = (await ports.bindingsOf(current.offer.deviceKey)).find((row) => valueOf(row)["role"] !== RECOVERY_ROLE);
-      if (binding === undefined || (await ports.getIdentity(binding.owner)) === undefined)
-        return ok({ state: "waiting", code: current.code, deviceKey: current.offer.deviceKey });
+      const binding = current === undefined ? undefined : await bindingOfPending();
+      if (current === undefined || binding === undefined)
+        return keyMissing("not_bound", "No device of the identity has confirmed this pairing yet.");
       const moved = await ports.keys.assignDeviceKey(current.keyId, binding.owner as IdentityId);
       if (!moved.ok) return moved;
       pending = undefined;
-      return ok({ state: "paired", identityId: binding.owner as IdentityId, keyId: current.keyId });
+      return ok({ identityId: binding.owner as IdentityId, keyId: current.keyId });
     },
 
     /** Existing device: reads a code (refusing a spent one) and shows the confirm code it expects. */
