@@ -73,7 +73,10 @@ export function PairExistingDevice(): JSX.Element {
                   autocomplete="one-time-code"
                   maxLength={7}
                   value={typed()}
-                  onInput={(e) => setTyped(e.currentTarget.value)}
+                  onInput={(e) => {
+                    setTyped(e.currentTarget.value);
+                    setError(undefined);
+                  }}
                   data-testid="pair-confirm-input"
                 />
               </label>

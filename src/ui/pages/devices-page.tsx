@@ -16,7 +16,7 @@ function deviceName(device: DeviceSummary): string {
   return device.role === "root" ? "The device this identity was made on" : "A device without a name";
 }
 
-function DeviceRow(props: { device: DeviceSummary; onError: (error: ShellError | undefined) => void }): JSX.Element {
+function DeviceRow(props: { device: DeviceSummary; cutOff: boolean; onError: (error: ShellError | undefined) => void }): JSX.Element {
   const shell = useShell();
   const [asking, setAsking] = createSignal(false);
   const [busy, setBusy] = createSignal(false);
@@ -50,47 +50,49 @@ function DeviceRow(props: { device: DeviceSummary; onError: (error: ShellError |
           <code title={props.device.publicKey}>{shortId(props.device.publicKey, 8)}</code>
         </p>
       </div>
-      <div class="device__actions">
-        <Show when={!props.device.removed && !props.device.thisDevice}>
-          <Show
-            when={asking()}
-            fallback={
-              <button type="button" class="button button--quiet" onClick={() => setAsking(true)} data-testid="device-remove">
-                Remove
+      <Show when={!props.cutOff}>
+        <div class="device__actions">
+          <Show when={!props.device.removed && !props.device.thisDevice}>
+            <Show
+              when={asking()}
+              fallback={
+                <button type="button" class="button button--quiet" onClick={() => setAsking(true)} data-testid="device-remove">
+                  Remove
+                </button>
+              }
+            >
+              <p class="device__ask">It keeps nothing it writes from now on. What it wrote so far stays.</p>
+              <button
+                type="button"
+                class="button button--danger"
+                disabled={busy()}
+                onClick={() => {
+                  const publicKey = props.device.publicKey;
+                  void run(() => shell.connection.call("removeDevice", { publicKey }));
+                }}
+                data-testid="device-remove-confirm"
+              >
+                Remove it
               </button>
-            }
-          >
-            <p class="device__ask">It keeps nothing it writes from now on. What it wrote so far stays.</p>
+              <button type="button" class="button button--quiet" onClick={() => setAsking(false)}>
+                Keep it
+              </button>
+            </Show>
+          </Show>
+          <Show when={props.device.thisDevice && props.device.role === "device" && !props.device.removed}>
             <button
               type="button"
-              class="button button--danger"
+              class="button button--quiet"
               disabled={busy()}
-              onClick={() => {
-                const publicKey = props.device.publicKey;
-                void run(() => shell.connection.call("removeDevice", { publicKey }));
-              }}
-              data-testid="device-remove-confirm"
+              onClick={() => void run(() => shell.connection.call("rotateDeviceKey"))}
+              data-testid="device-rotate"
             >
-              Remove it
-            </button>
-            <button type="button" class="button button--quiet" onClick={() => setAsking(false)}>
-              Keep it
+              <Icon name="refresh" size={16} />
+              Replace this device's key
             </button>
           </Show>
-        </Show>
-        <Show when={props.device.thisDevice && props.device.role === "device" && !props.device.removed}>
-          <button
-            type="button"
-            class="button button--quiet"
-            disabled={busy()}
-            onClick={() => void run(() => shell.connection.call("rotateDeviceKey"))}
-            data-testid="device-rotate"
-          >
-            <Icon name="refresh" size={16} />
-            Replace this device's key
-          </button>
-        </Show>
-      </div>
+        </div>
+      </Show>
     </li>
   );
 }
@@ -105,6 +107,11 @@ export function DevicesPage(): JSX.Element {
   const devices = (): readonly DeviceSummary[] => {
     const result = listed.latest;
     return result?.ok ? result.value.devices : [];
+  };
+  // A removed device can sign nothing that counts: it offers no actions, only the notice.
+  const cutOff = (): boolean => {
+    const result = listed.latest;
+    return result?.ok === true && result.value.thisDeviceRemoved;
   };
   const failure = (): ShellError | undefined => {
     const result = listed.latest;
@@ -122,11 +129,13 @@ export function DevicesPage(): JSX.Element {
         </h2>
         <Show when={failure()}>{(why) => <ErrorNotice error={why()} />}</Show>
         <ul class="device-list" data-testid="device-list">
-          <For each={devices()}>{(device) => <DeviceRow device={device} onError={setError} />}</For>
+          <For each={devices()}>{(device) => <DeviceRow device={device} cutOff={cutOff()} onError={setError} />}</For>
         </ul>
         <Show when={error()}>{(failure) => <ErrorNotice error={failure()} />}</Show>
       </section>
-      <PairExistingDevice />
+      <Show when={!cutOff()}>
+        <PairExistingDevice />
+      </Show>
     </main>
   );
 }
