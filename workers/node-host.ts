@@ -21,6 +21,7 @@ import { createNodeService, type NodeService } from "./node-service.ts";
 import { createAppService } from "./app-service.ts";
 import { createCommitService, type CommitService } from "./commit-watch.ts";
 import { createSyncService, type SyncService } from "./sync-service.ts";
+import { createDeviceService, type DeviceService } from "./device-service.ts";
 
 /** STYLE "Errors and results": the worker boundary turns a bug into `internal_error`, logged here. */
 function internalError(cause: unknown): Result<never> {
@@ -39,7 +40,7 @@ function guarded<T>(method: (...args: unknown[]) => Promise<Result<T>>): (...arg
   };
 }
 
-type Service = NodeService & SyncService & CommitService & ReturnType<typeof createAppService>;
+type Service = NodeService & SyncService & CommitService & DeviceService & ReturnType<typeof createAppService>;
 type Running = { readonly node: TwoWayNode; readonly service: Service; readonly store: PackageDatabase; readonly info: NodeInfo };
 
 export function createNodeHost(nodeName: string): NodeApi {
@@ -73,9 +74,15 @@ export function createNodeHost(nodeName: string): NodeApi {
       return builtIns;
     }
     const apps = createAppService(node, store);
+    const sync = createSyncService(node);
     const service: Service = {
       ...(await createNodeService(node, apps.summaries)),
-      ...createSyncService(node),
+      ...sync,
+      // ADR 0025: the confirm code names the nodes peers proved with their signed hellos.
+      ...createDeviceService(node, async () => {
+        const overview = await sync.syncOverview();
+        return overview.ok ? overview.value.peers.flatMap((p) => (p.peerIdentity === null || p.state === "closed" ? [] : [p.peerIdentity])) : [];
+      }),
       ...createCommitService(node),
       ...apps,
     };
@@ -191,6 +198,13 @@ export function createNodeHost(nodeName: string): NodeApi {
     exportRecovery: served((s) => s.exportRecovery),
     restoreIdentity: served((s) => s.restoreIdentity),
     rotateDeviceKey: served((s) => s.rotateDeviceKey),
+    pairingBegin: served((s) => s.pairingBegin),
+    pairingStatus: served((s) => s.pairingStatus),
+    pairingComplete: served((s) => s.pairingComplete),
+    pairingPreview: served((s) => s.pairingPreview),
+    pairingConfirm: served((s) => s.pairingConfirm),
+    listDevices: served((s) => s.listDevices),
+    removeDevice: served((s) => s.removeDevice),
     inspectPackage: served((s) => s.inspectPackage),
     trustPublisher: served((s) => s.trustPublisher),
     listTrustedPublishers: served((s) => s.listTrustedPublishers),

@@ -39,6 +39,7 @@ import {
 } from "./graph/index.ts";
 import { createHealthManager, type HealthManager, type HealthSnapshot } from "./health/index.ts";
 import { createRecoveryFlows, rotateDeviceKey, type RecoveryExport, type RestoreResult, type RotationResult } from "./identity/index.ts";
+import { createDeviceFlows, type DeviceFlows } from "./identity/index.ts";
 import { createKeyManager, type KdfParameters, type KeyManager, type KeyRecord } from "./key/index.ts";
 import {
   createLogManager,
@@ -147,6 +148,8 @@ export type TwoWayNode = {
     restore(file: Uint8Array, passphrase: string, options?: { readonly label?: string }): Promise<Result<RestoreResult>>;
     /** Replaces a device key: binds a new one, revokes the old with a cut at its last envelope, forgets it. */
     rotateDevice(identityId: IdentityId, keyId: string): Promise<Result<RotationResult>>;
+    /** Pairing devices, listing them and removing one with a cut (ADR 0025). Writes pass the write gate. */
+    readonly devices: DeviceFlows;
   };
   readonly apps: {
     /** Unchecked: no signature, no trust. For tests and embedders; the shell never reaches it. */
@@ -655,6 +658,27 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     },
   });
 
+  const deviceFlows = createDeviceFlows({
+    keys,
+    clock,
+    random: systemRandom,
+    nodeIdentity,
+    authorFor: (identityId) => authorFor(identityId, undefined),
+    submit: async (author, request) => {
+      const gate = await writeGate(author.identityId);
+      return gate.ok ? toWriteResult(await graph.submit(author, request)) : gate;
+    },
+    getIdentity: (identityId) => storage.getIdentity(identityId),
+    bindingsOf: (publicKey) => deviceKeyBindings(storage, publicKey),
+    allBindings: () => storage.objectsOfType(SYSTEM_APP, "attr", "system.device_key"),
+    isKeyRevoked: (publicKey) => state.isKeyRevoked(publicKey),
+    lastOfKey: (publicKey) => storage.lastOfKey(publicKey),
+    heldIdentities: async () => {
+      const held = await heldIdentities();
+      return held.ok ? ok(new Set(held.value.map((i) => i.identityId))) : held;
+    },
+  });
+
   const node: TwoWayNode = {
     name: options.name,
     identities: {
@@ -718,6 +742,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
           keyId,
         );
       },
+      devices: deviceFlows,
     },
     apps: {
       install: (pkg) => appManager.install(pkg, { kind: "remote", actor: null }),

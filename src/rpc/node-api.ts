@@ -350,6 +350,35 @@ export type SyncOverview = {
   readonly guard: GuardSummary;
 };
 
+/** ADR 0025: the new device's pairing code names a relay room it has joined. */
+export type PairingBeginRequest = { readonly relay: string; readonly room: string; readonly label?: string };
+export type PairingCode = { readonly code: string; readonly deviceKey: string };
+/**
+ * The new device's side: `waiting` shows the code and, once a peer's signed hello proved its node,
+ * the confirm code for each such peer; `paired` once a binding of its key arrived.
+ */
+export type PairingState =
+  | { readonly state: "idle" }
+  | { readonly state: "waiting"; readonly code: string; readonly deviceKey: string; readonly confirmCodes: readonly string[] }
+  /** A device of the identity bound this browser's key; `pairingComplete` then makes it this browser's identity. */
+  | { readonly state: "bound"; readonly identityId: string };
+export type PairingCodeRequest = { readonly code: string };
+export type PairingPreview = { readonly confirmCode: string; readonly deviceKey: string; readonly relay: string; readonly room: string };
+export type PairingConfirmRequest = { readonly code: string; readonly confirmCode: string; readonly label?: string };
+export type DeviceSummary = {
+  readonly publicKey: string;
+  readonly label: string | null;
+  /** "root": the key the identity was created with. */
+  readonly role: "root" | "device";
+  readonly boundAt: string | null;
+  readonly lastSeen: string | null;
+  readonly removed: boolean;
+  readonly thisDevice: boolean;
+};
+export type DeviceList = { readonly identityId: string; readonly devices: readonly DeviceSummary[]; readonly thisDeviceRemoved: boolean };
+export type RemoveDeviceRequest = { readonly publicKey: string };
+export type DeviceRemoval = { readonly lastSeq: number };
+
 export interface NodeApi {
   /** Answers at once, also while waiting for the lock. */
   status(): Promise<Result<NodeStatus>>;
@@ -380,6 +409,17 @@ export interface NodeApi {
   restoreIdentity(request: RestoreRequest): Promise<Result<RestoreSummary>>;
   /** Binds a new device key, revokes the old one with a cut (DESIGN §4 rule 5), and writes with the new one. */
   rotateDeviceKey(request?: RotateRequest): Promise<Result<RotationSummary>>;
+  /** ADR 0025, new device: a pairing code for an identity this browser does not hold yet. */
+  pairingBegin(request: PairingBeginRequest): Promise<Result<PairingCode>>;
+  pairingStatus(): Promise<Result<PairingState>>;
+  pairingComplete(): Promise<Result<IdentitySummary>>;
+  /** ADR 0025, existing device: what a pairing code asks, and the confirm code the new screen must show. */
+  pairingPreview(request: PairingCodeRequest): Promise<Result<PairingPreview>>;
+  /** Binds the new device's key when the typed confirm code matches; a wrong one writes nothing. */
+  pairingConfirm(request: PairingConfirmRequest): Promise<Result<{ readonly deviceKey: string }>>;
+  listDevices(): Promise<Result<DeviceList>>;
+  /** A key revocation with a cut at the device's last envelope held here (DESIGN §4 rule 5). */
+  removeDevice(request: RemoveDeviceRequest): Promise<Result<DeviceRemoval>>;
   /** Opens a package and says who publishes it; writes nothing. */
   inspectPackage(request: PackageRequest): Promise<Result<PackagePreviewSummary>>;
   /** Records in the graph that the person trusts the package's publisher (system.apps.publish). */
@@ -437,6 +477,13 @@ export const NODE_METHODS = [
   "exportRecovery",
   "restoreIdentity",
   "rotateDeviceKey",
+  "pairingBegin",
+  "pairingStatus",
+  "pairingComplete",
+  "pairingPreview",
+  "pairingConfirm",
+  "listDevices",
+  "removeDevice",
   "inspectPackage",
   "trustPublisher",
   "listTrustedPublishers",

@@ -10,6 +10,8 @@ import { createNodeConnection, type ConnectionPhase } from "./node-connection.ts
 import { createOfflineStatus, type Connectivity } from "./offline-status.ts";
 import { ActivityPage } from "./pages/activity-page.tsx";
 import { AppsPage } from "./pages/apps-page.tsx";
+import { DevicesPage } from "./pages/devices-page.tsx";
+import { RemovedDeviceNotice } from "./components/removed-device-notice.tsx";
 import { ElsewherePage } from "./pages/elsewhere-page.tsx";
 import { HealthPage } from "./pages/health-page.tsx";
 import { HomePage } from "./pages/home-page.tsx";
@@ -53,6 +55,7 @@ function RunningShell(props: { shell: Shell; info: NodeInfo; connectivity: Conne
       </Match>
       <Match when={onboarding() === false}>
         <TopBar route={route()} identity={shellIdentity(props.shell)} />
+        <RemovedDeviceNotice />
         <Switch>
           <Match when={route() === "activity" || route() === "rejected"}>
             <ActivityPage view={route() === "rejected" ? "rejected" : "activity"} />
@@ -65,6 +68,9 @@ function RunningShell(props: { shell: Shell; info: NodeInfo; connectivity: Conne
           </Match>
           <Match when={route() === "health"}>
             <HealthPage info={props.info} />
+          </Match>
+          <Match when={route() === "devices"}>
+            <DevicesPage />
           </Match>
           <Match when={route() === "recovery"}>
             <RecoveryPage />

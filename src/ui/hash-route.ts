@@ -2,7 +2,7 @@
 // without a router dependency.
 import { createSignal, onCleanup, type Accessor } from "solid-js";
 
-export const ROUTES = ["home", "apps", "activity", "rejected", "peers", "health", "recovery"] as const;
+export const ROUTES = ["home", "apps", "activity", "rejected", "peers", "health", "recovery", "devices"] as const;
 export type Route = (typeof ROUTES)[number];
 
 export function routeHref(route: Route): string {

@@ -22,3 +22,13 @@ export {
   type RecoveryFile,
   type RecoveryFileHeader,
 } from "./recovery-file.ts";
+export {
+  createDeviceFlows,
+  MAX_CONFIRM_ATTEMPTS,
+  type DeviceEntry,
+  type DeviceFlows,
+  type DevicePorts,
+  type PairingStatus,
+  type Removal,
+} from "./devices.ts";
+export { confirmCode, encodePairingCode, parsePairingCode, type PairingOffer, type PairingReach } from "./pairing-code.ts";

@@ -179,6 +179,37 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       return written.ok ? ok(toKeyRecord(row)) : written;
     },
 
+    async createUnpairedDeviceKey(keyOptions = {}) {
+      const label = parseLabel(keyOptions.label);
+      if (!label.ok) return label;
+      const open = current();
+      if (!open.ok) return open;
+      const generated = await generateKeyMaterial(open.value.engine);
+      // ADR 0025: until a binding names it, the key serves the id its own key would root (no identity has it).
+      const row = newRow("device", generated, identityIdFromKey(generated.publicKey), label.value);
+      const written = await storage("write_failed", () => open.value.db.add(row));
+      return written.ok ? ok(toKeyRecord(row)) : written;
+    },
+
+    async assignDeviceKey(keyId, identityId) {
+      const identity = parseIdentityId(identityId);
+      if (identity === undefined) return bindingMismatch("malformed_identity_id");
+      const row = await load("device", keyId);
+      if (!row.ok) return row;
+      // Only an unpaired key moves, and only once: a paired key's identity is fixed (digest 2.3).
+      if (row.value.identityId !== identityIdFromKey(row.value.publicKey)) return bindingMismatch("already_assigned", identity);
+      const open = current();
+      if (!open.ok) return open;
+      const moved: StoredKey = { ...row.value, identityId: identity };
+      const written = await storage("write_failed", () =>
+        open.value.db.readWrite(async () => {
+          await open.value.db.delete(keyId);
+          await open.value.db.add(moved);
+        }),
+      );
+      return written.ok ? ok(toKeyRecord(moved)) : written;
+    },
+
     async removeDeviceKey(keyId) {
       const row = await load("device", keyId);
       if (!row.ok) return row;

@@ -56,6 +56,13 @@ export interface KeyManager {
    * restore (ADR 0021). Only the graph binding makes it count; until then it signs nothing valid.
    */
   adoptDeviceKey(identityId: IdentityId, options?: { label?: string }): Promise<Result<KeyRecord>>;
+  /**
+   * A device key for pairing (ADR 0025): made before the identity is known, so its record names the
+   * id its own key would root, which no identity has; `assignDeviceKey` moves it once a binding names it.
+   */
+  createUnpairedDeviceKey(options?: { label?: string }): Promise<Result<KeyRecord>>;
+  /** Moves an unpaired device key to the identity that bound it; a paired key is refused (already_assigned). */
+  assignDeviceKey(keyId: string, identityId: IdentityId): Promise<Result<KeyRecord>>;
   /** Forgets a device key (rotated out, or its binding never written); other scopes are refused. */
   removeDeviceKey(keyId: string): Promise<Result<void>>;
   get(scope: KeyScope, keyId: string): Promise<Result<KeyRecord>>;

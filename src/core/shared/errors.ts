@@ -146,6 +146,10 @@ export const INTERFACE_ERRORS = {
   ERR_RECOVERY_PASSPHRASE_WRONG: { category: "auth", message: "The passphrase does not open this recovery file." },
   ERR_RECOVERY_PASSPHRASE_WEAK: { category: "structural", message: "The passphrase is too short." },
   ERR_RECOVERY_IDENTITY_CONFLICT: { category: "state", message: "This browser already holds another identity, or this one." },
+  // ADR 0025: pairing a device (a code with its key and a one-time secret, and a confirm code).
+  ERR_PAIRING_CODE_INVALID: { category: "structural", message: "This is not a pairing code, or it is damaged." },
+  ERR_PAIRING_CONFIRM_MISMATCH: { category: "auth", message: "The confirm code does not match the other screen." },
+  ERR_PAIRING_SECRET_USED: { category: "state", message: "This pairing code was used already." },
 } as const satisfies Record<string, InterfaceEntry>;
 export type InterfaceErrorCode = keyof typeof INTERFACE_ERRORS;
 

@@ -11,6 +11,7 @@ const VIEWS: readonly { route: Route; label: string; icon: IconName; matches: re
   { route: "apps", label: "Apps", icon: "system", matches: ["apps"] },
   { route: "activity", label: "Activity", icon: "activity", matches: ["activity", "rejected"] },
   { route: "peers", label: "Peers", icon: "social", matches: ["peers"] },
+  { route: "devices", label: "Devices", icon: "devices", matches: ["devices"] },
   { route: "health", label: "Health", icon: "health", matches: ["health"] },
 ];
 

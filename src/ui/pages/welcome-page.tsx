@@ -9,6 +9,7 @@ import { GateCard } from "../components/gate-card.tsx";
 import { ProgressBar } from "../components/progress-bar.tsx";
 import { RecoveryExport } from "../components/recovery-export.tsx";
 import { RestoreForm } from "../components/restore-form.tsx";
+import { PairNewDevice } from "../components/pair-new-device.tsx";
 import { shortId } from "../display-format.ts";
 import type { ShellError } from "../node-client.ts";
 import { useShell } from "../shell-context.tsx";
@@ -33,6 +34,7 @@ export function WelcomePage(props: { onDone: () => void }): JSX.Element {
   const [error, setError] = createSignal<ShellError>();
   const [created, setCreated] = createSignal<IdentitySummary>();
   const [restoring, setRestoring] = createSignal(false);
+  const [pairing, setPairing] = createSignal(false);
 
   async function create(event: SubmitEvent): Promise<void> {
     event.preventDefault();
@@ -73,6 +75,9 @@ export function WelcomePage(props: { onDone: () => void }): JSX.Element {
             </div>
           </GateCard>
         )}
+      </Match>
+      <Match when={pairing()}>
+        <PairNewDevice onBack={() => setPairing(false)} onDone={() => props.onDone()} />
       </Match>
       <Match when={restoring()}>
         <RestoreForm onBack={() => setRestoring(false)} onDone={() => props.onDone()} />
@@ -119,6 +124,10 @@ export function WelcomePage(props: { onDone: () => void }): JSX.Element {
           <button type="button" class="button button--large" onClick={() => setRestoring(true)} data-testid="welcome-restore">
             <Icon name="key" size={18} />
             Restore from a recovery file
+          </button>
+          <button type="button" class="button button--large" onClick={() => setPairing(true)} data-testid="welcome-pair">
+            <Icon name="devices" size={18} />
+            Use an identity I already have
           </button>
           <p class="fineprint">
             Your identity is a key pair made on this device. Its private key stays inside 2WAY's node in this browser; only a recovery key

@@ -1,0 +1,213 @@
+// One person, two devices (DESIGN D10, ADR 0025), in separate Chromium processes on loopback: the
+// new browser shows a pairing code, the first reads it, both screens show one confirm code, a wrong
+// typed code is refused, the right one binds the key; both write and converge. Then the first
+// removes the second while it is away: its later writes are refused everywhere, by a third node
+// that took them before the revocation too, and the removed browser says so when it is back.
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { startRelay, type Relay } from "../signal/relay-server.ts";
+import type { E2eCase, E2eContext } from "./support/harness.ts";
+import { watchPageErrors } from "./support/harness.ts";
+import { horizontalOverflow, setView, SCHEMES } from "./support/layout.ts";
+import { addContactOps, assertNoPageErrors, createIdentityThroughUi, nodeCall, nodeValue } from "./support/shell.ts";
+
+const SHOT_WIDTHS = [1280, 390] as const;
+
+/** Screenshots at both widths and schemes, each checked for sideways scroll; back to 1280 light after. */
+async function shots(ctx: E2eContext, page: Page, name: string): Promise<void> {
+  const problems: string[] = [];
+  for (const width of SHOT_WIDTHS)
+    for (const scheme of SCHEMES) {
+      await setView(page, width, scheme);
+      const overflow = await horizontalOverflow(page);
+      if (overflow.scrollWidth > overflow.innerWidth) problems.push(`${name} ${width} ${scheme}: ${overflow.culprits.join("; ")}`);
+      await ctx.screenshot(page, `${name}-${width}-${scheme}`);
+    }
+  await setView(page, 1280, "light");
+  assert.deepEqual(problems, [], problems.join("\n"));
+}
+
+/** Polls a node answer until `done` holds (node state, not time, decides; the bound only ends a hang). */
+async function until<T>(page: Page, read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 45_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(value).slice(0, 300)}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+async function statusOf(page: Page): Promise<Map<string, string>> {
+  const statuses = new Map<string, string>();
+  for (let after = 0; ;) {
+    const pageOf = await nodeValue(page, "exportEnvelopes", { afterSeq: after, limit: 1000 });
+    for (const e of pageOf.envelopes as { id: string; status: string }[]) statuses.set(e.id, e.status);
+    if (pageOf.nextAfterSeq === null) return statuses;
+    after = pageOf.nextAfterSeq as number;
+  }
+}
+
+async function allTexts(page: Page): Promise<string[]> {
+  return [...(await nodeValue(page, "exportEnvelopes", { limit: 1000 })).envelopes].map((e: { text: string }) => e.text);
+}
+
+/** Leaves the room and drops every link, then waits until neither node has a live session. */
+async function apart(a: Page, b: Page): Promise<void> {
+  await a.evaluate(() => {
+    window.twoway!.peering.leaveRoom();
+    for (const link of window.twoway!.peering.links()) window.twoway!.peering.dropLink(link.id);
+  });
+  for (const page of [a, b])
+    await until(
+      page,
+      async () => (await nodeValue(page, "syncOverview")).peers as { state: string }[],
+      (peers) => peers.every((p) => p.state === "closed"),
+      "sessions closed",
+    );
+}
+
+async function digestsMatch(a: Page, b: Page, what: string): Promise<string> {
+  const pair = await until(
+    a,
+    async (): Promise<[string, string]> => [(await nodeValue(a, "stateDigest")).digest, (await nodeValue(b, "stateDigest")).digest],
+    ([da, db]) => da === db,
+    what,
+  );
+  return pair[0];
+}
+
+async function pair(ctx: E2eContext, relay: Relay, laptop: Page, phone: Page): Promise<void> {
+  await phone.getByTestId("welcome-pair").click();
+  await phone.getByTestId("pairing-label").fill("Phone");
+  await phone.getByTestId("pairing-relay").fill(relay.url);
+  await phone.getByTestId("pairing-begin").click();
+  await phone.locator('[data-testid="pairing-qr"] svg, [data-testid="error-notice"]').first().waitFor({ timeout: 20_000 });
+  const failed = phone.getByTestId("error-notice");
+  if ((await failed.count()) > 0) throw new Error(`pairing code refused: ${await failed.innerText()}`);
+  const code = await phone.getByTestId("pairing-code").inputValue();
+  await shots(ctx, phone, "devices-pairing-code");
+
+  await laptop.getByTestId("nav-devices").click();
+  await laptop.getByTestId("pair-code-input").fill(code);
+  await laptop.getByTestId("pair-read").click();
+  const expected = await laptop.getByTestId("pair-expected-code").getAttribute("data-code", { timeout: 20_000 });
+  const shown = await phone.getByTestId("pairing-confirm-code").getAttribute("data-code", { timeout: 45_000 });
+  assert.equal(shown, expected, "both screens show one confirm code");
+  await shots(ctx, phone, "devices-pairing-confirm-new");
+
+  // A wrong typed code is refused and binds nothing.
+  const wrong = String((Number(expected) + 1) % 1_000_000).padStart(6, "0");
+  const seq = (await nodeValue(laptop, "stateDigest")).globalSeq as number;
+  await laptop.getByTestId("pair-confirm-input").fill(wrong);
+  await laptop.getByTestId("pair-confirm").click();
+  await laptop.locator('[data-testid="error-notice"][data-code="ERR_PAIRING_CONFIRM_MISMATCH"]').waitFor({ timeout: 10_000 });
+  assert.equal((await nodeValue(laptop, "stateDigest")).globalSeq, seq, "a wrong confirm code writes nothing");
+  await laptop.getByTestId("pair-confirm-input").fill(shown!);
+  await laptop.getByTestId("pair-label").fill("Phone");
+  await shots(ctx, laptop, "devices-pairing-confirm-existing");
+  await laptop.getByTestId("pair-confirm").click();
+  await laptop.getByTestId("pair-added").waitFor({ timeout: 20_000 });
+  // The binding syncs to the phone, which then opens the shell as Ada.
+  await phone.getByTestId("home").waitFor({ timeout: 45_000 });
+  // The spent code is refused if it comes again.
+  const replay = await nodeCall(laptop, "pairingConfirm", { code, confirmCode: shown });
+  assert.equal(replay.ok ? "ok" : replay.error.code, "ERR_PAIRING_SECRET_USED");
+}
+
+export const cases: E2eCase[] = [
+  {
+    name: "pair a second browser by its confirm code, converge, remove it: its later writes are refused everywhere",
+    timeoutMs: 240_000,
+    async run(ctx) {
+      const relay = await startRelay({ host: "127.0.0.1", port: 0 });
+      try {
+        const { page: laptop } = await ctx.launch({ webrtc: true });
+        const { page: phone } = await ctx.launch({ webrtc: true });
+        const errors = [...watchPageErrors(laptop), ...watchPageErrors(phone)];
+        await laptop.goto(ctx.baseUrl);
+        await createIdentityThroughUi(laptop, "Ada");
+        await phone.goto(ctx.baseUrl);
+        await phone.getByTestId("welcome").waitFor({ timeout: 20_000 });
+        await pair(ctx, relay, laptop, phone);
+
+        const [ada] = (await nodeValue(laptop, "listIdentities")) as { identityId: string }[];
+        const [onPhone] = (await nodeValue(phone, "listIdentities")) as { identityId: string }[];
+        assert.equal(onPhone?.identityId, ada?.identityId, "the phone is the same identity");
+
+        // Both write; both converge.
+        await nodeValue(laptop, "submit", addContactOps("fromlaptop"));
+        await nodeValue(phone, "submit", addContactOps("fromphone"));
+        await digestsMatch(laptop, phone, "paired browsers converge");
+
+        await laptop.getByTestId("device-list").locator('[data-testid="device-row"]').nth(1).waitFor();
+        await shots(ctx, laptop, "devices-page");
+
+        // The phone goes away; the laptop removes it; the phone, not knowing, writes on.
+        const room = await phone.evaluate(() => window.twoway!.peering.currentRoom());
+        await apart(laptop, phone);
+        await apart(phone, laptop);
+        await laptop.locator('[data-testid="device-row"][data-this="false"] [data-testid="device-remove"]').click();
+        await laptop.getByTestId("device-remove-confirm").click();
+        await laptop.locator('[data-testid="device-row"][data-this="false"] [data-testid="device-removed"]').waitFor({ timeout: 10_000 });
+        const before = new Set((await statusOf(phone)).keys());
+        await nodeValue(phone, "submit", addContactOps("late1"));
+        await nodeValue(phone, "submit", addContactOps("late2"));
+        const late = [...(await statusOf(phone)).entries()].filter(([id]) => !before.has(id));
+        assert.deepEqual(
+          late.map(([, s]) => s),
+          ["accepted", "accepted"],
+          "the phone accepts its own late writes while it does not know",
+        );
+
+        // A third node takes the phone's history first: the late writes are accepted there…
+        const { page: third } = await ctx.launch();
+        await third.goto(ctx.baseUrl);
+        await third.getByTestId("welcome").waitFor({ timeout: 20_000 });
+        const fromPhone = await nodeValue(third, "importEnvelopes", { envelopes: await allTexts(phone) });
+        assert.deepEqual(fromPhone.rejected, []);
+        const thirdBefore = await statusOf(third);
+        assert.deepEqual(
+          late.map(([id]) => thirdBefore.get(id)),
+          ["accepted", "accepted"],
+        );
+        // …until the revocation arrives: then they are withdrawn (suppressed), the earlier ones stay.
+        await nodeValue(third, "importEnvelopes", { envelopes: await allTexts(laptop) });
+        const thirdAfter = await statusOf(third);
+        assert.deepEqual(
+          late.map(([id]) => thirdAfter.get(id)),
+          ["suppressed", "suppressed"],
+        );
+
+        // The phone comes back: both meet again; the laptop refuses the late writes, the phone learns it was removed.
+        await laptop.evaluate((r) => window.twoway!.peering.joinRoom(r!.url, r!.room), room);
+        await phone.evaluate((r) => window.twoway!.peering.joinRoom(r!.url, r!.room), room);
+        await phone.getByTestId("device-removed-notice").waitFor({ timeout: 45_000 });
+        const laptopAfter = await until(
+          laptop,
+          () => statusOf(laptop),
+          (s) => late.every(([id]) => s.get(id) === "suppressed"),
+          "late writes suppressed on the laptop",
+        );
+        assert.equal(laptopAfter.size > 0, true);
+        const phoneAfter = await until(
+          phone,
+          () => statusOf(phone),
+          (s) => late.every(([id]) => s.get(id) === "suppressed"),
+          "late writes suppressed on the phone",
+        );
+        assert.equal(phoneAfter.size > 0, true);
+        const refused = await nodeCall(phone, "submit", addContactOps("after"));
+        assert.equal(refused.ok ? "ok" : refused.error.code, "ERR_CRYPTO_KEY_REVOKED");
+        await digestsMatch(laptop, phone, "laptop and removed phone hold the same set");
+        await digestsMatch(laptop, third, "the third node decides as the laptop");
+        await phone.getByTestId("nav-devices").click();
+        await phone.getByTestId("device-list").locator('[data-testid="device-row"]').nth(1).waitFor();
+        await shots(ctx, phone, "devices-removed");
+        assertNoPageErrors(errors);
+      } finally {
+        await relay.close();
+      }
+    },
+  },
+];
