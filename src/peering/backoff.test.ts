@@ -16,7 +16,7 @@ describe("backoff", () => {
 
   it("spreads a crowd's pauses: different random draws give different pauses within the bounds", () => {
     let seed = Number(process.env["FUZZ_SEED"] ?? 7);
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const pauses = Array.from({ length: 200 }, () => backoffDelay(4, policy, random));
     expect(Math.min(...pauses)).toBeGreaterThanOrEqual(400);
     expect(Math.max(...pauses)).toBeLessThanOrEqual(800);

@@ -52,7 +52,7 @@ export type Peering = {
   /** Step 1 (inviter): an offer code to give the other person. */
   createInvite(): Promise<Result<InviteOffer>>;
   /** Step 2 (invitee): takes the offer code, answers with a code to give back. */
-  acceptInvite(code: string): Promise<Result<{ readonly answerCode: string }>>;
+  acceptInvite(code: string): Promise<Result<{ readonly answerCode: string; readonly qrSvg: string }>>;
   /** Step 3 (inviter): takes the answer code; the link then connects. */
   finishInvite(answerCode: string): Promise<Result<void>>;
   /** Ends one link abruptly, as a failing network would (the session resumes from its cursors on the next link). */
@@ -176,9 +176,12 @@ export function createPeering(options: PeeringOptions): Peering {
         retries.set(pairing.remote, tries);
         if (tries > maxRetries || room === null) return;
         const current = room;
-        setTimeout(() => {
-          if (room === current) current.rendezvous.retry(pairing.remote, pairing.attempt);
-        }, backoffDelay(tries, LINK_BACKOFF, options.random));
+        setTimeout(
+          () => {
+            if (room === current) current.rendezvous.retry(pairing.remote, pairing.attempt);
+          },
+          backoffDelay(tries, LINK_BACKOFF, options.random),
+        );
       },
       // A link that attached worked: its next drop starts from the first pause again.
       () => retries.delete(pairing.remote),
@@ -259,7 +262,10 @@ export function createPeering(options: PeeringOptions): Peering {
       update(link, { phase: "connecting" });
       const signal = await answer;
       if (!signal.ok) return signal;
-      return ok({ answerCode: await encodeInviteCode(signal.value) });
+      const answerCode = await encodeInviteCode(signal.value);
+      // The answer as a QR code too: the inviter's device reads it as text (it is no link: the open
+      // invite lives in the inviter's tab, which a followed link would not reach).
+      return ok({ answerCode, qrSvg: inviteQrSvg(answerCode) });
     },
     async finishInvite(answerCode) {
       const invite = pendingInvite;

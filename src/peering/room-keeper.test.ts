@@ -18,7 +18,8 @@ function harness(remembered: RoomRef | null = null) {
     async join(url, room): Promise<Result<void>> {
       joins.push({ url, room });
       await new Promise<void>((resolve) => pending.push(resolve));
-      if (!relayUp) return err(nodeError("ERR_MNG_NETWORK_PEER_UNREACHABLE", "The relay could not be reached.", { reason: "relay_unreachable" }));
+      if (!relayUp)
+        return err(nodeError("ERR_MNG_NETWORK_PEER_UNREACHABLE", "The relay could not be reached.", { reason: "relay_unreachable" }));
       inRoom = { url, room };
       return ok(undefined);
     },

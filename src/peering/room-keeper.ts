@@ -13,7 +13,8 @@ export type KeeperError = { readonly code: string; readonly message: string; rea
 
 export type KeeperState =
   | { readonly phase: "idle" }
-  | { readonly phase: "joining"; readonly ref: RoomRef; readonly attempt: number }
+  /** `rejoin`: the keeper's own try at a remembered room, not the person's join. */
+  | { readonly phase: "joining"; readonly ref: RoomRef; readonly attempt: number; readonly rejoin: boolean }
   | { readonly phase: "joined"; readonly ref: RoomRef }
   /** The last try failed; the next one starts after `delayMs`. */
   | { readonly phase: "waiting"; readonly ref: RoomRef; readonly attempt: number; readonly delayMs: number; readonly error: KeeperError };
@@ -71,7 +72,7 @@ export function createRoomKeeper(options: RoomKeeperOptions): RoomKeeper {
 
   async function attempt(ref: RoomRef, tries: number): Promise<Result<void>> {
     const mine = generation;
-    set({ phase: "joining", ref, attempt: tries });
+    set({ phase: "joining", ref, attempt: tries, rejoin: true });
     const joined = await options.join(ref.url, ref.room);
     if (mine !== generation) return joined;
     if (joined.ok) {
@@ -107,7 +108,7 @@ export function createRoomKeeper(options: RoomKeeperOptions): RoomKeeper {
       generation += 1;
       cancelTimer();
       const ref = { url, room };
-      set({ phase: "joining", ref, attempt: 1 });
+      set({ phase: "joining", ref, attempt: 1, rejoin: false });
       const joined = await options.join(url, room);
       if (!joined.ok) {
         set({ phase: "idle" });

@@ -1,6 +1,7 @@
-// Activity: the node's history (every envelope it stores, accepted or suppressed) and the audit
-// log's rejections (everything it refused, with code and trace id), newest first.
-import { createResource, Show, type JSX } from "solid-js";
+// Activity: the node's history (every envelope it stores, accepted or suppressed) in words, rows
+// that open to their envelope, re-read on every commit (watchCommits), and the audit log's
+// rejections (everything it refused, with code and trace id), newest first.
+import { createEffect, createResource, Show, type JSX } from "solid-js";
 import type { HistoryEntry, Rejection } from "../../rpc/node-api.ts";
 import { ErrorNotice } from "../components/error-notice.tsx";
 import { HistoryList } from "../components/history-list.tsx";
@@ -10,6 +11,7 @@ import { RejectionList } from "../components/rejection-list.tsx";
 import { ResultView } from "../components/result-view.tsx";
 import { SegmentedTabs } from "../components/segmented-tabs.tsx";
 import { formatCount } from "../display-format.ts";
+import { createEnvelopeTexts } from "../envelope-texts.ts";
 import { createPagedFeed, type PagedFeed } from "../paged-feed.ts";
 import { useShell } from "../shell-context.tsx";
 
@@ -47,6 +49,9 @@ function HistoryFeed(props: { titleOf: (slug: string) => string }): JSX.Element 
         : page;
     },
   );
+  // The signed texts behind the loaded rows: what each change says, and its detail when opened.
+  const texts = createEnvelopeTexts(shell.connection);
+  createEffect(() => void texts.load(feed.items()));
   return (
     <ResultView result={feed.first()} fallback={<ProgressBar label="Reading history…" />}>
       {(page) => (
@@ -60,7 +65,7 @@ function HistoryFeed(props: { titleOf: (slug: string) => string }): JSX.Element 
               Refresh
             </button>
           </div>
-          <HistoryList entries={feed.items()} titleOf={props.titleOf} />
+          <HistoryList entries={feed.items()} titleOf={props.titleOf} facts={texts.facts()} />
           <MoreButton feed={feed} label="Show older changes" />
         </section>
       )}

@@ -1,0 +1,15 @@
+// One bar per peer, "1,240 of 2,039 changes": drawn from peerProgress (peer-status.ts), the one
+// place that decides what the numbers are.
+import type { JSX } from "solid-js";
+import type { PeerSummary } from "../../../rpc/node-api.ts";
+import { peerProgress } from "../../peer-status.ts";
+import { ProgressBar } from "../progress-bar.tsx";
+
+export function PeerProgressBar(props: { peer: PeerSummary; ourGlobalSeq: number }): JSX.Element {
+  const progress = () => peerProgress(props.peer, props.ourGlobalSeq);
+  return (
+    <div class="peer__progress" data-testid="peer-progress" data-done={progress().done ?? ""} data-total={progress().total ?? ""}>
+      <ProgressBar label={progress().label} done={progress().done} total={progress().total} />
+    </div>
+  );
+}
