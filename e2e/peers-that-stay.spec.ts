@@ -8,7 +8,7 @@ import type { Page } from "playwright-core";
 import { startRelay } from "../signal/relay-server.ts";
 import type { E2eCase, E2eContext } from "./support/harness.ts";
 import { checkEveryView } from "./support/layout.ts";
-import { addContactOps, createIdentityThroughUi, nodeValue, waitForNodeField, waitForPhase } from "./support/shell.ts";
+import { addContactOps, createIdentityThroughUi, nodeValue, waitForPhase } from "./support/shell.ts";
 
 async function person(ctx: E2eContext, name: string, webrtc = true): Promise<Page> {
   const { page } = await ctx.launch({ webrtc });
@@ -31,9 +31,29 @@ async function joinRoom(page: Page, url: string, room: string): Promise<void> {
 
 /** Both nodes hold the same state (polled in the page, bounded). */
 async function converge(a: Page, b: Page): Promise<void> {
-  const target = (await nodeValue(b, "stateDigest")).digest as string;
-  await waitForNodeField(a, "stateDigest", ["digest"], target, { timeoutMs: 60_000 });
-  await waitForNodeField(b, "stateDigest", ["digest"], (await nodeValue(a, "stateDigest")).digest as string, { timeoutMs: 60_000 });
+  try {
+    // Polls both digests until they are one (each side moves while it receives the other's).
+    const until = Date.now() + 120_000;
+    for (;;) {
+      const [da, db] = [(await nodeValue(a, "stateDigest")).digest, (await nodeValue(b, "stateDigest")).digest];
+      if (da === db) return;
+      if (Date.now() > until) throw new Error(`no convergence: ${String(da)} vs ${String(db)}`);
+      await a.waitForTimeout(200);
+    }
+  } catch (error) {
+    // What each side's sessions and links looked like, for the failure message.
+    for (const page of [a, b])
+      console.log(
+        JSON.stringify({
+          peers: ((await nodeValue(page, "syncOverview")).peers as { state: string; closeReason: string | null }[]).map((p) => [
+            p.state,
+            p.closeReason,
+          ]),
+          links: await page.evaluate(() => window.twoway!.peering.links().map((l) => [l.phase, l.closeReason])),
+        }),
+      );
+    throw error;
+  }
 }
 
 /** A converged, live session: no red anywhere on Peers, and its bar reads M of M. */

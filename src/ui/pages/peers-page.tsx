@@ -95,9 +95,6 @@ export function PeersPage(): JSX.Element {
           )}
         </Show>
       </section>
-      <RelayCard />
-      <InviteCard />
-      <NetworkCard />
       <section class="card panel" aria-labelledby="peers-heading">
         <h2 id="peers-heading" class="panel__title">
           Who you sync with
@@ -120,6 +117,9 @@ export function PeersPage(): JSX.Element {
         </Show>
         <Show when={!overview.latest?.ok && overview.latest}>{(r) => <ErrorNotice error={(r() as { error: ShellError }).error} />}</Show>
       </section>
+      <RelayCard />
+      <InviteCard />
+      <NetworkCard />
     </main>
   );
 }
