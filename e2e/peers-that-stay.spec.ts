@@ -150,7 +150,7 @@ export const cases: E2eCase[] = [
   },
   {
     name: "the invite's answer is a QR code as well as text",
-    timeoutMs: 90_000,
+    timeoutMs: 180_000,
     async run(ctx) {
       const ann = await person(ctx, "Ann");
       const ben = await person(ctx, "Ben");
@@ -178,7 +178,10 @@ export const cases: E2eCase[] = [
           {
             op: "parent_update",
             type_key: "contact.profile",
-            payload: { parent_id: grace.objectIds[0], value: { handle: "grace_hopper", display_name: "Grace Brewster Hopper" } },
+            payload: {
+              parent_id: grace.objectIds[0],
+              value: { handle: "grace_hopper", display_name: "Grace Brewster Hopper", created_at: new Date().toISOString() },
+            },
           },
         ],
       });
@@ -200,7 +203,10 @@ export const cases: E2eCase[] = [
       assert.match((await detail.getByTestId("detail-key").textContent()) ?? "", /\S/);
       assert.equal(await detail.getByTestId("detail-signature").getAttribute("data-verified"), "true");
       const steps = detail.getByTestId("version-step");
-      assert.deepEqual(await steps.evaluateAll((els) => els.map((e) => e.getAttribute("data-seq"))), [String(grace.seq), String(update.seq)]);
+      assert.deepEqual(await steps.evaluateAll((els) => els.map((e) => e.getAttribute("data-seq"))), [
+        String(grace.seq),
+        String(update.seq),
+      ]);
       await checkEveryView(ctx, page, "shell-activity-detail");
 
       // Live: a write while Activity is open appears with no reload, and the open row stays open.

@@ -77,13 +77,6 @@ function PeerDetails(props: { peer: PeerSummary; link: LinkInfo | undefined }): 
           </p>
         )}
       </Show>
-      <Show when={props.peer.closeReason}>
-        {(r) => (
-          <p class="peer__counts" data-testid="peer-close-reason">
-            Closed: {r()}
-          </p>
-        )}
-      </Show>
     </details>
   );
 }
@@ -131,6 +124,13 @@ export function PeerCard(props: {
         <p class={needsAttention(props.peer) ? "peer__error" : "peer__closed"} data-testid="peer-ended">
           {closeWords(props.peer.closeReason)}
         </p>
+        <Show when={props.peer.closeReason}>
+          {(r) => (
+            <p class="peer__counts" data-testid="peer-close-reason">
+              Closed: {r()}
+            </p>
+          )}
+        </Show>
       </Show>
       <Show when={props.peer.peerIdentity !== null && name() === null && props.peer.state !== "closed"}>
         <NameForm onName={(n) => props.onName(n)} />
