@@ -52,24 +52,34 @@ function HistoryFeed(props: { titleOf: (slug: string) => string }): JSX.Element 
   // The signed texts behind the loaded rows: what each change says, and its detail when opened.
   const texts = createEnvelopeTexts(shell.connection);
   createEffect(() => void texts.load(feed.items()));
+  const total = () => {
+    const page = feed.first();
+    return page?.ok ? (page.value.total ?? 0) : 0;
+  };
+  // Not keyed on the page: a live re-read updates the rows in place, so an opened row stays open.
   return (
-    <ResultView result={feed.first()} fallback={<ProgressBar label="Reading history…" />}>
-      {(page) => (
-        <section class="card feed" data-testid="history">
-          <div class="feed__head">
-            <p class="feed__summary" data-testid="history-summary">
-              {formatCount(page.total ?? 0)} changes stored on this node
-            </p>
-            <button type="button" class="button button--ghost button--small" onClick={() => feed.refresh()} aria-label="Refresh">
-              <Icon name="refresh" size={16} />
-              Refresh
-            </button>
-          </div>
-          <HistoryList entries={feed.items()} titleOf={props.titleOf} facts={texts.facts()} />
-          <MoreButton feed={feed} label="Show older changes" />
-        </section>
-      )}
-    </ResultView>
+    <Show
+      when={feed.first()?.ok}
+      fallback={
+        <ResultView result={feed.first()} fallback={<ProgressBar label="Reading history…" />}>
+          {() => null}
+        </ResultView>
+      }
+    >
+      <section class="card feed" data-testid="history">
+        <div class="feed__head">
+          <p class="feed__summary" data-testid="history-summary">
+            {formatCount(total())} changes stored on this node
+          </p>
+          <button type="button" class="button button--ghost button--small" onClick={() => feed.refresh()} aria-label="Refresh">
+            <Icon name="refresh" size={16} />
+            Refresh
+          </button>
+        </div>
+        <HistoryList entries={feed.items()} titleOf={props.titleOf} facts={texts.facts()} />
+        <MoreButton feed={feed} label="Show older changes" />
+      </section>
+    </Show>
   );
 }
 
