@@ -116,7 +116,8 @@ export const cases: E2eCase[] = [
       await ann.getByTestId("answer-input").fill(await ben.getByTestId("answer-code").inputValue({ timeout: 20_000 }));
       await ann.getByTestId("answer-finish").click();
       await ann.waitForSelector('[data-testid="peer-row"][data-state="live"]', { timeout: 45_000 });
-      await ann.locator('[data-testid="peer-domain"]').first().waitFor({ timeout: 15_000 });
+      // The per-domain table is behind the row's "Details" disclosure: present, not shown.
+      await ann.locator('[data-testid="peer-domain"]').first().waitFor({ state: "attached", timeout: 15_000 });
       await checkEveryView(ctx, ann, "layout-peers-live");
       assertNoPageErrors(errors);
     },

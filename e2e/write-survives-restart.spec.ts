@@ -36,7 +36,9 @@ export const cases: E2eCase[] = [
       const newest = first.page.locator(`[data-testid="history-entry"][data-envelope-id="${receipt.envelopeId}"]`);
       assert.equal(await newest.getAttribute("data-status"), "accepted");
       assert.equal(await newest.getAttribute("data-seq"), String(receipt.seq));
-      assert.match((await newest.textContent()) ?? "", /Created profile in Contacts · contacts/);
+      // The row says what changed in words, once its signed text is read.
+      await newest.getByTestId("history-words").filter({ hasText: "Added contact Alan Turing" }).waitFor({ timeout: 10_000 });
+      assert.match((await newest.textContent()) ?? "", /Added contact Alan Turing in Contacts · contacts/);
       assert.match((await newest.getByTestId("history-author").textContent()) ?? "", /^You \(Ada\)$/);
       await screenshot(first.page, "activity-history");
 

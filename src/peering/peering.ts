@@ -3,6 +3,7 @@
 // it. Signaling is untrusted and only carries offers and answers; the node's signed hello decides.
 import { nodeError } from "../core/shared/errors.ts";
 import { err, ok, type Result } from "../core/shared/result.ts";
+import { backoffDelay, LINK_BACKOFF } from "./backoff.ts";
 import { bridgeChannelToPort, type ChannelBridge } from "./channel-bridge.ts";
 import { decodeInviteCode, encodeInviteCode, inviteLink, inviteQrSvg } from "./invite-code.ts";
 import { joinRelayRoom, type RelayRoom, type RelaySocketConstructor } from "./relay-client.ts";
@@ -31,8 +32,10 @@ export type PeeringOptions = {
   readonly iceServers?: () => RTCIceServer[];
   /** Candidate filter for both directions; tests keep 127.0.0.1 only. */
   readonly allowCandidate?: (candidateLine: string) => boolean;
-  /** Relay links that drop are tried again this many times, with growing pauses. */
+  /** Relay links that drop are tried again this many times in a row (a link that attaches resets the count), with capped, jittered pauses. */
   readonly maxRetries?: number;
+  /** Draws for the retry jitter (backoff.ts); injectable for tests. */
+  readonly random?: () => number;
   /** How long an invite step waits for its own WebRTC peer to produce the code before giving up. */
   readonly signalTimeoutMs?: number;
   /** Outside a page (the Node.js peer, ADR 0028): its RTCPeerConnection, WebSocket, and the origin invite links name. */
@@ -53,7 +56,7 @@ export type Peering = {
   /** Step 1 (inviter): an offer code to give the other person. */
   createInvite(): Promise<Result<InviteOffer>>;
   /** Step 2 (invitee): takes the offer code, answers with a code to give back. */
-  acceptInvite(code: string): Promise<Result<{ readonly answerCode: string }>>;
+  acceptInvite(code: string): Promise<Result<{ readonly answerCode: string; readonly qrSvg: string }>>;
   /** Step 3 (inviter): takes the answer code; the link then connects. */
   finishInvite(answerCode: string): Promise<Result<void>>;
   /** Ends one link abruptly, as a failing network would (the session resumes from its cursors on the next link). */
@@ -103,7 +106,7 @@ export function createPeering(options: PeeringOptions): Peering {
     changed();
   };
 
-  function openLink(initiator: boolean, label: string, via: PeerVia, onLost?: () => void): Link {
+  function openLink(initiator: boolean, label: string, via: PeerVia, onLost?: () => void, onAttached?: () => void): Link {
     counter += 1;
     const peer = createWebRtcPeer({
       initiator,
@@ -124,8 +127,10 @@ export function createPeering(options: PeeringOptions): Peering {
       void options.attach(port2, label, via).then((attached) => {
         // The channel may have closed during the round trip to the worker: a closed link stays closed.
         if (link.info.phase === "closed") return;
-        if (attached.ok) update(link, { phase: "attached", sessionId: attached.value.sessionId });
-        else {
+        if (attached.ok) {
+          update(link, { phase: "attached", sessionId: attached.value.sessionId });
+          onAttached?.();
+        } else {
           link.closing = true;
           peer.destroy();
           update(link, { phase: "closed", closeReason: attached.error.code });
@@ -166,19 +171,26 @@ export function createPeering(options: PeeringOptions): Peering {
 
   function pairFromRoom(pairing: Pairing): void {
     const label = `room peer ${pairing.remote.slice(0, 6)}`;
-    const link = openLink(pairing.initiator, label, "relay", () => {
-      // A dropped channel: meet again through the room, a few times, with growing pauses.
-      const tries = (retries.get(pairing.remote) ?? 0) + 1;
-      retries.set(pairing.remote, tries);
-      if (tries > maxRetries || room === null) return;
-      const current = room;
-      setTimeout(
-        () => {
-          if (room === current) current.rendezvous.retry(pairing.remote, pairing.attempt);
-        },
-        250 * 2 ** (tries - 1),
-      );
-    });
+    const link = openLink(
+      pairing.initiator,
+      label,
+      "relay",
+      () => {
+        // A dropped channel: meet again through the room, a few times in a row, with growing jittered pauses.
+        const tries = (retries.get(pairing.remote) ?? 0) + 1;
+        retries.set(pairing.remote, tries);
+        if (tries > maxRetries || room === null) return;
+        const current = room;
+        setTimeout(
+          () => {
+            if (room === current) current.rendezvous.retry(pairing.remote, pairing.attempt);
+          },
+          backoffDelay(tries, LINK_BACKOFF, options.random),
+        );
+      },
+      // A link that attached worked: its next drop starts from the first pause again.
+      () => retries.delete(pairing.remote),
+    );
     pairing.onSignal((signal) => {
       const taken = link.peer.signal(signal);
       if (!taken.ok) update(link, { closeReason: String(taken.error.data["reason"] ?? taken.error.code) });
@@ -260,7 +272,10 @@ export function createPeering(options: PeeringOptions): Peering {
       update(link, { phase: "connecting" });
       const signal = await answer;
       if (!signal.ok) return signal;
-      return ok({ answerCode: await encodeInviteCode(signal.value) });
+      const answerCode = await encodeInviteCode(signal.value);
+      // The answer as a QR code too: the inviter's device reads it as text (it is no link: the open
+      // invite lives in the inviter's tab, which a followed link would not reach).
+      return ok({ answerCode, qrSvg: inviteQrSvg(answerCode) });
     },
     async finishInvite(answerCode) {
       const invite = pendingInvite;

@@ -96,12 +96,20 @@ export function App(): JSX.Element {
     () => (ready() === undefined ? false : connection.revision() + 1),
     () => connection.call("listIdentities"),
   );
-  // Ask the browser to keep the data once the node runs here; the answer is shown, never assumed.
   createEffect(
     on(ready, (info) => {
-      if (info !== undefined && !persistence.asked()) void persistence.request();
+      if (info === undefined) return;
+      void persistence.check();
+      // The remembered relay room (if any) is joined again as soon as the node can take sessions.
+      peering.room.start();
     }),
   );
+  // Ask the browser to keep the data once there is some to keep: the person's identity (a first run
+  // asks right after creating it). The answer is shown, never assumed (storage-persistence.ts).
+  createEffect(() => {
+    const listed = identities();
+    if (listed?.ok && listed.value.length > 0 && !persistence.asked()) void persistence.request();
+  });
   const shell: Shell = { connection, persistence, identities, peering };
 
   return (

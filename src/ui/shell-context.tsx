@@ -2,9 +2,9 @@
 // the storage-persistence answer. Provided once by the app root; read with useShell().
 import { createContext, useContext, type Resource } from "solid-js";
 import type { IdentitySummary } from "../rpc/node-api.ts";
-import type { Peering } from "../peering/peering.ts";
 import type { NodeConnection } from "./node-connection.ts";
 import type { ShellResult } from "./node-client.ts";
+import type { ShellPeering } from "./shell-peering.ts";
 import type { Persistence } from "./storage-persistence.ts";
 
 export type Shell = {
@@ -12,7 +12,7 @@ export type Shell = {
   readonly persistence: Persistence;
   readonly identities: Resource<ShellResult<readonly IdentitySummary[]>>;
   /** WebRTC links to other nodes, found through a relay room or invite codes (ADR 0012). */
-  readonly peering: Peering;
+  readonly peering: ShellPeering;
 };
 
 export const ShellContext = createContext<Shell>();

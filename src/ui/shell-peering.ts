@@ -6,7 +6,12 @@ import * as Comlink from "comlink";
 import { nodeError } from "../core/shared/errors.ts";
 import { err, ok } from "../core/shared/result.ts";
 import type { Peering } from "../peering/peering.ts";
+import { createRoomKeeper, type RoomKeeper, type RoomStore } from "../peering/room-keeper.ts";
 import type { NodeConnection } from "./node-connection.ts";
+import { roomStore } from "./remembered-peers.ts";
+
+/** The page's peering, and the keeper that holds its remembered relay room (rejoined on start and after drops). */
+export type ShellPeering = Peering & { readonly room: RoomKeeper };
 
 /** Set (to "1") by tests and by people who want links on this machine only: every other ICE candidate is dropped. */
 export const LOOPBACK_ONLY_KEY = "twoway.peering.loopback-only";
@@ -22,7 +27,7 @@ export function savedIceServerUrls(): string[] {
   return parseIceServerUrls(localStorage.getItem(ICE_SERVERS_KEY) ?? "");
 }
 
-export function createShellPeering(connection: NodeConnection): Peering {
+export function createShellPeering(connection: NodeConnection, store: RoomStore = roomStore()): ShellPeering {
   let current: Peering | undefined;
   let loading: Promise<Peering> | undefined;
   const listeners = new Set<() => void>();
@@ -49,7 +54,7 @@ export function createShellPeering(connection: NodeConnection): Peering {
     return loading;
   }
 
-  return {
+  const peering: Peering = {
     links: () => current?.links() ?? [],
     onChange(listener) {
       listeners.add(listener);
@@ -64,5 +69,24 @@ export function createShellPeering(connection: NodeConnection): Peering {
     finishInvite: async (code) => (await load()).finishInvite(code),
     dropLink: (id) => current?.dropLink(id),
     close: () => current?.close(),
+  };
+  const room = createRoomKeeper({
+    join: (url, name) => peering.joinRoom(url, name),
+    leave: () => peering.leaveRoom(),
+    current: () => peering.currentRoom(),
+    // Without loading simple-peer: with no room remembered, the shell starts without it.
+    onPeeringChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    store,
+  });
+  return {
+    ...peering,
+    room,
+    close() {
+      room.close();
+      peering.close();
+    },
   };
 }

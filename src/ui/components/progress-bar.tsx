@@ -1,7 +1,7 @@
 // Progress for anything long: a bar that fills when the total is known, and slides when it is not.
 import { Show, type JSX } from "solid-js";
 
-export function ProgressBar(props: { label: string; done?: number; total?: number }): JSX.Element {
+export function ProgressBar(props: { label: string; done?: number | undefined; total?: number | undefined }): JSX.Element {
   const fraction = () =>
     props.total !== undefined && props.total > 0 && props.done !== undefined ? Math.min(1, props.done / props.total) : undefined;
   return (

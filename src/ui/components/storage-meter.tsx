@@ -3,6 +3,7 @@ import { Match, Show, Switch, type JSX } from "solid-js";
 import type { StorageUse } from "../../rpc/node-api.ts";
 import { formatBytes } from "../display-format.ts";
 import type { PersistenceState } from "../storage-persistence.ts";
+import { BEST_EFFORT_WORDS } from "./persistence-row.tsx";
 
 export function StorageMeter(props: { storage: StorageUse; persistence: PersistenceState; onRequestPersistence: () => void }): JSX.Element {
   const fraction = () => {
@@ -41,7 +42,7 @@ export function StorageMeter(props: { storage: StorageUse; persistence: Persiste
               <span class="pill__dot" aria-hidden="true" />
               Best effort
             </span>
-            <span>The browser may clear the data if the device runs low on space. Installing 2WAY usually makes it persistent.</span>
+            <span>{BEST_EFFORT_WORDS}</span>
             <button
               type="button"
               class="button button--small"

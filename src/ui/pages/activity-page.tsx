@@ -1,6 +1,7 @@
-// Activity: the node's history (every envelope it stores, accepted or suppressed) and the audit
-// log's rejections (everything it refused, with code and trace id), newest first.
-import { createResource, Show, type JSX } from "solid-js";
+// Activity: the node's history (every envelope it stores, accepted or suppressed) in words, rows
+// that open to their envelope, re-read on every commit (watchCommits), and the audit log's
+// rejections (everything it refused, with code and trace id), newest first.
+import { createEffect, createResource, Show, type JSX } from "solid-js";
 import type { HistoryEntry, Rejection } from "../../rpc/node-api.ts";
 import { ErrorNotice } from "../components/error-notice.tsx";
 import { HistoryList } from "../components/history-list.tsx";
@@ -10,6 +11,7 @@ import { RejectionList } from "../components/rejection-list.tsx";
 import { ResultView } from "../components/result-view.tsx";
 import { SegmentedTabs } from "../components/segmented-tabs.tsx";
 import { formatCount } from "../display-format.ts";
+import { createEnvelopeTexts } from "../envelope-texts.ts";
 import { createPagedFeed, type PagedFeed } from "../paged-feed.ts";
 import { useShell } from "../shell-context.tsx";
 
@@ -47,24 +49,37 @@ function HistoryFeed(props: { titleOf: (slug: string) => string }): JSX.Element 
         : page;
     },
   );
+  // The signed texts behind the loaded rows: what each change says, and its detail when opened.
+  const texts = createEnvelopeTexts(shell.connection);
+  createEffect(() => void texts.load(feed.items()));
+  const total = () => {
+    const page = feed.first();
+    return page?.ok ? (page.value.total ?? 0) : 0;
+  };
+  // Not keyed on the page: a live re-read updates the rows in place, so an opened row stays open.
   return (
-    <ResultView result={feed.first()} fallback={<ProgressBar label="Reading history…" />}>
-      {(page) => (
-        <section class="card feed" data-testid="history">
-          <div class="feed__head">
-            <p class="feed__summary" data-testid="history-summary">
-              {formatCount(page.total ?? 0)} changes stored on this node
-            </p>
-            <button type="button" class="button button--ghost button--small" onClick={() => feed.refresh()} aria-label="Refresh">
-              <Icon name="refresh" size={16} />
-              Refresh
-            </button>
-          </div>
-          <HistoryList entries={feed.items()} titleOf={props.titleOf} />
-          <MoreButton feed={feed} label="Show older changes" />
-        </section>
-      )}
-    </ResultView>
+    <Show
+      when={feed.first()?.ok}
+      fallback={
+        <ResultView result={feed.first()} fallback={<ProgressBar label="Reading history…" />}>
+          {() => null}
+        </ResultView>
+      }
+    >
+      <section class="card feed" data-testid="history">
+        <div class="feed__head">
+          <p class="feed__summary" data-testid="history-summary">
+            {formatCount(total())} changes stored on this node
+          </p>
+          <button type="button" class="button button--ghost button--small" onClick={() => feed.refresh()} aria-label="Refresh">
+            <Icon name="refresh" size={16} />
+            Refresh
+          </button>
+        </div>
+        <HistoryList entries={feed.items()} titleOf={props.titleOf} facts={texts.facts()} />
+        <MoreButton feed={feed} label="Show older changes" />
+      </section>
+    </Show>
   );
 }
 

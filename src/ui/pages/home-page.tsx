@@ -56,7 +56,7 @@ export function HomePage(props: { info: NodeInfo; offlineStatus: Accessor<Offlin
             <ul class="card__rows">
               <NodeStatusRow info={props.info} />
               <OfflineStatusRow status={props.offlineStatus} isOnline={props.isOnline} />
-              <PersistenceRow state={shell.persistence.state()} />
+              <PersistenceRow state={shell.persistence.state()} onAsk={() => void shell.persistence.request()} />
             </ul>
           </section>
           <a class="card link-card" href={routeHref("recovery")} data-testid="recovery-link">

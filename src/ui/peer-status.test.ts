@@ -1,0 +1,56 @@
+// The Peers page's words and bar, from session snapshots as the worker sends them.
+import { describe, expect, it } from "vitest";
+import type { PeerSummary } from "../rpc/node-api.ts";
+import { closeWords, needsAttention, peerProgress, STATE_WORDS } from "./peer-status.ts";
+
+describe("peer status in words", () => {
+  it("has words for every state, none of them a code", () => {
+    for (const words of Object.values(STATE_WORDS)) expect(words).toMatch(/^[A-Z][a-z ]+$/);
+  });
+
+  const peer = (state: PeerSummary["state"], done: number, total: number, upToDate = false) => ({
+    state,
+    progress: { done, total },
+    upToDate,
+  });
+
+  it("counts the changes received from the peer, of how many it said it had", () => {
+    expect(peerProgress(peer("syncing", 1_240, 2_039))).toEqual({
+      done: 1_240,
+      total: 2_039,
+      upToDate: false,
+      label: `${(1_240).toLocaleString()} of ${(2_039).toLocaleString()} changes`,
+    });
+  });
+
+  it("ends at M when the session is up to date, whatever was counted on the way", () => {
+    const p = peerProgress(peer("live", 2_000, 2_039, true));
+    expect([p.done, p.total, p.upToDate]).toEqual([2_039, 2_039, true]);
+    expect(p.label).toMatch(/^Up to date/);
+    expect(peerProgress(peer("live", 0, 0, true)).label).toBe("Up to date");
+  });
+
+  it("never shows more done than there is", () => {
+    expect(peerProgress(peer("syncing", 99, 40)).done).toBe(40);
+  });
+
+  it("is indeterminate before the hello", () => {
+    for (const state of ["connecting", "challenged", "admitted"] as const)
+      expect(peerProgress(peer(state, 0, 0))).toMatchObject({ done: undefined, total: undefined });
+  });
+
+  it("shows red only for an end the person can act on, never for a recovered error on a running session", () => {
+    expect(needsAttention({ state: "live", closeReason: null })).toBe(false);
+    expect(needsAttention({ state: "syncing", closeReason: null })).toBe(false);
+    expect(needsAttention({ state: "closed", closeReason: "closed_locally" })).toBe(false);
+    expect(needsAttention({ state: "closed", closeReason: "link_lost" })).toBe(false);
+    expect(needsAttention({ state: "closed", closeReason: "hello_rejected" })).toBe(true);
+    expect(needsAttention({ state: "closed", closeReason: "connection_failed" })).toBe(true);
+  });
+
+  it("says why a session ended in words, and something plain for a reason it does not know", () => {
+    expect(closeWords("closed_locally")).toBe("You disconnected.");
+    expect(closeWords("ERR_SOMETHING_NEW")).toBe("The connection ended.");
+    expect(closeWords(null)).toBe("");
+  });
+});
