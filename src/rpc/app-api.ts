@@ -30,9 +30,17 @@ export interface AppApi {
   unsubscribe(request: { readonly subscriptionId: string }): Promise<Result<void>>;
   submit(request: AppSubmitRequest): Promise<Result<WriteReceipt>>;
   read(query: AppReadRequest): Promise<Result<ReadResult>>;
+  /**
+   * States in the graph, as the person, that these identities may read these of the person's own
+   * objects of this app (an object-scoped acl.root each, ADR 0010); sync exports them to those
+   * peers only, where the app's acl.json made the type owner-only.
+   */
+  allowRead(request: AppAllowReadRequest): Promise<Result<{ readonly envelopeId: string }>>;
 }
 
-export const APP_METHODS = ["whoAmI", "subscribe", "unsubscribe", "submit", "read"] as const satisfies readonly (keyof AppApi)[];
+export type AppAllowReadRequest = { readonly objectIds: readonly string[]; readonly readers: readonly string[] };
+
+export const APP_METHODS = ["whoAmI", "subscribe", "unsubscribe", "submit", "read", "allowRead"] as const satisfies readonly (keyof AppApi)[];
 
 /** Per-port bounds: a greedy app waits for its own answers and never queues without limit. */
 export const APP_PORT_LIMITS = {
