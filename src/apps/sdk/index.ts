@@ -2,13 +2,31 @@
 // one MessagePort; the node bound it to (person, app) before the app ran, so nothing here names an
 // app or an identity. Every answer is a Result: `{ ok: false, error: { code, … } }` is data.
 import * as Comlink from "comlink";
-import type { AppAllowReadRequest, AppApi, AppEvent, AppIdentity, AppReadRequest, AppSubmitRequest, AppSubscribeFilter } from "../../rpc/app-api.ts";
+import type {
+  AppAllowReadRequest,
+  AppApi,
+  AppEvent,
+  AppIdentity,
+  AppReadRequest,
+  AppSubmitRequest,
+  AppSubscribeFilter,
+} from "../../rpc/app-api.ts";
 import type { ReadResult, WriteReceipt } from "../../rpc/node-api.ts";
 import type { Result } from "../../core/shared/result.ts";
 import { parsePickResult, PICK_CONTACT_REQUEST, type PickedContact } from "../../rpc/frame-messages.ts";
 
 export type { PickedContact };
-export type { AppAllowReadRequest, AppEvent, AppIdentity, AppReadRequest, AppSubmitRequest, AppSubscribeFilter, ReadResult, Result, WriteReceipt };
+export type {
+  AppAllowReadRequest,
+  AppEvent,
+  AppIdentity,
+  AppReadRequest,
+  AppSubmitRequest,
+  AppSubscribeFilter,
+  ReadResult,
+  Result,
+  WriteReceipt,
+};
 
 /** The message type the shell posts, with the port as its one transferred object. */
 export const APP_PORT_MESSAGE = "twoway.app-port";
