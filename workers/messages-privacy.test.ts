@@ -87,7 +87,7 @@ describe("Messages: only the participants read a conversation", () => {
     const thread = await startThread(app, ann, ben);
     expectOk(await app.allowRead({ objectIds: thread.objectIds, readers: [ben] }));
     // Cal, a second person on this node, is not in the thread: its objects are Ann's and hidden from Cal.
-    const cal = expectOk(await node.identities.create({ name: "Cal" })).identityId as IdentityId;
+    const cal = expectOk(await node.identities.create({ name: "Cal" })).identityId;
     const session = expectOk(await node.openSession({ identityId: cal, app: "app.messaging" }));
     const seq = node.globalSeq();
     const refused = await session.submit({ domain: "messages", ops: message(thread.objectIds[0]!, cal, "Let me in") as never });
