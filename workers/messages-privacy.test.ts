@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { connectApp, type AppClient } from "../src/apps/sdk/index.ts";
 import { expectOk } from "../src/core/acceptance/fixtures.ts";
-import { createNode, openPackageDatabase, type EnvelopeId, type IdentityId } from "../src/core/index.ts";
+import { createNode, openPackageDatabase, type EnvelopeId } from "../src/core/index.ts";
 import { testIdb, uniqueName } from "../src/core/shared/test-support/idb.ts";
 import { createAppService } from "./app-service.ts";
 import { parseAllowRead } from "./app-read-rules.ts";
