@@ -36,6 +36,24 @@ async function meet(a: Page, b: Page): Promise<void> {
   await b.waitForSelector('[data-testid="peer-row"][data-state="live"]', { timeout: 30_000 });
 }
 
+/**
+ * The same meeting through the page's peering (the code a person would paste), so both stay on
+ * Home with their app open: what arrives must show there with no reload.
+ */
+async function meetInPlace(a: Page, b: Page): Promise<void> {
+  const attached = (page: Page) => page.evaluate(() => window.twoway!.peering.links().filter((l) => l.phase === "attached").length);
+  const before = await attached(b);
+  const offer = await a.evaluate(() => window.twoway!.peering.createInvite());
+  assert.ok(offer.ok, "an invite");
+  const answer = await b.evaluate((code) => window.twoway!.peering.acceptInvite(code), offer.value.code);
+  assert.ok(answer.ok, "an answer");
+  const finished = await a.evaluate((code) => window.twoway!.peering.finishInvite(code), answer.value.answerCode);
+  assert.ok(finished.ok, "the invite finishes");
+  await b.waitForFunction((n) => window.twoway!.peering.links().filter((l) => l.phase === "attached").length > n, before, {
+    timeout: 30_000,
+  });
+}
+
 /** Opens a built-in app from its Home card; returns its frame once the app says it is ready. */
 async function openFromHome(page: Page, slug: string): Promise<FrameLocator> {
   await page.getByTestId("nav-home").click();
@@ -125,6 +143,8 @@ export const cases: E2eCase[] = [
       const contacts = await openFromHome(ann, "app.contacts");
       await contacts.getByTestId("name").fill("Ben Okafor");
       await contacts.getByTestId("identity").fill(benId);
+      // Sync peers are nodes: Ben's as his node proves it in the sync hello (the Peers page shows it).
+      await contacts.getByTestId("node-identity").fill((await nodeValue(ben, "syncOverview")).nodeIdentity as string);
       await contacts.getByTestId("notes").fill("From the climbing club. Long note ".repeat(8));
       await contacts.getByTestId("save").click();
       await contacts.locator('[data-testid="contact-list"][data-count="1"]').waitFor();
@@ -146,12 +166,20 @@ export const cases: E2eCase[] = [
 
       // Ben has the app open, empty, when they meet: the conversation arrives on his screen, no reload.
       const benApp = await openFromHome(ben, "app.messaging");
-      await benApp.locator('[data-testid="threads"][data-count="0"]').waitFor();
-      await meet(ann, ben);
-      await ben.getByTestId("nav-home").click();
-      const benLive = ben.frameLocator('[data-testid="app-iframe"]');
+      await benApp.locator(`[data-testid="threads"][data-count="0"]`).waitFor({ state: "attached" });
+      await meetInPlace(ann, ben);
+      const benLive = benApp;
       const row = benLive.locator('[data-testid="thread-row"]', { hasText: TITLE });
-      await row.locator('[data-testid="unread"]').waitFor({ timeout: 60_000 });
+      try {
+        await row.locator('[data-testid="unread"]').waitFor({ timeout: 60_000 });
+      } catch (error) {
+        console.log("DIAG ben threads", JSON.stringify(await messagingRows(ben, "message.thread")));
+        console.log("DIAG ben health", JSON.stringify(await nodeValue(ben, "health")));
+        console.log("DIAG ben sync", JSON.stringify(await nodeValue(ben, "syncOverview")).slice(0, 3000));
+        console.log("DIAG ann sync", JSON.stringify(await nodeValue(ann, "syncOverview")).slice(0, 3000));
+        console.log("DIAG ben frame", await benApp.locator("body").innerHTML());
+        throw error;
+      }
       await row.locator("button").click();
       await benLive.locator('[data-testid="message"]', { hasText: SECRET }).waitFor({ timeout: 30_000 });
 
@@ -165,8 +193,7 @@ export const cases: E2eCase[] = [
       // Ben's answer shows on Ann's open screen.
       await benLive.getByTestId("body").fill(REPLY);
       await benLive.getByTestId("send").click();
-      await ann.getByTestId("nav-home").click();
-      const annLive = ann.frameLocator('[data-testid="app-iframe"]');
+      const annLive = annApp;
       await annLive.locator('[data-testid="message"]', { hasText: REPLY }).waitFor({ timeout: 60_000 });
       await checkViews(ctx, ann, "messages");
 

@@ -94,7 +94,9 @@ export function bindAppPort(
       const count = checkArgumentCount(args, 0);
       if (!count.ok) return count;
       // Answered from the session, so a disabled app learns it here too (ERR_SVC_APP_DISABLED).
-      return withSession((s) => Promise.resolve(ok({ identityId: s.identityId, app: s.app, version: binding.version })));
+      return withSession((s) =>
+        Promise.resolve(ok({ identityId: s.identityId, app: s.app, version: binding.version, nodeIdentityId: node.sync.nodeIdentity })),
+      );
     }),
     subscribe: bounded(async (...args) => {
       const request = parseAppSubscribe(args);

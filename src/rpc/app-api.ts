@@ -10,6 +10,8 @@ export type AppIdentity = {
   /** The app the port is bound to, from its install record. */
   readonly app: string;
   readonly version: string;
+  /** The node's own identity, as its sync peers know it (read rules name it to reach this node). */
+  readonly nodeIdentityId?: string;
 };
 
 export type AppSubmitRequest = { readonly domain: string; readonly ops: readonly OpRequest[]; readonly traceId?: string };

@@ -20,6 +20,8 @@ export const contactsSchema = {
         tags: { type: "array", max_items: 16, items: { type: "string", min_length: 1, max_length: 24 } },
         // The person this profile is about, for degree-of-separation reads (never a system object ref).
         identity_id: { type: "identity_id" },
+        // 1.1.0: the node they sync from (a connected peer's proven identity): sync's read rules name nodes.
+        node_identity_id: { type: "identity_id" },
         created_at: { type: "string", required: true, format: "rfc3339" },
         updated_at: { type: "string", format: "rfc3339" },
       },

@@ -36,6 +36,8 @@ export const messagingSchema = {
       immutable: true,
       fields: {
         identity_id: { type: "identity_id", required: true },
+        // 1.1.0: the node this person syncs from, so read rules can name it (sync peers are nodes).
+        node_identity_id: { type: "identity_id" },
         display_name: { type: "string", min_length: 1, max_length: 128 },
       },
     },

@@ -6,6 +6,7 @@ export type ContactValue = {
   readonly phone?: string;
   readonly notes?: string;
   readonly identity_id?: string;
+  readonly node_identity_id?: string;
   readonly status?: "active" | "blocked" | "archived";
   readonly tags?: readonly string[];
   readonly created_at: string;
@@ -56,7 +57,7 @@ export function suggestHandle(name: string): string {
 
 /** The value of a form: empty optional fields are left out (the schema's min_length is 1 or more). */
 export function formValue(
-  form: { name: string; handle: string; identity: string; email: string; notes: string },
+  form: { name: string; handle: string; identity: string; node?: string; email: string; notes: string },
   base: ContactValue | undefined,
   now: string,
 ): ContactValue {
@@ -69,6 +70,7 @@ export function formValue(
     handle: form.handle.trim() || suggestHandle(form.name) || "someone",
     ...optional("display_name", form.name),
     ...optional("identity_id", form.identity),
+    ...optional("node_identity_id", form.node ?? ""),
     ...optional("email", form.email),
     ...optional("notes", form.notes),
     ...kept,

@@ -33,7 +33,9 @@ function render(app: AppClient): void {
         { "data-testid": "contact", "data-id": c.id, "data-duplicate": flagged.has(c.id) },
         h("div", { class: "contact__name", dir: "auto" }, c.value.display_name ?? c.value.handle),
         h("div", { class: "contact__meta", dir: "auto" }, `@${c.value.handle}${c.value.email === undefined ? "" : ` · ${c.value.email}`}`),
-        c.value.identity_id === undefined ? null : h("div", { class: "contact__meta" }, "Identity known: messages can reach them."),
+        c.value.node_identity_id === undefined
+          ? null
+          : h("div", { class: "contact__meta" }, "Their node is known: messages can reach them."),
         flagged.has(c.id)
           ? h(
               "div",
@@ -76,6 +78,7 @@ function fill(value: ContactValue | undefined): void {
   input("name").value = value?.display_name ?? "";
   input("handle").value = value?.handle ?? "";
   input("identity").value = value?.identity_id ?? "";
+  input("node").value = value?.node_identity_id ?? "";
   input("email").value = value?.email ?? "";
   $<HTMLTextAreaElement>("notes").value = value?.notes ?? "";
 }
@@ -102,6 +105,7 @@ async function save(app: AppClient): Promise<void> {
     name: input("name").value,
     handle: input("handle").value,
     identity: input("identity").value,
+    node: input("node").value,
     email: input("email").value,
     notes: $<HTMLTextAreaElement>("notes").value,
   };

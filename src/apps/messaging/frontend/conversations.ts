@@ -11,7 +11,7 @@ export type Row = {
   readonly global_seq: number;
 };
 
-export type Person = { readonly id: string; readonly identityId: string; readonly name: string };
+export type Person = { readonly id: string; readonly identityId: string; readonly nodeId: string | undefined; readonly name: string };
 export type Message = {
   readonly id: string;
   readonly author: string;
@@ -51,6 +51,7 @@ export function conversations(
         .map((p) => ({
           id: p.id,
           identityId: String(field(p, "identity_id")),
+          nodeId: field(p, "node_identity_id") as string | undefined,
           name: String(field(p, "display_name") ?? (p.owner_identity === String(field(p, "identity_id")) ? "Who started it" : "Someone")),
         }));
       const members = new Set(people.map((p) => p.identityId));
@@ -68,3 +69,10 @@ export function conversations(
 
 export const nameOf = (c: Conversation, identityId: string, me: string): string =>
   identityId === me ? "You" : (c.people.find((p) => p.identityId === identityId)?.name ?? "Someone");
+
+/** Who must be allowed to read what I write here: each other person, and the node they sync from. */
+export function readersOf(c: Conversation, me: string): string[] {
+  return [
+    ...new Set(c.people.filter((p) => p.identityId !== me).flatMap((p) => [p.identityId, ...(p.nodeId === undefined ? [] : [p.nodeId])])),
+  ];
+}

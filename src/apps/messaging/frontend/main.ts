@@ -4,11 +4,13 @@
 // Written offline, it waits on this node and travels when the peers meet. Live via subscribe.
 import { openApp, type AppClient, type PickedContact } from "../../sdk/index.ts";
 import { h, nowIso, plainError, showNotice } from "../../ui-kit/index.ts";
-import { conversations, nameOf, type Conversation, type Row } from "./conversations.ts";
+import { conversations, nameOf, readersOf, type Conversation, type Row } from "./conversations.ts";
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 let me = "";
+/** The node this frame's person syncs from, recorded in the conversation so the others can name it. */
+let myNode: string | undefined;
 let all: Conversation[] = [];
 let openId: string | undefined;
 let chosen: PickedContact[] = [];
@@ -140,7 +142,10 @@ async function start(app: AppClient): Promise<void> {
   if (chosen.length === 0) return showNotice($("new-error"), "Add at least one person to talk to.", "no_people");
   const now = nowIso();
   // My own name is not the app's to know: the others see me as the one who started the conversation.
-  const people = [{ identityId: me, name: undefined }, ...chosen.map((p) => ({ identityId: p.identityId!, name: p.name }))];
+  const people = [
+    { identityId: me, nodeId: myNode, name: undefined },
+    ...chosen.map((p) => ({ identityId: p.identityId!, nodeId: p.nodeIdentityId ?? undefined, name: p.name })),
+  ];
   const ops = [
     {
       op: "parent_create",
@@ -150,7 +155,13 @@ async function start(app: AppClient): Promise<void> {
     ...people.map((p) => ({
       op: "parent_create",
       type_key: "message.person",
-      payload: { value: { identity_id: p.identityId, ...(p.name === undefined ? {} : { display_name: p.name }) } },
+      payload: {
+        value: {
+          identity_id: p.identityId,
+          ...(p.nodeId === undefined ? {} : { node_identity_id: p.nodeId }),
+          ...(p.name === undefined ? {} : { display_name: p.name }),
+        },
+      },
     })),
     ...people.map((_, i) => ({
       op: "edge_create",
@@ -160,11 +171,9 @@ async function start(app: AppClient): Promise<void> {
   ];
   const written = await app.submit({ domain: "threads", ops });
   if (!written.ok) return showNotice($("new-error"), plainError(written.error), written.error.code);
-  const failed = await share(
-    app,
-    written.value.objectIds,
-    chosen.map((p) => p.identityId!),
-  );
+  // Sync peers are nodes (ADR 0011): each participant is named with the node they sync from too.
+  const readers = [...new Set(chosen.flatMap((p) => [p.identityId!, ...(p.nodeIdentityId == null ? [] : [p.nodeIdentityId])]))];
+  const failed = await share(app, written.value.objectIds, readers);
   if (failed !== undefined) return showNotice($("new-error"), plainError(failed), failed.code);
   chosen = [];
   renderChosen();
@@ -190,7 +199,7 @@ async function send(app: AppClient): Promise<void> {
   });
   // Refused: nothing was written and the text stays in the box.
   if (!written.ok) return showNotice($("send-error"), plainError(written.error), written.error.code);
-  const others = c.people.map((p) => p.identityId).filter((id) => id !== me);
+  const others = readersOf(c, me);
   const failed = others.length === 0 ? undefined : await share(app, written.value.objectIds, others);
   if (failed !== undefined) return showNotice($("send-error"), plainError(failed), failed.code);
   body.value = "";
@@ -203,6 +212,7 @@ async function main(): Promise<void> {
   const who = await app.whoAmI();
   if (!who.ok) return showNotice($("status"), plainError(who.error), who.error.code);
   me = who.value.identityId;
+  myNode = who.value.nodeIdentityId;
   $("add-person").addEventListener("click", () => void addPerson(app));
   $("start").addEventListener("click", () => void start(app));
   $("send").addEventListener("click", () => void send(app));
