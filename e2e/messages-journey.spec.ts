@@ -173,11 +173,10 @@ export const cases: E2eCase[] = [
       try {
         await row.locator('[data-testid="unread"]').waitFor({ timeout: 60_000 });
       } catch (error) {
-        console.log("DIAG ben threads", JSON.stringify(await messagingRows(ben, "message.thread")));
-        console.log("DIAG ben health", JSON.stringify(await nodeValue(ben, "health")));
-        console.log("DIAG ben sync", JSON.stringify(await nodeValue(ben, "syncOverview")).slice(0, 3000));
-        console.log("DIAG ann sync", JSON.stringify(await nodeValue(ann, "syncOverview")).slice(0, 3000));
-        console.log("DIAG ben frame", await benApp.locator("body").innerHTML());
+        console.log("on failure: ben threads", JSON.stringify(await messagingRows(ben, "message.thread")));
+        console.log("on failure: ben health", JSON.stringify(await nodeValue(ben, "health")));
+        console.log("on failure: ben sync", JSON.stringify(await nodeValue(ben, "syncOverview")).slice(0, 3000));
+        console.log("on failure: ann sync", JSON.stringify(await nodeValue(ann, "syncOverview")).slice(0, 3000));
         throw error;
       }
       await row.locator("button").click();
