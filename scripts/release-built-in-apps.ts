@@ -3,10 +3,13 @@
 // The publisher key is made here, in memory, and dropped when the script ends: no key that could
 // sign for the built-ins exists anywhere afterwards, so nothing in the repository can grant power.
 // Each release is a new key and new digests; nodes trust the packages by digest, not by key.
-// Run it after changing a built-in schema (a test fails until you do) or the wire format.
-import { writeFileSync } from "node:fs";
+// Run it after changing a built-in schema (a test fails until you do), a frontend or the wire format.
+// A folder with `frontend/main.ts` ships its page: index.html, app.css and main.ts bundled by esbuild
+// into app.js (iife, es2022); `acl.json` beside the schema, if any, carries the read defaults.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import { BUILT_IN_APP_SCHEMAS } from "../src/apps/index.ts";
 import { buildPackage, createSigner, openPackage, toBase64url, utf8, type JsonObject } from "../src/core/index.ts";
 import { BUILT_IN_APP_INFO } from "../workers/built-in-app-info.ts";
@@ -14,11 +17,43 @@ import { BUILT_IN_APP_INFO } from "../workers/built-in-app-info.ts";
 /** The release date stamps every envelope, so the bytes depend only on the key and the sources. */
 const RELEASED_AT = "2026-12-01T00:00:00.000Z";
 const PUBLISHER_NAME = "2WAY built-in apps";
-const OUT = join(dirname(fileURLToPath(import.meta.url)), "..", "workers", "built-in-packages.generated.ts");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const OUT = join(ROOT, "workers", "built-in-packages.generated.ts");
 
-function frontend(title: string): Record<string, Uint8Array> {
-  // Built-in interfaces are pages of the (trusted) shell; the package frontend only says so.
-  return { "index.html": utf8(`<!doctype html><meta charset="utf-8"><title>${title}</title><p>${title} opens in the 2WAY shell.</p>\n`) };
+/** `app.contacts` → `src/apps/contacts`. */
+const folderOf = (slug: string): string => join(ROOT, "src", "apps", slug.replace(/^app\./, ""));
+
+async function bundle(entry: string): Promise<Uint8Array> {
+  const built = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "iife",
+    target: "es2022",
+    minify: true,
+    write: false,
+    logLevel: "warning",
+  });
+  const file = built.outputFiles[0];
+  if (file === undefined) throw new Error(`esbuild wrote nothing for ${entry}`);
+  return file.contents;
+}
+
+async function frontend(slug: string, title: string): Promise<Record<string, Uint8Array>> {
+  const dir = join(folderOf(slug), "frontend");
+  // No page of its own yet: a placeholder that says so.
+  if (!existsSync(join(dir, "main.ts")))
+    return { "index.html": utf8(`<!doctype html><meta charset="utf-8"><title>${title}</title><p>${title} opens in the 2WAY shell.</p>\n`) };
+  return {
+    "index.html": readFileSync(join(dir, "index.html")),
+    // The shared base (light/dark, narrow screens) first, so the app's own rules win.
+    "app.css": utf8(readFileSync(join(ROOT, "src", "apps", "ui-kit", "base.css"), "utf8") + readFileSync(join(dir, "app.css"), "utf8")),
+    "app.js": await bundle(join(dir, "main.ts")),
+  };
+}
+
+function aclOf(slug: string): JsonObject | undefined {
+  const path = join(folderOf(slug), "acl.json");
+  return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as JsonObject) : undefined;
 }
 
 async function main(): Promise<void> {
@@ -39,7 +74,13 @@ async function main(): Promise<void> {
       config_keys: [],
       requires: { platform: { min_version: "0.1.0" } },
     };
-    const source = { manifest, schema: schema as unknown as JsonObject, frontend: frontend(about.title) };
+    const acl = aclOf(schema.app);
+    const source = {
+      manifest,
+      schema: schema as unknown as JsonObject,
+      ...(acl === undefined ? {} : { acl }),
+      frontend: await frontend(schema.app, about.title),
+    };
     const built = await buildPackage(source, { signer, name: PUBLISHER_NAME, chain }, RELEASED_AT);
     if (!built.ok) throw new Error(`${schema.app}: ${built.error.code} ${built.error.message}`);
     const opened = await openPackage(built.value.zip, built.value.signature);

@@ -46,7 +46,12 @@ describe("a mini-app's port", () => {
   it("says who and which app it is bound to, writes and reads through the SDK", async () => {
     const { node, me } = await setup();
     const app = connect(node, me, "app.notes");
-    expect(expectOk(await app.whoAmI())).toEqual({ identityId: me, app: "app.notes", version: "1.0.0" });
+    expect(expectOk(await app.whoAmI())).toEqual({
+      identityId: me,
+      app: "app.notes",
+      version: "1.0.0",
+      nodeIdentityId: node.sync.nodeIdentity,
+    });
     const receipt = expectOk(await app.submit({ domain: "notes", ops: [note("hello")] }));
     expect(receipt.status).toBe("accepted");
     const read = expectOk(await app.read({ target: "parent", type_key: "notes.note", limit: 10 }));

@@ -6,6 +6,7 @@ import * as Comlink from "comlink";
 import { err, nodeError, ok, type IdentityId, type Result, type Session, type TwoWayNode } from "../src/core/index.ts";
 import { APP_METHODS, APP_PORT_LIMITS, type AppApi, type AppPortLimits } from "../src/rpc/app-api.ts";
 import { checkArgumentCount, parseAppRead, parseAppSubmit, parseAppSubscribe } from "../src/rpc/node-api-requests.ts";
+import { allowRead, parseAllowRead } from "./app-read-rules.ts";
 import { submitThrough } from "./session-writes.ts";
 
 export type AppBinding = { readonly identityId: IdentityId; readonly app: string; readonly version: string };
@@ -93,7 +94,9 @@ export function bindAppPort(
       const count = checkArgumentCount(args, 0);
       if (!count.ok) return count;
       // Answered from the session, so a disabled app learns it here too (ERR_SVC_APP_DISABLED).
-      return withSession((s) => Promise.resolve(ok({ identityId: s.identityId, app: s.app, version: binding.version })));
+      return withSession((s) =>
+        Promise.resolve(ok({ identityId: s.identityId, app: s.app, version: binding.version, nodeIdentityId: node.sync.nodeIdentity })),
+      );
     }),
     subscribe: bounded(async (...args) => {
       const request = parseAppSubscribe(args);
@@ -136,6 +139,12 @@ export function bindAppPort(
       const result = await withSession((s) => s.read(request.value.query));
       if (!result.ok) return result;
       return ok({ rows: result.value.rows, nextOffset: result.value.next_offset, snapshotSeq: result.value.snapshot_seq });
+    }),
+    allowRead: bounded(async (...args) => {
+      const request = parseAllowRead(args);
+      if (!request.ok) return request;
+      // The session is checked first, so a disabled or closed app states nothing.
+      return withSession(() => allowRead(node, binding.identityId, binding.app, request.value));
     }),
   };
 

@@ -16,6 +16,7 @@ import {
 import type { AppSummary, OpenedApp, PackagePreviewSummary, TrustedPublisherSummary } from "../src/rpc/node-api.ts";
 import { parseAppRequest, parseOpenApp, parsePackageRequest, parsePublisherRequest } from "../src/rpc/node-api-requests.ts";
 import { bindAppPort, type BoundAppPort } from "./app-port.ts";
+import { ensureOwnerOnly } from "./app-read-rules.ts";
 import { BUILT_IN_SLUGS } from "./built-in-apps.ts";
 
 export type AppService = {
@@ -106,7 +107,7 @@ export function createAppService(
   }
 
   /** The stored package's frontend, reopened (signature checked again) and matched to the install record. */
-  async function frontendOf(app: AppInfo): Promise<Result<Record<string, Uint8Array>>> {
+  async function frontendOf(app: AppInfo): Promise<Result<{ files: Record<string, Uint8Array>; ownerOnly: string[] }>> {
     const stored = await store.get(app.slug);
     const opened = stored === undefined ? undefined : await openPackage(stored.zip, stored.signature);
     if (opened === undefined || !opened.ok || `${opened.value.schemaEnvelopeId}:0` !== app.schemaObjectId)
@@ -116,7 +117,10 @@ export function createAppService(
           slug: app.slug,
         }),
       );
-    return ok(Object.fromEntries(opened.value.frontend));
+    const ownerOnly = Object.entries(opened.value.acl.read)
+      .filter(([, rule]) => rule === "owner")
+      .map(([typeKey]) => typeKey);
+    return ok({ files: Object.fromEntries(opened.value.frontend), ownerOnly });
   }
 
   return {
@@ -194,10 +198,13 @@ export function createAppService(
         // The binding comes from the install record and the shell's identity, never from the app.
         const identity = await shellIdentity(undefined);
         if (!identity.ok) return identity;
+        // Before the app can write one object: its owner-only types are so for this identity too.
+        const stated = await ensureOwnerOnly(node, identity.value, slug, frontend.value.ownerOnly);
+        if (!stated.ok) return stated;
         const bound = bindAppPort(node, port, { identityId: identity.value, app: slug, version: found.version });
         ports.set(slug, [...(ports.get(slug) ?? []), bound]);
       }
-      return ok({ app: await summaryOf(found), frontend: frontend.value });
+      return ok({ app: await summaryOf(found), frontend: frontend.value.files });
     },
   };
 }

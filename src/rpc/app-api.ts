@@ -10,6 +10,8 @@ export type AppIdentity = {
   /** The app the port is bound to, from its install record. */
   readonly app: string;
   readonly version: string;
+  /** The node's own identity, as its sync peers know it (read rules name it to reach this node). */
+  readonly nodeIdentityId?: string;
 };
 
 export type AppSubmitRequest = { readonly domain: string; readonly ops: readonly OpRequest[]; readonly traceId?: string };
@@ -30,9 +32,17 @@ export interface AppApi {
   unsubscribe(request: { readonly subscriptionId: string }): Promise<Result<void>>;
   submit(request: AppSubmitRequest): Promise<Result<WriteReceipt>>;
   read(query: AppReadRequest): Promise<Result<ReadResult>>;
+  /**
+   * States in the graph, as the person, that these identities may read these of the person's own
+   * objects of this app (an object-scoped acl.root each, ADR 0010); sync exports them to those
+   * peers only, where the app's acl.json made the type owner-only.
+   */
+  allowRead(request: AppAllowReadRequest): Promise<Result<{ readonly envelopeId: string }>>;
 }
 
-export const APP_METHODS = ["whoAmI", "subscribe", "unsubscribe", "submit", "read"] as const satisfies readonly (keyof AppApi)[];
+export type AppAllowReadRequest = { readonly objectIds: readonly string[]; readonly readers: readonly string[] };
+
+export const APP_METHODS = ["whoAmI", "subscribe", "unsubscribe", "submit", "read", "allowRead"] as const satisfies readonly (keyof AppApi)[];
 
 /** Per-port bounds: a greedy app waits for its own answers and never queues without limit. */
 export const APP_PORT_LIMITS = {

@@ -10,7 +10,16 @@ export const PICK_CONTACT_REQUEST = "twoway.pick-contact";
 export const PICK_CONTACT_RESULT = "twoway.pick-contact.result";
 
 /** What a picked contact shares with the app: how to show and address the person, no object ids. */
-export type PickedContact = { readonly name: string; readonly handle: string; readonly identityId: string | null };
+/**
+ * `nodeIdentityId`: the node the person syncs from (a connected peer's proven identity), when the
+ * contact records it; sync's read rules name nodes, so an app needs it to make data reach them.
+ */
+export type PickedContact = {
+  readonly name: string;
+  readonly handle: string;
+  readonly identityId: string | null;
+  readonly nodeIdentityId?: string | null;
+};
 
 export type PickContactResult = Result<PickedContact>;
 

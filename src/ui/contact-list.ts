@@ -10,13 +10,16 @@ export async function readContacts(connection: NodeConnection, limit: number): P
   const query = { target: "parent", type_key: "contact.profile", order_by: "created_at", order: "desc", limit } as const;
   const read = await connection.call("read", { app: "app.contacts", query });
   if (!read.ok) return read;
-  const contacts = read.value.rows.map((row) => {
-    const value = row["value"] as { handle?: string; display_name?: string; identity_id?: string };
+  // A removed contact is an update marking it archived (the Contacts app); history keeps it, lists do not.
+  const shown = read.value.rows.filter((row) => (row["value"] as { status?: string }).status !== "archived");
+  const contacts = shown.map((row) => {
+    const value = row["value"] as { handle?: string; display_name?: string; identity_id?: string; node_identity_id?: string };
     return {
       id: String(row["id"]),
       name: value.display_name ?? value.handle ?? "?",
       handle: value.handle ?? "",
       identityId: value.identity_id ?? null,
+      nodeIdentityId: value.node_identity_id ?? null,
     } satisfies Contact;
   });
   return { ok: true, value: contacts };

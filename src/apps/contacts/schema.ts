@@ -4,7 +4,7 @@ import type { SchemaDocument } from "../../core/schema/index.ts";
 
 export const contactsSchema = {
   app: "app.contacts",
-  version: "1.0.0",
+  version: "1.1.0",
   types: {
     "contact.profile": {
       kind: "parent",
@@ -15,9 +15,13 @@ export const contactsSchema = {
         phone: { type: "string", min_length: 3, max_length: 32 },
         avatar_url: { type: "string", min_length: 1, max_length: 2048 },
         status: { type: "string", enum: ["active", "blocked", "archived"] },
+        // 1.1.0: the person's own notes about this contact (the Contacts app's edit form).
+        notes: { type: "string", max_length: 2000 },
         tags: { type: "array", max_items: 16, items: { type: "string", min_length: 1, max_length: 24 } },
         // The person this profile is about, for degree-of-separation reads (never a system object ref).
         identity_id: { type: "identity_id" },
+        // 1.1.0: the node they sync from (a connected peer's proven identity): sync's read rules name nodes.
+        node_identity_id: { type: "identity_id" },
         created_at: { type: "string", required: true, format: "rfc3339" },
         updated_at: { type: "string", format: "rfc3339" },
       },

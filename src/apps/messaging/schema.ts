@@ -4,7 +4,7 @@ import type { SchemaDocument } from "../../core/schema/index.ts";
 
 export const messagingSchema = {
   app: "app.messaging",
-  version: "1.0.0",
+  version: "1.1.0",
   types: {
     "message.thread": {
       kind: "parent",
@@ -36,6 +36,8 @@ export const messagingSchema = {
       immutable: true,
       fields: {
         identity_id: { type: "identity_id", required: true },
+        // 1.1.0: the node this person syncs from, so read rules can name it (sync peers are nodes).
+        node_identity_id: { type: "identity_id" },
         display_name: { type: "string", min_length: 1, max_length: 128 },
       },
     },
@@ -46,6 +48,22 @@ export const messagingSchema = {
       fields: {
         role: { type: "string", required: true, enum: ["member", "admin"] },
         joined_at: { type: "string", required: true, format: "rfc3339" },
+      },
+    },
+    // 1.1.0: a message names its thread as a reference too, so the node refuses (locally) a message
+    // into a thread its author may not see (ERR_AUTH_VISIBILITY_DENIED) and its creator is cited.
+    "message.in": {
+      kind: "edge",
+      from: ["message.item"],
+      to: ["message.thread"],
+      fields: {},
+    },
+    // 1.1.0: how far the person has read a thread, on this node only: unread = arrived after it.
+    "message.seen": {
+      kind: "parent",
+      fields: {
+        thread_id: { type: "object_id", required: true },
+        seen_seq: { type: "integer", required: true, minimum: 0 },
       },
     },
     "message.reaction": {
@@ -63,6 +81,7 @@ export const messagingSchema = {
   },
   domains: {
     threads: { types: ["message.thread", "message.person", "message.participant"], mode: "sync" },
-    messages: { types: ["message.item", "message.reaction"], mode: "sync" },
+    messages: { types: ["message.item", "message.in", "message.reaction"], mode: "sync" },
+    seen: { types: ["message.seen"], mode: "local" },
   },
 } as const satisfies SchemaDocument;

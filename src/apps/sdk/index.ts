@@ -2,13 +2,31 @@
 // one MessagePort; the node bound it to (person, app) before the app ran, so nothing here names an
 // app or an identity. Every answer is a Result: `{ ok: false, error: { code, … } }` is data.
 import * as Comlink from "comlink";
-import type { AppApi, AppEvent, AppIdentity, AppReadRequest, AppSubmitRequest, AppSubscribeFilter } from "../../rpc/app-api.ts";
+import type {
+  AppAllowReadRequest,
+  AppApi,
+  AppEvent,
+  AppIdentity,
+  AppReadRequest,
+  AppSubmitRequest,
+  AppSubscribeFilter,
+} from "../../rpc/app-api.ts";
 import type { ReadResult, WriteReceipt } from "../../rpc/node-api.ts";
 import type { Result } from "../../core/shared/result.ts";
 import { parsePickResult, PICK_CONTACT_REQUEST, type PickedContact } from "../../rpc/frame-messages.ts";
 
 export type { PickedContact };
-export type { AppEvent, AppIdentity, AppReadRequest, AppSubmitRequest, AppSubscribeFilter, ReadResult, Result, WriteReceipt };
+export type {
+  AppAllowReadRequest,
+  AppEvent,
+  AppIdentity,
+  AppReadRequest,
+  AppSubmitRequest,
+  AppSubscribeFilter,
+  ReadResult,
+  Result,
+  WriteReceipt,
+};
 
 /** The message type the shell posts, with the port as its one transferred object. */
 export const APP_PORT_MESSAGE = "twoway.app-port";
@@ -29,6 +47,12 @@ export type AppClient = {
     filter?: AppSubscribeFilter,
   ): Promise<Result<{ readonly subscriptionId: string }>>;
   unsubscribe(subscriptionId: string): Promise<Result<void>>;
+  /**
+   * Lets these identities read these of the person's own objects of this app (a read rule in the
+   * graph, ADR 0010). Where the app's acl.json makes a type owner-only, sync then hands the objects
+   * to those peers and nobody else. At most 12 objects and 16 readers per call.
+   */
+  allowRead(request: AppAllowReadRequest): Promise<Result<{ readonly envelopeId: string }>>;
   /**
    * Asks the person, in the shell's own dialog, to choose one contact to share with this app. The
    * app learns only the chosen one (name, handle, identity id), or ERR_SVC_PICK_CANCELLED; one
@@ -74,6 +98,7 @@ export function connectApp(port: MessagePort, frame: Window | undefined = global
     subscribe: (onEvent, filter) =>
       filter === undefined ? remote.subscribe(Comlink.proxy(onEvent)) : remote.subscribe(Comlink.proxy(onEvent), filter),
     unsubscribe: (subscriptionId) => remote.unsubscribe({ subscriptionId }),
+    allowRead: (request) => remote.allowRead(request),
     close() {
       remote[Comlink.releaseProxy]();
       port.close();

@@ -1,5 +1,5 @@
 // One installed app on the home view: what it is, where it came from, and whether it is on.
-import type { JSX } from "solid-js";
+import { Show, type JSX } from "solid-js";
 import type { AppSummary } from "../../rpc/node-api.ts";
 import { AppIcon } from "./app-icon.tsx";
 
@@ -10,7 +10,8 @@ const STATES: Readonly<Record<AppSummary["state"], { label: string; tone: string
   removed: { label: "Removed", tone: "neutral" },
 };
 
-export function AppCard(props: { app: AppSummary }): JSX.Element {
+/** `onOpen`: the card opens its app in the sandboxed frame (only while the app is on). */
+export function AppCard(props: { app: AppSummary; onOpen?: (slug: string) => void }): JSX.Element {
   const state = () => STATES[props.app.state];
   return (
     <li class="app-card" data-testid="app-card" data-slug={props.app.slug} data-state={props.app.state}>
@@ -27,6 +28,17 @@ export function AppCard(props: { app: AppSummary }): JSX.Element {
         <p class="app-card__meta">
           {ORIGINS[props.app.origin]} · v{props.app.version}
         </p>
+        <Show when={props.onOpen !== undefined && props.app.state === "installed_enabled"}>
+          <button
+            type="button"
+            class="button button--quiet"
+            data-testid="open-app"
+            aria-label={`Open ${props.app.title}`}
+            onClick={() => props.onOpen?.(props.app.slug)}
+          >
+            Open
+          </button>
+        </Show>
       </div>
     </li>
   );

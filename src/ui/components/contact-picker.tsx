@@ -56,7 +56,14 @@ export function ContactPicker(props: { appTitle: string; onPick: (contact: Picke
                       type="button"
                       class="picker__choice"
                       data-testid="pick-contact"
-                      onClick={() => props.onPick({ name: contact.name, handle: contact.handle, identityId: contact.identityId })}
+                      onClick={() =>
+                        props.onPick({
+                          name: contact.name,
+                          handle: contact.handle,
+                          identityId: contact.identityId,
+                          nodeIdentityId: contact.nodeIdentityId ?? null,
+                        })
+                      }
                     >
                       <Avatar id={contact.id} name={contact.name} size="sm" />
                       <span class="picker__name" dir="auto">

@@ -1,7 +1,8 @@
 // Home: who the shell acts for, the apps on this node, and the state of this device.
-import { createResource, For, type Accessor, type JSX } from "solid-js";
+import { createResource, createSignal, For, Show, type Accessor, type JSX } from "solid-js";
 import type { NodeInfo } from "../../rpc/node-api.ts";
 import { AppCard } from "../components/app-card.tsx";
+import { AppFrame } from "../components/app-frame.tsx";
 import { ContactsPanel } from "../components/contacts-panel.tsx";
 import { Icon } from "../components/icon.tsx";
 import { NodeStatusRow } from "../components/node-status-row.tsx";
@@ -16,6 +17,7 @@ import { shellIdentity, useShell } from "../shell-context.tsx";
 export function HomePage(props: { info: NodeInfo; offlineStatus: Accessor<OfflineStatus>; isOnline: Accessor<boolean> }): JSX.Element {
   const shell = useShell();
   const [apps] = createResource(() => shell.connection.call("listApps"));
+  const [open, setOpen] = createSignal<string | undefined>();
   const firstName = () => shellIdentity(shell)?.name?.split(/\s+/)[0] ?? "there";
 
   return (
@@ -33,10 +35,13 @@ export function HomePage(props: { info: NodeInfo; offlineStatus: Accessor<Offlin
             <h2 id="apps-heading" class="section-title">
               Apps
             </h2>
+            <Show when={open()} keyed>
+              {(slug) => <AppFrame slug={slug} onClose={() => setOpen(undefined)} />}
+            </Show>
             <ResultView result={apps()} fallback={<ProgressBar label="Loading apps…" />}>
               {(list) => (
                 <ul class="app-grid" data-testid="app-list">
-                  <For each={list.filter((app) => app.slug !== "system")}>{(app) => <AppCard app={app} />}</For>
+                  <For each={list.filter((app) => app.slug !== "system")}>{(app) => <AppCard app={app} onOpen={setOpen} />}</For>
                 </ul>
               )}
             </ResultView>
