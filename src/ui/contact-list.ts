@@ -6,13 +6,16 @@ import type { ShellResult } from "./node-client.ts";
 
 export type Contact = PickedContact & { readonly id: string };
 
-export async function readContacts(connection: NodeConnection, limit: number): Promise<ShellResult<readonly Contact[]>> {
-  const query = { target: "parent", type_key: "contact.profile", order_by: "created_at", order: "desc", limit } as const;
-  const read = await connection.call("read", { app: "app.contacts", query });
-  if (!read.ok) return read;
+/**
+ * The rows as contacts, removed ones left out. With `ownerId`, only that person's own contacts: the
+ * picker shares one with an app as the person's choice, never a contact someone else wrote.
+ */
+export function contactsFromRows(rows: readonly Readonly<Record<string, unknown>>[], ownerId?: string): readonly Contact[] {
   // A removed contact is an update marking it archived (the Contacts app); history keeps it, lists do not.
-  const shown = read.value.rows.filter((row) => (row["value"] as { status?: string }).status !== "archived");
-  const contacts = shown.map((row) => {
+  const shown = rows.filter(
+    (row) => (row["value"] as { status?: string }).status !== "archived" && (ownerId === undefined || row["owner_identity"] === ownerId),
+  );
+  return shown.map((row) => {
     const value = row["value"] as { handle?: string; display_name?: string; identity_id?: string; node_identity_id?: string };
     return {
       id: String(row["id"]),
@@ -22,7 +25,13 @@ export async function readContacts(connection: NodeConnection, limit: number): P
       nodeIdentityId: value.node_identity_id ?? null,
     } satisfies Contact;
   });
-  return { ok: true, value: contacts };
+}
+
+export async function readContacts(connection: NodeConnection, limit: number, ownerId?: string): Promise<ShellResult<readonly Contact[]>> {
+  const query = { target: "parent", type_key: "contact.profile", order_by: "created_at", order: "desc", limit } as const;
+  const read = await connection.call("read", { app: "app.contacts", query });
+  if (!read.ok) return read;
+  return { ok: true, value: contactsFromRows(read.value.rows, ownerId) };
 }
 
 /** Contacts whose name or handle contains `text` (case- and accent-insensitive). */

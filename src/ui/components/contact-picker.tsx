@@ -4,14 +4,15 @@
 import { createResource, createSignal, For, onMount, Show, type JSX } from "solid-js";
 import type { PickedContact } from "../../rpc/frame-messages.ts";
 import { matchContacts, readContacts } from "../contact-list.ts";
-import { useShell } from "../shell-context.tsx";
+import { shellIdentity, useShell } from "../shell-context.tsx";
 import { Avatar } from "./avatar.tsx";
 import { ProgressBar } from "./progress-bar.tsx";
 import { ResultView } from "./result-view.tsx";
 
 export function ContactPicker(props: { appTitle: string; onPick: (contact: PickedContact) => void; onCancel: () => void }): JSX.Element {
   const shell = useShell();
-  const [contacts] = createResource(() => readContacts(shell.connection, 200));
+  // Only the person's own contacts: a contact another person wrote is not theirs to share.
+  const [contacts] = createResource(() => readContacts(shell.connection, 200, shellIdentity(shell)?.identityId ?? ""));
   const [filter, setFilter] = createSignal("");
   let dialog: HTMLDialogElement | undefined;
   onMount(() => dialog?.showModal());
