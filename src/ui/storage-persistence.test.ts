@@ -51,7 +51,7 @@ describe("storage persistence", () => {
   });
 
   it("a browser without the API is 'unsupported' and is never asked", async () => {
-    const p = createPersistence(undefined);
+    const p = createPersistence(null);
     expect(p.state()).toBe("unsupported");
     expect(await p.request()).toBe("unsupported");
     expect(p.asked()).toBe(false);

@@ -21,9 +21,10 @@ export type Persistence = {
 type PersistApi = Pick<StorageManager, "persist" | "persisted">;
 
 export function createPersistence(
-  storage: PersistApi | undefined = typeof navigator === "undefined" ? undefined : navigator.storage,
+  // `null`, not undefined, for "no API": an explicit undefined would take the default.
+  storage: PersistApi | null = typeof navigator === "undefined" || navigator.storage === undefined ? null : navigator.storage,
 ): Persistence {
-  const supported = storage?.persist !== undefined && storage.persisted !== undefined;
+  const supported = storage !== null && storage.persist !== undefined && storage.persisted !== undefined;
   const [state, setState] = createSignal<PersistenceState>(supported ? "not_asked" : "unsupported");
   const [asked, setAsked] = createSignal(false);
 
