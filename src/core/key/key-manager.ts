@@ -56,6 +56,25 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     return { keyId: publicKey, scope, publicKey, identityId, label, createdAt: isoTime(clock), ...generated.material };
   }
 
+  /**
+   * A new key on the open database's engine, under the identity `identityOf` names for it; add(),
+   * never put(): creation never overwrites (digest 2.3).
+   */
+  async function addNewKey(
+    scope: KeyScope,
+    rawLabel: unknown,
+    identityOf: (publicKey: Uint8Array) => IdentityId,
+  ): Promise<Result<KeyRecord>> {
+    const label = parseLabel(rawLabel);
+    if (!label.ok) return label;
+    const open = current();
+    if (!open.ok) return open;
+    const generated = await generateKeyMaterial(open.value.engine);
+    const row = newRow(scope, generated, identityOf(generated.publicKey), label.value);
+    const written = await storage("write_failed", () => open.value.db.add(row));
+    return written.ok ? ok(toKeyRecord(row)) : written;
+  }
+
   async function load(scope: KeyScope, keyId: string): Promise<Result<StoredKey>> {
     if (!isKeyScope(scope)) return scopeKeyMissing("unknown_scope");
     if (parsePublicKeyText(keyId) === undefined) return scopeKeyMissing("malformed_key_id");
@@ -128,16 +147,8 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       return ensuring;
     },
 
-    async createIdentityKey(keyOptions = {}) {
-      const label = parseLabel(keyOptions.label);
-      if (!label.ok) return label;
-      const open = current();
-      if (!open.ok) return open;
-      const generated = await generateKeyMaterial(open.value.engine);
-      const row = newRow("identity", generated, identityIdFromKey(generated.publicKey), label.value);
-      // add(), never put(): creation never overwrites (digest 2.3).
-      const written = await storage("write_failed", () => open.value.db.add(row));
-      return written.ok ? ok(toKeyRecord(row)) : written;
+    createIdentityKey(keyOptions = {}) {
+      return addNewKey("identity", keyOptions.label, identityIdFromKey);
     },
 
     async createDeviceKey(identityId, keyOptions = {}) {
@@ -170,25 +181,12 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     async adoptDeviceKey(identityId, keyOptions = {}) {
       const identity = parseIdentityId(identityId);
       if (identity === undefined) return bindingMismatch("malformed_identity_id");
-      const label = parseLabel(keyOptions.label);
-      if (!label.ok) return label;
-      const open = current();
-      if (!open.ok) return open;
-      const row = newRow("device", await generateKeyMaterial(open.value.engine), identity, label.value);
-      const written = await storage("write_failed", () => open.value.db.add(row));
-      return written.ok ? ok(toKeyRecord(row)) : written;
+      return addNewKey("device", keyOptions.label, () => identity);
     },
 
-    async createUnpairedDeviceKey(keyOptions = {}) {
-      const label = parseLabel(keyOptions.label);
-      if (!label.ok) return label;
-      const open = current();
-      if (!open.ok) return open;
-      const generated = await generateKeyMaterial(open.value.engine);
+    createUnpairedDeviceKey(keyOptions = {}) {
       // ADR 0025: until a binding names it, the key serves the id its own key would root (no identity has it).
-      const row = newRow("device", generated, identityIdFromKey(generated.publicKey), label.value);
-      const written = await storage("write_failed", () => open.value.db.add(row));
-      return written.ok ? ok(toKeyRecord(row)) : written;
+      return addNewKey("device", keyOptions.label, identityIdFromKey);
     },
 
     async assignDeviceKey(keyId, identityId) {
