@@ -9,7 +9,7 @@ import { startRelay, type Relay } from "../signal/relay-server.ts";
 import type { E2eCase, E2eContext } from "./support/harness.ts";
 import { watchPageErrors } from "./support/harness.ts";
 import { horizontalOverflow, setView, SCHEMES } from "./support/layout.ts";
-import { addContactOps, assertNoPageErrors, createIdentityThroughUi, nodeCall, nodeValue } from "./support/shell.ts";
+import { addContactOps, assertNoPageErrors, createIdentityThroughUi, nodeCall, nodeValue, until } from "./support/shell.ts";
 
 const SHOT_WIDTHS = [1280, 390] as const;
 
@@ -25,17 +25,6 @@ async function shots(ctx: E2eContext, page: Page, name: string): Promise<void> {
     }
   await setView(page, 1280, "light");
   assert.deepEqual(problems, [], problems.join("\n"));
-}
-
-/** Polls a node answer until `done` holds (node state, not time, decides; the bound only ends a hang). */
-async function until<T>(page: Page, read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 45_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(value).slice(0, 300)}`);
-    await page.waitForTimeout(100);
-  }
 }
 
 async function statusOf(page: Page): Promise<Map<string, string>> {

@@ -13,7 +13,7 @@ import type { Page } from "playwright-core";
 import { startRelay, type Relay } from "../signal/relay-server.ts";
 import { probeNodeFile } from "../src/node-peer/storage/index.ts";
 import type { E2eCase, E2eContext } from "./support/harness.ts";
-import { addContactOps, createIdentityThroughUi, nodeValue } from "./support/shell.ts";
+import { addContactOps, createIdentityThroughUi, nodeValue, until } from "./support/shell.ts";
 
 const PEER_MAIN = fileURLToPath(new URL("../src/node-peer/peer-main.ts", import.meta.url));
 const ROOM = "always-on";
@@ -81,15 +81,6 @@ function envelopesInFile(dataDir: string, app: string): number {
   }
 }
 
-/** Re-checks `condition` (a state, not a time) until it holds, within a generous bound. */
-async function until(page: Page, what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`never: ${what}`);
-    await page.waitForTimeout(250);
-  }
-}
-
 export const cases: E2eCase[] = [
   {
     name: "Ann writes and closes; the always-on peer holds it; Ben opens later and syncs it from the peer alone",
@@ -120,13 +111,25 @@ export const cases: E2eCase[] = [
         const annContacts = await contactHandles(ann.page);
         assert.equal(annContacts.length, CONTACTS + 1);
         await joinRoom(ann.page, relay);
-        await until(ann.page, "the peer holds Ann's contacts", () => envelopesInFile(dataDir, "app.contacts") >= CONTACTS + 1);
+        await until(
+          ann.page,
+          () => envelopesInFile(dataDir, "app.contacts") >= CONTACTS + 1,
+          (held) => held,
+          "the peer holds Ann's contacts",
+          90_000,
+        );
         await ann.close();
 
         const ben = await person(ctx, "Ben");
         assert.deepEqual(await contactHandles(ben.page), []);
         await joinRoom(ben.page, relay);
-        await until(ben.page, "Ben has Ann's contacts", async () => (await contactHandles(ben.page)).length >= CONTACTS + 1);
+        await until(
+          ben.page,
+          async () => (await contactHandles(ben.page)).length >= CONTACTS + 1,
+          (held) => held,
+          "Ben has Ann's contacts",
+          90_000,
+        );
         assert.deepEqual(await contactHandles(ben.page), annContacts, "what Ben reads is what Ann wrote");
         // Ben met only the peer: Ann's browser was closed before Ben's opened.
         const overview = await nodeValue(ben.page, "syncOverview");

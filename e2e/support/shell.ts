@@ -95,3 +95,20 @@ export async function waitForNodeField(
     { method, field, target, atLeast: options.atLeast ?? false, timeoutMs: options.timeoutMs ?? 20_000 },
   );
 }
+
+/** Polls an answer (a node field, a file) until `done` holds: state decides, the bound only ends a hang. */
+export async function until<T>(
+  page: Page,
+  read: () => T | Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  timeoutMs = 45_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(value).slice(0, 300)}`);
+    await page.waitForTimeout(100);
+  }
+}
