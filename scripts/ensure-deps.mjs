@@ -33,7 +33,9 @@ export function depsAreStale(root = ROOT) {
 export function ensureDeps(root = ROOT) {
   if (!depsAreStale(root)) return;
   console.log("Installing npm packages from package-lock.json…");
-  run(process.platform === "win32" ? "npm.cmd" : "npm", ["install", "--no-audit", "--no-fund"], { cwd: root });
+  // Playwright's packages never fetch a browser here: the tests use Debian's chromium (ensureChromium).
+  const env = { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: "1" };
+  run(process.platform === "win32" ? "npm.cmd" : "npm", ["install", "--no-audit", "--no-fund"], { cwd: root, env });
 }
 
 /** Installs Debian's chromium with apt-get when it is missing (tests never download a browser). */

@@ -26,6 +26,16 @@ function vitestCounts(file) {
   return { passed: report.numPassedTests, failed: report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0) };
 }
 
+/**
+ * Counts from a Playwright JSON report: a flaky case passed on a retry (there are none: retries 0);
+ * a run error (global setup, a spec that did not load) counts as one failure.
+ */
+function playwrightCounts(file) {
+  if (!existsSync(file)) return { passed: 0, failed: 1 };
+  const { stats, errors = [] } = JSON.parse(readFileSync(file, "utf8"));
+  return { passed: stats.expected + stats.flaky, failed: stats.unexpected + (errors.length > 0 ? 1 : 0) };
+}
+
 const totals = { passed: 0, failed: 0 };
 const failedSteps = [];
 function record(step, ok, counts = { passed: ok ? 1 : 0, failed: ok ? 0 : 1 }) {
@@ -65,9 +75,14 @@ const browserOk = run(
 );
 record("browser", browserOk, vitestCounts(browserReport));
 
+// The journeys on @playwright/test (playwright.config.ts); never a browser download.
+const playwrightEnv = { PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: "1" };
 const e2eReport = join(RESULTS, "e2e.json");
-const e2eOk = run("end-to-end journeys (Chromium)", join(npx, "tsx"), ["e2e/run.ts"], { isolated, env: { E2E_JSON: e2eReport } });
-record("e2e", e2eOk, existsSync(e2eReport) ? JSON.parse(readFileSync(e2eReport, "utf8")) : undefined);
+const e2eOk = run("end-to-end journeys (Chromium, @playwright/test)", join(npx, "playwright"), ["test"], {
+  isolated,
+  env: { ...playwrightEnv, E2E_JSON: e2eReport },
+});
+record("e2e", e2eOk, playwrightCounts(e2eReport));
 
 // Once, the resume journey again beside two busy loops (issue 13: resume must hold on a busy machine).
 // It reuses the dist/ just built and is bounded by the journey's own time limit.
@@ -75,10 +90,10 @@ const contendedReport = join(RESULTS, "e2e-contended.json");
 const contendedOk = run(
   "resume journey under CPU contention (2 busy loops)",
   process.execPath,
-  ["scripts/cpu-hogs.mjs", "2", "--", join(npx, "tsx"), "e2e/run.ts", "resume after a killed channel"],
-  { isolated, env: { E2E_JSON: contendedReport, E2E_SKIP_BUILD: "1" } },
+  ["scripts/cpu-hogs.mjs", "2", "--", join(npx, "playwright"), "test", "--grep", "resume after a killed channel"],
+  { isolated, env: { ...playwrightEnv, E2E_JSON: contendedReport, E2E_SKIP_BUILD: "1", E2E_RUN_NAME: "e2e-contended" } },
 );
-record("e2e contended", contendedOk, existsSync(contendedReport) ? JSON.parse(readFileSync(contendedReport, "utf8")) : undefined);
+record("e2e contended", contendedOk, playwrightCounts(contendedReport));
 
 console.log(`\n━━ summary: ${failedSteps.length === 0 ? "all steps passed" : `failed steps: ${failedSteps.join(", ")}`}`);
 console.log(`tests: ${totals.passed} passed, ${totals.failed} failed`);

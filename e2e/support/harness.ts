@@ -1,5 +1,6 @@
 // The e2e spec format: each `e2e/<journey>.spec.ts` exports `cases`, a list of named async checks.
-// A case fails by throwing (node:assert); the runner (e2e/run.ts) gives each a fresh browser.
+// A case fails by throwing (node:assert). e2e/journeys.playwright.ts registers each case as a
+// @playwright/test test; its fixture (support/fixture.ts) gives the case this context.
 import type { BrowserContext, Page } from "playwright-core";
 
 export type E2eContext = {
