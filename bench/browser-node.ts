@@ -4,6 +4,7 @@
 //   - submit-to-commit latency of single writes from the page, p50/p99
 //   - cold start: worker creation to ready, on a profile that already holds N envelopes
 //   - a mini-app's SDK round trip from inside its sandboxed iframe (BENCH_FRAME_CALLS, default 150)
+//   - node to screen: a synced contact's commit to Home showing it, p50/p95 (BENCH_SCREEN_WRITES, default 40)
 // Bounded by BENCH_NODE_CALLS (default 500 round trips), BENCH_NODE_WRITES (default 200 writes) and
 // BENCH_COLD_ENVELOPES (comma-separated sizes, default "10000"; add 100000 to run the large profile).
 import { spawnSync } from "node:child_process";
@@ -15,6 +16,7 @@ import { launchChromium } from "../test-support/chromium.ts";
 import { call, createContactChain, CREATED_AT } from "../test-support/browser-node-pages.ts";
 import { freePort, startPreview } from "../e2e/support/preview-server.ts";
 import { frameRoundTrips } from "./frame-app.ts";
+import { homeScreenDelays } from "./screen-delay.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const IMPORT_BATCH = 1000;
@@ -26,6 +28,12 @@ async function openNode(page: Page, baseUrl: string): Promise<void> {
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** p50 and p95, for the node-to-screen goal (under 100 ms on a quiet machine, issue 15). */
+function p95Summary(samples: number[]): string {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return `p50 ${percentile(sorted, 50).toFixed(1).padStart(7)} ms   p95 ${percentile(sorted, 95).toFixed(1).padStart(7)} ms   max ${(sorted.at(-1) ?? NaN).toFixed(1).padStart(7)} ms   n=${samples.length}`;
 }
 
 function summary(samples: number[]): string {
@@ -124,6 +132,9 @@ export async function runBrowserNodeBench(): Promise<string> {
       const frame = await frameRoundTrips(page, frameCalls);
       lines.push(`${"mini-app in its iframe: whoAmI (port only)".padEnd(46)}${summary(frame["whoAmI"] ?? [])}`);
       lines.push(`${"mini-app in its iframe: read, 10 rows (IDB)".padEnd(46)}${summary(frame["read"] ?? [])}`);
+      const screen = await homeScreenDelays(page, server.url, Number(process.env.BENCH_SCREEN_WRITES ?? 40));
+      lines.push(`${"node to screen: synced contact commit → Home".padEnd(46)}${p95Summary(screen.commitToScreen)}`);
+      lines.push(`${"  (import call → Home, incl. verify + commit)".padEnd(46)}${p95Summary(screen.callToScreen)}`);
     } finally {
       await browser.close();
     }

@@ -16,9 +16,14 @@ export async function call(page: Page, method: string, ...args: unknown[]): Prom
 
 /**
  * One author's chain, continued across calls: `take(count, batch)` yields the next `count` envelope
- * texts in batches of `batch`. Seeded, so every run signs the same history.
+ * texts in batches of `batch`. Seeded, so every run signs the same history (unless `createdAt` is
+ * the clock, for a screen that lists the newest first).
  */
-export function createContactChain(seedByte: number, label: string): (count: number, batch: number) => AsyncGenerator<string[]> {
+export function createContactChain(
+  seedByte: number,
+  label: string,
+  createdAt: () => string = () => CREATED_AT,
+): (count: number, batch: number) => AsyncGenerator<string[]> {
   let signer: Signer | undefined;
   let seq = 0;
   let prev: EnvelopeId | null = null;
@@ -35,14 +40,14 @@ export function createContactChain(seedByte: number, label: string): (count: num
         seq,
         prev,
         lamport: seq - 1,
-        createdAt: CREATED_AT,
+        createdAt: createdAt(),
         ops: genesis
           ? [{ op: "parent_create", type_key: "system.identity", payload: { value: { name: `${label} author` } } }]
           : [
               {
                 op: "parent_create",
                 type_key: "contact.profile",
-                payload: { value: { handle: `person_${seq}`, display_name: `Person ${seq}`, created_at: CREATED_AT } },
+                payload: { value: { handle: `person_${seq}`, display_name: `Person ${seq}`, created_at: createdAt() } },
               },
             ],
       });
