@@ -46,7 +46,10 @@ export async function homeScreenDelays(page: Page, baseUrl: string, count: numbe
         };
         if (!imported.ok || imported.value?.accepted !== 1) throw new Error(`${handle} was not accepted`);
         const shownAt = await shown;
-        const history = (await window.twoway!.call("history", { limit: 1 })) as { ok: boolean; value?: { entries: { committedAt: string }[] } };
+        const history = (await window.twoway!.call("history", { limit: 1 })) as {
+          ok: boolean;
+          value?: { entries: { committedAt: string }[] };
+        };
         const committedAt = Date.parse(history.value?.entries[0]?.committedAt ?? "");
         await new Promise((resolve) => setTimeout(resolve, gapMs));
         return { commitToScreen: shownAt - committedAt, callToScreen: shownAt - started };

@@ -75,7 +75,7 @@ async function assertCalmAndComplete(page: Page): Promise<void> {
 
 export const cases: E2eCase[] = [
   {
-    name: "after Ann reloads, her remembered room reconnects by itself, the named peer is recognised, and sync resumes",
+    name: "after Ann reloads, her remembered room reconnects by itself, the peer is shown as the person Ben, and sync resumes",
     timeoutMs: 240_000,
     async run(ctx) {
       const relay = await startRelay({ host: "127.0.0.1", port: 0, log: () => {} });
@@ -93,11 +93,12 @@ export const cases: E2eCase[] = [
         await converge(ann, ben);
         for (const page of [ann, ben]) await assertCalmAndComplete(page);
 
-        // Ann names the node whose hello proved it; the name is the row's title from now on.
+        // Ben's hello proved his node key, and the sync brought Ben's signed binding of that key (ADR
+        // 0030): the row is Ben the person, with his initials, and asks for no name.
         const row = ann.locator('[data-testid="peer-row"][data-state="live"]').first();
-        await row.getByTestId("peer-name-input").fill("Ben");
-        await row.getByTestId("peer-name-save").click();
-        await ann.locator('[data-testid="peer-row"][data-state="live"] [data-testid="peer-name"]', { hasText: "Ben" }).waitFor();
+        await row.locator('[data-testid="peer-name"][data-shown-as="person"]', { hasText: /^Ben$/ }).waitFor({ timeout: 30_000 });
+        assert.equal((await row.locator(".avatar").textContent())?.trim(), "BE");
+        assert.equal(await row.getByTestId("peer-name-input").count(), 0, "a person the graph names needs no name");
         await checkEveryView(ctx, ann, "shell-peers-live");
 
         // Reload: nothing is clicked; the room is rejoined and a new session goes live.
@@ -105,9 +106,9 @@ export const cases: E2eCase[] = [
         await waitForPhase(ann, "ready");
         await ann.getByTestId("peers-page").waitFor({ timeout: 20_000 });
         await ann.getByTestId("relay-joined").waitFor({ timeout: 30_000 });
-        await ann.locator('[data-testid="peer-row"][data-state="live"] [data-testid="peer-name"]', { hasText: "Ben" }).waitFor({
-          timeout: 60_000,
-        });
+        await ann
+          .locator('[data-testid="peer-row"][data-state="live"] [data-testid="peer-name"][data-shown-as="person"]', { hasText: /^Ben$/ })
+          .waitFor({ timeout: 60_000 });
         // Sync resumes: a write on Ben after the reload reaches Ann.
         await nodeValue(ben, "submit", addContactOps("after_reload", "After Reload"));
         await converge(ann, ben);

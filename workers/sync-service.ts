@@ -38,14 +38,16 @@ function peerState(entry: Entry): PeerState {
   return status.live ? "live" : "syncing";
 }
 
-function summary(entry: Entry): PeerSummary {
+async function summary(node: TwoWayNode, entry: Entry): Promise<PeerSummary> {
   const status = entry.session.status();
+  const person = status.peer === null ? null : await node.identities.personOfNodeKey(status.peer.key);
   return {
     sessionId: entry.sessionId,
     label: entry.label,
     via: entry.via,
     state: peerState(entry),
     peerIdentity: status.peer?.identity ?? null,
+    person,
     domains: status.negotiated.map((domain) => ({ domain, received: status.received[domain] ?? 0, acked: status.acked[domain] ?? 0 })),
     packagesIn: status.packagesIn,
     packagesOut: status.packagesOut,
@@ -71,8 +73,8 @@ export function createSyncService(node: TwoWayNode): SyncService {
   }
 
   return {
-    syncAttach: (...args) => Promise.resolve(attach(args)),
-    syncOverview: (...args) => Promise.resolve(overview(args)),
+    syncAttach: (...args) => attach(args),
+    syncOverview: (...args) => overview(args),
     syncDetach: (...args) => Promise.resolve(detach(args)),
     closeAll() {
       clearInterval(timer);
@@ -80,9 +82,13 @@ export function createSyncService(node: TwoWayNode): SyncService {
     },
   };
 
-  function attach(args: unknown[]): Result<{ readonly sessionId: string }> {
+  async function attach(args: unknown[]): Promise<Result<{ readonly sessionId: string }>> {
     const request = parseSyncAttach(args);
     if (!request.ok) return request;
+    // ADR 0030: the peer can name us once it holds our binding, which this session then carries. A
+    // node that cannot write it (a write gate) still syncs; the peer shows it by its node name.
+    const bound = await node.identities.bindThisNode();
+    if (!bound.ok) console.warn(`2WAY: this node's key is not bound to its identity: ${bound.error.code}`);
     const open = [...entries.values()].filter((e) => e.session.status().state !== "closed").length;
     if (open >= MAX_OPEN) {
       request.value.port.close();
@@ -104,7 +110,7 @@ export function createSyncService(node: TwoWayNode): SyncService {
     return ok({ sessionId });
   }
 
-  function overview(args: unknown[]): Result<SyncOverview> {
+  async function overview(args: unknown[]): Promise<Result<SyncOverview>> {
     const checked = parseNoArguments(args);
     if (!checked.ok) return checked;
     const stats = node.sync.guard.stats();
@@ -116,7 +122,7 @@ export function createSyncService(node: TwoWayNode): SyncService {
       failedSolutions: stats.verifyFailures,
       admittedNow: stats.admitted,
     };
-    const peers = [...entries.values()].reverse().map(summary);
+    const peers = await Promise.all([...entries.values()].reverse().map((entry) => summary(node, entry)));
     return ok({ nodeIdentity: node.sync.nodeIdentity, globalSeq: node.globalSeq(), peers, guard });
   }
 

@@ -50,7 +50,8 @@ function makeContext(baseUrl: string, testInfo: TestInfo, state: CaseState): E2e
       }
       const traced: Traced = { browser, tracePath: testInfo.outputPath(`trace-${launched.length + 1}.zip`), closed: false };
       launched.push(traced);
-      await browser.context.tracing.start({ screenshots: true, snapshots: true, sources: false });
+      // DOM snapshots per action, no screencast: on a busy machine the frames cost the journeys their time.
+      await browser.context.tracing.start({ screenshots: false, snapshots: true, sources: false });
       if (options.webrtc === true) {
         // Media permission makes Chromium offer 127.0.0.1 candidates (reference: WebRTC recipe); and
         // every link this browser makes keeps loopback candidates only.

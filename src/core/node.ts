@@ -40,6 +40,7 @@ import {
 import { createHealthManager, type HealthManager, type HealthSnapshot } from "./health/index.ts";
 import { createRecoveryFlows, rotateDeviceKey, type RecoveryExport, type RestoreResult, type RotationResult } from "./identity/index.ts";
 import { createDeviceFlows, type DeviceFlows } from "./identity/index.ts";
+import { createNodeBinding, NODE_KEY_TYPE, type NodePerson } from "./identity/index.ts";
 import { createKeyManager, type KdfParameters, type KeyManager, type KeyRecord } from "./key/index.ts";
 import {
   createLogManager,
@@ -150,6 +151,10 @@ export type TwoWayNode = {
     rotateDevice(identityId: IdentityId, keyId: string): Promise<Result<RotationResult>>;
     /** Pairing devices, listing them and removing one with a cut (ADR 0025). Writes pass the write gate. */
     readonly devices: DeviceFlows;
+    /** ADR 0030: binds this node's key to each identity it acts for (once), so peers can name the person. */
+    bindThisNode(): Promise<Result<number>>;
+    /** ADR 0030: the named person a peer's proven node key speaks for, or null. */
+    personOfNodeKey(nodeKey: string): Promise<NodePerson | null>;
   };
   readonly apps: {
     /** Unchecked: no signature, no trust. For tests and embedders; the shell never reaches it. */
@@ -679,6 +684,29 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     },
   });
 
+  const nodeBinding = createNodeBinding({
+    clock,
+    verifier,
+    nodeSigner: nodeSigner.value,
+    heldIdentities: async () => {
+      const held = await heldIdentities();
+      if (!held.ok) return held;
+      const out: { identityId: IdentityId; genesisId: string }[] = [];
+      for (const { identityId } of held.value) {
+        const identity = await storage.getIdentity(identityId);
+        if (identity !== undefined) out.push({ identityId, genesisId: identity.genesisId });
+      }
+      return ok(out);
+    },
+    authorFor: (identityId) => authorFor(identityId, undefined),
+    submit: async (author, request) => {
+      const gate = await writeGate(author.identityId);
+      return gate.ok ? toWriteResult(await graph.submit(author, request)) : gate;
+    },
+    nodeBindings: () => storage.objectsOfType(SYSTEM_APP, "attr", NODE_KEY_TYPE),
+    identityName,
+  });
+
   const node: TwoWayNode = {
     name: options.name,
     identities: {
@@ -717,6 +745,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       },
       list: () => keys.list(),
       held: heldIdentities,
+      bindThisNode: () => nodeBinding.bindThisNode(),
+      personOfNodeKey: (nodeKey) => nodeBinding.personOf(nodeKey),
       // Each signs envelopes, so each passes the write gate of ADR 0018 first.
       async exportRecovery(identityId, passphrase) {
         const gate = await writeGate(identityId);

@@ -316,6 +316,11 @@ export type PeerSummary = {
   readonly state: PeerState;
   /** The node identity the peer proved with its signed hello; null before that. */
   readonly peerIdentity: string | null;
+  /**
+   * The person that proven node speaks for, once this node's graph holds their signed binding of its
+   * key and their name (ADR 0030); null before that.
+   */
+  readonly person: { readonly identityId: string; readonly name: string } | null;
   readonly domains: readonly PeerDomainProgress[];
   readonly packagesIn: number;
   readonly packagesOut: number;

@@ -13,6 +13,8 @@ const NOUNS: Readonly<Record<string, string>> = {
   "market.listing": "listing",
   "market.offer": "offer",
   "system.identity": "identity",
+  // ADR 0030: the key a device syncs with, bound to its person.
+  "system.node_key": "device's sync key",
 };
 
 const VERBS: Readonly<Record<string, string>> = {

@@ -1,7 +1,8 @@
 // The Peers page's words and bar, from session snapshots as the worker sends them.
 import { describe, expect, it } from "vitest";
 import type { PeerSummary } from "../rpc/node-api.ts";
-import { closeWords, needsAttention, peerProgress, STATE_WORDS } from "./peer-status.ts";
+import { initials } from "./display-format.ts";
+import { closeWords, needsAttention, peerProgress, peerTitle, STATE_WORDS } from "./peer-status.ts";
 
 describe("peer status in words", () => {
   it("has words for every state, none of them a code", () => {
@@ -52,5 +53,35 @@ describe("peer status in words", () => {
     expect(closeWords("closed_locally")).toBe("You disconnected.");
     expect(closeWords("ERR_SOMETHING_NEW")).toBe("The connection ended.");
     expect(closeWords(null)).toBe("");
+  });
+
+  describe("who a row is titled as (ADR 0030)", () => {
+    const ben = { identityId: "id-ben", name: "Ben 🧑🏽‍🚀" };
+    const row = (peerIdentity: string | null, person: typeof ben | null) => ({ sessionId: "peer-3", peerIdentity, person });
+
+    it("is the person once the hello proved the node and the graph names its person, over a name given to the node", () => {
+      expect(peerTitle(row("node-b", ben), "Ben's laptop")).toEqual({
+        title: "Ben 🧑🏽‍🚀",
+        avatarName: "Ben 🧑🏽‍🚀",
+        avatarId: "id-ben",
+        shownAs: "person",
+      });
+      // The avatar's initials keep the astronaut whole (one grapheme of five code points).
+      expect(initials(peerTitle(row("node-b", ben), null).avatarName)).toBe("B🧑🏽‍🚀");
+    });
+
+    it("falls back to the name given to the proven node, then to words, and names nobody before a hello", () => {
+      expect(peerTitle(row("node-b", null), "Ben's laptop")).toMatchObject({ title: "Ben's laptop", avatarId: "node-b", shownAs: "node" });
+      expect(peerTitle(row("node-b", null), null)).toMatchObject({
+        title: "A device you have not named",
+        avatarName: null,
+        shownAs: "unnamed",
+      });
+      expect(peerTitle(row(null, ben), "Ben's laptop")).toMatchObject({
+        title: "Someone connecting",
+        avatarId: "peer-3",
+        shownAs: "unproven",
+      });
+    });
   });
 });

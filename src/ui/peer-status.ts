@@ -79,3 +79,23 @@ export function peerProgress(peer: Pick<PeerSummary, "state" | "progress" | "upT
   const done = Math.min(total, peer.progress.done);
   return { done, total, upToDate: false, label: `${formatCount(done)} of ${formatCount(total)} changes` };
 }
+
+/** Who a session's row is titled as: the proven person, else the name given to the node, else what is known. */
+export type PeerTitle = {
+  readonly title: string;
+  /** The name the avatar's initials come from; null draws the neutral mark. */
+  readonly avatarName: string | null;
+  /** What the avatar's colour keys on: the person, so all their devices look alike; else the node. */
+  readonly avatarId: string;
+  readonly shownAs: "person" | "node" | "unnamed" | "unproven";
+};
+
+export function peerTitle(peer: Pick<PeerSummary, "sessionId" | "peerIdentity" | "person">, knownName: string | null): PeerTitle {
+  // The person only on a proven hello: a session the graph still holds a binding for, but that has not
+  // proven this node yet, is nobody in particular.
+  if (peer.peerIdentity !== null && peer.person !== null)
+    return { title: peer.person.name, avatarName: peer.person.name, avatarId: peer.person.identityId, shownAs: "person" };
+  if (peer.peerIdentity === null) return { title: "Someone connecting", avatarName: null, avatarId: peer.sessionId, shownAs: "unproven" };
+  if (knownName !== null) return { title: knownName, avatarName: knownName, avatarId: peer.peerIdentity, shownAs: "node" };
+  return { title: "A device you have not named", avatarName: null, avatarId: peer.peerIdentity, shownAs: "unnamed" };
+}

@@ -32,3 +32,4 @@ export {
   type Removal,
 } from "./devices.ts";
 export { confirmCode, encodePairingCode, parsePairingCode, type PairingOffer, type PairingReach } from "./pairing-code.ts";
+export { createNodeBinding, nodeBindingMessage, ownerOfNodeKey, NODE_KEY_TYPE, type NodeBinding, type NodePerson } from "./node-binding.ts";

@@ -65,6 +65,22 @@ export const SYSTEM_SCHEMA = deepFreeze({
         },
       },
     },
+    // ADR 0030: names the node key an identity's node syncs with, with the node key's signature over
+    // the pair (identity/node-binding.ts). No authority: the node key signs no envelope for the identity.
+    "system.node_key": {
+      kind: "attr",
+      parents: ["system.identity"],
+      immutable: true,
+      value: {
+        type: "object",
+        fields: {
+          public_key: { type: "string", required: true, pattern: PUBLIC_KEY_PATTERN },
+          // Ed25519 by public_key: base64url of 64 bytes, 86 characters, the last carrying 4 zero bits.
+          proof: { type: "string", required: true, pattern: "[A-Za-z0-9_-]{85}[AQgw]" },
+          created_at: { ...TIMESTAMP, required: true },
+        },
+      },
+    },
     "system.group": {
       kind: "parent",
       fields: { name: { type: "string", required: true, min_length: 1, max_length: 64 } },
@@ -119,7 +135,7 @@ export const SYSTEM_SCHEMA = deepFreeze({
     },
   },
   domains: {
-    identity: { types: ["system.identity", "system.device_key"], mode: "sync" },
+    identity: { types: ["system.identity", "system.device_key", "system.node_key"], mode: "sync" },
     groups: { types: ["system.group", "system.group_member"], mode: "sync" },
     acl: { types: ["acl.root", "acl.read.allow", "acl.read.deny", "acl.write.allow", "acl.write.deny"], mode: "sync" },
     capabilities: { types: ["system.capability", "system.capability_grant"], mode: "sync" },

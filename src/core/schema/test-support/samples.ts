@@ -21,6 +21,7 @@ export const SAMPLED_SCHEMAS: readonly SampledSchema[] = [
     samples: {
       "system.identity": { name: "Ada" },
       "system.device_key": { public_key: fakeDigest("K"), label: "laptop", created_at: T, apps: ["app.messaging"], role: "device" },
+      "system.node_key": { public_key: fakeDigest("K"), proof: `${"s".repeat(85)}w`, created_at: T },
       "system.group": { name: "Friends" },
       "system.group_member": { role: "admin" },
       "acl.root": { target_app: "app.messaging", target_type_key: "message.item", target_object_id: OBJECT, scope: "type" },

@@ -1,11 +1,12 @@
-// One sync session as a person sees it: who (the name given to the node its hello proved), what
+// One sync session as a person sees it: who (the person whose binding names the node its hello
+// proved, ADR 0030, else the name given to that node), what
 // state in words, one progress bar, red only when something needs them; the protocol's figures
 // (per-domain cursors, packages, recovered errors, close codes) behind "Details".
 import { createSignal, For, Show, type JSX } from "solid-js";
 import type { LinkInfo } from "../../../peering/peering.ts";
 import type { PeerSummary } from "../../../rpc/node-api.ts";
 import { formatCount, shortId } from "../../display-format.ts";
-import { closeWords, needsAttention, STATE_WORDS } from "../../peer-status.ts";
+import { closeWords, needsAttention, peerTitle, STATE_WORDS } from "../../peer-status.ts";
 import type { KnownPeer } from "../../remembered-peers.ts";
 import { Avatar } from "../avatar.tsx";
 import { PeerProgressBar } from "./peer-progress.tsx";
@@ -43,6 +44,7 @@ function PeerDetails(props: { peer: PeerSummary; link: LinkInfo | undefined }): 
       <summary>Details</summary>
       <p class="peer__identity" data-testid="peer-identity">
         {props.peer.peerIdentity === null ? "Identity not proven yet" : `Proven node ${shortId(props.peer.peerIdentity, 12)}`}
+        <Show when={props.peer.person}>{(p) => <> · speaks for {shortId(p().identityId, 12)}</>}</Show>
       </p>
       <Show when={props.peer.domains.length > 0}>
         <table class="peer__domains">
@@ -89,7 +91,7 @@ export function PeerCard(props: {
   onName: (name: string) => void;
 }): JSX.Element {
   const name = () => props.known?.name ?? null;
-  const title = () => name() ?? (props.peer.peerIdentity === null ? "Someone connecting" : "A device you have not named");
+  const who = () => peerTitle(props.peer, name());
   return (
     <li
       class="peer"
@@ -99,10 +101,10 @@ export function PeerCard(props: {
       data-attention={String(needsAttention(props.peer))}
     >
       <div class="peer__head">
-        <Avatar id={props.peer.peerIdentity ?? props.peer.sessionId} name={name()} />
+        <Avatar id={who().avatarId} name={who().avatarName} />
         <div class="peer__who">
-          <strong dir="auto" data-testid="peer-name">
-            {title()}
+          <strong dir="auto" data-testid="peer-name" data-shown-as={who().shownAs}>
+            {who().title}
           </strong>
           <span class="peer__via">{props.peer.via === "relay" ? "met in the relay room" : "connected by invite"}</span>
         </div>
@@ -131,7 +133,7 @@ export function PeerCard(props: {
           )}
         </Show>
       </Show>
-      <Show when={props.peer.peerIdentity !== null && name() === null && props.peer.state !== "closed"}>
+      <Show when={who().shownAs === "unnamed" && props.peer.state !== "closed"}>
         <NameForm onName={(n) => props.onName(n)} />
       </Show>
       <PeerDetails peer={props.peer} link={props.link} />

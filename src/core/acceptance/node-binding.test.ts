@@ -1,0 +1,79 @@
+// ADR 0030: a node's key bound to the person it acts for, with the node key's own proof, so a peer
+// whose hello proved that key is shown as the person; a binding without a valid proof, withdrawn, or
+// one of two for the same key names nobody.
+import { afterEach, describe, expect, it } from "vitest";
+import { expectOk, meet, startNode } from "./fixtures.ts";
+import { createSigner, defaultVerifier } from "../crypto/index.ts";
+import { nodeBindingMessage, ownerOfNodeKey } from "../identity/index.ts";
+import type { TwoWayNode } from "../node.ts";
+import { toBase64url } from "../shared/bytes.ts";
+import type { IdentityId } from "../shared/ids.ts";
+
+const nodes: TwoWayNode[] = [];
+afterEach(async () => {
+  for (const node of nodes.splice(0)) await node.stop();
+});
+
+async function person(name: string): Promise<{ node: TwoWayNode; identityId: IdentityId }> {
+  const { node } = await startNode();
+  nodes.push(node);
+  return { node, identityId: expectOk(await node.identities.create({ name })).identityId };
+}
+
+describe("a node key bound to its person (ADR 0030)", () => {
+  it("binds once per identity, and a peer that synced the binding names the person of that node key", async () => {
+    const ann = await person("Ann");
+    const ben = await person("Ben");
+    expect(expectOk(await ben.node.identities.bindThisNode())).toBe(1);
+    expect(expectOk(await ben.node.identities.bindThisNode())).toBe(0);
+    expect(await ann.node.identities.personOfNodeKey(ben.node.sync.nodeKey)).toBeNull();
+    await meet(ann.node, ben.node);
+    expect(await ann.node.identities.personOfNodeKey(ben.node.sync.nodeKey)).toEqual({ identityId: ben.identityId, name: "Ben" });
+    // Ann never bound hers: Ben knows Ann's identity and name, but not that this node is hers.
+    expect(await ben.node.identities.personOfNodeKey(ann.node.sync.nodeKey)).toBeNull();
+  });
+
+  it("two bindings racing each other write one", async () => {
+    const ben = await person("Ben");
+    const [a, b] = await Promise.all([ben.node.identities.bindThisNode(), ben.node.identities.bindThisNode()]);
+    expect([expectOk(a), expectOk(b)].sort()).toEqual([0, 1]);
+  });
+});
+
+describe("ownerOfNodeKey", () => {
+  async function fixture() {
+    const verifier = await defaultVerifier();
+    const node = await createSigner({ seed: new Uint8Array(32).fill(7) });
+    const other = await createSigner({ seed: new Uint8Array(32).fill(8) });
+    const nodeKey = toBase64url(node.publicKey);
+    const proofBy = async (signer: typeof node, identity: string) => toBase64url(await signer.sign(nodeBindingMessage(identity, nodeKey)));
+    const row = (owner: string, proof: string, suppressed: 0 | 1 = 0, publicKey = nodeKey) => ({
+      owner,
+      suppressed,
+      winner: { value: { public_key: publicKey, proof, created_at: "2026-12-02T07:00:00.000Z" } },
+    });
+    return { verifier, nodeKey, proofBy, row, node, other };
+  }
+
+  it("names the identity whose binding the node key itself signed", async () => {
+    const { verifier, nodeKey, proofBy, row, node } = await fixture();
+    expect(await ownerOfNodeKey([row("ben", await proofBy(node, "ben"))], nodeKey, verifier)).toBe("ben");
+  });
+
+  it("ignores a proof another key signed, a proof copied from another identity's binding, and a withdrawn binding", async () => {
+    const { verifier, nodeKey, proofBy, row, node, other } = await fixture();
+    expect(await ownerOfNodeKey([row("mallory", await proofBy(other, "mallory"))], nodeKey, verifier)).toBeNull();
+    expect(await ownerOfNodeKey([row("mallory", await proofBy(node, "ben"))], nodeKey, verifier)).toBeNull();
+    expect(await ownerOfNodeKey([row("ben", await proofBy(node, "ben"), 1)], nodeKey, verifier)).toBeNull();
+    expect(await ownerOfNodeKey([row("ben", "not-a-signature")], nodeKey, verifier)).toBeNull();
+    expect(await ownerOfNodeKey([row("ben", await proofBy(node, "ben"))], "not-a-key", verifier)).toBeNull();
+  });
+
+  it("names nobody when the key speaks for two identities, and skips bindings of other keys", async () => {
+    const { verifier, nodeKey, proofBy, row, node, other } = await fixture();
+    const both = [row("ben", await proofBy(node, "ben")), row("bea", await proofBy(node, "bea"))];
+    expect(await ownerOfNodeKey(both, nodeKey, verifier)).toBeNull();
+    const elsewhere = row("bea", await proofBy(node, "bea"), 0, toBase64url(other.publicKey));
+    expect(await ownerOfNodeKey([row("ben", await proofBy(node, "ben")), elsewhere], nodeKey, verifier)).toBe("ben");
+  });
+});

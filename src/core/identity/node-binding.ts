@@ -1,0 +1,111 @@
+// Who a node speaks for (ADR 0030): a `system.node_key` attr under an identity names this node's key,
+// with the node key's own signature over the pair, so neither an identity nor a node can make the
+// claim alone. It grants the node key no authority (it is no device-key binding); the Peers page
+// uses it to show a peer, once its hello proved the node key, as the person.
+import type { Author, WriteRequest } from "../graph/index.ts";
+import type { Ed25519Verifier, Signer } from "../crypto/index.ts";
+import { canonicalBytes } from "../shared/canonical-json.ts";
+import { fromBase64url, toBase64url } from "../shared/bytes.ts";
+import { isoTime, type Clock } from "../shared/clock.ts";
+import type { IdentityId } from "../shared/ids.ts";
+import { isJsonObject } from "../shared/json.ts";
+import { ok, type Result } from "../shared/result.ts";
+import type { ObjectRow } from "../storage/index.ts";
+import { SYSTEM_APP } from "../wire/index.ts";
+
+export const NODE_KEY_TYPE = "system.node_key";
+const PROOF_CONTEXT = "2way node key binding v1";
+
+/** The person a proven node speaks for, as this node's graph knows them. */
+export type NodePerson = { readonly identityId: IdentityId; readonly name: string };
+
+/** What the node key signs: the context, the identity it speaks for and the key itself (JCS). */
+export function nodeBindingMessage(identityId: string, nodeKey: string): Uint8Array {
+  return canonicalBytes({ context: PROOF_CONTEXT, identity_id: identityId, node_key: nodeKey });
+}
+
+/** Only what the check reads, so a test can hand rows in. */
+type BindingRow = Pick<ObjectRow, "owner" | "suppressed"> & { readonly winner: Pick<ObjectRow["winner"], "value"> };
+
+/**
+ * The one identity whose binding of `nodeKey` carries a proof the key verifies; null when none does,
+ * or when two identities do (a key that speaks for two people names neither).
+ */
+export async function ownerOfNodeKey(rows: readonly BindingRow[], nodeKey: string, verifier: Ed25519Verifier): Promise<string | null> {
+  const publicKey = fromBase64url(nodeKey);
+  if (publicKey === undefined) return null;
+  const owners = new Set<string>();
+  for (const row of rows) {
+    const value = row.winner.value;
+    if (row.suppressed !== 0 || !isJsonObject(value) || value["public_key"] !== nodeKey || typeof value["proof"] !== "string") continue;
+    const proof = fromBase64url(value["proof"]);
+    if (proof === undefined) continue;
+    if ((await verifier.verify(publicKey, nodeBindingMessage(row.owner, nodeKey), proof)).valid) owners.add(row.owner);
+  }
+  return owners.size === 1 ? ([...owners][0] ?? null) : null;
+}
+
+export type NodeBindingPorts = {
+  readonly clock: Clock;
+  readonly verifier: Ed25519Verifier;
+  /** This node's key; its public half is the `node_key` of every sync hello it sends. */
+  readonly nodeSigner: Signer;
+  /** Identities this node acts for, with the genesis their attrs hang under. */
+  heldIdentities(): Promise<Result<readonly { readonly identityId: IdentityId; readonly genesisId: string }[]>>;
+  authorFor(identityId: IdentityId): Promise<Result<Author>>;
+  submit(author: Author, request: WriteRequest): Promise<Result<unknown>>;
+  nodeBindings(): Promise<readonly ObjectRow[]>;
+  identityName(identityId: IdentityId): Promise<string | null>;
+};
+
+export type NodeBinding = {
+  /** Binds this node's key to each identity it acts for that has no such binding yet; answers how many it wrote. */
+  bindThisNode(): Promise<Result<number>>;
+  /** The named person a node key speaks for, or null (no proven binding, two of them, or no name). */
+  personOf(nodeKey: string): Promise<NodePerson | null>;
+};
+
+export function createNodeBinding(ports: NodeBindingPorts): NodeBinding {
+  const nodeKey = toBase64url(ports.nodeSigner.publicKey);
+  // One at a time: two sessions attached together must not both write the binding.
+  let running: Promise<Result<number>> = Promise.resolve(ok(0));
+
+  async function bindMissing(): Promise<Result<number>> {
+    const held = await ports.heldIdentities();
+    if (!held.ok) return held;
+    const bound = new Set(
+      (await ports.nodeBindings())
+        .filter((r) => r.suppressed === 0 && isJsonObject(r.winner.value) && r.winner.value["public_key"] === nodeKey)
+        .map((r) => r.owner),
+    );
+    let written = 0;
+    for (const { identityId, genesisId } of held.value) {
+      if (bound.has(identityId)) continue;
+      const author = await ports.authorFor(identityId);
+      if (!author.ok) return author;
+      const proof = toBase64url(await ports.nodeSigner.sign(nodeBindingMessage(identityId, nodeKey)));
+      const value = { public_key: nodeKey, proof, created_at: isoTime(ports.clock) };
+      const submitted = await ports.submit(author.value, {
+        app: SYSTEM_APP,
+        domain: "identity",
+        ops: [{ op: "attr_create", type_key: NODE_KEY_TYPE, payload: { parent_id: `${genesisId}:0`, value } }],
+      });
+      if (!submitted.ok) return submitted;
+      written += 1;
+    }
+    return ok(written);
+  }
+
+  return {
+    bindThisNode() {
+      running = running.then(bindMissing);
+      return running;
+    },
+    async personOf(key) {
+      const owner = await ownerOfNodeKey(await ports.nodeBindings(), key, ports.verifier);
+      if (owner === null) return null;
+      const name = await ports.identityName(owner as IdentityId);
+      return name === null ? null : { identityId: owner as IdentityId, name };
+    },
+  };
+}
