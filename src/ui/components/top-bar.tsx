@@ -1,5 +1,5 @@
 // The shell's header: the mark, the main views, and who the shell acts for. Six views do not fit a
-// 320 px phone as one row, so below 440 px the last two move into a "More" menu (styles in
+// 320 px phone as one row, so below 380 px the last two move into a "More" menu (styles in
 // top-bar.css): every view stays one tap or two away, and the bar never scrolls sideways.
 import { createEffect, For, on, Show, type JSX } from "solid-js";
 import type { IdentitySummary } from "../../rpc/node-api.ts";
