@@ -129,6 +129,20 @@ async function pair(ctx: E2eContext, relay: Relay, laptop: Page, phone: Page): P
   await confirmOnLaptop(ctx, laptop, phone, code);
 }
 
+async function assertSameIdentity(laptop: Page, phone: Page, what: string): Promise<void> {
+  const [ada] = (await nodeValue(laptop, "listIdentities")) as { identityId: string }[];
+  const [onPhone] = (await nodeValue(phone, "listIdentities")) as { identityId: string }[];
+  assert.equal(onPhone?.identityId, ada?.identityId, what);
+}
+
+/** The phone is the laptop's identity; each writes a contact; both reach one state digest. */
+async function sameIdentityBothWrite(laptop: Page, phone: Page, what: string): Promise<void> {
+  await assertSameIdentity(laptop, phone, "the phone is the same identity");
+  await nodeValue(laptop, "submit", addContactOps("fromlaptop"));
+  await nodeValue(phone, "submit", addContactOps("fromphone"));
+  await digestsMatch(laptop, phone, what);
+}
+
 /** The device key this browser writes with (not the root). */
 async function writingKey(page: Page): Promise<string | undefined> {
   const listed = await nodeValue(page, "listDevices");
@@ -147,7 +161,12 @@ async function isRemovedOn(page: Page, publicKey: string): Promise<boolean> {
  * holds the old key, as a stolen disk would. What the copy writes afterwards is refused on the laptop
  * and the phone; the phone, as the same identity with its new key, converges with the laptop.
  */
-async function rotate(ctx: E2eContext, launched: LaunchedPage, laptop: Page, room: { url: string; room: string }): Promise<LaunchedPage> {
+async function rotate(
+  ctx: E2eContext,
+  launched: LaunchedPage,
+  laptop: Page,
+  room: { url: string; room: string },
+): Promise<{ phone: LaunchedPage; copyDir: string }> {
   const oldKey = await writingKey(launched.page);
   assert.ok(oldKey !== undefined, "the phone writes with a device key");
   await launched.close();
@@ -163,19 +182,38 @@ async function rotate(ctx: E2eContext, launched: LaunchedPage, laptop: Page, roo
   await phone.locator('[data-testid="device-row"][data-this="true"] [data-testid="device-rotate"]').click();
   await shots(ctx, phone, "devices-rotate-ask");
   await phone.getByTestId("device-rotate-confirm").click();
-  const newKey = await until(phone, () => writingKey(phone), (key) => key !== undefined && key !== oldKey, "the phone's new key");
-  await until(laptop, () => isRemovedOn(laptop, oldKey), (removed) => removed, "the old key revoked on the laptop");
-  const [ada] = (await nodeValue(laptop, "listIdentities")) as { identityId: string }[];
-  const [onPhone] = (await nodeValue(phone, "listIdentities")) as { identityId: string }[];
-  assert.equal(onPhone?.identityId, ada?.identityId, "the phone is still Ada");
+  const newKey = await until(
+    phone,
+    () => writingKey(phone),
+    (key) => key !== undefined && key !== oldKey,
+    "the phone's new key",
+  );
+  await until(
+    laptop,
+    () => isRemovedOn(laptop, oldKey),
+    (removed) => removed,
+    "the old key revoked on the laptop",
+  );
+  await assertSameIdentity(laptop, phone, "the phone is still Ada");
   const written = await nodeValue(phone, "submit", addContactOps("afterrotation"));
   assert.equal(written.status, "accepted");
-  const texts = new Map((await nodeValue(phone, "exportEnvelopes", { limit: 1000 })).envelopes.map((e: { id: string; text: string }) => [e.id, e.text]));
+  const texts = new Map(
+    (await nodeValue(phone, "exportEnvelopes", { limit: 1000 })).envelopes.map((e: { id: string; text: string }) => [e.id, e.text]),
+  );
   assert.equal(JSON.parse(texts.get(written.envelopeId) as string).author_key, newKey, "the phone now signs with its new key");
   await digestsMatch(laptop, phone, "the rotated phone and the laptop converge");
   await shots(ctx, phone, "devices-rotated");
 
-  // The copy with the old key, offline, writes on; it does not know the key was replaced.
+  return { phone: again, copyDir };
+}
+
+/**
+ * The copy of the phone's old profile, offline, writes with the old key: it does not know the key was
+ * replaced. The laptop refuses that write (stored suppressed) and so does the phone once it syncs, and
+ * the two converge. Its first write forks the old key at the seq of the rotation's binding (DESIGN §3),
+ * which withdraws that binding too (ADR 0031 limits), so this comes after the phone's own journey.
+ */
+async function oldKeyWritesLate(ctx: E2eContext, copyDir: string, laptop: Page, phone: Page): Promise<void> {
   const copy = await ctx.launch({ profileDir: copyDir });
   await copy.page.goto(ctx.baseUrl);
   await copy.page.getByTestId("home").waitFor({ timeout: 20_000 });
@@ -191,9 +229,13 @@ async function rotate(ctx: E2eContext, launched: LaunchedPage, laptop: Page, roo
     ["suppressed"],
     "the laptop refuses the old key's later write",
   );
-  await until(phone, () => statusOf(phone), (s) => stale.every((id) => s.get(id) === "suppressed"), "the old key's write refused on the phone");
+  await until(
+    phone,
+    () => statusOf(phone),
+    (s) => stale.every((id) => s.get(id) === "suppressed"),
+    "the old key's write refused on the phone",
+  );
   await digestsMatch(laptop, phone, "laptop and phone converge after the old key's write");
-  return again;
 }
 
 export const cases: E2eCase[] = [
@@ -204,7 +246,7 @@ export const cases: E2eCase[] = [
       const relay = await startRelay({ host: "127.0.0.1", port: 0 });
       try {
         const { page: laptop } = await ctx.launch({ webrtc: true });
-        const phoneLaunch = await ctx.launch({ webrtc: true });
+        const phoneLaunch = await ctx.launch({ profileDir: ctx.profileDir(), webrtc: true });
         let phone = phoneLaunch.page;
         const errors = [...watchPageErrors(laptop), ...watchPageErrors(phone)];
         await laptop.goto(ctx.baseUrl);
@@ -213,21 +255,15 @@ export const cases: E2eCase[] = [
         await phone.getByTestId("welcome").waitFor({ timeout: 20_000 });
         await pair(ctx, relay, laptop, phone);
 
-        const [ada] = (await nodeValue(laptop, "listIdentities")) as { identityId: string }[];
-        const [onPhone] = (await nodeValue(phone, "listIdentities")) as { identityId: string }[];
-        assert.equal(onPhone?.identityId, ada?.identityId, "the phone is the same identity");
-
-        // Both write; both converge.
-        await nodeValue(laptop, "submit", addContactOps("fromlaptop"));
-        await nodeValue(phone, "submit", addContactOps("fromphone"));
-        await digestsMatch(laptop, phone, "paired browsers converge");
+        await sameIdentityBothWrite(laptop, phone, "paired browsers converge");
 
         await laptop.getByTestId("device-list").locator('[data-testid="device-row"]').nth(1).waitFor();
         await shots(ctx, laptop, "devices-page");
 
         const pairingRoom = await laptop.evaluate(() => window.twoway!.peering.currentRoom());
         assert.ok(pairingRoom !== null);
-        phone = (await rotate(ctx, phoneLaunch, laptop, pairingRoom)).page;
+        const rotated = await rotate(ctx, phoneLaunch, laptop, pairingRoom);
+        phone = rotated.phone.page;
         errors.push(...watchPageErrors(phone));
 
         // The phone goes away; the laptop removes it; the phone, not knowing, writes on.
@@ -291,6 +327,7 @@ export const cases: E2eCase[] = [
         await phone.getByTestId("nav-devices").click();
         await phone.getByTestId("device-list").locator('[data-testid="device-row"]').nth(1).waitFor();
         await shots(ctx, phone, "devices-removed");
+        await oldKeyWritesLate(ctx, rotated.copyDir, laptop, phone);
         assertNoPageErrors(errors);
       } finally {
         await relay.close();
@@ -311,7 +348,12 @@ export const cases: E2eCase[] = [
       const first = await showPairingCode(phone, "invite");
       // An invite offer does not outlive its page: after a reload the code carries a new one, with the same key and secret.
       await phone.reload();
-      const code = await until(phone, () => shownCode(phone), (c) => c !== first, "a new offer after the reload");
+      const code = await until(
+        phone,
+        () => shownCode(phone),
+        (c) => c !== first,
+        "a new offer after the reload",
+      );
       const [before, after] = [parsePairingCode(first), parsePairingCode(code)];
       assert.ok(before.ok && after.ok && "invite" in after.value.reach);
       assert.equal(after.value.deviceKey, before.value.deviceKey, "the same key after a reload");
@@ -327,12 +369,7 @@ export const cases: E2eCase[] = [
       await phone.getByTestId("pairing-answer-connect").click();
       await confirmOnLaptop(ctx, laptop, phone, code);
 
-      const [ada] = (await nodeValue(laptop, "listIdentities")) as { identityId: string }[];
-      const [onPhone] = (await nodeValue(phone, "listIdentities")) as { identityId: string }[];
-      assert.equal(onPhone?.identityId, ada?.identityId, "the phone is the same identity");
-      await nodeValue(laptop, "submit", addContactOps("fromlaptop"));
-      await nodeValue(phone, "submit", addContactOps("fromphone"));
-      await digestsMatch(laptop, phone, "browsers paired by invite converge");
+      await sameIdentityBothWrite(laptop, phone, "browsers paired by invite converge");
       assertNoPageErrors(errors);
     },
   },

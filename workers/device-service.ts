@@ -71,7 +71,14 @@ export function createDeviceService(node: TwoWayNode, peerNodes: () => Promise<r
         case "waiting": {
           const { code, offer } = current;
           const { deviceKey, reach, expiresAt } = previewOf(offer, "");
-          return ok({ state: "waiting", code, deviceKey, reach, expiresAt, confirmCodes: await devices.confirmCodesFor(await peerNodes()) });
+          return ok({
+            state: "waiting",
+            code,
+            deviceKey,
+            reach,
+            expiresAt,
+            confirmCodes: await devices.confirmCodesFor(await peerNodes()),
+          });
         }
       }
     },

@@ -13,7 +13,10 @@ describe("device request checks", () => {
       ok: true,
       value: { relay: "ws://127.0.0.1:8787", room: "r" },
     });
-    expect(parsePairingBegin([{ invite: "twoway1.o.x", label: "Phone" }])).toEqual({ ok: true, value: { invite: "twoway1.o.x", label: "Phone" } });
+    expect(parsePairingBegin([{ invite: "twoway1.o.x", label: "Phone" }])).toEqual({
+      ok: true,
+      value: { invite: "twoway1.o.x", label: "Phone" },
+    });
     expect(codeOf(parsePairingConfirm([{ code: "2way-pair:x", confirmCode: "123456", label: "Phone" }]))).toBe("ok");
     expect(codeOf(parseRemoveDevice([{ publicKey: "A".repeat(43) }]))).toBe("ok");
   });

@@ -352,8 +352,7 @@ export type SyncOverview = {
 
 /** ADR 0025, 0031: the new device's pairing code names a relay room it has joined, or carries its invite offer. */
 export type PairingBeginRequest =
-  | { readonly relay: string; readonly room: string; readonly label?: string }
-  | { readonly invite: string; readonly label?: string };
+  { readonly relay: string; readonly room: string; readonly label?: string } | { readonly invite: string; readonly label?: string };
 export type PairingCode = { readonly code: string; readonly deviceKey: string };
 /** How the two devices meet: the relay room, or (no server) the new device's invite offer. */
 export type PairingReachSummary = { readonly relay: string; readonly room: string } | { readonly invite: string };

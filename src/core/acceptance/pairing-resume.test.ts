@@ -156,7 +156,13 @@ describe("pairing with no relay", () => {
   it("refuses a code whose reach is neither a relay room nor an invite offer (ERR_PAIRING_CODE_INVALID, reach)", async () => {
     const { laptop, code } = await adaAndNewDevice();
     const offer = expectOk(parsePairingCode(code));
-    for (const reach of [{ invite: "not an invite" }, { relay: "http://127.0.0.1", room: "r" }, { invite: `twoway1.o.${"A".repeat(3000)}` }])
-      expect(codeOf(await laptop.node.identities.devices.preview(encodePairingCode({ ...offer, reach })))).toBe("ERR_PAIRING_CODE_INVALID/reach");
+    for (const reach of [
+      { invite: "not an invite" },
+      { relay: "http://127.0.0.1", room: "r" },
+      { invite: `twoway1.o.${"A".repeat(3000)}` },
+    ])
+      expect(codeOf(await laptop.node.identities.devices.preview(encodePairingCode({ ...offer, reach })))).toBe(
+        "ERR_PAIRING_CODE_INVALID/reach",
+      );
   });
 });

@@ -87,7 +87,9 @@ export function createPairingFlows(ports: DevicePorts) {
     try {
       await ports.pairingStore.write(pairingToJson(state));
     } catch {
-      return err(nodeError("ERR_MNG_STORAGE_UNAVAILABLE", "The pairing state could not be stored.", { reason: "pairing_state_write_failed" }));
+      return err(
+        nodeError("ERR_MNG_STORAGE_UNAVAILABLE", "The pairing state could not be stored.", { reason: "pairing_state_write_failed" }),
+      );
     }
     cached = state;
     return ok(state);
@@ -100,7 +102,8 @@ export function createPairingFlows(ports: DevicePorts) {
       return refused("ERR_PAIRING_SECRET_USED", "This pairing code was used already; ask the new device for a new one.", "secret_spent");
     if ((await ports.bindingsOf(offer.deviceKey)).length > 0 || (await ports.isKeyRevoked(offer.deviceKey)))
       return refused("ERR_PAIRING_SECRET_USED", "The device in this code is paired already.", "key_bound");
-    if (offer.node === ports.nodeIdentity) return refused("ERR_PAIRING_CODE_INVALID", "This is this browser's own pairing code.", "own_code");
+    if (offer.node === ports.nodeIdentity)
+      return refused("ERR_PAIRING_CODE_INVALID", "This is this browser's own pairing code.", "own_code");
     if (now > offer.expiresAt)
       return refused(
         "ERR_PAIRING_CODE_EXPIRED",
@@ -137,7 +140,11 @@ export function createPairingFlows(ports: DevicePorts) {
     return ok(undefined);
   }
 
-  async function begin(state: StoredPairing, reach: PairingReach, label?: string): Promise<Result<{ readonly code: string; readonly deviceKey: string }>> {
+  async function begin(
+    state: StoredPairing,
+    reach: PairingReach,
+    label?: string,
+  ): Promise<Result<{ readonly code: string; readonly deviceKey: string }>> {
     const held = await ports.heldIdentities();
     if (!held.ok) return held;
     if (held.value.size > 0)
@@ -184,7 +191,8 @@ export function createPairingFlows(ports: DevicePorts) {
     }
     if (confirming !== null) {
       const offer = await readOffer(state, confirming);
-      if (offer.ok) return ok({ state: "confirming", code: confirming, offer: offer.value, confirmCode: confirmCode(offer.value, ports.nodeIdentity) });
+      if (offer.ok)
+        return ok({ state: "confirming", code: confirming, offer: offer.value, confirmCode: confirmCode(offer.value, ports.nodeIdentity) });
       // Spent, expired or bound since: nothing to come back to.
       const saved = await save({ ...state, confirming: null });
       if (!saved.ok) return saved;
@@ -195,7 +203,8 @@ export function createPairingFlows(ports: DevicePorts) {
   async function complete(state: StoredPairing): Promise<Result<{ readonly identityId: IdentityId; readonly keyId: string }>> {
     const pending = state.pending;
     const binding = pending === null ? undefined : await bindingOf(pending.offer);
-    if (pending === null || binding === undefined) return keyMissing("not_bound", "No device of the identity has confirmed this pairing yet.");
+    if (pending === null || binding === undefined)
+      return keyMissing("not_bound", "No device of the identity has confirmed this pairing yet.");
     const moved = await ports.keys.assignDeviceKey(pending.offer.deviceKey, binding.owner as IdentityId);
     if (!moved.ok) return moved;
     const saved = await save({ ...state, pending: null });
@@ -203,7 +212,10 @@ export function createPairingFlows(ports: DevicePorts) {
     return ok({ identityId: binding.owner as IdentityId, keyId: pending.offer.deviceKey });
   }
 
-  async function preview(state: StoredPairing, code: unknown): Promise<Result<{ readonly offer: PairingOffer; readonly confirmCode: string }>> {
+  async function preview(
+    state: StoredPairing,
+    code: unknown,
+  ): Promise<Result<{ readonly offer: PairingOffer; readonly confirmCode: string }>> {
     const offer = await readOffer(state, code);
     if (!offer.ok) return offer;
     const saved = await save({ ...state, confirming: (code as string).trim() });
@@ -245,7 +257,12 @@ export function createPairingFlows(ports: DevicePorts) {
     if (identity === undefined) return keyMissing("unknown_identity", "This node holds no such identity.");
     const author = await ports.authorFor(identityId);
     if (!author.ok) return author;
-    const value = { public_key: offer.value.deviceKey, created_at: isoTime(ports.clock), role: "device", ...(label === undefined ? {} : { label }) };
+    const value = {
+      public_key: offer.value.deviceKey,
+      created_at: isoTime(ports.clock),
+      role: "device",
+      ...(label === undefined ? {} : { label }),
+    };
     const bound = await ports.submit(author.value, {
       app: SYSTEM_APP,
       domain: "identity",

@@ -249,7 +249,13 @@ export function PairNewDevice(props: { onBack: () => void; onDone: () => void })
             <fieldset class="field pairing-way">
               <legend class="field__label">How the two devices meet</legend>
               <label class="pairing-way__option">
-                <input type="radio" name="pairing-way" checked={way() === "relay"} onChange={() => setWay("relay")} data-testid="pairing-way-relay" />
+                <input
+                  type="radio"
+                  name="pairing-way"
+                  checked={way() === "relay"}
+                  onChange={() => setWay("relay")}
+                  data-testid="pairing-way-relay"
+                />
                 Through a relay
               </label>
               <label class="pairing-way__option">
