@@ -1,19 +1,37 @@
 // The device methods of NodeApi (ADR 0025) as plain data: pairing on both sides, the device list and
 // removal. Each checks its raw arguments first (src/rpc/device-requests.ts); the node decides.
-import { err, nodeError, ok, type IdentityId, type Result, type TwoWayNode } from "../src/core/index.ts";
+import { err, nodeError, ok, type IdentityId, type PairingOffer, type Result, type TwoWayNode } from "../src/core/index.ts";
 import { parsePairingBegin, parsePairingCode, parsePairingConfirm, parseRemoveDevice } from "../src/rpc/device-requests.ts";
-import type { DeviceList, DeviceRemoval, IdentitySummary, PairingCode, PairingPreview, PairingState } from "../src/rpc/node-api.ts";
+import type {
+  DeviceList,
+  DeviceRemoval,
+  IdentitySummary,
+  PairingCode,
+  PairingPreview,
+  PairingReachSummary,
+  PairingState,
+} from "../src/rpc/node-api.ts";
 import { parseNoArguments } from "../src/rpc/node-api-requests.ts";
 
 export type DeviceService = {
   readonly pairingBegin: (...args: unknown[]) => Promise<Result<PairingCode>>;
   readonly pairingStatus: (...args: unknown[]) => Promise<Result<PairingState>>;
+  readonly pairingCancel: (...args: unknown[]) => Promise<Result<{ readonly state: "idle" }>>;
   readonly pairingComplete: (...args: unknown[]) => Promise<Result<IdentitySummary>>;
   readonly pairingPreview: (...args: unknown[]) => Promise<Result<PairingPreview>>;
   readonly pairingConfirm: (...args: unknown[]) => Promise<Result<{ readonly deviceKey: string }>>;
   readonly listDevices: (...args: unknown[]) => Promise<Result<DeviceList>>;
   readonly removeDevice: (...args: unknown[]) => Promise<Result<DeviceRemoval>>;
 };
+
+function reachOf(offer: PairingOffer): PairingReachSummary {
+  const { reach } = offer;
+  return "invite" in reach ? { invite: reach.invite } : { relay: reach.relay, room: reach.room };
+}
+
+function previewOf(offer: PairingOffer, confirmCode: string): PairingPreview {
+  return { confirmCode, deviceKey: offer.deviceKey, reach: reachOf(offer), expiresAt: new Date(offer.expiresAt).toISOString() };
+}
 
 /** `peerNodes`: the node identities peers proved with their signed hellos (the sync service knows them). */
 export function createDeviceService(node: TwoWayNode, peerNodes: () => Promise<readonly string[]>): DeviceService {
@@ -32,8 +50,8 @@ export function createDeviceService(node: TwoWayNode, peerNodes: () => Promise<r
     async pairingBegin(...args) {
       const request = parsePairingBegin(args);
       if (!request.ok) return request;
-      const { relay, room, label } = request.value;
-      return devices.begin({ relay, room }, label);
+      const { label, ...reach } = request.value;
+      return devices.begin(reach, label);
     },
 
     async pairingStatus(...args) {
@@ -41,12 +59,35 @@ export function createDeviceService(node: TwoWayNode, peerNodes: () => Promise<r
       if (!checked.ok) return checked;
       const status = await devices.status();
       if (!status.ok) return status;
-      if (status.value.state === "idle") return ok({ state: "idle" });
-      if (status.value.state === "waiting") {
-        const { code, deviceKey } = status.value;
-        return ok({ state: "waiting", code, deviceKey, confirmCodes: devices.confirmCodesFor(await peerNodes()) });
+      const current = status.value;
+      switch (current.state) {
+        case "idle":
+        case "expired":
+          return ok({ state: current.state });
+        case "bound":
+          return ok({ state: "bound", identityId: current.identityId });
+        case "confirming":
+          return ok({ state: "confirming", code: current.code, ...previewOf(current.offer, current.confirmCode) });
+        case "waiting": {
+          const { code, offer } = current;
+          const { deviceKey, reach, expiresAt } = previewOf(offer, "");
+          return ok({
+            state: "waiting",
+            code,
+            deviceKey,
+            reach,
+            expiresAt,
+            confirmCodes: await devices.confirmCodesFor(await peerNodes()),
+          });
+        }
       }
-      return ok({ state: "bound", identityId: status.value.identityId });
+    },
+
+    async pairingCancel(...args) {
+      const checked = parseNoArguments(args);
+      if (!checked.ok) return checked;
+      const cancelled = await devices.cancel();
+      return cancelled.ok ? ok({ state: "idle" }) : cancelled;
     },
 
     async pairingComplete(...args) {
@@ -61,8 +102,7 @@ export function createDeviceService(node: TwoWayNode, peerNodes: () => Promise<r
       if (!request.ok) return request;
       const preview = await devices.preview(request.value.code);
       if (!preview.ok) return preview;
-      const { offer, confirmCode } = preview.value;
-      return ok({ confirmCode, deviceKey: offer.deviceKey, relay: offer.reach.relay, room: offer.reach.room });
+      return ok(previewOf(preview.value.offer, preview.value.confirmCode));
     },
 
     async pairingConfirm(...args) {

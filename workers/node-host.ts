@@ -200,6 +200,7 @@ export function createNodeHost(nodeName: string): NodeApi {
     rotateDeviceKey: served((s) => s.rotateDeviceKey),
     pairingBegin: served((s) => s.pairingBegin),
     pairingStatus: served((s) => s.pairingStatus),
+    pairingCancel: served((s) => s.pairingCancel),
     pairingComplete: served((s) => s.pairingComplete),
     pairingPreview: served((s) => s.pairingPreview),
     pairingConfirm: served((s) => s.pairingConfirm),

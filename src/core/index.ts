@@ -65,6 +65,7 @@ export {
   type RecoveryFileHeader,
   type RestoreResult,
   type RotationResult,
+  type PairingOffer,
 } from "./identity/index.ts";
 export type { AppInfo, AppPackage } from "./app/index.ts";
 export {

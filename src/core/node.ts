@@ -682,6 +682,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       const held = await heldIdentities();
       return held.ok ? ok(new Set(held.value.map((i) => i.identityId))) : held;
     },
+    pairingStore: { read: () => storage.pairingState(), write: (value) => storage.putPairingState(value) },
   });
 
   const nodeBinding = createNodeBinding({

@@ -13,6 +13,10 @@ describe("device request checks", () => {
       ok: true,
       value: { relay: "ws://127.0.0.1:8787", room: "r" },
     });
+    expect(parsePairingBegin([{ invite: "twoway1.o.x", label: "Phone" }])).toEqual({
+      ok: true,
+      value: { invite: "twoway1.o.x", label: "Phone" },
+    });
     expect(codeOf(parsePairingConfirm([{ code: "2way-pair:x", confirmCode: "123456", label: "Phone" }]))).toBe("ok");
     expect(codeOf(parseRemoveDevice([{ publicKey: "A".repeat(43) }]))).toBe("ok");
   });
@@ -23,14 +27,16 @@ describe("device request checks", () => {
     expect(codeOf(parsePairingCode([{ code: "x" }, {}]))).toBe("ERR_STRUCT_INVALID_TYPE/too_many_arguments");
     expect(codeOf(parsePairingCode([{ code: "x", extra: 1 }]))).toBe("ERR_STRUCT_INVALID_TYPE/unknown_field");
     expect(codeOf(parsePairingCode([{ code: 5 }]))).toBe("ERR_STRUCT_INVALID_TYPE/invalid_field");
-    expect(codeOf(parsePairingCode([{ code: "x".repeat(2049) }]))).toBe("ERR_STRUCT_INVALID_TYPE/invalid_field");
+    expect(codeOf(parsePairingCode([{ code: "x".repeat(12_001) }]))).toBe("ERR_STRUCT_INVALID_TYPE/invalid_field");
     expect(codeOf(parsePairingBegin([{ relay: "ws://x", room: "r", label: "l".repeat(65) }]))).toBe(
       "ERR_STRUCT_INVALID_TYPE/invalid_field",
     );
+    expect(codeOf(parsePairingBegin([{ relay: "ws://x", room: "r", invite: "twoway1.o.x" }]))).toBe("ERR_STRUCT_INVALID_TYPE/two_reaches");
   });
 
   it("refuses a missing field (ERR_STRUCT_MISSING_FIELD) and a malformed key (ERR_STRUCT_INVALID_IDENTIFIER)", () => {
     expect(codeOf(parsePairingBegin([{ relay: "ws://x" }]))).toBe("ERR_STRUCT_MISSING_FIELD/missing_field");
+    expect(codeOf(parsePairingBegin([{ label: "Phone" }]))).toBe("ERR_STRUCT_MISSING_FIELD/missing_field");
     expect(codeOf(parsePairingConfirm([{ code: "x" }]))).toBe("ERR_STRUCT_MISSING_FIELD/missing_field");
     expect(codeOf(parseRemoveDevice([{ publicKey: "short" }]))).toBe("ERR_STRUCT_INVALID_IDENTIFIER/invalid_key_id");
   });

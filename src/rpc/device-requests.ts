@@ -5,7 +5,8 @@ import type { PairingBeginRequest, PairingCodeRequest, PairingConfirmRequest, Re
 import { checkArgumentCount } from "./node-api-requests.ts";
 
 type Fields = Readonly<Record<string, unknown>>;
-const MAX_TEXT = 2048;
+/** A pairing code with an invite offer in it (identity/pairing-code.ts bounds it at 4 × 2953). */
+const MAX_TEXT = 12_000;
 const MAX_LABEL = 64;
 
 function malformed(reason: string, message: string, field?: string): Result<never> {
@@ -37,10 +38,16 @@ function withLabel(fields: Fields): { label?: string } {
   return label === "" ? {} : { label };
 }
 
+/** ADR 0031: the new device is reached through a relay room, or through its invite offer (no server). */
 export function parsePairingBegin(args: readonly unknown[]): Result<PairingBeginRequest> {
-  const fields = stringFields(args, "pairing request", ["relay", "room", "label"], ["relay", "room"]);
+  const byInvite = typeof args[0] === "object" && args[0] !== null && "invite" in args[0];
+  const fields = stringFields(args, "pairing request", ["relay", "room", "invite", "label"], byInvite ? ["invite"] : ["relay", "room"]);
   if (!fields.ok) return fields;
-  return ok({ relay: fields.value["relay"] as string, room: fields.value["room"] as string, ...withLabel(fields.value) });
+  const { relay, room, invite } = fields.value;
+  if (invite !== undefined && (relay !== undefined || room !== undefined))
+    return malformed("two_reaches", "A pairing is reached by a relay room or by an invite, not both.", "invite");
+  if (invite !== undefined) return ok({ invite: invite as string, ...withLabel(fields.value) });
+  return ok({ relay: relay as string, room: room as string, ...withLabel(fields.value) });
 }
 
 export function parsePairingCode(args: readonly unknown[]): Result<PairingCodeRequest> {

@@ -355,20 +355,39 @@ export type SyncOverview = {
   readonly guard: GuardSummary;
 };
 
-/** ADR 0025: the new device's pairing code names a relay room it has joined. */
-export type PairingBeginRequest = { readonly relay: string; readonly room: string; readonly label?: string };
+/** ADR 0025, 0031: the new device's pairing code names a relay room it has joined, or carries its invite offer. */
+export type PairingBeginRequest =
+  { readonly relay: string; readonly room: string; readonly label?: string } | { readonly invite: string; readonly label?: string };
 export type PairingCode = { readonly code: string; readonly deviceKey: string };
+/** How the two devices meet: the relay room, or (no server) the new device's invite offer. */
+export type PairingReachSummary = { readonly relay: string; readonly room: string } | { readonly invite: string };
+export type PairingPreview = {
+  readonly confirmCode: string;
+  readonly deviceKey: string;
+  readonly reach: PairingReachSummary;
+  /** ISO time the code stops working. */
+  readonly expiresAt: string;
+};
 /**
  * The new device's side: `waiting` shows the code and, once a peer's signed hello proved its node,
- * the confirm code for each such peer; `paired` once a binding of its key arrived.
+ * the confirm code for each such peer; `expired` once its ten minutes are over; `bound` once a binding
+ * of its key arrived. An existing device is `confirming` while a code it read waits for the typed code.
  */
 export type PairingState =
   | { readonly state: "idle" }
-  | { readonly state: "waiting"; readonly code: string; readonly deviceKey: string; readonly confirmCodes: readonly string[] }
+  | {
+      readonly state: "waiting";
+      readonly code: string;
+      readonly deviceKey: string;
+      readonly reach: PairingReachSummary;
+      readonly expiresAt: string;
+      readonly confirmCodes: readonly string[];
+    }
+  | { readonly state: "expired" }
   /** A device of the identity bound this browser's key; `pairingComplete` then makes it this browser's identity. */
-  | { readonly state: "bound"; readonly identityId: string };
+  | { readonly state: "bound"; readonly identityId: string }
+  | ({ readonly state: "confirming"; readonly code: string } & PairingPreview);
 export type PairingCodeRequest = { readonly code: string };
-export type PairingPreview = { readonly confirmCode: string; readonly deviceKey: string; readonly relay: string; readonly room: string };
 export type PairingConfirmRequest = { readonly code: string; readonly confirmCode: string; readonly label?: string };
 export type DeviceSummary = {
   readonly publicKey: string;
@@ -417,6 +436,8 @@ export interface NodeApi {
   /** ADR 0025, new device: a pairing code for an identity this browser does not hold yet. */
   pairingBegin(request: PairingBeginRequest): Promise<Result<PairingCode>>;
   pairingStatus(): Promise<Result<PairingState>>;
+  /** Gives up the pairing under way on this browser: the new device's code and key, or the code being confirmed. */
+  pairingCancel(): Promise<Result<{ readonly state: "idle" }>>;
   pairingComplete(): Promise<Result<IdentitySummary>>;
   /** ADR 0025, existing device: what a pairing code asks, and the confirm code the new screen must show. */
   pairingPreview(request: PairingCodeRequest): Promise<Result<PairingPreview>>;
@@ -484,6 +505,7 @@ export const NODE_METHODS = [
   "rotateDeviceKey",
   "pairingBegin",
   "pairingStatus",
+  "pairingCancel",
   "pairingComplete",
   "pairingPreview",
   "pairingConfirm",

@@ -53,7 +53,7 @@ describe("pairing a device", () => {
   it("shows the same confirm code on both screens, binds the key, and the new device writes as the same identity", async () => {
     const { first, second, ada, code } = await adaAndNewDevice();
     const preview = expectOk(await first.identities.devices.preview(code));
-    expect(second.identities.devices.confirmCodesFor([first.sync.nodeIdentity])).toEqual([preview.confirmCode]);
+    expect(await second.identities.devices.confirmCodesFor([first.sync.nodeIdentity])).toEqual([preview.confirmCode]);
     expect(preview.confirmCode).toMatch(/^\d{6}$/);
     expect(expectOk(await second.identities.devices.status())).toMatchObject({ state: "waiting" });
     expect(codeOf(await second.identities.devices.complete())).toBe("ERR_MNG_KEY_SCOPE_KEY_MISSING/not_bound");
@@ -78,7 +78,7 @@ describe("pairing a device", () => {
     const { first, second, code } = await adaAndNewDevice();
     const preview = expectOk(await first.identities.devices.preview(code));
     const relay = await fresh();
-    expect(second.identities.devices.confirmCodesFor([relay.sync.nodeIdentity])).not.toEqual([preview.confirmCode]);
+    expect(await second.identities.devices.confirmCodesFor([relay.sync.nodeIdentity])).not.toEqual([preview.confirmCode]);
     const offer = expectOk(parsePairingCode(code));
     const otherKey = publicKeyText((await createSigner({ seed: new Uint8Array(32).fill(7), engine: "noble" })).publicKey);
     expect(confirmCode({ ...offer, deviceKey: otherKey }, first.sync.nodeIdentity)).not.toBe(preview.confirmCode);
@@ -98,7 +98,7 @@ describe("pairing a device", () => {
 
   it("refuses a pairing code used already, here and on another device of the identity (ERR_PAIRING_SECRET_USED)", async () => {
     const { first, second, ada, code } = await pairedPair();
-    const expected = second.identities.devices.confirmCodesFor([first.sync.nodeIdentity]);
+    const expected = await second.identities.devices.confirmCodesFor([first.sync.nodeIdentity]);
     expect(expected).toEqual([]); // paired: the new device shows no code any more
     expect(codeOf(await first.identities.devices.preview(code))).toBe("ERR_PAIRING_SECRET_USED/secret_spent");
     expect(codeOf(await first.identities.devices.confirm(ada, code, "000000"))).toBe("ERR_PAIRING_SECRET_USED/secret_spent");

@@ -22,14 +22,15 @@ export {
   type RecoveryFile,
   type RecoveryFileHeader,
 } from "./recovery-file.ts";
+export { createDeviceFlows, type DeviceEntry, type DeviceFlows, type DevicePorts, type Removal } from "./devices.ts";
+export { MAX_CONFIRM_ATTEMPTS, type PairingStatus } from "./pairing-flows.ts";
 export {
-  createDeviceFlows,
-  MAX_CONFIRM_ATTEMPTS,
-  type DeviceEntry,
-  type DeviceFlows,
-  type DevicePorts,
-  type PairingStatus,
-  type Removal,
-} from "./devices.ts";
-export { confirmCode, encodePairingCode, parsePairingCode, type PairingOffer, type PairingReach } from "./pairing-code.ts";
+  confirmCode,
+  encodePairingCode,
+  isInviteReach,
+  parsePairingCode,
+  PAIRING_CODE_LIFETIME_MS,
+  type PairingOffer,
+  type PairingReach,
+} from "./pairing-code.ts";
 export { createNodeBinding, nodeBindingMessage, ownerOfNodeKey, NODE_KEY_TYPE, type NodeBinding, type NodePerson } from "./node-binding.ts";

@@ -150,6 +150,8 @@ export const INTERFACE_ERRORS = {
   ERR_PAIRING_CODE_INVALID: { category: "structural", message: "This is not a pairing code, or it is damaged." },
   ERR_PAIRING_CONFIRM_MISMATCH: { category: "auth", message: "The confirm code does not match the other screen." },
   ERR_PAIRING_SECRET_USED: { category: "state", message: "This pairing code was used already." },
+  // ADR 0031: a pairing code works for ten minutes.
+  ERR_PAIRING_CODE_EXPIRED: { category: "state", message: "This pairing code has expired." },
 } as const satisfies Record<string, InterfaceEntry>;
 export type InterfaceErrorCode = keyof typeof INTERFACE_ERRORS;
 

@@ -79,6 +79,8 @@ export const GLOBAL_SEQ = "global_seq";
 export const STORED_BYTES = "stored_bytes";
 /** The audit log's newest signed checkpoint (ADR 0017): beside global_seq, so both must be forged. */
 export const AUDIT_CHECKPOINT = "audit_checkpoint";
+/** ADR 0031: a device pairing in progress, so a reload resumes it. */
+export const PAIRING_STATE = "pairing_state";
 
 /** The idsAtKeySeq key of one key's seq. */
 export const keySeqKey = (authorKey: string, keySeq: number): string => `${authorKey} ${keySeq}`;

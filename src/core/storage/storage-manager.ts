@@ -7,7 +7,7 @@ import type { IdbEnvironment } from "../shared/idb.ts";
 import type { JsonValue } from "../shared/json.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { IntegrityStore, type SequenceRepair } from "./integrity-store.ts";
-import { AUDIT_CHECKPOINT, GLOBAL_SEQ, NodeDatabase, STORED_BYTES, storageError, WRITE_STORES } from "./node-database.ts";
+import { AUDIT_CHECKPOINT, GLOBAL_SEQ, PAIRING_STATE, NodeDatabase, STORED_BYTES, storageError, WRITE_STORES } from "./node-database.ts";
 import type { AppRow, CursorRow, EnvelopeRow, ForkRow, IdentityRow, ObjectRow, PendingRow, StubRow, VersionRow } from "./rows.ts";
 import { StoreQueries, type StubHint } from "./store-queries.ts";
 import { SequenceConflict, WriteScope, type WriteTx } from "./write-tx.ts";
@@ -165,7 +165,17 @@ export class StorageManager {
     await this.#anchorRows().put({ key: AUDIT_CHECKPOINT, value });
   }
 
-  /** meta holds numbers for the Graph and one JSON value for the Log manager's anchor. */
+  // ---- pairing state (ADR 0031) ----
+  /** What a device pairing needs after a reload; untrusted until the identity module checks it. */
+  async pairingState(): Promise<unknown> {
+    return (await this.#anchorRows().get(PAIRING_STATE))?.value;
+  }
+
+  async putPairingState(value: JsonValue): Promise<void> {
+    await this.#anchorRows().put({ key: PAIRING_STATE, value });
+  }
+
+  /** meta holds numbers for the Graph, one JSON value for the Log manager's anchor and one for pairing. */
   #anchorRows(): Table<{ readonly key: string; readonly value: JsonValue }, string> {
     return this.#db.meta as unknown as Table<{ readonly key: string; readonly value: JsonValue }, string>;
   }

@@ -37,6 +37,7 @@ type Connections = {
 
 /** The audit log's newest signed checkpoint (ADR 0017): in meta beside global_seq, as on Dexie. */
 const AUDIT_CHECKPOINT = "audit_checkpoint";
+const PAIRING_STATE = "pairing_state";
 
 export class SqliteStorage implements NodeStorage {
   #connections: Connections | undefined;
@@ -222,6 +223,16 @@ export class SqliteStorage implements NodeStorage {
   /** Its own small transaction; it waits for a running write and never joins one. */
   putAuditCheckpoint(value: JsonValue): Promise<void> {
     return this.#writeAlone((w) => w.putMetaText(AUDIT_CHECKPOINT, JSON.stringify(value)));
+  }
+
+  // ---- pairing state (ADR 0031) ----
+  async pairingState(): Promise<unknown> {
+    const text = await this.#read((q) => q.metaText(PAIRING_STATE));
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  }
+
+  putPairingState(value: JsonValue): Promise<void> {
+    return this.#writeAlone((w) => w.putMetaText(PAIRING_STATE, JSON.stringify(value)));
   }
 
   // ---- envelopes (history) ----

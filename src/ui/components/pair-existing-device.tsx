@@ -1,7 +1,9 @@
-// The existing device's side of pairing (ADR 0025): read the new device's code, meet it in its relay
-// room, show the confirm code this device expects, and bind the key only when the person types the
-// code the new screen shows. A wrong or spent code is refused by the node and nothing is written.
-import { createSignal, Match, Show, Switch, type JSX } from "solid-js";
+// The existing device's side of pairing (ADR 0025, ADR 0031): read the new device's code, meet it in
+// its relay room or answer its invite offer (no server: the answer code goes back by hand), show the
+// confirm code this device expects, and bind the key only when the person types the code the new
+// screen shows. A reload comes back to the code being confirmed. The node refuses a wrong, spent or
+// expired code and nothing is written.
+import { createSignal, Match, onMount, Show, Switch, type JSX } from "solid-js";
 import type { PairingPreview } from "../../rpc/node-api.ts";
 import type { ShellError } from "../node-client.ts";
 import { useShell } from "../shell-context.tsx";
@@ -9,15 +11,49 @@ import { ConfirmCode } from "./confirm-code.tsx";
 import { ErrorNotice } from "./error-notice.tsx";
 import { Icon } from "./icon.tsx";
 
+type Reply = { readonly answerCode: string; readonly qrSvg: string };
+
+function networkError(error: { code: string; message: string }): ShellError {
+  return { code: error.code, category: "network", message: error.message, data: {} };
+}
+
 export function PairExistingDevice(): JSX.Element {
   const shell = useShell();
   const [code, setCode] = createSignal("");
   const [typed, setTyped] = createSignal("");
   const [label, setLabel] = createSignal("");
   const [preview, setPreview] = createSignal<PairingPreview>();
+  const [reply, setReply] = createSignal<Reply>();
   const [error, setError] = createSignal<ShellError>();
   const [busy, setBusy] = createSignal(false);
   const [added, setAdded] = createSignal<string>();
+
+  // After a reload the node still holds the code being confirmed: meet the new device again.
+  onMount(() => {
+    void shell.connection.call("pairingStatus").then(async (status) => {
+      if (!status.ok || status.value.state !== "confirming") return;
+      const { state: _state, code: pending, ...rest } = status.value;
+      setCode(pending);
+      await meet(rest);
+    });
+  });
+
+  /** The new device waits in its room, or for the answer to its offer; meeting lets its screen show the confirm code. */
+  async function meet(current: PairingPreview): Promise<void> {
+    setBusy(true);
+    const { reach } = current;
+    if ("invite" in reach) {
+      const answered = await shell.peering.acceptInvite(reach.invite);
+      setBusy(false);
+      if (!answered.ok) return void setError(networkError(answered.error));
+      setReply(answered.value);
+    } else {
+      const joined = await shell.peering.joinRoom(reach.relay, reach.room);
+      setBusy(false);
+      if (!joined.ok) return void setError(networkError(joined.error));
+    }
+    setPreview(current);
+  }
 
   async function read(event: SubmitEvent): Promise<void> {
     event.preventDefault();
@@ -28,11 +64,21 @@ export function PairExistingDevice(): JSX.Element {
       setBusy(false);
       return void setError(result.error);
     }
-    // The new device waits in its room; meeting there lets its screen show the confirm code.
-    const joined = await shell.peering.joinRoom(result.value.relay, result.value.room);
-    setBusy(false);
-    if (!joined.ok) return void setError({ code: joined.error.code, category: "network", message: joined.error.message, data: {} });
-    setPreview(result.value);
+    await meet(result.value);
+  }
+
+  function reset(): void {
+    setPreview(undefined);
+    setReply(undefined);
+    setCode("");
+    setTyped("");
+    setLabel("");
+  }
+
+  async function cancel(): Promise<void> {
+    await shell.connection.call("pairingCancel");
+    setError(undefined);
+    reset();
   }
 
   async function confirm(event: SubmitEvent): Promise<void> {
@@ -48,10 +94,7 @@ export function PairExistingDevice(): JSX.Element {
     setBusy(false);
     if (!result.ok) return void setError(result.error);
     setAdded(name === "" ? "The new device" : name);
-    setPreview(undefined);
-    setCode("");
-    setTyped("");
-    setLabel("");
+    reset();
   }
 
   return (
@@ -63,6 +106,33 @@ export function PairExistingDevice(): JSX.Element {
         <Match when={preview()}>
           {(current) => (
             <form class="stack" onSubmit={(event) => void confirm(event)}>
+              <Show when={reply()}>
+                {(answer) => (
+                  <div class="stack" data-testid="pair-reply">
+                    <p class="panel__text">
+                      No server between you: give this answer code to the new device (paste it there, or scan it with the new device).
+                    </p>
+                    <div class="pairing-code">
+                      <div
+                        class="invite-qr pairing-code__qr"
+                        // eslint-disable-next-line solid/no-innerhtml -- the SVG is generated locally from our own code
+                        innerHTML={answer().qrSvg}
+                        role="img"
+                        aria-label="The answer code as a QR code"
+                        data-testid="pair-reply-qr"
+                      />
+                      <textarea
+                        class="pairing-code__text"
+                        readonly
+                        rows={5}
+                        value={answer().answerCode}
+                        aria-label="Answer code"
+                        data-testid="pair-reply-code"
+                      />
+                    </div>
+                  </div>
+                )}
+              </Show>
               <p class="panel__text">This device expects the new one to show:</p>
               <ConfirmCode code={current().confirmCode} testId="pair-expected-code" />
               <label class="field">
@@ -95,7 +165,7 @@ export function PairExistingDevice(): JSX.Element {
                 <button type="submit" class="button button--primary" disabled={busy() || typed().trim() === ""} data-testid="pair-confirm">
                   Codes match: add this device
                 </button>
-                <button type="button" class="button button--quiet" onClick={() => setPreview(undefined)}>
+                <button type="button" class="button button--quiet" onClick={() => void cancel()} data-testid="pair-cancel">
                   Cancel
                 </button>
               </div>

@@ -19,6 +19,7 @@ function deviceName(device: DeviceSummary): string {
 function DeviceRow(props: { device: DeviceSummary; cutOff: boolean; onError: (error: ShellError | undefined) => void }): JSX.Element {
   const shell = useShell();
   const [asking, setAsking] = createSignal(false);
+  const [replacing, setReplacing] = createSignal(false);
   const [busy, setBusy] = createSignal(false);
 
   async function run(work: () => Promise<ShellResult<unknown>>): Promise<void> {
@@ -27,6 +28,7 @@ function DeviceRow(props: { device: DeviceSummary; cutOff: boolean; onError: (er
     const result = await work();
     setBusy(false);
     setAsking(false);
+    setReplacing(false);
     if (!result.ok) props.onError(result.error);
   }
 
@@ -80,16 +82,32 @@ function DeviceRow(props: { device: DeviceSummary; cutOff: boolean; onError: (er
             </Show>
           </Show>
           <Show when={props.device.thisDevice && props.device.role === "device" && !props.device.removed}>
-            <button
-              type="button"
-              class="button button--quiet"
-              disabled={busy()}
-              onClick={() => void run(() => shell.connection.call("rotateDeviceKey"))}
-              data-testid="device-rotate"
+            <Show
+              when={replacing()}
+              fallback={
+                <button type="button" class="button button--quiet" onClick={() => setReplacing(true)} data-testid="device-rotate">
+                  <Icon name="refresh" size={16} />
+                  Replace this device's key
+                </button>
+              }
             >
-              <Icon name="refresh" size={16} />
-              Replace this device's key
-            </button>
+              <p class="device__ask">
+                This device gets a new key and the old one is revoked, on every device, after what it signed so far. You stay the same
+                identity.
+              </p>
+              <button
+                type="button"
+                class="button button--primary"
+                disabled={busy()}
+                onClick={() => void run(() => shell.connection.call("rotateDeviceKey"))}
+                data-testid="device-rotate-confirm"
+              >
+                Replace the key
+              </button>
+              <button type="button" class="button button--quiet" onClick={() => setReplacing(false)}>
+                Keep it
+              </button>
+            </Show>
           </Show>
         </div>
       </Show>

@@ -1,6 +1,6 @@
 // First run: create the identity this node acts for (its keys never leave the worker), then offer
 // the recovery file before the person goes on — or bring an identity back from its recovery file.
-import { createSignal, Match, Show, Switch, type JSX } from "solid-js";
+import { createSignal, Match, onMount, Show, Switch, type JSX } from "solid-js";
 import type { IdentitySummary } from "../../rpc/node-api.ts";
 import { Avatar } from "../components/avatar.tsx";
 import { ErrorNotice } from "../components/error-notice.tsx";
@@ -35,6 +35,12 @@ export function WelcomePage(props: { onDone: () => void }): JSX.Element {
   const [created, setCreated] = createSignal<IdentitySummary>();
   const [restoring, setRestoring] = createSignal(false);
   const [pairing, setPairing] = createSignal(false);
+  // ADR 0031: a pairing under way survives a reload; come back to it rather than to the start.
+  onMount(() => {
+    void shell.connection.call("pairingStatus").then((status) => {
+      if (status.ok && status.value.state !== "idle" && status.value.state !== "confirming") setPairing(true);
+    });
+  });
 
   async function create(event: SubmitEvent): Promise<void> {
     event.preventDefault();
