@@ -689,17 +689,22 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     clock,
     verifier,
     nodeSigner: nodeSigner.value,
-    heldIdentities: async () => {
-      const held = await heldIdentities();
+    // ADR 0030: only a node holding the identity's root key binds itself. A paired or restored device
+    // acts by a device key that may be removed while it is away; a binding written on its return
+    // would be a late write the others withdraw, so it is not written at all (yet).
+    rootIdentities: async () => {
+      const held = await keys.list();
       if (!held.ok) return held;
-      const out: { identityId: IdentityId; genesisId: string }[] = [];
-      for (const { identityId } of held.value) {
-        const identity = await storage.getIdentity(identityId);
-        if (identity !== undefined) out.push({ identityId, genesisId: identity.genesisId });
+      const out: { identityId: IdentityId; genesisId: string; keyId: string }[] = [];
+      for (const key of held.value) {
+        if (key.scope !== "identity" || key.identityId === null) continue;
+        const identity = await storage.getIdentity(key.identityId);
+        if (identity !== undefined && identity.rootKey === key.publicKey)
+          out.push({ identityId: key.identityId, genesisId: identity.genesisId, keyId: key.keyId });
       }
       return ok(out);
     },
-    authorFor: (identityId) => authorFor(identityId, undefined),
+    authorFor: (identityId, keyId) => authorFor(identityId, keyId),
     submit: async (author, request) => {
       const gate = await writeGate(author.identityId);
       return gate.ok ? toWriteResult(await graph.submit(author, request)) : gate;

@@ -33,6 +33,19 @@ describe("a node key bound to its person (ADR 0030)", () => {
     expect(await ben.node.identities.personOfNodeKey(ann.node.sync.nodeKey)).toBeNull();
   });
 
+  it("a paired device, acting by a device key that may be removed while away, binds nothing", async () => {
+    const ada = await person("Ada");
+    const { node: phone } = await startNode();
+    nodes.push(phone);
+    const { code } = expectOk(await phone.identities.devices.begin({ relay: "ws://127.0.0.1:8787", room: "bind-test" }, "Phone"));
+    const expected = expectOk(await ada.node.identities.devices.preview(code)).confirmCode;
+    expectOk(await ada.node.identities.devices.confirm(ada.identityId, code, expected, "Phone"));
+    await meet(ada.node, phone);
+    expect(expectOk(await phone.identities.devices.complete())).toMatchObject({ identityId: ada.identityId });
+    expect(expectOk(await phone.identities.bindThisNode())).toBe(0);
+    expect(expectOk(await ada.node.identities.bindThisNode())).toBe(1);
+  });
+
   it("two bindings racing each other write one", async () => {
     const ben = await person("Ben");
     const [a, b] = await Promise.all([ben.node.identities.bindThisNode(), ben.node.identities.bindThisNode()]);

@@ -50,16 +50,16 @@ export type NodeBindingPorts = {
   readonly verifier: Ed25519Verifier;
   /** This node's key; its public half is the `node_key` of every sync hello it sends. */
   readonly nodeSigner: Signer;
-  /** Identities this node acts for, with the genesis their attrs hang under. */
-  heldIdentities(): Promise<Result<readonly { readonly identityId: IdentityId; readonly genesisId: string }[]>>;
-  authorFor(identityId: IdentityId): Promise<Result<Author>>;
+  /** Identities whose root key this node holds, with the genesis their attrs hang under. */
+  rootIdentities(): Promise<Result<readonly { readonly identityId: IdentityId; readonly genesisId: string; readonly keyId: string }[]>>;
+  authorFor(identityId: IdentityId, keyId: string): Promise<Result<Author>>;
   submit(author: Author, request: WriteRequest): Promise<Result<unknown>>;
   nodeBindings(): Promise<readonly ObjectRow[]>;
   identityName(identityId: IdentityId): Promise<string | null>;
 };
 
 export type NodeBinding = {
-  /** Binds this node's key to each identity it acts for that has no such binding yet; answers how many it wrote. */
+  /** Binds this node's key to each identity whose root key it holds and that has no such binding yet; answers how many it wrote. */
   bindThisNode(): Promise<Result<number>>;
   /** The named person a node key speaks for, or null (no proven binding, two of them, or no name). */
   personOf(nodeKey: string): Promise<NodePerson | null>;
@@ -71,7 +71,7 @@ export function createNodeBinding(ports: NodeBindingPorts): NodeBinding {
   let running: Promise<Result<number>> = Promise.resolve(ok(0));
 
   async function bindMissing(): Promise<Result<number>> {
-    const held = await ports.heldIdentities();
+    const held = await ports.rootIdentities();
     if (!held.ok) return held;
     const bound = new Set(
       (await ports.nodeBindings())
@@ -79,9 +79,9 @@ export function createNodeBinding(ports: NodeBindingPorts): NodeBinding {
         .map((r) => r.owner),
     );
     let written = 0;
-    for (const { identityId, genesisId } of held.value) {
+    for (const { identityId, genesisId, keyId } of held.value) {
       if (bound.has(identityId)) continue;
-      const author = await ports.authorFor(identityId);
+      const author = await ports.authorFor(identityId, keyId);
       if (!author.ok) return author;
       const proof = toBase64url(await ports.nodeSigner.sign(nodeBindingMessage(identityId, nodeKey)));
       const value = { public_key: nodeKey, proof, created_at: isoTime(ports.clock) };
