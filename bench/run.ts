@@ -1,7 +1,8 @@
 // `npm run bench`: protocol-core rates in Node.js, then the same bench in a Chromium worker.
 // Bounded by BENCH_SECONDS per measure (default 1.5), BENCH_CORPUS envelopes (default 300) and
 // BENCH_KERNEL_ENVELOPES for the node-kernel run (default 1000); the browser node (bench/browser-node.ts)
-// by BENCH_NODE_CALLS, BENCH_NODE_WRITES and BENCH_COLD_ENVELOPES.
+// by BENCH_NODE_CALLS, BENCH_NODE_WRITES and BENCH_COLD_ENVELOPES; the always-on peer (bench/peer-bench.ts)
+// by BENCH_PEER_ENVELOPES and BENCH_PEER_SYNC_ENVELOPES.
 import { join } from "node:path";
 import { createServer } from "vite";
 import { launchChromium } from "../test-support/chromium.ts";
@@ -12,6 +13,7 @@ import { runKernelBench } from "./kernel-bench.ts";
 import { runPuzzleBench } from "./puzzle-bench.ts";
 import { formatKdfRows, measureRecoveryKdf } from "./recovery-kdf-bench.ts";
 import { runSideBySideBench } from "./side-by-side/index.ts";
+import { peerBenchCounts, runPeerBench } from "./peer-bench.ts";
 import { runSqliteBench } from "./sqlite-bench.ts";
 import { runSyncBench } from "./sync-bench.ts";
 import { runWebRtcSyncBench } from "./webrtc-sync.ts";
@@ -59,5 +61,9 @@ try {
 }
 
 console.log(await runBrowserNodeBench());
-console.log(await runWebRtcSyncBench({ build: false })); // dist/ was just built by the browser-node bench
+const webrtc = await runWebRtcSyncBench({ build: false }); // dist/ was just built by the browser-node bench
+console.log(webrtc.text);
+// The always-on peer on SQLite, beside the browser's IndexedDB rates just measured.
+const [peerCount, peerSyncCount] = peerBenchCounts();
+console.log(await runPeerBench(peerCount, peerSyncCount, webrtc.rates));
 console.log(await runSideBySideBench()); // 2WAY beside classic Jazz and raw IndexedDB, same Chromium run

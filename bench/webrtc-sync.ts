@@ -12,6 +12,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { launchChromium, type LaunchedBrowser } from "../test-support/chromium.ts";
 import { call, createContactChain } from "../test-support/browser-node-pages.ts";
+import type { BrowserRates } from "./peer-bench.ts";
 import { freePort, startPreview, type PreviewServer } from "../e2e/support/preview-server.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -286,7 +287,8 @@ function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
 const rate = (count: number, ms: number): number => (count / ms) * 1000;
 const mbps = (bytes: number, ms: number): number => bytes / 1e6 / (ms / 1000);
 
-export async function runWebRtcSyncBench(options: { build?: boolean } = {}): Promise<string> {
+/** The bench's text, and the browser's rates for the peer bench to print beside its own (null: not measured). */
+export async function runWebRtcSyncBench(options: { build?: boolean } = {}): Promise<{ text: string; rates: BrowserRates }> {
   const count = Number(process.env.BENCH_WEBRTC_ENVELOPES ?? 10_000);
   const limitMs = Number(process.env.BENCH_WEBRTC_TIMEOUT_S ?? 600) * 1000;
   const rawRuns = Math.max(1, Number(process.env.BENCH_WEBRTC_RAW_RUNS ?? 3));
@@ -309,6 +311,7 @@ export async function runWebRtcSyncBench(options: { build?: boolean } = {}): Pro
   let server: PreviewServer | undefined;
   const browsers: Browsers = { closing: false, open: [] };
   const lines: string[] = [];
+  const rates: { ingest: number | null; sync: number | null; count: number } = { ingest: null, sync: null, count };
   try {
     server = await startPreview(ROOT, await freePort());
     const baseUrl = server.url;
@@ -387,10 +390,11 @@ export async function runWebRtcSyncBench(options: { build?: boolean } = {}): Pro
     } else row("sync: node A → node B, invite-code link", `failed: ${sync.message}`);
     const ratio = (x: number | null, y: number | null) => (x === null || y === null ? "n/a" : `${(x / y).toFixed(3)}`);
     row("ratios", `sync/raw ${ratio(syncRate, rawRate)}   sync/ingest ${ratio(syncRate, ingestRate)}`);
+    Object.assign(rates, { ingest: ingestRate, sync: syncRate });
   } finally {
     browsers.closing = true;
     await Promise.allSettled(browsers.open.map((browser) => browser.close()));
     await server?.stop();
   }
-  return lines.join("\n");
+  return { text: lines.join("\n"), rates };
 }

@@ -1,7 +1,9 @@
-// The always-on peer (issue 18, ADR 0028): Ann's browser writes and closes; the peer — a child process
-// on SQLite, in the same relay room, loopback only, stopped by its PID — holds it; Ben's browser opens
-// later, meets only the peer, and has Ann's contacts; Ann's private (local-domain) rating never reaches the
-// peer's SQLite file, asserted on the file itself.
+// The always-on peer (issue 18, ADR 0028, ADR 0032): Ann's browser writes and closes; the peer — a child
+// process on SQLite, in the same relay room, loopback only, stopped by its PID — holds it; Ben's browser
+// opens later, meets only the peer, and has Ann's contacts. What the peer may not read never reaches its
+// SQLite file, asserted on the file itself: Ann's conversation with Cal in the Messages app (a synced
+// domain, readable by Cal alone: the peer holds its envelopes as stubs, never their content) and her
+// private (local-domain) rating.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,6 +13,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { startRelay, type Relay } from "../signal/relay-server.ts";
+import { createSigner, identityIdFromKey } from "../src/core/index.ts";
 import { probeNodeFile } from "../src/node-peer/storage/index.ts";
 import type { E2eCase, E2eContext } from "./support/harness.ts";
 import { addContactOps, createIdentityThroughUi, nodeValue, until } from "./support/shell.ts";
@@ -20,6 +23,9 @@ const ROOM = "always-on";
 const CONTACTS = 10;
 /** Text of Ann's private trust rating (the contacts app's `trust` domain is local: it never syncs). */
 const PRIVATE_MARKER = "ann-private-trust-note-7f3a";
+/** Ann's message to Cal, and the conversation's title: only Cal (and his node) may read them. */
+const SECRET_MESSAGE = "for-cal-only-9b2e: the key is under the mat";
+const SECRET_TITLE = "ann-and-cal-3c1d";
 
 type PeerProcess = { readonly child: ChildProcess; readonly lines: Record<string, unknown>[]; stop(): Promise<number | null> };
 
@@ -81,6 +87,72 @@ function envelopesInFile(dataDir: string, app: string): number {
   }
 }
 
+/** Someone Ann knows who is not here: an identity and a node identity of keys made for the test. */
+async function calsIds(): Promise<{ identityId: string; nodeId: string }> {
+  const ids = [];
+  for (const seed of [41, 42])
+    ids.push(identityIdFromKey((await createSigner({ seed: new Uint8Array(32).fill(seed), engine: "noble" })).publicKey));
+  return { identityId: ids[0]!, nodeId: ids[1]! };
+}
+
+/**
+ * Through the Messages app, as a person uses it: a conversation with Cal (picked from Ann's contacts)
+ * and one message. The app names Cal and his node as its only readers. Returns the envelope ids.
+ */
+async function writeToCal(page: Page): Promise<string[]> {
+  const cal = await calsIds();
+  await nodeValue(page, "submit", {
+    app: "app.contacts",
+    domain: "contacts",
+    ops: [
+      {
+        op: "parent_create",
+        type_key: "contact.profile",
+        payload: {
+          value: {
+            handle: "cal",
+            display_name: "Cal Ortiz",
+            identity_id: cal.identityId,
+            node_identity_id: cal.nodeId,
+            created_at: new Date().toISOString(),
+          },
+        },
+      },
+    ],
+  });
+  await page.getByTestId("nav-home").click();
+  await page.locator('[data-testid="app-card"][data-slug="app.messaging"] [data-testid="open-app"]').click();
+  const app = page.frameLocator('[data-testid="app-frame"][data-slug="app.messaging"] [data-testid="app-iframe"]');
+  await app.locator("body[data-ready]").waitFor({ timeout: 20_000 });
+  await app.getByTestId("new-title").fill(SECRET_TITLE);
+  await app.getByTestId("add-person").click();
+  await page.getByTestId("contact-picker").waitFor();
+  await page.locator('[data-testid="pick-contact"]', { hasText: "Cal Ortiz" }).click();
+  await app.getByTestId("chosen-person").waitFor();
+  await app.getByTestId("start").click();
+  await app.locator('[data-testid="thread"]:not([hidden])').waitFor();
+  await app.getByTestId("body").fill(SECRET_MESSAGE);
+  await app.getByTestId("send").click();
+  await app.locator('[data-testid="messages"][data-count="1"]').waitFor();
+  await page.getByTestId("close-app").click();
+  const ids = new Set<string>();
+  for (const typeKey of ["message.thread", "message.item"]) {
+    const read = await nodeValue(page, "read", { app: "app.messaging", query: { target: "parent", type_key: typeKey, limit: 10 } });
+    for (const row of read.rows as { id: string }[]) ids.add(row.id.split(":")[0]!);
+  }
+  assert.equal(ids.size, 2, "the conversation and the message: one envelope each");
+  return [...ids];
+}
+
+function holdsInFile(dataDir: string, id: string): { full: boolean; stub: boolean } {
+  const probe = probeNodeFile(join(dataDir, "node.sqlite"));
+  try {
+    return probe.holds(id);
+  } finally {
+    probe.close();
+  }
+}
+
 export const cases: E2eCase[] = [
   {
     name: "Ann writes and closes; the always-on peer holds it; Ben opens later and syncs it from the peer alone",
@@ -108,14 +180,23 @@ export const cases: E2eCase[] = [
             },
           ],
         });
+        const privateEnvelopes = await writeToCal(ann.page);
         const annContacts = await contactHandles(ann.page);
-        assert.equal(annContacts.length, CONTACTS + 1);
+        assert.equal(annContacts.length, CONTACTS + 2);
         await joinRoom(ann.page, relay);
         await until(
           ann.page,
-          () => envelopesInFile(dataDir, "app.contacts") >= CONTACTS + 1,
+          () => envelopesInFile(dataDir, "app.contacts") >= CONTACTS + 2,
           (held) => held,
           "the peer holds Ann's contacts",
+          90_000,
+        );
+        // The Messages domain reached the peer too: each envelope of the conversation as its stub.
+        await until(
+          ann.page,
+          () => privateEnvelopes.every((id) => holdsInFile(dataDir, id).stub),
+          (held) => held,
+          "the peer holds the conversation's stubs",
           90_000,
         );
         await ann.close();
@@ -125,7 +206,7 @@ export const cases: E2eCase[] = [
         await joinRoom(ben.page, relay);
         await until(
           ben.page,
-          async () => (await contactHandles(ben.page)).length >= CONTACTS + 1,
+          async () => (await contactHandles(ben.page)).length >= CONTACTS + 2,
           (held) => held,
           "Ben has Ann's contacts",
           90_000,
@@ -136,11 +217,22 @@ export const cases: E2eCase[] = [
         const peerIdentity = peer.lines.find((line) => line.event === "peer.started")?.nodeIdentity;
         assert.ok((overview.peers as { peerIdentity: string | null }[]).every((p) => p.peerIdentity === peerIdentity));
         await ctx.screenshot(ben.page, "peer-always-on-ben");
-        // Ann's private rating never reached the peer: not its envelope, not its text, anywhere in the file.
+        // What the peer may not read never reached it: not the rating (a local domain), not the
+        // conversation's content (a synced domain Cal alone may read), in any row of any table; of the
+        // conversation it holds only the stubs: author, key, seq, digest (ADR 0013), no envelope, no object.
+        // (grep for the id prefix: `${id}:` is how object ids of that envelope are spelled.)
         const probe = probeNodeFile(join(dataDir, "node.sqlite"));
         try {
-          assert.equal(probe.containsText(PRIVATE_MARKER), false, "Ann's private data is not in the peer's SQLite file");
+          for (const text of [PRIVATE_MARKER, SECRET_MESSAGE, SECRET_TITLE])
+            assert.deepEqual(probe.tablesContaining(text), [], `"${text}" is not in the peer's SQLite file`);
+          for (const id of privateEnvelopes) {
+            assert.deepEqual(probe.holds(id), { full: false, stub: true }, `the peer holds ${id} as a stub only`);
+            // Its object ids appear only where the read rule names them: Ann's acl roots in the system
+            // app, which every node needs to judge reads alike (ADR 0010); no messaging row names them.
+            assert.deepEqual(probe.appsContaining(`${id}:`), ["system"], `only acl rows name the objects of ${id}`);
+          }
           assert.equal(probe.containsText("annrated"), true, "the probe does find text that was synced");
+          assert.equal(probe.containsText("Cal Ortiz"), true, "and Ann's public contact of Cal");
         } finally {
           probe.close();
         }

@@ -42,6 +42,12 @@ describe("parsePeerArgs", () => {
     [["--data", dir, "--status-port", "70000"], "ERR_STRUCT_INVALID_TYPE/status_port_invalid"],
     [["--data", dir, "--status-port=-1"], "ERR_STRUCT_INVALID_TYPE/status_port_invalid"],
     [["--data", dir, "--config", join(dir, "missing.json")], "ERR_STRUCT_INVALID_TYPE/config_unreadable"],
+    [["--data", dir, "--max-bytes", "0"], "ERR_STRUCT_INVALID_TYPE/max_bytes_invalid"],
+    [["--data", dir, "--max-bytes", "1e9"], "ERR_STRUCT_INVALID_TYPE/max_bytes_invalid"],
+    [["--data", dir, "--max-envelopes=-5"], "ERR_STRUCT_INVALID_TYPE/max_envelopes_invalid"],
+    [["--data", dir, "--pair", "ws://127.0.0.1:1"], "ERR_STRUCT_INVALID_TYPE/room_invalid"],
+    [["--data", dir, "--pair", "ws://127.0.0.1:1#r", "--label", ""], "ERR_STRUCT_INVALID_TYPE/label_invalid"],
+    [["--data", dir, "--pair", "ws://127.0.0.1:1#r", "--label", "x".repeat(65)], "ERR_STRUCT_INVALID_TYPE/label_invalid"],
   ])("refuses %j (%s)", (argv, expected) => {
     expect(reason(parsePeerArgs(argv))).toBe(expected);
   });
@@ -53,10 +59,25 @@ describe("parsePeerArgs", () => {
     [{ invites: [1] }, "config_invalid"],
     [{ rooms: [{ url: "ws://127.0.0.1:1", room: "a\u0001b" }] }, "room_invalid"],
     [{ statusPort: 1.5 }, "status_port_invalid"],
+    [{ maxBytes: "lots" }, "max_bytes_invalid"],
+    [{ maxEnvelopes: 2.5 }, "max_envelopes_invalid"],
   ])("refuses the config file %j (%s)", (content, expected) => {
     const file = join(dir, `bad-${expected}.json`);
     writeFileSync(file, JSON.stringify(content));
     expect(reason(parsePeerArgs(["--data", dir, "--config", file]))).toBe(`ERR_STRUCT_INVALID_TYPE/${expected}`);
+  });
+
+  it("takes storage budgets from the config file, the command line winning, and a pairing room with its label", () => {
+    const file = join(dir, "budget.json");
+    writeFileSync(file, JSON.stringify({ maxBytes: 4_194_304, maxEnvelopes: 500 }));
+    expect(parsePeerArgs(["--data", dir, "--config", file, "--max-envelopes", "20"])).toMatchObject({
+      ok: true,
+      value: { maxBytes: 4_194_304, maxEnvelopes: 20, pair: undefined },
+    });
+    expect(parsePeerArgs(["--data", dir, "--pair", "ws://127.0.0.1:9/#pair-me", "--label", "Always-on peer"])).toMatchObject({
+      ok: true,
+      value: { maxBytes: undefined, maxEnvelopes: undefined, pair: { url: "ws://127.0.0.1:9/", room: "pair-me" }, label: "Always-on peer" },
+    });
   });
 
   it("refuses a room name longer than 128 characters", () => {

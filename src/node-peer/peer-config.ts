@@ -19,16 +19,25 @@ export type PeerConfig = {
   readonly loopbackOnly: boolean;
   /** `--status`: print the running peer's report and exit, start nothing. */
   readonly statusOnly: boolean;
+  /** The node database's budgets; undefined keeps the node's configured ones. */
+  readonly maxBytes: number | undefined;
+  readonly maxEnvelopes: number | undefined;
+  /** `--pair <ws-url>#<room>`: become a device of a person's identity, met in that room (ADR 0032). */
+  readonly pair: RoomSpec | undefined;
+  /** The device label the pairing proposes. */
+  readonly label: string | undefined;
 };
 
 export const USAGE =
   "npm run peer -- --data <dir> [--name <name>] [--ingest <file>] [--room <ws-url>#<room>]... [--invite <code>]... " +
-  "[--config <file.json>] [--status-port <port>] [--loopback-only] | --data <dir> --status";
+  "[--config <file.json>] [--status-port <port>] [--max-bytes <n>] [--max-envelopes <n>] [--pair <ws-url>#<room> [--label <text>]] " +
+  "[--loopback-only] | --data <dir> --status";
 
 /** The file in the data directory that keeps the rooms the peer was told to join. */
 export const ROOMS_FILE = "rooms.json";
 const MAX_ROOM_NAME = 128;
 const MAX_CONFIG_BYTES = 65_536;
+const MAX_LABEL = 64;
 
 function invalid(reason: string, message: string): Result<never> {
   return err(nodeError("ERR_STRUCT_INVALID_TYPE", message, { reason }));
@@ -58,7 +67,15 @@ export function parseRoom(value: unknown): Result<RoomSpec> {
   return ok({ url, room });
 }
 
-type FileConfig = { rooms: RoomSpec[]; invites: string[]; statusPort: number | undefined };
+type FileConfig = {
+  rooms: RoomSpec[];
+  invites: string[];
+  statusPort: number | undefined;
+  maxBytes: number | undefined;
+  maxEnvelopes: number | undefined;
+};
+
+const NO_FILE: FileConfig = { rooms: [], invites: [], statusPort: undefined, maxBytes: undefined, maxEnvelopes: undefined };
 
 function parseConfigFile(path: string): Result<FileConfig> {
   let value: unknown;
@@ -71,7 +88,7 @@ function parseConfigFile(path: string): Result<FileConfig> {
   }
   if (typeof value !== "object" || value === null || Array.isArray(value))
     return invalid("config_invalid", "The config file is one JSON object.");
-  const { rooms = [], invites = [], statusPort, ...rest } = value as Record<string, unknown>;
+  const { rooms = [], invites = [], statusPort, maxBytes, maxEnvelopes, ...rest } = value as Record<string, unknown>;
   const unknown = Object.keys(rest);
   if (unknown.length > 0) return invalid("config_unknown_field", `Unknown config field(s): ${unknown.join(", ")}.`);
   if (!Array.isArray(rooms) || !Array.isArray(invites) || !invites.every((code) => typeof code === "string"))
@@ -84,7 +101,20 @@ function parseConfigFile(path: string): Result<FileConfig> {
   }
   const port = statusPort === undefined ? ok(undefined) : parsePort(statusPort);
   if (!port.ok) return port;
-  return ok({ rooms: parsedRooms, invites, statusPort: port.value });
+  const bytes = parseBudget(maxBytes, "max_bytes_invalid");
+  if (!bytes.ok) return bytes;
+  const envelopes = parseBudget(maxEnvelopes, "max_envelopes_invalid");
+  if (!envelopes.ok) return envelopes;
+  return ok({ rooms: parsedRooms, invites, statusPort: port.value, maxBytes: bytes.value, maxEnvelopes: envelopes.value });
+}
+
+/** A budget is a positive integer here; its bounds are the node's config keys' (its config manager checks them). */
+function parseBudget(value: unknown, reason: string): Result<number | undefined> {
+  if (value === undefined) return ok(undefined);
+  const n = typeof value === "string" && /^\d{1,16}$/.test(value) ? Number(value) : value;
+  return typeof n === "number" && Number.isSafeInteger(n) && n > 0
+    ? ok(n)
+    : invalid(reason, "A storage budget is a positive integer (bytes or envelopes).");
 }
 
 function parsePort(value: unknown): Result<number> {
@@ -110,14 +140,17 @@ export function parsePeerArgs(argv: readonly string[]): Result<PeerConfig> {
         "status-port": { type: "string" },
         "loopback-only": { type: "boolean" },
         status: { type: "boolean" },
+        "max-bytes": { type: "string" },
+        "max-envelopes": { type: "string" },
+        pair: { type: "string" },
+        label: { type: "string" },
       },
     }));
   } catch (cause) {
     return invalid("usage", cause instanceof Error ? cause.message : String(cause));
   }
   if (typeof values.data !== "string") return invalid("usage", "--data <dir> is required");
-  const file =
-    typeof values.config === "string" ? parseConfigFile(values.config) : ok<FileConfig>({ rooms: [], invites: [], statusPort: undefined });
+  const file = typeof values.config === "string" ? parseConfigFile(values.config) : ok(NO_FILE);
   if (!file.ok) return file;
   const rooms = [...file.value.rooms];
   for (const room of (values.room as string[] | undefined) ?? []) {
@@ -127,6 +160,16 @@ export function parsePeerArgs(argv: readonly string[]): Result<PeerConfig> {
   }
   const port = values["status-port"] === undefined ? ok(file.value.statusPort) : parsePort(values["status-port"]);
   if (!port.ok) return port;
+  const maxBytes = values["max-bytes"] === undefined ? ok(file.value.maxBytes) : parseBudget(values["max-bytes"], "max_bytes_invalid");
+  if (!maxBytes.ok) return maxBytes;
+  const maxEnvelopes =
+    values["max-envelopes"] === undefined ? ok(file.value.maxEnvelopes) : parseBudget(values["max-envelopes"], "max_envelopes_invalid");
+  if (!maxEnvelopes.ok) return maxEnvelopes;
+  const pair = typeof values.pair === "string" ? parseRoom(values.pair) : ok(undefined);
+  if (!pair.ok) return pair;
+  const label = typeof values.label === "string" ? values.label : undefined;
+  if (label !== undefined && (label.length === 0 || label.length > MAX_LABEL || [...label].some((c) => c.charCodeAt(0) < 0x20)))
+    return invalid("label_invalid", `A device label is 1 to ${MAX_LABEL} printable characters.`);
   return ok({
     dataDir: values.data,
     name: typeof values.name === "string" ? values.name : undefined,
@@ -136,6 +179,10 @@ export function parsePeerArgs(argv: readonly string[]): Result<PeerConfig> {
     statusPort: port.value,
     loopbackOnly: values["loopback-only"] === true,
     statusOnly: values.status === true,
+    maxBytes: maxBytes.value,
+    maxEnvelopes: maxEnvelopes.value,
+    pair: pair.value,
+    label,
   });
 }
 

@@ -4,11 +4,11 @@
 // serves a loopback status report, and on SIGTERM or SIGINT closes its links so nothing new arrives,
 // lets the writes in flight finish, then stops. Every event is one JSON line on stdout. A start that
 // fails exits 1, bad usage 2; `--status` prints the running peer's report and exits 0 if ready, else 1.
-import { readFileSync } from "node:fs";
 import { keepRooms, parsePeerArgs, USAGE, type PeerConfig } from "./peer-config.ts";
 import { createPeerNetwork } from "./peer-network.ts";
+import { pairAsDevice } from "./peer-pairing.ts";
 import { fetchStatus, serveStatus, type StatusServer } from "./peer-status.ts";
-import { ingestAll, installBuiltIns, startPeer } from "./peer.ts";
+import { fileLines, ingestAll, installBuiltIns, peerStorage, startPeer, storageUsage } from "./peer.ts";
 
 function log(event: string, fields: Readonly<Record<string, unknown>> = {}): void {
   process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), event, ...fields })}\n`);
@@ -22,8 +22,15 @@ function fail(event: string, fields: Readonly<Record<string, unknown>>, code: nu
 async function run(config: PeerConfig): Promise<void> {
   const rooms = keepRooms(config.dataDir, config.rooms);
   if (!rooms.ok) fail("peer.start_failed", { code: rooms.error.code, message: rooms.error.message }, 1);
-  const started = await startPeer({ dataDir: config.dataDir, ...(config.name === undefined ? {} : { name: config.name }) });
-  if (!started.ok) fail("peer.start_failed", { code: started.error.code, message: started.error.message }, 1);
+  const storage = peerStorage(config.dataDir);
+  const started = await startPeer({
+    dataDir: config.dataDir,
+    storage,
+    budget: { maxBytes: config.maxBytes, maxEnvelopes: config.maxEnvelopes },
+    ...(config.name === undefined ? {} : { name: config.name }),
+  });
+  if (!started.ok)
+    fail("peer.start_failed", { code: started.error.code, cause: started.error.data["cause"] ?? null, message: started.error.message }, 1);
   const node = started.value;
   const builtIns = await installBuiltIns(node);
   if (!builtIns.ok) log("peer.built_ins_failed", { code: builtIns.error.code, message: builtIns.error.message });
@@ -44,13 +51,26 @@ async function run(config: PeerConfig): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
-  log("peer.started", { globalSeq: node.globalSeq(), nodeIdentity: node.sync.nodeIdentity, health: node.health() });
+  log("peer.started", {
+    globalSeq: node.globalSeq(),
+    nodeIdentity: node.sync.nodeIdentity,
+    storage: storageUsage(node, storage),
+    health: node.health(),
+  });
 
   if (config.ingest !== undefined) {
-    const texts = readFileSync(config.ingest, "utf8")
-      .split("\n")
-      .filter((line) => line.trim() !== "");
-    log("peer.ingested", { file: config.ingest, outcomes: await ingestAll(node, texts), globalSeq: node.globalSeq() });
+    const began = performance.now();
+    try {
+      const outcomes = await ingestAll(node, fileLines(config.ingest));
+      log("peer.ingested", { file: config.ingest, outcomes, ms: Math.round(performance.now() - began), globalSeq: node.globalSeq() });
+    } catch (cause) {
+      // An unreadable file: what was read before it failed is committed, batch by batch.
+      log("peer.ingest_failed", {
+        file: config.ingest,
+        message: cause instanceof Error ? cause.message : String(cause),
+        globalSeq: node.globalSeq(),
+      });
+    }
   }
   const net = network;
   if (config.statusPort !== undefined) {
@@ -61,6 +81,9 @@ async function run(config: PeerConfig): Promise<void> {
       nodeIdentity: node.sync.nodeIdentity,
       globalSeq: node.globalSeq(),
       stubs: await node.stubCount(),
+      storage: storageUsage(node, storage),
+      identities: await heldIdentities(),
+      memory: memory(),
       health: node.health(),
       rooms: net.rooms(),
       sessions: net.sessions(),
@@ -71,6 +94,30 @@ async function run(config: PeerConfig): Promise<void> {
   for (const room of rooms.value) void net.joinRoom(room);
   for (const code of config.invites) void net.acceptInvite(code);
   log("peer.ready", { globalSeq: node.globalSeq(), nodeIdentity: node.sync.nodeIdentity, rooms: rooms.value.length });
+  if (config.pair !== undefined) {
+    // The pairing room is joined for this run only; the rooms to stay in are given with --room.
+    const paired = await pairAsDevice({
+      node,
+      network: net,
+      reach: config.pair,
+      ...(config.label === undefined ? {} : { label: config.label }),
+      log,
+      print: (text) => process.stderr.write(`${text}\n`),
+      stopped: () => stopping !== undefined,
+    });
+    if (!paired.ok) log("peer.pairing_failed", { code: paired.error.code, reason: paired.error.data["reason"] ?? null });
+  }
+
+  async function heldIdentities(): Promise<readonly string[]> {
+    const held = await node.identities.held();
+    return held.ok ? held.value.map((identity) => identity.identityId) : [];
+  }
+}
+
+/** The process's memory in bytes: now, and the peak resident size so far. */
+function memory() {
+  const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+  return { rss, heapUsed, heapTotal, external, maxRss: process.resourceUsage().maxRSS * 1024 };
 }
 
 async function main(): Promise<void> {

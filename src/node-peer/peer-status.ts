@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HealthSnapshot } from "../core/index.ts";
+import type { StorageUsage } from "./peer.ts";
 
 /** Where a running peer names its status port and pid. */
 export const STATUS_FILE = "status.json";
@@ -17,6 +18,18 @@ export type StatusReport = {
   readonly nodeIdentity: string;
   readonly globalSeq: number;
   readonly stubs: number;
+  /** The node database against its budgets (--max-bytes, --max-envelopes). */
+  readonly storage: StorageUsage;
+  /** The identities the peer writes for: none when it runs as its own, the person's once paired. */
+  readonly identities: readonly string[];
+  /** Bytes: resident, V8 heap used and reserved, outside the heap, and the peak resident size. */
+  readonly memory: {
+    readonly rss: number;
+    readonly heapUsed: number;
+    readonly heapTotal: number;
+    readonly external: number;
+    readonly maxRss: number;
+  };
   readonly health: HealthSnapshot;
   readonly rooms: readonly { readonly url: string; readonly room: string; readonly joined: boolean }[];
   readonly sessions: readonly Record<string, unknown>[];

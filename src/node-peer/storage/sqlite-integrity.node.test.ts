@@ -35,7 +35,7 @@ async function pull(from: TwoWayNode, to: TwoWayNode): Promise<void> {
 async function exported(from: TwoWayNode, to: TwoWayNode): Promise<string[]> {
   const texts: string[] = [];
   for (const domain of DOMAINS) {
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const pkg = expectOk(await from.sync.exportPackage(to.sync.nodeIdentity, domain, after, 50), "export");
       if (pkg === null) break;
       texts.push(...pkg.envelopes);
@@ -73,7 +73,9 @@ beforeEach(async () => {
   const me = expectOk(await a.node.identities.create({ name: "Ada" })).identityId;
   const note = expectOk(await submit(a.node, me, [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "First" } } }]))
     .objectIds[0]!;
-  expectOk(await submit(a.node, me, [{ op: "parent_update", type_key: "notes.note", payload: { parent_id: note, value: { title: "Second" } } }]));
+  expectOk(
+    await submit(a.node, me, [{ op: "parent_update", type_key: "notes.note", payload: { parent_id: note, value: { title: "Second" } } }]),
+  );
   expectOk(await submit(a.node, me, [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "Other" } } }]));
   await pull(a.node, b.node);
   const digest = (await a.node.stateDigest()).digest;
@@ -82,7 +84,11 @@ beforeEach(async () => {
 });
 
 const restartA = () => startNode({ idb: f.a.idb, name: f.a.name, clock: f.a.clock });
-const newest = () => onDisk(f.a, (db) => db.prepare("SELECT seq, id, row FROM envelopes ORDER BY seq DESC LIMIT 1").get() as { seq: number; id: string; row: string });
+const newest = () =>
+  onDisk(
+    f.a,
+    (db) => db.prepare("SELECT seq, id, row FROM envelopes ORDER BY seq DESC LIMIT 1").get() as { seq: number; id: string; row: string },
+  );
 
 describe("integrity at rest on SQLite (ADR 0018)", () => {
   it("rebuilds an object value edited in the file from the envelopes at start", async () => {

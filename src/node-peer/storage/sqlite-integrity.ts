@@ -34,7 +34,9 @@ export class SqliteIntegrity implements IntegrityPort {
   async forEachStub(visit: (row: StubRow) => void | Promise<void>, pageSize = 500): Promise<void> {
     let after = "";
     for (;;) {
-      const page = await this.connections.read((sql) => sql.rows<StubRow>("SELECT row FROM stubs WHERE id > ? ORDER BY id LIMIT ?", after, pageSize));
+      const page = await this.connections.read((sql) =>
+        sql.rows<StubRow>("SELECT row FROM stubs WHERE id > ? ORDER BY id LIMIT ?", after, pageSize),
+      );
       for (const row of page) await visit(row);
       if (page.length < pageSize) return;
       after = page[page.length - 1]!.id;
@@ -77,7 +79,9 @@ export class SqliteIntegrity implements IntegrityPort {
 /** The Dexie IntegrityStore.apply's steps in its order; the deps index follows its envelope row. */
 function applyRepair(sql: Statements, repair: IntegrityRepair): void {
   const writes = new SqliteWrites(sql);
-  const quarantine = sql.get("INSERT INTO quarantine (id, seq, row) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, row = excluded.row");
+  const quarantine = sql.get(
+    "INSERT INTO quarantine (id, seq, row) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, row = excluded.row",
+  );
   const putQuarantine = (row: QuarantineRow) => quarantine.run(row.id, row.seq, JSON.stringify(row));
   for (const row of repair.quarantineStubs) {
     putQuarantine(row);

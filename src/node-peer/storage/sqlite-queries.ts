@@ -74,7 +74,11 @@ export class SqliteQueries {
 
   /** Envelopes (in seq order), then stubs, at one key's seq: more than one is a fork (DESIGN §3). */
   envelopeIdsAtKeySeq(authorKey: string, keySeq: number): string[] {
-    const envelopes = this.sql.values<string>("SELECT id FROM envelopes WHERE author_key = ? AND key_seq = ? ORDER BY seq", authorKey, keySeq);
+    const envelopes = this.sql.values<string>(
+      "SELECT id FROM envelopes WHERE author_key = ? AND key_seq = ? ORDER BY seq",
+      authorKey,
+      keySeq,
+    );
     const stubs = this.sql.values<string>("SELECT id FROM stubs WHERE author_key = ? AND key_seq = ? ORDER BY id", authorKey, keySeq);
     return [...new Set([...envelopes, ...stubs])];
   }

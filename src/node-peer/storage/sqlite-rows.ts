@@ -36,7 +36,11 @@ export function sqliteCall<T>(body: () => T): T {
     if (cause instanceof DOMException) throw cause;
     const code = (cause as { code?: unknown } | null)?.code;
     if (typeof code === "string" && code.startsWith("SQLITE_")) {
-      const name = code.startsWith("SQLITE_CONSTRAINT") ? "ConstraintError" : code === "SQLITE_FULL" ? "QuotaExceededError" : "UnknownError";
+      const name = code.startsWith("SQLITE_CONSTRAINT")
+        ? "ConstraintError"
+        : code === "SQLITE_FULL"
+          ? "QuotaExceededError"
+          : "UnknownError";
       throw new DOMException(`${code}: ${(cause as Error).message}`, name);
     }
     throw cause;

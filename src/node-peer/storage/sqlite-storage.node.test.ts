@@ -41,10 +41,9 @@ describe("SQLite node database", () => {
     const storage = fresh();
     expect(await storage.open()).toEqual({ ok: true, value: { globalSeq: 0 } });
     storage.close();
-    expect(onDisk(storage.path, (db) => [db.pragma("journal_mode", { simple: true }), db.pragma("user_version", { simple: true })])).toEqual([
-      "wal",
-      SCHEMA_VERSION,
-    ]);
+    expect(
+      onDisk(storage.path, (db) => [db.pragma("journal_mode", { simple: true }), db.pragma("user_version", { simple: true })]),
+    ).toEqual(["wal", SCHEMA_VERSION]);
   });
 
   it("refuses a file written by a newer schema and leaves it as it was (ERR_MNG_STORAGE_UNAVAILABLE)", async () => {
@@ -111,7 +110,9 @@ describe("SQLite node database", () => {
     await storage.open();
     await storage.putAuditCheckpoint({ seq: 3, mac: "x" });
     storage.close();
-    expect(onDisk(storage.path, (db) => db.prepare("SELECT value FROM meta WHERE key = 'audit_checkpoint'").pluck().get())).toBe('{"seq":3,"mac":"x"}');
+    expect(onDisk(storage.path, (db) => db.prepare("SELECT value FROM meta WHERE key = 'audit_checkpoint'").pluck().get())).toBe(
+      '{"seq":3,"mac":"x"}',
+    );
     onDisk(storage.path, (db) => db.prepare("UPDATE meta SET value = '{not json' WHERE key = 'audit_checkpoint'").run());
     await storage.open();
     expect(await storage.auditCheckpoint()).toBeUndefined();
@@ -124,7 +125,8 @@ describe("SQLite node database", () => {
     expect((await storage.runWrite((tx) => tx.apply(planOf(envelopeRow(1, "e1")), ROOMY))).ok).toBe(true);
     const big = "x".repeat(64 * 1024);
     const result = await storage.runWrite(async (tx) => {
-      for (let seq = 2; seq <= 12; seq++) await tx.apply(planOf(envelopeRow(seq, `e${seq}`, { text: big })), { maxEnvelopes: 100, maxBytes: 1e9 });
+      for (let seq = 2; seq <= 12; seq++)
+        await tx.apply(planOf(envelopeRow(seq, `e${seq}`, { text: big })), { maxEnvelopes: 100, maxBytes: 1e9 });
     });
     expect(result).toMatchObject({ ok: false, error: { code: "ERR_STORAGE_QUOTA", data: { reason: "quota_exceeded" } } });
     expect(storage.globalSeq).toBe(1);
@@ -134,7 +136,10 @@ describe("SQLite node database", () => {
 
   it("reports a file it cannot open as data (ERR_MNG_STORAGE_UNAVAILABLE)", async () => {
     const storage = new SqliteStorage(join(dir, "no-such-dir", "node.sqlite"));
-    expect(await storage.open()).toMatchObject({ ok: false, error: { code: "ERR_MNG_STORAGE_UNAVAILABLE", data: { reason: "open_failed" } } });
+    expect(await storage.open()).toMatchObject({
+      ok: false,
+      error: { code: "ERR_MNG_STORAGE_UNAVAILABLE", data: { reason: "open_failed" } },
+    });
   });
 
   it("rolls back the whole batch when one of its writes failed, even if the work caught it (ERR_MNG_STORAGE_TX_ABORTED)", async () => {

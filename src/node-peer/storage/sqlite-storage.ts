@@ -198,7 +198,10 @@ export class SqliteStorage implements NodeStorage {
       if (cause instanceof AbortWrite) return err(cause.error);
       if (cause instanceof SequenceConflict) {
         return err(
-          nodeError("ERR_MNG_GRAPH_SEQUENCE_CONFLICT", "Another writer moved the sequence.", { expected: cause.expected, stored: cause.stored }),
+          nodeError("ERR_MNG_GRAPH_SEQUENCE_CONFLICT", "Another writer moved the sequence.", {
+            expected: cause.expected,
+            stored: cause.stored,
+          }),
         );
       }
       return err(storageFailure(cause, "commit_failed"));

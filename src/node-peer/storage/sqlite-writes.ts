@@ -1,7 +1,17 @@
 // The node database's writes on SQLite, synchronous, on the writer connection only. Each mirrors
 // the Dexie call it replaces (ADR 0022): `add` fails on a taken key, `put` replaces by primary key
 // but still fails on another unique key, and multi-entry indexes are kept beside their rows.
-import type { AppRow, CursorRow, EnvelopeRow, ForkRow, IdentityRow, ObjectRow, PendingRow, StubRow, VersionRow } from "../../core/storage/index.ts";
+import type {
+  AppRow,
+  CursorRow,
+  EnvelopeRow,
+  ForkRow,
+  IdentityRow,
+  ObjectRow,
+  PendingRow,
+  StubRow,
+  VersionRow,
+} from "../../core/storage/index.ts";
 import type { JsonValue } from "../../core/shared/json.ts";
 import type { Statements } from "./sqlite-queries.ts";
 
@@ -58,16 +68,22 @@ export class SqliteWrites {
 
   putFork(row: ForkRow): void {
     this.sql
-      .get("INSERT INTO forks (author_key, key_seq, row) VALUES (?, ?, ?) ON CONFLICT (author_key, key_seq) DO UPDATE SET row = excluded.row")
+      .get(
+        "INSERT INTO forks (author_key, key_seq, row) VALUES (?, ?, ?) ON CONFLICT (author_key, key_seq) DO UPDATE SET row = excluded.row",
+      )
       .run(row.authorKey, row.keySeq, JSON.stringify(row));
   }
 
   putIdentity(row: IdentityRow): void {
-    this.sql.get("INSERT INTO identities (id, row) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET row = excluded.row").run(row.id, JSON.stringify(row));
+    this.sql
+      .get("INSERT INTO identities (id, row) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET row = excluded.row")
+      .run(row.id, JSON.stringify(row));
   }
 
   addStub(row: StubRow): void {
-    this.sql.get("INSERT INTO stubs (id, author_key, key_seq, row) VALUES (?, ?, ?, ?)").run(row.id, row.authorKey, row.keySeq, JSON.stringify(row));
+    this.sql
+      .get("INSERT INTO stubs (id, author_key, key_seq, row) VALUES (?, ?, ?, ?)")
+      .run(row.id, row.authorKey, row.keySeq, JSON.stringify(row));
   }
 
   deleteStub(id: string): void {
@@ -75,7 +91,9 @@ export class SqliteWrites {
   }
 
   putPending(row: PendingRow): void {
-    this.sql.get("INSERT INTO pending (id, row) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET row = excluded.row").run(row.id, JSON.stringify(row));
+    this.sql
+      .get("INSERT INTO pending (id, row) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET row = excluded.row")
+      .run(row.id, JSON.stringify(row));
     this.sql.get("DELETE FROM pending_missing WHERE id = ?").run(row.id);
     const missing = this.sql.get("INSERT OR IGNORE INTO pending_missing (missing, id) VALUES (?, ?)");
     for (const id of row.missing) missing.run(id, row.id);
@@ -106,7 +124,9 @@ export class SqliteWrites {
   /** By slug; a local id another slug holds is refused, as Dexie's unique index refuses it. */
   putApp(row: AppRow): void {
     this.sql
-      .get("INSERT INTO apps (slug, local_id, row) VALUES (?, ?, ?) ON CONFLICT (slug) DO UPDATE SET local_id = excluded.local_id, row = excluded.row")
+      .get(
+        "INSERT INTO apps (slug, local_id, row) VALUES (?, ?, ?) ON CONFLICT (slug) DO UPDATE SET local_id = excluded.local_id, row = excluded.row",
+      )
       .run(row.slug, row.localId, JSON.stringify(row));
   }
 
