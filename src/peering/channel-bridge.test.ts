@@ -218,6 +218,29 @@ describe("channel bridge", () => {
     expect(message.every((v, i) => v === big[i])).toBe(true);
   });
 
+  it("stalls toward the node once stallInboundAfterBytes reached it: later messages are held back, the other way still flows", async () => {
+    const link = new FakeLink(65_536);
+    const a = nodeOn(link.a).transport;
+    let stalls = 0;
+    const b = nodeOn(link.b, { stallInboundAfterBytes: 250, onStall: () => (stalls += 1) }).transport;
+    await Promise.all([opened(a), opened(b)]);
+    const received: number[] = [];
+    b.onMessage((m) => received.push(m[0]!));
+    for (let i = 1; i <= 3; i++) expect(a.send(new Uint8Array(100).fill(i)).ok).toBe(true);
+    await until(() => received.length === 3); // 0, 100 and 200 bytes before: each below 250, delivered
+    expect(a.send(new Uint8Array(100).fill(4)).ok).toBe(true);
+    await until(() => stalls === 1);
+    expect(a.send(new Uint8Array(100).fill(5)).ok).toBe(true);
+    const back = nextMessage(a);
+    expect(b.send(new Uint8Array([9])).ok).toBe(true);
+    expect([...(await back)]).toEqual([9]);
+    await until(() => a.bufferedAmount() === 0);
+    for (let i = 0; i < 50; i++) await nextTask();
+    expect(received).toEqual([1, 2, 3]);
+    expect(stalls).toBe(1);
+    expect(b.state).toBe("open");
+  });
+
   it("on the node's close: flushes the queue, sends the in-band close, then closes the channel", async () => {
     const link = new FakeLink(1000, true);
     const { transport } = nodeOn(link.a, { chunkBytes: 1001, highWaterBytes: 3000 });

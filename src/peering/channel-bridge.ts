@@ -16,6 +16,13 @@ export type ChannelBridgeOptions = {
   readonly maxMessageBytes?: number;
   /** Chunks go to the channel only while its buffer is below this; default 1 MiB. Must exceed the channel's bufferedLowThreshold. */
   readonly highWaterBytes?: number;
+  /**
+   * Tests only (off by default): once this many bytes of messages reached the node, later ones are
+   * held back and never delivered, as a channel that stalls mid-transfer; `onStall` hears the first.
+   * A test cuts a sync at a known point with it, whatever the machine's speed.
+   */
+  readonly stallInboundAfterBytes?: number;
+  readonly onStall?: () => void;
 };
 
 export type ChannelBridge = {
@@ -54,6 +61,8 @@ export function bridgeChannelToPort(channel: PeerChannel, port: MessagePort, opt
   const reassembler = createReassembler({ maxMessageBytes });
   let queue: Queued[] = [];
   let head = 0;
+  let deliveredBytes = 0;
+  let stalled = false;
   /** `closing`: the in-band close is queued; nothing more is taken from either side. */
   let phase: "open" | "closing" | "closed" = "open";
 
@@ -121,6 +130,16 @@ export function bridgeChannelToPort(channel: PeerChannel, port: MessagePort, opt
     pump();
   }
 
+  function deliver(bytes: Uint8Array<ArrayBuffer>): void {
+    if (options.stallInboundAfterBytes !== undefined && deliveredBytes >= options.stallInboundAfterBytes) {
+      if (!stalled) options.onStall?.();
+      stalled = true;
+      return;
+    }
+    deliveredBytes += bytes.byteLength;
+    post({ t: "message", data: bytes.buffer }, [bytes.buffer]);
+  }
+
   function onPortMessageError(): void {
     abort(PORT_PROTOCOL_ERROR);
   }
@@ -130,7 +149,7 @@ export function bridgeChannelToPort(channel: PeerChannel, port: MessagePort, opt
     const result = reassembler.push(chunk);
     if (!result.ok) return abort(LINK_PROTOCOL_ERROR);
     const got = result.value;
-    if (got.kind === "message") post({ t: "message", data: got.bytes.buffer }, [got.bytes.buffer]);
+    if (got.kind === "message") deliver(got.bytes);
     else if (got.kind === "close") abort(CLOSE_REASONS.peer);
   });
   const stopLow = channel.onBufferedLow(() => {

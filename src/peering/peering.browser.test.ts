@@ -115,10 +115,26 @@ describe("peering: the invite flow", () => {
 
     const [linksA, linksB] = await Promise.all([linksWhen(a.peering, allIn("attached")), linksWhen(b.peering, allIn("attached"))]);
     expect(linksA).toEqual([
-      { id: "link-1", label: "invited peer", via: "invite", phase: "attached", sessionId: "a-session-1", closeReason: null },
+      {
+        id: "link-1",
+        label: "invited peer",
+        via: "invite",
+        phase: "attached",
+        sessionId: "a-session-1",
+        closeReason: null,
+        stalled: false,
+      },
     ]);
     expect(linksB).toEqual([
-      { id: "link-1", label: "inviting peer", via: "invite", phase: "attached", sessionId: "b-session-1", closeReason: null },
+      {
+        id: "link-1",
+        label: "inviting peer",
+        via: "invite",
+        phase: "attached",
+        sessionId: "b-session-1",
+        closeReason: null,
+        stalled: false,
+      },
     ]);
     expect(a.changes()).toBeGreaterThan(0);
     expect(b.changes()).toBeGreaterThan(0);
@@ -301,7 +317,15 @@ describe("peering: refused invite codes (nothing attached, no link left open)", 
     expect(await atA.closed).toBe("link_lost");
     expect(atB.transport.state).toBe("closed");
     expect(b.peering.links()).toEqual([
-      { id: "link-1", label: "inviting peer", via: "invite", phase: "closed", sessionId: null, closeReason: "ERR_RESOURCE_PEER_LIMIT" },
+      {
+        id: "link-1",
+        label: "inviting peer",
+        via: "invite",
+        phase: "closed",
+        sessionId: null,
+        closeReason: "ERR_RESOURCE_PEER_LIMIT",
+        stalled: false,
+      },
     ]);
     await linksWhen(a.peering, allIn("closed"));
     expect(a.peering.links()[0]?.closeReason).toBe("link_lost");

@@ -23,6 +23,8 @@ export type LinkInfo = {
   /** The node's session on this link, once attached. */
   readonly sessionId: string | null;
   readonly closeReason: string | null;
+  /** The link holds back what arrives for the node (`stallLinksAfter`, tests only). */
+  readonly stalled: boolean;
 };
 
 export type PeeringOptions = {
@@ -61,6 +63,12 @@ export type Peering = {
   finishInvite(answerCode: string): Promise<Result<void>>;
   /** Ends one link abruptly, as a failing network would (the session resumes from its cursors on the next link). */
   dropLink(id: string): void;
+  /**
+   * Tests only, off by default: links connected from now on stall toward the node once this many
+   * bytes reached it (what follows is held back, never delivered), so a test can cut a sync at a
+   * known point on any machine; null ends it for later links. No power beyond `dropLink`.
+   */
+  stallLinksAfter(bytes: number | null): void;
   close(): void;
 };
 
@@ -99,6 +107,7 @@ export function createPeering(options: PeeringOptions): Peering {
   const retries = new Map<string, number>();
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
   const signalTimeoutMs = options.signalTimeoutMs ?? DEFAULT_SIGNAL_TIMEOUT_MS;
+  let stallAfterBytes: number | null = null;
 
   const changed = () => listeners.forEach((l) => l());
   const update = (link: Link, patch: Partial<LinkInfo>) => {
@@ -115,7 +124,7 @@ export function createPeering(options: PeeringOptions): Peering {
       ...(options.wrtc === undefined ? {} : { wrtc: options.wrtc }),
     });
     const link: Link = {
-      info: { id: `link-${counter}`, label, via, phase: "signaling", sessionId: null, closeReason: null },
+      info: { id: `link-${counter}`, label, via, phase: "signaling", sessionId: null, closeReason: null, stalled: false },
       peer,
       bridge: null,
       closing: false,
@@ -123,7 +132,11 @@ export function createPeering(options: PeeringOptions): Peering {
     links.set(link.info.id, link);
     peer.onConnect((channel) => {
       const { port1, port2 } = new MessageChannel();
-      link.bridge = bridgeChannelToPort(channel, port1);
+      link.bridge = bridgeChannelToPort(
+        channel,
+        port1,
+        stallAfterBytes === null ? {} : { stallInboundAfterBytes: stallAfterBytes, onStall: () => update(link, { stalled: true }) },
+      );
       void options.attach(port2, label, via).then((attached) => {
         // The channel may have closed during the round trip to the worker: a closed link stays closed.
         if (link.info.phase === "closed") return;
@@ -294,6 +307,10 @@ export function createPeering(options: PeeringOptions): Peering {
     },
     dropLink(id) {
       links.get(id)?.peer.destroy();
+    },
+    stallLinksAfter(bytes) {
+      if (bytes !== null && (!Number.isSafeInteger(bytes) || bytes < 0)) throw new RangeError("stallLinksAfter takes a byte count or null");
+      stallAfterBytes = bytes;
     },
     close() {
       if (room !== null) {

@@ -30,6 +30,8 @@ export function savedIceServerUrls(): string[] {
 export function createShellPeering(connection: NodeConnection, store: RoomStore = roomStore()): ShellPeering {
   let current: Peering | undefined;
   let loading: Promise<Peering> | undefined;
+  /** Tests only (Peering.stallLinksAfter), kept until simple-peer has loaded. */
+  let stallAfter: number | null = null;
   const listeners = new Set<() => void>();
   const notify = () => listeners.forEach((l) => l());
 
@@ -46,6 +48,7 @@ export function createShellPeering(connection: NodeConnection, store: RoomStore 
             return err(nodeError("ERR_MNG_NETWORK_PEER_UNREACHABLE", attached.error.message, { reason: "attach_failed" }));
           },
         });
+        current.stallLinksAfter(stallAfter);
         current.onChange(notify);
         notify();
         return current;
@@ -68,6 +71,10 @@ export function createShellPeering(connection: NodeConnection, store: RoomStore 
     acceptInvite: async (code) => (await load()).acceptInvite(code),
     finishInvite: async (code) => (await load()).finishInvite(code),
     dropLink: (id) => current?.dropLink(id),
+    stallLinksAfter(bytes) {
+      stallAfter = bytes;
+      current?.stallLinksAfter(bytes);
+    },
     close: () => current?.close(),
   };
   const room = createRoomKeeper({

@@ -14,7 +14,14 @@ export type SyncNodePorts = {
   /** `<app>/<domain>` names this node syncs. */
   readonly offeredDomains: () => readonly string[];
   readonly cursors: (peer: IdentityId) => Promise<Readonly<Record<string, number>>>;
-  readonly exportPackage: (peer: IdentityId, domain: string, afterSeq: number, limit: number) => Promise<Result<SyncPackage | null>>;
+  /** The next package for `peer`; envelopes `skip` names (the peer sent them) are left out, their seqs still in range. */
+  readonly exportPackage: (
+    peer: IdentityId,
+    domain: string,
+    afterSeq: number,
+    limit: number,
+    skip?: { has(id: string): boolean },
+  ) => Promise<Result<SyncPackage | null>>;
   /** Envelopes of `domain` after `afterSeq`, counted up to `cap` (progress "N of M", ADR 0026). */
   readonly countAfter: (domain: string, afterSeq: number, cap: number) => Promise<number>;
   readonly acceptPackage: (peer: SessionPeer, negotiated: ReadonlySet<string>, pkg: unknown) => Promise<Result<readonly IngestOutcome[]>>;

@@ -2,6 +2,7 @@
 // admission, signed hellos bound to both nonces, domain negotiation, cursors, packages pulled by the
 // receiver's cursors, then live push. The transport and its handle are never an identity.
 import type { DosGuard } from "../dos-guard/index.ts";
+import type { IngestOutcome } from "../graph/index.ts";
 import { systemClock, systemRandom, type Clock, type Random } from "../shared/clock.ts";
 import { nodeError, isProtocolErrorCode, type NodeError } from "../shared/errors.ts";
 import type { SessionPeer } from "../state/index.ts";
@@ -18,6 +19,7 @@ import {
   type SessionFrame,
   type Transport,
 } from "./transport/index.ts";
+import { createRecentIds } from "./recent-ids.ts";
 import { createWantList, MAX_WANTED } from "./want-list.ts";
 
 export type SessionState = "admitting" | "greeting" | "syncing" | "closed";
@@ -75,7 +77,10 @@ export type SessionOptions = {
    * cannot fill its peer's inbound queue however slow the peer is. Default 8.
    */
   readonly maxPackagesInFlight?: number;
-  /** A rewind to the same cursor is repeated only after this long (a rewound package was lost too). */
+  /**
+   * A cursor that repeats rewinds only once the session has made no progress for this long (no ack
+   * moved a cursor, nothing went out into an empty window, no rewind): packages on the way are not lost.
+   */
   readonly rewindAfterMs?: number;
   /** A session not past its hellos after this long closes (`handshake_timeout`) on the next tick. */
   readonly handshakeTimeoutMs?: number;
@@ -98,6 +103,12 @@ const ACK_EVERY = 4;
 
 /** Frame kinds that carry sync work, allowed only once the hellos are done. */
 const AFTER_HELLO = new Set(["domains", "cursors", "progress", "package", "want", "have"]);
+
+/**
+ * Ids of envelopes the peer sent that a session remembers, to offer none back. A package's
+ * envelopes are offered back (if at all) by the pump right after they commit, so the recent ones suffice.
+ */
+const MAX_FROM_PEER = 16_384;
 
 /** A sender counts what it has for its peer up to this many envelopes (a bound on the work). */
 const MAX_COUNTED = 1_000_000;
@@ -138,8 +149,17 @@ export function startSession(options: SessionOptions): SyncSession {
   const caughtUp = new Set<string>();
   /** Per domain: the `to_seq` of each package sent and not yet acknowledged, oldest first. */
   const inFlight: Record<string, number[]> = {};
-  /** Per domain: the cursor this side last rewound to, and when (one rewind per loss, ADR 0026). */
-  const rewound: Record<string, { readonly seq: number; readonly at: number }> = {};
+  /**
+   * When the session last made progress: an ack moved a cursor, a package went out into an empty
+   * window, a rewind. Over one ordered link a busy peer works through the packages of every domain
+   * in turn, so one domain waits while others move. A repeated cursor rewinds only after
+   * `rewindAfterMs` without any (ADR 0026).
+   */
+  let progressAt = startedAt;
+  /** Full envelopes the peer sent in this session, most recent last: never offered back (ADR 0026). */
+  const fromPeer = createRecentIds(MAX_FROM_PEER);
+  /** Accepted a package since the last tick: the acks say where this side stands, the tick need not. */
+  let acceptedSinceTick = false;
   /** Per domain: the cursor a gap was last reported at; a repeat waits for the tick. */
   const gapReported: Record<string, number> = {};
   /** Domains whose pump waits in the queue: a burst of commits needs one pass, not one each. */
@@ -304,7 +324,7 @@ export function startSession(options: SessionOptions): SyncSession {
   async function pump(domain: string): Promise<void> {
     // The window (ADR 0026): at most `maxInFlight` packages on the way; the peer's next ack resumes.
     while (state === "syncing" && peer !== null && packagesInFlight() < maxInFlight) {
-      const pkg = await node.exportPackage(peer.identity, domain, sendFrom[domain] ?? 0, packageLimit);
+      const pkg = await node.exportPackage(peer.identity, domain, sendFrom[domain] ?? 0, packageLimit, fromPeer);
       if (!pkg.ok) {
         lastError = pkg.error;
         return;
@@ -318,6 +338,7 @@ export function startSession(options: SessionOptions): SyncSession {
       if (!send({ kind: "package", frame: pkg.value.frame, envelopes: pkg.value.envelopes })) return;
       packagesOut += 1;
       sendFrom[domain] = pkg.value.frame.to_seq;
+      if (packagesInFlight() === 0) progressAt = clock.now();
       (inFlight[domain] ??= []).push(pkg.value.frame.to_seq);
       await drained();
     }
@@ -471,13 +492,15 @@ export function startSession(options: SessionOptions): SyncSession {
 
   async function onCursors(frame: FrameOf<"cursors">): Promise<void> {
     // The peer says where it stands (ADR 0026): its cursor acknowledges the packages up to it. A
-    // cursor that has not moved since it last spoke while packages are on the way means they were
-    // lost or came out of turn: rewind there, once per loss (a repeat waits `rewindAfterMs`, so the
-    // gap reports of one loss cost one resend). A cursor below the last is an old frame overtaken.
+    // cursor that has not moved since it last spoke while packages are on the way means they may be
+    // lost, or merely still on the way to a busy peer: rewind there only once the session has made
+    // no progress for `rewindAfterMs` (one rewind per loss, none for a slow link). A cursor below
+    // the last is an old frame overtaken.
     for (const [domain, seq] of Object.entries(frame.cursors)) {
       if (!negotiated.has(domain)) continue;
       const before = acked[domain];
       if (before !== undefined && seq < before) continue;
+      if (before === undefined || seq > before) progressAt = clock.now();
       acked[domain] = seq;
       inFlight[domain] = (inFlight[domain] ?? []).filter((to) => to > seq);
       const next = sendFrom[domain];
@@ -491,10 +514,9 @@ export function startSession(options: SessionOptions): SyncSession {
   }
 
   function rewind(domain: string, seq: number): void {
-    const last = rewound[domain];
     const now = clock.now();
-    if (last !== undefined && last.seq === seq && now - last.at < rewindAfterMs) return;
-    rewound[domain] = { seq, at: now };
+    if (now - progressAt < rewindAfterMs) return;
+    progressAt = now;
     sendFrom[domain] = seq;
     inFlight[domain] = [];
     recovered += 1;
@@ -504,7 +526,9 @@ export function startSession(options: SessionOptions): SyncSession {
     const accepted = await node.acceptPackage(peer!, negotiated, { frame: frame.frame, envelopes: frame.envelopes });
     if (accepted.ok) {
       packagesIn += 1;
+      acceptedSinceTick = true;
       changesIn += frame.envelopes.length;
+      rememberFromPeer(accepted.value);
       peerSentAll = false;
       received[frame.frame.sync_domain] = frame.frame.to_seq;
       delete gapReported[frame.frame.sync_domain];
@@ -570,8 +594,14 @@ export function startSession(options: SessionOptions): SyncSession {
     if (!accepted.ok) return violation(accepted.error, "violation");
     if (late > 0) recovered += 1;
     for (const id of frame.envelope_ids) wants.settle(id);
+    rememberFromPeer(accepted.value.flatMap((r) => (r.ok ? [r.value] : [])));
     wants.wantMissingOf(accepted.value.flatMap((r) => (r.ok ? [r.value] : [])));
     changed();
+  }
+
+  /** The peer holds what it sent in full: offering it back would cost both sides for nothing. */
+  function rememberFromPeer(outcomes: readonly IngestOutcome[]): void {
+    for (const outcome of outcomes) if (outcome.status !== "stub") fromPeer.add(outcome.id);
   }
 
   function onProgress(frame: FrameOf<"progress">): Promise<void> {
@@ -646,7 +676,11 @@ export function startSession(options: SessionOptions): SyncSession {
       return enqueue(async () => {
         tickQueued = false;
         if (state !== "syncing") return;
-        await sendCursors();
+        // Where this side stands, for lost acks and a lost last package: only when no package was
+        // accepted since the last tick (then the acks said it), so a busy receiver's tick never
+        // looks like a loss to its sender.
+        if (!acceptedSinceTick) await sendCursors();
+        acceptedSinceTick = false;
         // Ask again for what is still missing: a `want` or its `have` may have been lost.
         wants.clear();
         wants.want(await node.missingDependencies(MAX_WANTED));

@@ -52,7 +52,7 @@ describe("sync ports", () => {
     expect(ports.offeredDomains()).toEqual(["system/identity"]);
     const peer = { identity: PEER, key: "k" };
     await ports.cursors(PEER);
-    await ports.exportPackage(PEER, "app/d", 3, 50);
+    await ports.exportPackage(PEER, "app/d", 3, 50, new Set(["e1"]));
     await ports.countAfter("app/d", 3, 10);
     await ports.acceptPackage(peer, new Set(["app/d"]), "pkg");
     await ports.isKeyRevoked("k");
@@ -64,7 +64,7 @@ describe("sync ports", () => {
     ports.onCommit(() => {});
     expect(calls).toEqual([
       "cursors(peer-identity)",
-      "exportPackage(peer-identity,app/d,3,50)",
+      "exportPackage(peer-identity,app/d,3,50,e1)",
       "countAfter(app/d,3,10)",
       "acceptPackage([object Object],app/d,pkg)",
       "isKeyRevoked(k)",

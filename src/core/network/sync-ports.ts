@@ -29,7 +29,7 @@ export function createSyncPorts(deps: SyncPortsDeps): SyncNodePorts {
     nodeIdentity: deps.nodeIdentity,
     offeredDomains: deps.offeredDomains,
     cursors: (peer) => state.cursors(peer),
-    exportPackage: (peer, domain, afterSeq, limit) => state.exportPackage(peer, domain, afterSeq, limit),
+    exportPackage: (peer, domain, afterSeq, limit, skip) => state.exportPackage(peer, domain, afterSeq, limit, skip),
     countAfter: (domain, afterSeq, cap) => state.countAfter(domain, afterSeq, cap),
     acceptPackage: (peer, negotiated, pkg) => state.acceptPackage(peer, negotiated, pkg),
     onCommit: (listener) => graph.onCommit(listener),

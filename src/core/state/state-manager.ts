@@ -72,9 +72,16 @@ export class StateManager {
    * The next package of `domain` (`<app>/<domain>`) for `peer` after `afterSeq`: the range covers
    * every local seq scanned. Each envelope of that domain travels full when the peer may read it
    * (sync_read), else as its stub; a full envelope whose prev the peer may lack comes after the
-   * stubs that connect it (DESIGN §3). `null` when nothing new exists.
+   * stubs that connect it (DESIGN §3). Envelopes `skip` names (the peer sent them, ADR 0026) are
+   * left out like withheld ones; the range still covers their seqs. `null` when nothing new exists.
    */
-  async exportPackage(peer: IdentityId, domain: string, afterSeq: number, limit = 200): Promise<Result<SyncPackage | null>> {
+  async exportPackage(
+    peer: IdentityId,
+    domain: string,
+    afterSeq: number,
+    limit = 200,
+    skip: { has(id: string): boolean } = NOTHING,
+  ): Promise<Result<SyncPackage | null>> {
     const [app, name] = splitDomain(domain);
     const storage = this.#ports.storage;
     const max = Math.min(limit, MAX_FRAME_ENVELOPES);
@@ -84,16 +91,18 @@ export class StateManager {
     const upTo = storage.globalSeq;
     if (upTo <= afterSeq) return ok(null);
     const rows = (await storage.history({ afterSeq, limit: max, app })).filter((row) => row.seq <= upTo && !this.#isWithheld(row.id));
-    const inDomain = rows.filter((row) => row.domain === name);
+    const ofDomain = rows.filter((row) => row.domain === name);
+    const inDomain = ofDomain.filter((row) => !skip.has(row.id));
     // One sync_read for the whole package: the rows are in hand, and their objects are read at once.
     const decisions = await this.#ports.graph.syncReadRows(peer, inDomain);
     const readable = new Set(inDomain.filter((_, i) => decisions[i]!.allow).map((row) => row.id));
-    const inRange = new Set(inDomain.map((row) => row.id));
+    // Connecting stubs stop at what the range holds, the skipped too (the peer has them).
+    const inRange = new Set(ofDomain.map((row) => row.id));
     const out = new PackageBuilder(MAX_FRAME_ENVELOPES);
     // The range ends early when connecting stubs fill the frame: the rest goes in the next package.
     let toSeq = rows.length < max ? upTo : rows[rows.length - 1]!.seq;
     for (const [i, row] of rows.entries()) {
-      if (row.domain !== name) continue;
+      if (row.domain !== name || skip.has(row.id)) continue;
       const items = readable.has(row.id)
         ? [...(await this.#connectingStubs(row, domain, afterSeq, inRange, out)), { id: row.id, text: row.text }]
         : [{ id: row.id, text: stubTextOf(row.text) }];
@@ -297,6 +306,8 @@ export class StateManager {
 
 /** The `have` a session sends back for a `want`. */
 export type HavePackage = { readonly envelope_ids: readonly EnvelopeId[]; readonly envelopes: readonly string[] };
+
+const NOTHING = { has: () => false };
 
 /** Rows read per page while counting. */
 const COUNT_PAGE = 1_000;
