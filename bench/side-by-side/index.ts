@@ -4,6 +4,7 @@
 // worker, each on fresh storage, medians of BENCH_SIDE_ROUNDS (default 3), printed with ratios.
 //   BENCH_SIDE_COUNT  items per round for ingest, Jazz and raw rows (default 10000)
 //   BENCH_SIDE_WRITES local 2WAY submits per round, 100 in flight (default 2000)
+//   BENCH_SIDE_SINGLES submits one at a time after them, for the p50/p99 of a write alone (default 100)
 // dist/ must be built (bench/browser-node.ts builds it first); scripts/bench.mjs installs bench/jazz.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -65,8 +66,13 @@ async function inWorker<T>(page: Page, script: string, job: object): Promise<T> 
   return answer as T;
 }
 
-/** 2WAY: ingest of `texts` (batches of 1000 through importEnvelopes), then `writes` concurrent submits. */
-async function twoWayRound(page: Page, texts: readonly string[][], writes: number): Promise<{ ingestMs: number; writeMs: number }> {
+/** 2WAY: ingest of `texts` (batches of 1000 through importEnvelopes), `writes` concurrent submits, then `singles` one at a time. */
+async function twoWayRound(
+  page: Page,
+  texts: readonly string[][],
+  writes: number,
+  singles: number,
+): Promise<{ ingestMs: number; writeMs: number; singleMs: number[] }> {
   await call(page, "createIdentity", { name: "Bench" });
   let ingestMs = 0;
   for (const batch of texts) {
@@ -94,8 +100,30 @@ async function twoWayRound(page: Page, texts: readonly string[][], writes: numbe
     },
     { writes, createdAt: CREATED_AT },
   );
-  return { ingestMs, writeMs };
+  // Page → commit latency of a write alone: each submit waits for the one before it.
+  const singleMs = await page.evaluate(
+    async ({ singles, createdAt }) => {
+      const times: number[] = [];
+      for (let i = 0; i < singles; i += 1) {
+        const started = performance.now();
+        const result = (await window.twoway!.call("submit", {
+          app: "app.contacts",
+          domain: "contacts",
+          ops: [{ op: "parent_create", type_key: "contact.profile", payload: { value: { handle: `s${i}`, created_at: createdAt } } }],
+        })) as { ok: boolean; error?: { code: string } };
+        if (!result.ok) throw new Error(`submit failed: ${result.error?.code}`);
+        times.push(performance.now() - started);
+      }
+      return times;
+    },
+    { singles, createdAt: CREATED_AT },
+  );
+  return { ingestMs, writeMs, singleMs };
 }
+
+/** The value at quantile `q` of `values` (nearest rank). */
+const quantile = (values: readonly number[], q: number): number =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(q * values.length) - 1)] ?? Number.NaN;
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const perSecond = (count: number, ms: number): number => (count / ms) * 1000;
@@ -103,6 +131,7 @@ const perSecond = (count: number, ms: number): number => (count / ms) * 1000;
 export async function runSideBySideBench(): Promise<string> {
   const count = Number(process.env.BENCH_SIDE_COUNT ?? 10_000);
   const writes = Number(process.env.BENCH_SIDE_WRITES ?? 2000);
+  const singles = Math.max(1, Number(process.env.BENCH_SIDE_SINGLES ?? 100));
   const rounds = Math.max(1, Number(process.env.BENCH_SIDE_ROUNDS ?? 3));
   const texts: string[][] = [];
   for await (const batch of createContactChain(91, "side")(count, 1000)) texts.push(batch);
@@ -117,6 +146,8 @@ export async function runSideBySideBench(): Promise<string> {
     jazzPeer: [] as number[],
     ingest: [] as number[],
     writes: [] as number[],
+    singleP50: [] as number[],
+    singleP99: [] as number[],
   };
   let version = "?";
   try {
@@ -134,9 +165,11 @@ export async function runSideBySideBench(): Promise<string> {
       const page = await browser.context.newPage();
       await page.goto(preview.url);
       await page.waitForSelector('[data-testid="shell"][data-phase="ready"]', { timeout: 120_000 });
-      const ours = await twoWayRound(page, texts, writes);
+      const ours = await twoWayRound(page, texts, writes, singles);
       figures.ingest.push(perSecond(count, ours.ingestMs));
       figures.writes.push(perSecond(writes, ours.writeMs));
+      figures.singleP50.push(quantile(ours.singleMs, 0.5));
+      figures.singleP99.push(quantile(ours.singleMs, 0.99));
       await page.close();
       // The next round starts on empty storage, as Jazz's and the raw rows' fresh databases do.
       const blank = await browser.context.newPage();
@@ -164,6 +197,7 @@ export async function runSideBySideBench(): Promise<string> {
     row("classic Jazz: a second node (own IndexedDB) has them stored", m.jazzPeer),
     row("2WAY: ingest of signed envelopes (importEnvelopes ×1000)", m.ingest),
     row("2WAY: local writes, 100 concurrent submits", m.writes),
+    `${`2WAY: one write alone, page → commit, p50 / p99 of ${singles}`.padEnd(58)}${m.singleP50.toFixed(1).padStart(8)} / ${m.singleP99.toFixed(1)} ms (goal ≤ 5 / ≤ 20)`,
     `  2WAY ingest / Jazz peer stored${ratio(m.ingest, m.jazzPeer)} (goal ≥ 1.0)`,
     `  2WAY local writes / Jazz create + persist${ratio(m.writes, m.jazzCreate)} (goal ≥ 1.0)`,
     `  2WAY ingest / raw bulkPut${ratio(m.ingest, m.raw)} (goal ≥ 0.5)`,

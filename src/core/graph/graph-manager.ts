@@ -11,7 +11,7 @@ import { nodeError } from "../shared/errors.ts";
 import type { EnvelopeId } from "../shared/ids.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { AbortWrite, type EnvelopeRow, type WriteTx } from "../storage/index.ts";
-import { validateLink, type VerifiedEnvelope, type VerifiedLink } from "../wire/index.ts";
+import { signEnvelope, validateLink, type UnsignedEnvelope, type VerifiedEnvelope, type VerifiedLink } from "../wire/index.ts";
 import { loadAclFacts } from "./acl-facts.ts";
 import { auditEntry, intentEntry, rejectionEntry } from "./audit-entries.ts";
 import { authorize } from "./authorize.ts";
@@ -197,7 +197,9 @@ export class GraphManager {
         getObjects: this.#storage.getObjects.bind(this.#storage),
         lastOfKey: heads.lastOfKey,
       };
-      const drafted: { readonly write: QueuedWrite; readonly input: Result<VerifiedLink> }[] = [];
+      // Drafted in order (each chains on the one before: an id needs no signature), then signed all
+      // at once, before the batch's transaction opens (DESIGN D5, ADR 0034).
+      const prepared: { readonly write: QueuedWrite; readonly unsigned: UnsignedEnvelope }[] = [];
       for (const write of group) {
         const built = await draftLocalWrite(
           { storage, facts: await this.#aclFacts(), clock: this.#ports.clock },
@@ -209,13 +211,15 @@ export class GraphManager {
           write.resolve(built);
           continue;
         }
-        heads.drafted(built.value.envelope.author_key, {
+        heads.drafted(built.value.unsigned.author_key, {
           id: built.value.id,
-          seq: built.value.envelope.seq,
-          lamport: built.value.envelope.lamport,
+          seq: built.value.unsigned.seq,
+          lamport: built.value.unsigned.lamport,
         });
-        drafted.push({ write, input: built });
+        prepared.push({ write, unsigned: built.value });
       }
+      const signed = await Promise.all(prepared.map(({ write, unsigned }) => signEnvelope(write.author.signer, unsigned)));
+      const drafted = prepared.map(({ write }, i) => ({ write, input: ok(signed[i]!) }));
       const outcomes = await this.#applyBatch(
         drafted.map(({ input }) => ({ input })),
         source,

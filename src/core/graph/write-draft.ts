@@ -1,13 +1,14 @@
-// Drafting a local write (ADR 0005 stage 0): the node builds and signs the envelope for the
-// session's key — the next seq after the key's head, deps citing everything relied on, lamport
-// one past its causal past. It reads; it never writes (the envelope then takes the common path).
+// Drafting a local write (ADR 0005 stage 0): the node builds the envelope for the session's key —
+// the next seq after the key's head, deps citing everything relied on, lamport one past its causal
+// past — ready to sign (a group signs its drafts at once, ADR 0034). It reads; it never writes (the
+// envelope then takes the common path).
 import { evaluateWrite, type AclFacts } from "../acl/index.ts";
 import { isoTime, type Clock } from "../shared/clock.ts";
 import { nodeError } from "../shared/errors.ts";
 import { publicKeyText, type EnvelopeId } from "../shared/ids.ts";
 import { err, type Result } from "../shared/result.ts";
 import type { EnvelopeRow, NodeStorage } from "../storage/index.ts";
-import { buildEnvelope, OP_KINDS, type VerifiedEnvelope } from "../wire/index.ts";
+import { OP_KINDS, prepareEnvelope, type UnsignedEnvelope } from "../wire/index.ts";
 import { aclTarget } from "./authorize.ts";
 import { referencesOf } from "./references.ts";
 import type { Author, WriteRequest } from "./types.ts";
@@ -21,7 +22,7 @@ export type DraftContext = {
   readonly clock: Clock;
 };
 
-export async function draftLocalWrite(ctx: DraftContext, author: Author, request: WriteRequest): Promise<Result<VerifiedEnvelope>> {
+export async function draftLocalWrite(ctx: DraftContext, author: Author, request: WriteRequest): Promise<Result<UnsignedEnvelope>> {
   const { storage } = ctx;
   // Op names first: the reference walk below knows only the eight kinds (DESIGN §3).
   const unknownOp = request.ops.findIndex((op) => !(OP_KINDS as readonly unknown[]).includes(op.op));
@@ -59,8 +60,8 @@ export async function draftLocalWrite(ctx: DraftContext, author: Author, request
   if (author.bindingEnvelopeId !== null) deps.add(author.bindingEnvelopeId);
   const depRows = (await storage.getEnvelopes([...deps])).filter((r): r is EnvelopeRow => r !== undefined);
   const lamports = [head, ...depRows].flatMap((r) => (r === undefined ? [] : [r.lamport]));
-  return buildEnvelope(
-    author.signer,
+  return prepareEnvelope(
+    author.signer.publicKey,
     {
       app: request.app,
       domain: request.domain,

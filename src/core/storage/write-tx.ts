@@ -8,6 +8,7 @@ import { err, ok, type Result } from "../shared/result.ts";
 import { GLOBAL_SEQ, keySeqKey, STORED_BYTES, type Stores } from "./node-database.ts";
 import type { CursorRow, EnvelopeRow, IdentityRow, ObjectRow, PendingRow, StubRow, VersionRow } from "./rows.ts";
 import type { Budgets, CommitPlan, StubPlan } from "./storage-manager.ts";
+import { PlannedRows } from "./planned-rows.ts";
 import { StoreQueries, type StubHint } from "./store-queries.ts";
 
 export type WriteTx = {
@@ -62,6 +63,12 @@ export type WriteTx = {
  * Only this scope writes envelope, stub and fork rows (apply, holdStub, #suppress), and it updates
  * the caches as it does, so a cached answer (or a cached absence) is what the database would return.
  * Readers outside the transaction never see them: they must not read its uncommitted rows.
+ *
+ * apply, the hot path, does not write: it adds its plan to the batch's buffer (PlannedRows), which
+ * goes out as one bulk write per store when the batch ends (finish), so a batch of n envelopes costs
+ * no round trip per envelope (issue 17). A read the caches and the buffer cannot answer, and every
+ * other write, sends the buffer first: the database then holds exactly what writing each plan at once
+ * would have left, in the same order.
  */
 export class WriteScope extends StoreQueries implements WriteTx {
   #seq: number;
@@ -77,6 +84,8 @@ export class WriteScope extends StoreQueries implements WriteTx {
   readonly #idsAtKeySeq = new Map<string, string[]>();
   /** The seqs at which a key forked, by key, read or written in this transaction. */
   readonly #forkSeqs = new Map<string, number[]>();
+  /** Applied plans not yet sent to the database. */
+  #planned = new PlannedRows();
   #open = true;
 
   constructor(dexie: Transaction & Stores, counters: { readonly globalSeq: number; readonly storedBytes: number }, hint: StubHint) {
@@ -106,6 +115,7 @@ export class WriteScope extends StoreQueries implements WriteTx {
    */
   async finish(): Promise<void> {
     this.#assertOpen();
+    await this.#flush();
     if (this.#seq !== this.#startSeq)
       await this.stores.meta.bulkPut([
         { key: GLOBAL_SEQ, value: this.#seq },
@@ -156,8 +166,13 @@ export class WriteScope extends StoreQueries implements WriteTx {
     const wanted = [...new Set(ids)].filter((id) => !cache.has(id));
     if (wanted.length === 0) return Dexie.Promise.resolve(answer());
     // One lookup per id, all sent at once: cheaper than anyOf's cursor walk, on both IndexedDBs.
+    const withdrawn = this.#planned.suppressStored;
     return Dexie.Promise.all(wanted.map((id) => this.stores.envelopes.where("id").equals(id).first())).then((rows) => {
-      wanted.forEach((id, i) => cache.set(id, rows[i] ?? null));
+      // A stored row this batch withdrew is still marked accepted in the database until the buffer goes out.
+      wanted.forEach((id, i) => {
+        const row = rows[i];
+        cache.set(id, row === undefined ? null : withdrawn.has(id) ? { ...row, status: "suppressed" } : row);
+      });
       return answer();
     });
   }
@@ -182,7 +197,9 @@ export class WriteScope extends StoreQueries implements WriteTx {
     const key = keySeqKey(authorKey, keySeq);
     const cached = this.#idsAtKeySeq.get(key);
     if (cached !== undefined) return Dexie.Promise.resolve([...cached]); // a Dexie promise: see getEnvelopes
-    return super.envelopeIdsAtKeySeq(authorKey, keySeq).then((ids) => {
+    // The database's, and those of this key's seq still in the buffer.
+    return super.envelopeIdsAtKeySeq(authorKey, keySeq).then((stored) => {
+      const ids = [...new Set([...stored, ...this.#planned.idsAtKeySeq(key)])];
       this.#idsAtKeySeq.set(key, [...ids]);
       return ids;
     });
@@ -199,7 +216,7 @@ export class WriteScope extends StoreQueries implements WriteTx {
       .between([authorKey, Dexie.minKey], [authorKey, Dexie.maxKey])
       .primaryKeys()
       .then((keys) => {
-        const seqs = keys.map(([, seq]) => seq);
+        const seqs = [...keys.map(([, seq]) => seq), ...this.#planned.forks.filter((f) => f.authorKey === authorKey).map((f) => f.keySeq)];
         this.#forkSeqs.set(authorKey, seqs);
         return answer(seqs);
       });
@@ -220,24 +237,12 @@ export class WriteScope extends StoreQueries implements WriteTx {
         }),
       );
     }
-    const stores = this.stores;
     // Another writer (a second tab) can only have moved the stored sequence before this transaction
     // began: inside it, meta is locked and only finish writes it, at the end. So read it once.
-    this.#storedSeq ??= (await stores.meta.get(GLOBAL_SEQ))?.value ?? 0;
+    this.#storedSeq ??= (await this.stores.meta.get(GLOBAL_SEQ))?.value ?? 0;
     if (plan.seq !== this.#storedSeq + 1) throw new SequenceConflict(this.#storedSeq, plan.seq);
-    // The plan's writes go out together: IndexedDB runs a transaction's requests in the order they
-    // were made, so this writes exactly what awaiting each in turn did, in one round trip instead of
-    // one per write. If any fails, the batch's transaction aborts as before.
-    await Promise.all([
-      stores.envelopes.add(plan.envelope),
-      this.#suppress(plan.suppressEnvelopes ?? []),
-      plan.objects.length > 0 ? stores.objects.bulkPut([...plan.objects]) : undefined,
-      plan.versions.length > 0 ? stores.versions.bulkPut([...plan.versions]) : undefined,
-      plan.fork === undefined ? undefined : stores.forks.put(plan.fork),
-      plan.identity === undefined ? undefined : stores.identities.put(plan.identity),
-      plan.removePending !== undefined && plan.removePending.length > 0 ? stores.pending.bulkDelete([...plan.removePending]) : undefined,
-      plan.replacesStub === undefined ? undefined : stores.stubs.delete(plan.replacesStub),
-    ]);
+    this.#suppressCached(plan.suppressEnvelopes ?? []);
+    this.#planned.add(plan);
     this.#envelopes.set(plan.envelope.id, plan.envelope);
     if (plan.replacesStub !== undefined) this.#stubs.set(plan.replacesStub, null);
     // An upgraded stub was already listed at its key's seq, under the same id.
@@ -253,6 +258,7 @@ export class WriteScope extends StoreQueries implements WriteTx {
   /** Holds a stub (no global_seq: a stub has no effects), with the fork it reveals. */
   async holdStub(plan: StubPlan): Promise<void> {
     this.#assertOpen();
+    await this.#flush();
     this.hint.maybeStubs = true;
     const stores = this.stores;
     await Promise.all([
@@ -272,7 +278,9 @@ export class WriteScope extends StoreQueries implements WriteTx {
     readonly suppressEnvelopes: readonly string[];
   }): Promise<void> {
     this.#assertOpen();
-    await this.#suppress(changes.suppressEnvelopes);
+    await this.#flush();
+    this.#suppressCached(changes.suppressEnvelopes);
+    await this.#suppressStored(changes.suppressEnvelopes);
     if (changes.objects.length > 0) await this.stores.objects.bulkPut([...changes.objects]);
     if (changes.versions.length > 0) await this.stores.versions.bulkPut([...changes.versions]);
   }
@@ -280,16 +288,101 @@ export class WriteScope extends StoreQueries implements WriteTx {
   /** Protocol (DESIGN §3): the cursor moves with the package that moved it, in its transaction. */
   async putCursor(row: CursorRow): Promise<void> {
     this.#assertOpen();
+    await this.#flush();
     await this.stores.cursors.put(row);
   }
 
-  /** Marks envelopes suppressed, keeping the envelope cache in step. */
-  async #suppress(ids: readonly string[]): Promise<void> {
+  /** Marks envelopes suppressed in the envelope cache and the buffer; #suppressStored marks the database's rows. */
+  #suppressCached(ids: readonly string[]): void {
     for (const id of ids) {
       const cached = this.#envelopes.get(id);
       if (cached !== undefined && cached !== null) this.#envelopes.set(id, { ...cached, status: "suppressed" });
+      this.#planned.suppress(id);
     }
-    await Promise.all(ids.map((id) => this.stores.envelopes.where("id").equals(id).modify({ status: "suppressed" })));
+  }
+
+  #suppressStored(ids: readonly string[]): Promise<unknown> {
+    return Dexie.Promise.all(ids.map((id) => this.stores.envelopes.where("id").equals(id).modify({ status: "suppressed" })));
+  }
+
+  /** Sends the buffered plans: one bulk write per store, all at once (IndexedDB keeps their order). */
+  #flush(): Promise<unknown> {
+    const rows = this.#planned;
+    if (rows.isEmpty()) return Dexie.Promise.resolve();
+    this.#planned = new PlannedRows();
+    const stores = this.stores;
+    const some = <T>(list: readonly T[], write: (list: T[]) => Promise<unknown>) => (list.length > 0 ? write([...list]) : undefined);
+    return Dexie.Promise.all([
+      some(rows.envelopes(), (list) => stores.envelopes.bulkAdd(list)),
+      this.#suppressStored([...rows.suppressStored]),
+      some(rows.objects(), (list) => stores.objects.bulkPut(list)),
+      some(rows.versions(), (list) => stores.versions.bulkPut(list)),
+      some(rows.forks, (list) => stores.forks.bulkPut(list)),
+      some(rows.identities(), (list) => stores.identities.bulkPut(list)),
+      some([...rows.pendingDeletes], (list) => stores.pending.bulkDelete(list)),
+      some([...rows.stubDeletes], (list) => stores.stubs.bulkDelete(list)),
+    ]);
+  }
+
+  // ---- reads the buffer answers, or sends the buffer first ----
+  override getObject(id: string): Promise<ObjectRow | undefined> {
+    return this.getObjects([id]).then((rows) => rows.get(id));
+  }
+
+  /** Planned rows first; only the others are read (the buffer holds no other version of them). */
+  override getObjects(ids: readonly string[]): Promise<Map<string, ObjectRow>> {
+    this.#assertOpen();
+    const planned = this.#planned;
+    const rest = ids.filter((id) => !planned.hasObject(id));
+    return super.getObjects(rest).then((stored) => {
+      for (const id of ids) {
+        const row = planned.object(id);
+        if (row !== undefined) stored.set(id, row);
+      }
+      return stored;
+    });
+  }
+
+  override getIdentity(id: string): Promise<IdentityRow | undefined> {
+    this.#assertOpen();
+    const planned = this.#planned.identity(id);
+    return planned !== undefined ? Dexie.Promise.resolve(planned) : super.getIdentity(id);
+  }
+
+  override objectsOfType(app: string, kind: string, typeKey: string): Promise<ObjectRow[]> {
+    return this.#flushThen(() => super.objectsOfType(app, kind, typeKey));
+  }
+  override versionsOf(objectId: string): Promise<VersionRow[]> {
+    return this.#flushThen(() => super.versionsOf(objectId));
+  }
+  override versionsOfEnvelopes(envelopeIds: readonly string[]): Promise<VersionRow[]> {
+    return this.#flushThen(() => super.versionsOfEnvelopes(envelopeIds));
+  }
+  override envelopesOfKeyFrom(authorKey: string, keySeq: number): Promise<EnvelopeRow[]> {
+    return this.#flushThen(() => super.envelopesOfKeyFrom(authorKey, keySeq));
+  }
+  override dependentsOf(id: string): Promise<EnvelopeRow[]> {
+    return this.#flushThen(() => super.dependentsOf(id));
+  }
+  override listIdentities(): Promise<IdentityRow[]> {
+    return this.#flushThen(() => super.listIdentities());
+  }
+  override getPending(id: string): Promise<PendingRow | undefined> {
+    return this.#flushThen(() => super.getPending(id));
+  }
+  override countPending(): Promise<number> {
+    return this.#flushThen(() => super.countPending());
+  }
+  override deletePending(id: string): Promise<void> {
+    return this.#flushThen(() => super.deletePending(id));
+  }
+  override putPending(row: PendingRow): Promise<Result<void>> {
+    return this.#flushThen(() => super.putPending(row));
+  }
+
+  #flushThen<T>(read: () => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    return this.#flush().then(read);
   }
 }
 

@@ -246,6 +246,17 @@ export type EnvelopeDraft = {
 };
 
 /**
+ * An envelope checked and ready to sign: its id is known already (it hashes the signed bytes, not
+ * the signature), so a key's next draft can chain on it before this one is signed.
+ */
+export type UnsignedEnvelope = {
+  readonly id: EnvelopeId;
+  readonly signedBytes: Uint8Array;
+  readonly keyRole: VerifiedEnvelope["keyRole"];
+  readonly unsigned: Omit<Envelope, "signature">;
+};
+
+/**
  * Builds and signs an envelope for `signer`. The author defaults to the identity whose root key the
  * signer holds; pass `authorId` when signing with a device key. The result passes the same structural
  * checks as untrusted input, so a local caller cannot produce an envelope other nodes would reject.
@@ -255,7 +266,17 @@ export async function buildEnvelope(
   draft: EnvelopeDraft,
   options: { readonly authorId?: IdentityId; readonly limits?: Partial<EnvelopeLimits> } = {},
 ): Promise<Result<VerifiedEnvelope>> {
-  const authorKey = publicKeyText(signer.publicKey);
+  const prepared = prepareEnvelope(signer.publicKey, draft, options);
+  return prepared.ok ? ok(await signEnvelope(signer, prepared.value)) : prepared;
+}
+
+/** buildEnvelope up to the signature: every check, and the id. */
+export function prepareEnvelope(
+  publicKey: Signer["publicKey"],
+  draft: EnvelopeDraft,
+  options: { readonly authorId?: IdentityId; readonly limits?: Partial<EnvelopeLimits> } = {},
+): Result<UnsignedEnvelope> {
+  const authorKey = publicKeyText(publicKey);
   const authorId = options.authorId ?? identityIdFromKey(authorKey);
   const contentValue = {
     app: draft.app,
@@ -292,13 +313,19 @@ export async function buildEnvelope(
   const keyRole = checkAuthorRules(checked);
   if (!keyRole.ok) return keyRole;
   const signedBytes = signedBytesOf(checked);
-  const envelope: Envelope = { ...checked, signature: toBase64url(await signer.sign(signedBytes)) };
-  return ok({
+  const { signature: _placeholder, ...unsignedEnvelope } = checked;
+  return ok({ id: idOfSignedBytes(signedBytes), signedBytes, keyRole: keyRole.value, unsigned: unsignedEnvelope });
+}
+
+/** The signature of a prepared envelope: the envelope, as buildEnvelope returns it. */
+export async function signEnvelope(signer: Signer, prepared: UnsignedEnvelope): Promise<VerifiedEnvelope> {
+  const envelope = { ...prepared.unsigned, signature: toBase64url(await signer.sign(prepared.signedBytes)) } as Envelope;
+  return {
     kind: "full",
-    id: idOfSignedBytes(signedBytes),
+    id: prepared.id,
     envelope: deepFreeze(envelope),
-    signedBytes,
+    signedBytes: prepared.signedBytes,
     text: canonicalize(envelope),
-    keyRole: keyRole.value,
-  });
+    keyRole: prepared.keyRole,
+  };
 }

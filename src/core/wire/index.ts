@@ -7,7 +7,9 @@ export {
   buildEnvelope,
   contentDigest,
   envelopeId,
+  prepareEnvelope,
   signedBytesOf,
+  signEnvelope,
   storedEnvelope,
   stubTextOf,
   validateEnvelope,
@@ -16,6 +18,7 @@ export {
   validateLinkValue,
   type EnvelopeDraft,
   type EnvelopeValidationOptions,
+  type UnsignedEnvelope,
 } from "./envelope.ts";
 export {
   buildPackageFrame,

@@ -238,7 +238,10 @@ export function runStorageContract(make: StorageFactory): void {
         expect(tx.globalSeq).toBe(1);
         return over;
       });
-      expect(unwrap(result)).toMatchObject({ ok: false, error: { code: "ERR_MNG_STORAGE_BUDGET_EXCEEDED", data: { reason: "max_envelopes" } } });
+      expect(unwrap(result)).toMatchObject({
+        ok: false,
+        error: { code: "ERR_MNG_STORAGE_BUDGET_EXCEEDED", data: { reason: "max_envelopes" } },
+      });
       expect(storage.globalSeq).toBe(1);
       expect(await storage.getEnvelope("e2")).toBeUndefined();
       expect(await storage.getObject("o2")).toBeUndefined();
@@ -251,7 +254,10 @@ export function runStorageContract(make: StorageFactory): void {
         unwrap(await tx.apply(planOf(envelopeRow(1, "e1")), budget));
         return tx.apply(planOf(envelopeRow(2, "e2")), budget);
       });
-      expect(unwrap(result)).toMatchObject({ ok: false, error: { code: "ERR_MNG_STORAGE_BUDGET_EXCEEDED", data: { reason: "max_bytes" } } });
+      expect(unwrap(result)).toMatchObject({
+        ok: false,
+        error: { code: "ERR_MNG_STORAGE_BUDGET_EXCEEDED", data: { reason: "max_bytes" } },
+      });
       expect(storage.globalSeq).toBe(1);
       expect(storage.storedBytes).toBe("text of e1".length);
       expect(await storage.history({ limit: 10 })).toEqual([envelopeRow(1, "e1")]);
@@ -264,7 +270,13 @@ export function runStorageContract(make: StorageFactory): void {
         unwrap(
           await storage.runWrite(async (tx) => {
             if (warmed) {
-              await tx.prefetch({ envelopeIds: ids, keySeqs: [["key-1", 1], ["key-1", 2]] });
+              await tx.prefetch({
+                envelopeIds: ids,
+                keySeqs: [
+                  ["key-1", 1],
+                  ["key-1", 2],
+                ],
+              });
               expect(await tx.forkedAtOrBefore("key-1", 9)).toBe(false);
             }
             unwrap(await tx.apply(planOf(envelopeRow(1, "e1")), ROOMY));
@@ -285,6 +297,74 @@ export function runStorageContract(make: StorageFactory): void {
         expect(await storage.forkedAtOrBefore("key-1", 1)).toBe(true);
       });
     }
+
+    it("reads back, inside the transaction, what plans applied just before: objects, identity, versions, listings, forks, pending", async () => {
+      const storage = await seeded(1);
+      unwrap(await storage.runWrite(async (tx) => unwrap(await tx.putPending(pending("e3", ["e2"])))));
+      const updated = { ...objectRow("o1", 3, "e3"), typeKey: "note" };
+      unwrap(
+        await storage.runWrite(async (tx) => {
+          unwrap(
+            await tx.apply(
+              planOf(envelopeRow(2, "e2"), {
+                objects: [objectRow("o1", 2, "e2")],
+                versions: [versionRow("o1", 2, "e2")],
+                identity: { id: "id-1", rootKey: "key-1", genesisId: "e2", seq: 2 },
+              }),
+              ROOMY,
+            ),
+          );
+          // A second plan at key-1's seq 2 (a fork) that replaces o1 and withdraws e1 (stored) and e2 (just applied).
+          unwrap(
+            await tx.apply(
+              planOf(envelopeRow(3, "e3", { keySeq: 2 }), {
+                objects: [updated],
+                versions: [versionRow("o1", 3, "e3")],
+                fork: fork("key-1", 2, ["e2", "e3"]),
+                suppressEnvelopes: ["e1", "e2"],
+                removePending: ["e3"],
+              }),
+              ROOMY,
+            ),
+          );
+          expect(await tx.getObject("o1")).toEqual(updated);
+          expect(await tx.getObjects(["o1", "o9"])).toEqual(new Map([["o1", updated]]));
+          expect(await tx.getIdentity("id-1")).toEqual({ id: "id-1", rootKey: "key-1", genesisId: "e2", seq: 2 });
+          expect((await tx.envelopeIdsAtKeySeq("key-1", 2)).sort()).toEqual(["e2", "e3"]);
+          expect(await tx.forkedAtOrBefore("key-1", 2)).toBe(true);
+          expect(await tx.forkedAtOrBefore("key-1", 1)).toBe(false);
+          expect((await tx.getEnvelopes(["e1", "e2"])).map((row) => row?.status)).toEqual(["suppressed", "suppressed"]);
+          expect(await tx.getPending("e3")).toBeUndefined();
+          expect(await tx.countPending()).toBe(0);
+          expect(await tx.objectsOfType("app-a", "parent", "note")).toEqual([updated]);
+          expect((await tx.versionsOf("o1")).map((v) => v.envelopeId).sort()).toEqual(["e2", "e3"]);
+          expect((await tx.envelopesOfKeyFrom("key-1", 2)).map((row) => [row.id, row.status])).toEqual([
+            ["e2", "suppressed"],
+            ["e3", "accepted"],
+          ]);
+          expect(await tx.listIdentities()).toHaveLength(1);
+        }),
+      );
+      expect(storage.globalSeq).toBe(3);
+      expect(await storage.getObject("o1")).toEqual(updated);
+      expect((await storage.getEnvelopes(["e1", "e2", "e3"])).map((row) => row?.status)).toEqual(["suppressed", "suppressed", "accepted"]);
+      expect(await storage.forkedAtOrBefore("key-1", 2)).toBe(true);
+      expect(await storage.countPending()).toBe(0);
+    });
+
+    it("writes nothing of a batch whose rows the database refuses when the batch ends (ERR_MNG_STORAGE_TX_ABORTED)", async () => {
+      const storage = await seeded(1);
+      // e1's id again at a new seq: the envelope store's unique id refuses it, and the plan before it goes too.
+      const refused = await storage.runWrite(async (tx) => {
+        unwrap(await tx.apply(planOf(envelopeRow(2, "e2"), { objects: [objectRow("o2", 2, "e2")] }), ROOMY));
+        unwrap(await tx.apply(planOf(envelopeRow(3, "e1")), ROOMY));
+      });
+      expect(refused).toMatchObject({ ok: false, error: { code: "ERR_MNG_STORAGE_TX_ABORTED" } });
+      expect(storage.globalSeq).toBe(1);
+      expect(await storage.getEnvelope("e2")).toBeUndefined();
+      expect(await storage.getObject("o2")).toBeUndefined();
+      expect(await storage.history({ limit: 10 })).toEqual([envelopeRow(1, "e1")]);
+    });
 
     it("never shows a reader outside the write its uncommitted rows, cached or stored", async () => {
       const storage = await fresh();
