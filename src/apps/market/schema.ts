@@ -6,7 +6,7 @@ const PRICE_CENTS = { type: "integer", required: true, minimum: 0, maximum: 100_
 
 export const marketSchema = {
   app: "app.market",
-  version: "1.0.0",
+  version: "1.1.0",
   types: {
     "market.listing": {
       kind: "parent",
@@ -21,6 +21,8 @@ export const marketSchema = {
         quantity: { type: "integer", minimum: 1, maximum: 100_000 },
         unit: { type: "string", min_length: 1, max_length: 16 },
         seller_id: { type: "identity_id", required: true },
+        // 1.1.0: the node the seller syncs from, so a buyer can name it as a reader of an offer.
+        seller_node_id: { type: "identity_id" },
         location: { type: "string", max_length: 128 },
         created_at: { type: "string", required: true, format: "rfc3339" },
         updated_at: { type: "string", format: "rfc3339" },
@@ -33,6 +35,8 @@ export const marketSchema = {
         price_cents: PRICE_CENTS,
         message: { type: "string", min_length: 1, max_length: 256 },
         buyer_id: { type: "identity_id", required: true },
+        // 1.1.0: the node the buyer syncs from, so the seller can name it as a reader of the contract.
+        buyer_node_id: { type: "identity_id" },
         status: { type: "string", required: true, enum: ["pending", "accepted", "rejected"] },
         created_at: { type: "string", required: true, format: "rfc3339" },
       },
@@ -52,6 +56,7 @@ export const marketSchema = {
       immutable: true,
       fields: {
         identity_id: { type: "identity_id", required: true },
+        node_identity_id: { type: "identity_id" },
         display_name: { type: "string", min_length: 1, max_length: 128 },
       },
     },

@@ -4,7 +4,7 @@ import type { SchemaDocument } from "../../core/schema/index.ts";
 
 export const socialSchema = {
   app: "app.social",
-  version: "1.0.0",
+  version: "1.1.0",
   types: {
     "social.post": {
       kind: "parent",
@@ -15,6 +15,20 @@ export const socialSchema = {
         author_id: { type: "identity_id", required: true },
         visibility: { type: "string", enum: ["public", "followers", "private"] },
         edited_at: { type: "string", format: "rfc3339" },
+        // 1.1.0: the node the author syncs from, so a commenter can name it as a reader (sync peers are nodes).
+        author_node_id: { type: "identity_id" },
+        // 1.1.0: whom the author let read it (identity and node ids), so a later deletion reaches them.
+        readers: { type: "array", max_items: 32, items: { type: "identity_id" } },
+      },
+    },
+    // 1.1.0: how a person presents themself in this app; the newest version of their own is theirs.
+    "social.profile": {
+      kind: "parent",
+      fields: {
+        display_name: { type: "string", required: true, min_length: 1, max_length: 128 },
+        bio: { type: "string", max_length: 500 },
+        node_identity_id: { type: "identity_id" },
+        updated_at: { type: "string", required: true, format: "rfc3339" },
       },
     },
     "social.comment": {
@@ -34,6 +48,8 @@ export const socialSchema = {
       immutable: true,
       fields: {
         identity_id: { type: "identity_id", required: true },
+        // 1.1.0: the node this person syncs from, so read rules can name it.
+        node_identity_id: { type: "identity_id" },
         display_name: { type: "string", min_length: 1, max_length: 128 },
       },
     },
@@ -62,6 +78,9 @@ export const socialSchema = {
     },
   },
   domains: {
-    feed: { types: ["social.post", "social.comment", "social.person", "social.mention", "social.reaction"], mode: "sync" },
+    feed: {
+      types: ["social.post", "social.comment", "social.person", "social.mention", "social.reaction", "social.profile"],
+      mode: "sync",
+    },
   },
 } as const satisfies SchemaDocument;
