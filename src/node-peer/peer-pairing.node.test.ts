@@ -96,7 +96,8 @@ describe("npm run peer -- --pair", () => {
       // Ann's device joins the room in the code (as the Devices page does); the peer proves the node it met.
       const net = createPeerNetwork({ node: device, log: () => undefined, loopbackOnly: true });
       cleanup.push(() => net.close());
-      expectOk(await net.joinRoom({ url: preview.offer.reach.relay, room: preview.offer.reach.room }));
+      const reach = preview.offer.reach as { relay: string; room: string };
+      expectOk(await net.joinRoom({ url: reach.relay, room: reach.room }));
       const shown = await peer
         .line("peer.pairing_confirm_code", (l) => l.peerNode === device.sync.nodeIdentity)
         .catch((error: Error) => {

@@ -65,7 +65,7 @@ export async function pairAsDevice(options: PairingOptions): Promise<Result<Pair
       const peerNode = session.peerIdentity;
       if (peerNode === null || shown.has(peerNode) || session.state === "closed") continue;
       shown.add(peerNode);
-      const [confirmCode] = devices.confirmCodesFor([peerNode]);
+      const [confirmCode] = await devices.confirmCodesFor([peerNode]);
       print(
         `Confirm code for the browser ${peerNode.slice(0, 8)}…: ${confirmCode}  (type it there; another code means something is in between)`,
       );

@@ -12,12 +12,12 @@ import { expectOk, NOTES_SCHEMA, settle, startNode, testPublisher, writeNotes } 
 /** Low puzzle difficulty so tests spend their time on sync, not on hashing. */
 const FAST_PUZZLES = { "dos.difficulty.base_bits": 6, "dos.difficulty.max_bits": 12 };
 
-type Side = { node: TwoWayNode; me: IdentityId };
+type Side = { node: TwoWayNode; me: IdentityId; clock: { advance(ms: number): void } };
 
 async function side(name: string): Promise<Side> {
-  const { node } = await startNode({ config: FAST_PUZZLES });
+  const { node, clock } = await startNode({ config: FAST_PUZZLES });
   expectOk(await node.apps.install(await (await testPublisher()).package(NOTES_SCHEMA)));
-  return { node, me: expectOk(await node.identities.create({ name })).identityId };
+  return { node, clock, me: expectOk(await node.identities.create({ name })).identityId };
 }
 
 function connect(a: Side, b: Side, pair = createLoopbackTransportPair()): { pair: LoopbackPair; sa: SyncSession; sb: SyncSession } {
@@ -61,6 +61,7 @@ describe("AC-07 two nodes converge over a session", () => {
     await settle(pair, [sa, sb]);
     // Stale in-flight packages can cost a round or two more; each round is cursors plus a resend.
     for (let i = 0; i < 20 && (await a.node.stateDigest()).digest !== (await b.node.stateDigest()).digest; i++) {
+      a.clock.advance(2_000); // the sender rewinds only after rewindAfterMs without progress (ADR 0026)
       await sb.tick(); // b tells a where it stands; a resends from there
       await settle(pair, [sa, sb]);
     }
