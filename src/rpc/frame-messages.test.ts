@@ -1,6 +1,14 @@
-// The shell reads exactly one message shape from a frame; every other shape is ignored.
+// The shell reads exactly two message shapes from a frame; every other shape is ignored.
 import { describe, expect, it } from "vitest";
-import { parsePickRequest, parsePickResult, PICK_CONTACT_REQUEST, PICK_CONTACT_RESULT } from "./frame-messages.ts";
+import {
+  APP_PORT_MESSAGE,
+  APP_READY_MESSAGE,
+  isReadyMessage,
+  parsePickRequest,
+  parsePickResult,
+  PICK_CONTACT_REQUEST,
+  PICK_CONTACT_RESULT,
+} from "./frame-messages.ts";
 
 describe("frame messages", () => {
   it("accepts a pick request of exactly { type, requestId }", () => {
@@ -21,6 +29,20 @@ describe("frame messages", () => {
     ["a class instance", Object.assign(new (class Msg {})(), { type: PICK_CONTACT_REQUEST, requestId: "r" })],
   ])("ignores %s", (_, data) => {
     expect(parsePickRequest(data)).toBeUndefined();
+  });
+
+  it("accepts a ready request of exactly { type }", () => {
+    expect(isReadyMessage({ type: APP_READY_MESSAGE })).toBe(true);
+  });
+
+  it.each([
+    ["null", null],
+    ["the bare string", APP_READY_MESSAGE],
+    ["the port message", { type: APP_PORT_MESSAGE }],
+    ["an extra field (an app naming another app)", { type: APP_READY_MESSAGE, app: "app.contacts" }],
+    ["a class instance", Object.assign(new (class Msg {})(), { type: APP_READY_MESSAGE })],
+  ])("takes no ready request from %s", (_, data) => {
+    expect(isReadyMessage(data)).toBe(false);
   });
 
   it("reads only the answer to its own request", () => {

@@ -13,7 +13,13 @@ import type {
 } from "../../rpc/app-api.ts";
 import type { ReadResult, WriteReceipt } from "../../rpc/node-api.ts";
 import type { Result } from "../../core/shared/result.ts";
-import { parsePickResult, PICK_CONTACT_REQUEST, type PickedContact } from "../../rpc/frame-messages.ts";
+import {
+  APP_PORT_MESSAGE,
+  APP_READY_MESSAGE,
+  parsePickResult,
+  PICK_CONTACT_REQUEST,
+  type PickedContact,
+} from "../../rpc/frame-messages.ts";
 
 export type { PickedContact };
 export type {
@@ -28,8 +34,7 @@ export type {
   WriteReceipt,
 };
 
-/** The message type the shell posts, with the port as its one transferred object. */
-export const APP_PORT_MESSAGE = "twoway.app-port";
+export { APP_PORT_MESSAGE };
 
 export type AppClient = {
   /** Who is using the app, and which app the node bound this frame to. */
@@ -106,12 +111,17 @@ export function connectApp(port: MessagePort, frame: Window | undefined = global
   };
 }
 
+const portOf = new WeakMap<Window, Promise<MessagePort>>();
+
 /**
- * In the app's frame: waits for the shell's port. Only a message from the parent frame counts, so
- * another frame cannot hand the app a port of its own making.
+ * In the app's frame: the shell's port, from the first call on (one listener per window, so a
+ * second call gets the same port). Only a message from the parent frame counts, so another frame
+ * cannot hand the app a port of its own making.
  */
 export function receivePort(frame: Window = window): Promise<MessagePort> {
-  return new Promise((resolve) => {
+  const known = portOf.get(frame);
+  if (known !== undefined) return known;
+  const port = new Promise<MessagePort>((resolve) => {
     const onMessage = (event: MessageEvent) => {
       const data = event.data as { type?: unknown } | null;
       if (event.source !== frame.parent || data?.type !== APP_PORT_MESSAGE || event.ports.length !== 1) return;
@@ -120,9 +130,20 @@ export function receivePort(frame: Window = window): Promise<MessagePort> {
     };
     frame.addEventListener("message", onMessage);
   });
+  portOf.set(frame, port);
+  return port;
 }
 
-/** The usual start: `const app = await openApp();` then `await app.whoAmI()`. */
-export async function openApp(): Promise<AppClient> {
-  return connectApp(await receivePort());
+// Listen from the moment the SDK runs: the shell sends the port at the frame's load, which may come
+// before an app that awaits something first calls openApp().
+if (typeof window !== "undefined" && window.parent !== window) void receivePort();
+
+/**
+ * The usual start: `const app = await openApp();` then `await app.whoAmI()`. Asks the shell for the
+ * port too (APP_READY_MESSAGE), for an SDK that ran after the frame's load.
+ */
+export async function openApp(frame: Window = window): Promise<AppClient> {
+  const port = receivePort(frame);
+  frame.parent.postMessage({ type: APP_READY_MESSAGE }, "*");
+  return connectApp(await port, frame);
 }

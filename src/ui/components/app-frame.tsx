@@ -1,14 +1,20 @@
 // The mini-app host (DESIGN D9): one sandboxed iframe per open app, and one MessageChannel whose
-// other end the worker binds to (identity, app). The frame gets its port once, after it loaded,
-// posted to that frame's window only. The shell reads one message from a frame: a request to let
-// the person pick a contact (rpc/frame-messages.ts), and only from this frame's own window.
+// other end the worker binds to (identity, app). The frame gets its port once, at the first of its
+// load and its ready request, posted to that frame's window only. The shell reads two messages from
+// a frame, only from this frame's own window: that request, and one to let the person pick a
+// contact (rpc/frame-messages.ts).
 import * as Comlink from "comlink";
 import { createSignal, onCleanup, Show, type JSX } from "solid-js";
 import { nodeError } from "../../core/shared/errors.ts";
 import { err } from "../../core/shared/result.ts";
 import type { OpenedApp } from "../../rpc/node-api.ts";
-import { parsePickRequest, PICK_CONTACT_RESULT, type PickContactResult } from "../../rpc/frame-messages.ts";
-import { APP_PORT_MESSAGE } from "../../apps/sdk/index.ts";
+import {
+  APP_PORT_MESSAGE,
+  isReadyMessage,
+  parsePickRequest,
+  PICK_CONTACT_RESULT,
+  type PickContactResult,
+} from "../../rpc/frame-messages.ts";
 import { APP_FRAME_SANDBOX, frameDocument } from "../app-frame-document.ts";
 import type { ShellError } from "../node-client.ts";
 import { useShell } from "../shell-context.tsx";
@@ -21,17 +27,19 @@ export function AppFrame(props: { slug: string; onClose: () => void }): JSX.Elem
   const [error, setError] = createSignal<ShellError | undefined>();
   const channel = new MessageChannel();
   let handedOver = false;
-  let frameWindow: Window | null = null;
+  let frame: HTMLIFrameElement | undefined;
   const [picking, setPicking] = createSignal<string | undefined>();
   onCleanup(() => channel.port1.close());
 
   function answer(requestId: string, result: PickContactResult): void {
-    frameWindow?.postMessage({ type: PICK_CONTACT_RESULT, requestId, result }, "*");
+    frame?.contentWindow?.postMessage({ type: PICK_CONTACT_RESULT, requestId, result }, "*");
   }
 
   // Only this app's frame window counts: another frame, a popup or the page itself is ignored.
   const onMessage = (event: MessageEvent): void => {
-    if (frameWindow === null || event.source !== frameWindow) return;
+    if (frame?.contentWindow == null || event.source !== frame.contentWindow) return;
+    if (isReadyMessage(event.data)) return handOver();
+    if (!handedOver) return;
     const requestId = parsePickRequest(event.data);
     if (requestId === undefined) return;
     if (picking() !== undefined)
@@ -56,14 +64,13 @@ export function AppFrame(props: { slug: string; onClose: () => void }): JSX.Elem
     .callRaw("openApp", [Comlink.transfer({ slug, port: channel.port2 }, [channel.port2])])
     .then((result) => (result.ok ? setOpened({ app: result.value as OpenedApp, port: channel.port1 }) : setError(result.error)));
 
-  function handOver(frame: HTMLIFrameElement): void {
+  function handOver(): void {
     const current = opened();
     // "*" because the frame's origin is opaque; the port goes to this frame's window and no other.
-    // A frame that reloads itself loads again, but its port went with the first load: it gets none.
-    if (current === undefined || handedOver) return;
+    // A frame that reloads itself, or asks again, gets none: its port went the first time.
+    if (current === undefined || frame?.contentWindow == null || handedOver) return;
     handedOver = true;
-    frameWindow = frame.contentWindow;
-    frame.contentWindow?.postMessage({ type: APP_PORT_MESSAGE }, "*", [current.port]);
+    frame.contentWindow.postMessage({ type: APP_PORT_MESSAGE }, "*", [current.port]);
   }
 
   return (
@@ -84,7 +91,8 @@ export function AppFrame(props: { slug: string; onClose: () => void }): JSX.Elem
             sandbox={APP_FRAME_SANDBOX}
             referrerPolicy="no-referrer"
             srcdoc={frameDocument(current().app.frontend)}
-            onLoad={(event) => handOver(event.currentTarget)}
+            ref={(element) => (frame = element)}
+            onLoad={() => handOver()}
           />
         )}
       </Show>
