@@ -4,10 +4,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { expectOk, meet, startNode } from "./fixtures.ts";
 import { createSigner, defaultVerifier } from "../crypto/index.ts";
-import { nodeBindingMessage, ownerOfNodeKey } from "../identity/index.ts";
+import { createNodeBinding, nodeBindingMessage, ownerOfNodeKey } from "../identity/index.ts";
 import type { TwoWayNode } from "../node.ts";
 import { toBase64url } from "../shared/bytes.ts";
 import type { IdentityId } from "../shared/ids.ts";
+import { ok } from "../shared/result.ts";
 
 const nodes: TwoWayNode[] = [];
 afterEach(async () => {
@@ -78,6 +79,27 @@ describe("a node key bound to its person (ADR 0030)", () => {
     expectOk(await phone.identities.devices.complete());
     expect(expectOk(await phone.identities.bindThisNode())).toBe(0);
     expect(await ada.node.identities.personOfNodeKey(phone.sync.nodeKey)).toBeNull();
+  });
+
+  it("a binding step that threw does not stall the ones after it (each session attach waits on them)", async () => {
+    let reads = 0;
+    const binding = createNodeBinding({
+      clock: { now: () => 0 },
+      verifier: await defaultVerifier(),
+      nodeSigner: await createSigner({ seed: new Uint8Array(32).fill(9) }),
+      ownIdentities: () => {
+        reads += 1;
+        return reads === 1 ? Promise.reject(new Error("storage went away")) : Promise.resolve(ok([]));
+      },
+      authorFor: () => Promise.reject(new Error("not reached")),
+      submit: () => Promise.reject(new Error("not reached")),
+      nodeBindings: () => Promise.resolve([]),
+      identityName: () => Promise.resolve(null),
+      deviceLabelOf: () => Promise.resolve(null),
+    });
+    await expect(binding.bindThisNode()).rejects.toThrow("storage went away");
+    expect(expectOk(await binding.bindThisNode())).toBe(0);
+    expect(reads).toBe(2);
   });
 
   it("two bindings racing each other write one", async () => {
