@@ -13,23 +13,14 @@ import { parsePairingCode } from "../src/core/identity/index.ts";
 import { startRelay, type Relay } from "../signal/relay-server.ts";
 import type { E2eCase, E2eContext, LaunchedPage } from "./support/harness.ts";
 import { watchPageErrors } from "./support/harness.ts";
-import { horizontalOverflow, setView, SCHEMES } from "./support/layout.ts";
+import { checkEveryView } from "./support/layout.ts";
 import { addContactOps, assertNoPageErrors, createIdentityThroughUi, nodeCall, nodeValue, until } from "./support/shell.ts";
 
-const SHOT_WIDTHS = [1280, 390] as const;
-
-/** Screenshots at both widths and schemes, each checked for sideways scroll; back to 1280 light after. */
+/** Every width (320–1280) and scheme: no sideways scroll, no serious axe finding, a screenshot each; back to 1280 light. */
 async function shots(ctx: E2eContext, page: Page, name: string): Promise<void> {
-  const problems: string[] = [];
-  for (const width of SHOT_WIDTHS)
-    for (const scheme of SCHEMES) {
-      await setView(page, width, scheme);
-      const overflow = await horizontalOverflow(page);
-      if (overflow.scrollWidth > overflow.innerWidth) problems.push(`${name} ${width} ${scheme}: ${overflow.culprits.join("; ")}`);
-      await ctx.screenshot(page, `${name}-${width}-${scheme}`);
-    }
-  await setView(page, 1280, "light");
-  assert.deepEqual(problems, [], problems.join("\n"));
+  await checkEveryView(ctx, page, name);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.emulateMedia({ colorScheme: "light" });
 }
 
 async function statusOf(page: Page): Promise<Map<string, string>> {
@@ -238,6 +229,23 @@ async function oldKeyWritesLate(ctx: E2eContext, copyDir: string, laptop: Page, 
   await digestsMatch(laptop, phone, "laptop and phone converge after the old key's write");
 }
 
+/**
+ * ADR 0030: the phone bound its node key when its pairing completed, so the laptop's Peers page titles
+ * the live session as the person first, then the device ("Ada (Phone)"); the phone sees the laptop as Ada.
+ */
+async function peersShowThePerson(ctx: E2eContext, laptop: Page, phone: Page): Promise<void> {
+  for (const page of [laptop, phone]) {
+    await page.getByTestId("nav-peers").click();
+    await page.getByTestId("peers-page").waitFor();
+  }
+  const live = '[data-testid="peer-row"][data-state="live"] [data-testid="peer-name"][data-shown-as="person"]';
+  await laptop.locator(live, { hasText: /^Ada \(Phone\)$/ }).waitFor({ timeout: 45_000 });
+  await phone.locator(live, { hasText: /^Ada$/ }).waitFor({ timeout: 45_000 });
+  await shots(ctx, laptop, "devices-peers-second-device");
+  await laptop.getByTestId("nav-devices").click();
+  await phone.getByTestId("nav-home").click();
+}
+
 export const cases: E2eCase[] = [
   {
     name: "pair a second browser by its confirm code, converge, remove it: its later writes are refused everywhere",
@@ -256,6 +264,7 @@ export const cases: E2eCase[] = [
         await pair(ctx, relay, laptop, phone);
 
         await sameIdentityBothWrite(laptop, phone, "paired browsers converge");
+        await peersShowThePerson(ctx, laptop, phone);
 
         await laptop.getByTestId("device-list").locator('[data-testid="device-row"]').nth(1).waitFor();
         await shots(ctx, laptop, "devices-page");

@@ -32,6 +32,7 @@ const PAGES: ReadonlyArray<[name: string, hash: string, ready: string]> = [
   ["rejected", "#/rejected", '[data-testid="rejections"]'],
   ["health", "#/health", '[data-testid="manager"]'],
   ["peers", "#/peers", '[data-testid="node-identity"]'],
+  ["devices", "#/devices", '[data-testid="device-row"]'],
   ["recovery", "#/recovery", '[data-testid="recovery"] .identity-card'],
 ];
 
@@ -115,7 +116,14 @@ export const cases: E2eCase[] = [
       await ben.getByTestId("invite-accept").click();
       await ann.getByTestId("answer-input").fill(await ben.getByTestId("answer-code").inputValue({ timeout: 20_000 }));
       await ann.getByTestId("answer-finish").click();
+      // The invite card's line follows the session: it never stays "Connecting…" once the session is up to date.
+      await ann.waitForSelector('[data-testid="invite-status"]', { timeout: 10_000 });
       await ann.waitForSelector('[data-testid="peer-row"][data-state="live"]', { timeout: 45_000 });
+      for (const page of [ann, ben]) {
+        const line = page.locator('[data-testid="invite-status"][data-state="up_to_date"]');
+        await line.waitFor({ timeout: 60_000 });
+        assert.match((await line.textContent()) ?? "", /^Connected · Up to date/);
+      }
       // The per-domain table is behind the row's "Details" disclosure: present, not shown.
       await ann.locator('[data-testid="peer-domain"]').first().waitFor({ state: "attached", timeout: 15_000 });
       await checkEveryView(ctx, ann, "layout-peers-live");

@@ -1,19 +1,21 @@
 // Journey: the recovery file brings an identity back (ADR 0021). Create an identity, write contacts,
 // save the recovery file under a passphrase; then a wiped browser (a new profile directory) restores
-// from it — a wrong passphrase first, refused — and is the same identity with the same state.
+// from it — a wrong passphrase first, refused — and is the same identity with the same state. Each of
+// its screens (export, restore form, refusal, restored, Recovery page) at 320–1280 px, light and dark, with axe.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { watchPageErrors, type E2eCase } from "./support/harness.ts";
+import { checkEveryView } from "./support/layout.ts";
 import { addContactOps, assertNoPageErrors, createIdentityThroughUi, nodeValue } from "./support/shell.ts";
 
 const PASSPHRASE = "orange lantern over the harbour";
 
-async function bothWidths(page: Page, screenshot: (page: Page, name: string) => Promise<string>, name: string): Promise<void> {
-  await screenshot(page, name);
-  await page.setViewportSize({ width: 390, height: 844 });
-  await screenshot(page, `${name}-mobile`);
+/** Every width (320–1280) and scheme, no sideways scroll, no serious axe finding; then back to 1280 light. */
+async function everyView(page: Page, screenshot: (page: Page, name: string) => Promise<string>, name: string): Promise<void> {
+  await checkEveryView({ screenshot }, page, name);
   await page.setViewportSize({ width: 1280, height: 720 });
+  await page.emulateMedia({ colorScheme: "light" });
 }
 
 export const cases: E2eCase[] = [
@@ -32,7 +34,7 @@ export const cases: E2eCase[] = [
         await first.page.getByTestId("recovery-mismatch").waitFor();
         assert.equal(await first.page.getByTestId("recovery-download").isDisabled(), true, "differing passphrases cannot seal");
         await first.page.getByTestId("recovery-passphrase-confirm").fill(PASSPHRASE);
-        await bothWidths(first.page, screenshot, "recovery-export-step");
+        await everyView(first.page, screenshot, "recovery-export-step");
         const download = first.page.waitForEvent("download");
         await first.page.getByTestId("recovery-download").click();
         await (await download).saveAs(keep);
@@ -51,7 +53,7 @@ export const cases: E2eCase[] = [
       const errors = watchPageErrors(second.page);
       await second.page.goto(baseUrl);
       await second.page.waitForSelector('[data-testid="welcome"][data-state="identity"]', { timeout: 20_000 });
-      await bothWidths(second.page, screenshot, "restore-welcome");
+      await everyView(second.page, screenshot, "restore-welcome");
       await second.page.getByTestId("welcome-restore").click();
       await second.page.waitForSelector('[data-testid="welcome"][data-state="restore"]');
       await second.page.getByTestId("restore-file").setInputFiles(keep);
@@ -61,12 +63,12 @@ export const cases: E2eCase[] = [
       await refusal.waitFor({ timeout: 30_000 });
       assert.equal(await refusal.getAttribute("data-code"), "ERR_RECOVERY_PASSPHRASE_WRONG");
       assert.deepEqual(await nodeValue(second.page, "listIdentities"), [], "a refused restore writes nothing");
-      await bothWidths(second.page, screenshot, "restore-wrong-passphrase");
+      await everyView(second.page, screenshot, "restore-wrong-passphrase");
 
       await second.page.getByTestId("restore-passphrase").fill(PASSPHRASE);
       await second.page.getByTestId("restore-submit").click();
       await second.page.waitForSelector('[data-testid="welcome"][data-state="restored"]', { timeout: 60_000 });
-      await bothWidths(second.page, screenshot, "restore-done");
+      await everyView(second.page, screenshot, "restore-done");
       await second.page.getByTestId("restore-continue").click();
       await second.page.getByTestId("home").waitFor({ timeout: 10_000 });
       assert.equal(await second.page.getByTestId("greeting").textContent(), "Hello, Ada");
@@ -87,7 +89,7 @@ export const cases: E2eCase[] = [
       await second.page.goto(`${baseUrl}#/recovery`);
       await second.page.getByTestId("identity-id").waitFor();
       assert.equal(await second.page.getByTestId("identity-id").textContent(), me.identityId);
-      await bothWidths(second.page, screenshot, "recovery-page");
+      await everyView(second.page, screenshot, "recovery-page");
       const digest = (await nodeValue(second.page, "stateDigest")).digest;
       assertNoPageErrors(errors);
       await second.close();

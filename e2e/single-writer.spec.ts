@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { watchPageErrors, type E2eCase } from "./support/harness.ts";
+import { checkEveryView } from "./support/layout.ts";
 import { addContactOps, assertNoPageErrors, createIdentityThroughUi, listedEnvelopeIds, nodeValue, waitForPhase } from "./support/shell.ts";
 
 const LOCK = "twoway-node-leader";
@@ -29,7 +30,7 @@ export const cases: E2eCase[] = [
       const errors = watchPageErrors(second);
       await second.goto(baseUrl);
       await second.waitForSelector('[data-testid="open-elsewhere"][data-state="waiting"]', { timeout: 20_000 });
-      await screenshot(second, "open-elsewhere");
+      await checkEveryView({ screenshot }, second, "open-elsewhere");
 
       assert.deepEqual(await nodeValue(first, "status"), { role: "leader", databaseOpened: true, nodeName: "main", lockName: LOCK });
       assert.deepEqual(await nodeValue(second, "status"), { role: "waiting", databaseOpened: false, nodeName: "main", lockName: LOCK });
@@ -65,7 +66,7 @@ export const cases: E2eCase[] = [
       const moved = await first.evaluate(async () => (await window.twoway!.call("status")) as { ok: boolean; error?: { code: string } });
       assert.equal(moved.ok, false, "the first tab no longer reaches a node");
       assert.deepEqual(await leaderLock(first), { held: 1, pending: 0 });
-      await screenshot(first, "moved-to-another-tab");
+      await checkEveryView({ screenshot }, first, "moved-to-another-tab");
 
       // And back again.
       await first.getByTestId("use-here").click();

@@ -56,7 +56,7 @@ import { isoTime, systemClock, systemRandom, type Clock } from "./shared/clock.t
 import { nodeError } from "./shared/errors.ts";
 import { platformIdb, type IdbEnvironment } from "./shared/idb.ts";
 import { creatorOf, identityIdFromKey, type EnvelopeId, type IdentityId } from "./shared/ids.ts";
-import type { JsonValue } from "./shared/json.ts";
+import { isJsonObject, type JsonValue } from "./shared/json.ts";
 import { err, ok, type Result } from "./shared/result.ts";
 import { StateManager, type HavePackage, type SessionPeer, type SyncPackage } from "./state/index.ts";
 import { createDosGuard, type DosGuard } from "./dos-guard/index.ts";
@@ -689,18 +689,24 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     clock,
     verifier,
     nodeSigner: nodeSigner.value,
-    // ADR 0030: only a node holding the identity's root key binds itself. A paired or restored device
-    // acts by a device key that may be removed while it is away; a binding written on its return
-    // would be a late write the others withdraw, so it is not written at all (yet).
-    rootIdentities: async () => {
+    // ADR 0030: a node binds itself to each identity it writes as: by the root key, or by a bound
+    // device key it does not know revoked. A paired device binds at once when the pairing completes
+    // (while the device that bound it is in session), so a later return after a removal finds its
+    // binding there and writes nothing late.
+    ownIdentities: async () => {
       const held = await keys.list();
       if (!held.ok) return held;
       const out: { identityId: IdentityId; genesisId: string; keyId: string }[] = [];
       for (const key of held.value) {
-        if (key.scope !== "identity" || key.identityId === null) continue;
+        if (key.scope === "node" || key.identityId === null || out.some((o) => o.identityId === key.identityId)) continue;
         const identity = await storage.getIdentity(key.identityId);
-        if (identity !== undefined && identity.rootKey === key.publicKey)
-          out.push({ identityId: key.identityId, genesisId: identity.genesisId, keyId: key.keyId });
+        if (identity === undefined) continue;
+        const usable =
+          key.scope === "identity"
+            ? identity.rootKey === key.publicKey
+            : (await deviceKeyBindings(storage, key.publicKey)).some((row) => row.owner === key.identityId) &&
+              !(await state.isKeyRevoked(key.publicKey));
+        if (usable) out.push({ identityId: key.identityId, genesisId: identity.genesisId, keyId: key.keyId });
       }
       return ok(out);
     },
@@ -711,6 +717,15 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     },
     nodeBindings: () => storage.objectsOfType(SYSTEM_APP, "attr", NODE_KEY_TYPE),
     identityName,
+    async deviceLabelOf(envelopeId, owner) {
+      const envelope = await storage.getEnvelope(envelopeId);
+      const identity = await storage.getIdentity(owner);
+      if (envelope === undefined || identity === undefined || envelope.authorKey === identity.rootKey) return null;
+      // The key's binding by this identity, withdrawn or not: a device removed later keeps its name.
+      const binding = (await deviceKeyBindings(storage, envelope.authorKey, { includeWithdrawn: true })).find((row) => row.owner === owner);
+      const label = isJsonObject(binding?.winner.value) ? binding.winner.value["label"] : undefined;
+      return typeof label === "string" ? label : null;
+    },
   });
 
   const node: TwoWayNode = {
@@ -778,7 +793,16 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
           keyId,
         );
       },
-      devices: deviceFlows,
+      devices: {
+        ...deviceFlows,
+        // ADR 0030: the new device binds its node key as soon as it is the identity's device. If that
+        // write fails, the pairing still stands and the next session attached tries again.
+        async complete() {
+          const completed = await deviceFlows.complete();
+          if (completed.ok) await nodeBinding.bindThisNode().catch(() => undefined);
+          return completed;
+        },
+      },
     },
     apps: {
       install: (pkg) => appManager.install(pkg, { kind: "remote", actor: null }),

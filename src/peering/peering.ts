@@ -46,7 +46,8 @@ export type PeeringOptions = {
   readonly inviteOrigin?: string;
 };
 
-export type InviteOffer = { readonly code: string; readonly link: string; readonly qrSvg: string };
+/** `linkId`: the link this invite connects, so a screen can follow its session (`links()`). */
+export type InviteOffer = { readonly code: string; readonly link: string; readonly qrSvg: string; readonly linkId: string };
 
 export type Peering = {
   links(): readonly LinkInfo[];
@@ -58,7 +59,7 @@ export type Peering = {
   /** Step 1 (inviter): an offer code to give the other person. */
   createInvite(): Promise<Result<InviteOffer>>;
   /** Step 2 (invitee): takes the offer code, answers with a code to give back. */
-  acceptInvite(code: string): Promise<Result<{ readonly answerCode: string; readonly qrSvg: string }>>;
+  acceptInvite(code: string): Promise<Result<{ readonly answerCode: string; readonly qrSvg: string; readonly linkId: string }>>;
   /** Step 3 (inviter): takes the answer code; the link then connects. */
   finishInvite(answerCode: string): Promise<Result<void>>;
   /** Ends one link abruptly, as a failing network would (the session resumes from its cursors on the next link). */
@@ -263,7 +264,7 @@ export function createPeering(options: PeeringOptions): Peering {
       if (!offer.ok) return offer;
       const code = await encodeInviteCode(offer.value);
       const origin = options.inviteOrigin ?? location.origin;
-      return ok({ code, link: inviteLink(origin, code), qrSvg: inviteQrSvg(inviteLink(origin, code)) });
+      return ok({ code, link: inviteLink(origin, code), qrSvg: inviteQrSvg(inviteLink(origin, code)), linkId: link.info.id });
     },
     async acceptInvite(code) {
       const offer = await decodeInviteCode(code);
@@ -288,7 +289,7 @@ export function createPeering(options: PeeringOptions): Peering {
       const answerCode = await encodeInviteCode(signal.value);
       // The answer as a QR code too: the inviter's device reads it as text (it is no link: the open
       // invite lives in the inviter's tab, which a followed link would not reach).
-      return ok({ answerCode, qrSvg: inviteQrSvg(answerCode) });
+      return ok({ answerCode, qrSvg: inviteQrSvg(answerCode), linkId: link.info.id });
     },
     async finishInvite(answerCode) {
       const invite = pendingInvite;

@@ -318,9 +318,10 @@ export type PeerSummary = {
   readonly peerIdentity: string | null;
   /**
    * The person that proven node speaks for, once this node's graph holds their signed binding of its
-   * key and their name (ADR 0030); null before that.
+   * key and their name (ADR 0030); null before that. `device`: the label of the person's device key
+   * that signed the binding (a paired device), null when their root key did.
    */
-  readonly person: { readonly identityId: string; readonly name: string } | null;
+  readonly person: { readonly identityId: string; readonly name: string; readonly device: string | null } | null;
   readonly domains: readonly PeerDomainProgress[];
   readonly packagesIn: number;
   readonly packagesOut: number;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { PeerSummary } from "../rpc/node-api.ts";
 import { initials } from "./display-format.ts";
-import { closeWords, needsAttention, peerProgress, peerTitle, STATE_WORDS } from "./peer-status.ts";
+import { closeWords, inviteStatus, needsAttention, peerProgress, peerTitle, STATE_WORDS } from "./peer-status.ts";
 
 describe("peer status in words", () => {
   it("has words for every state, none of them a code", () => {
@@ -56,7 +56,7 @@ describe("peer status in words", () => {
   });
 
   describe("who a row is titled as (ADR 0030)", () => {
-    const ben = { identityId: "id-ben", name: "Ben 🧑🏽‍🚀" };
+    const ben: { identityId: string; name: string; device: string | null } = { identityId: "id-ben", name: "Ben 🧑🏽‍🚀", device: null };
     const row = (peerIdentity: string | null, person: typeof ben | null) => ({ sessionId: "peer-3", peerIdentity, person });
 
     it("is the person once the hello proved the node and the graph names its person, over a name given to the node", () => {
@@ -70,6 +70,16 @@ describe("peer status in words", () => {
       expect(initials(peerTitle(row("node-b", ben), null).avatarName)).toBe("B🧑🏽‍🚀");
     });
 
+    it("titles a person's paired device by the person first, then the device's label; colour and initials stay the person's", () => {
+      const phone = { ...ben, device: "Phone" };
+      expect(peerTitle(row("node-p", phone), "Someone's phone")).toEqual({
+        title: "Ben 🧑🏽‍🚀 (Phone)",
+        avatarName: "Ben 🧑🏽‍🚀",
+        avatarId: "id-ben",
+        shownAs: "person",
+      });
+    });
+
     it("falls back to the name given to the proven node, then to words, and names nobody before a hello", () => {
       expect(peerTitle(row("node-b", null), "Ben's laptop")).toMatchObject({ title: "Ben's laptop", avatarId: "node-b", shownAs: "node" });
       expect(peerTitle(row("node-b", null), null)).toMatchObject({
@@ -81,6 +91,39 @@ describe("peer status in words", () => {
         title: "Someone connecting",
         avatarId: "peer-3",
         shownAs: "unproven",
+      });
+    });
+  });
+
+  describe("the invite card's line follows its link and session", () => {
+    const link = (phase: string, closeReason: string | null = null) => ({ phase, closeReason });
+    const session = (state: PeerSummary["state"], done: number, total: number, upToDate = false) => ({
+      ...peer(state, done, total, upToDate),
+      closeReason: state === "closed" ? "closed_by_peer" : null,
+    });
+
+    it("connects, then syncs N of M, then is up to date", () => {
+      expect(inviteStatus(link("connecting"), undefined)).toEqual({ state: "connecting", text: "Connecting…" });
+      expect(inviteStatus(link("attached"), session("admitted", 0, 0))).toMatchObject({ state: "connecting" });
+      expect(inviteStatus(link("attached"), session("syncing", 12, 40))).toEqual({ state: "syncing", text: "Syncing · 12 of 40 changes" });
+      expect(inviteStatus(link("attached"), session("live", 40, 40, true))).toEqual({
+        state: "up_to_date",
+        text: "Connected · Up to date · 40 of 40 changes",
+      });
+      expect(inviteStatus(link("attached"), session("live", 0, 0, true))).toMatchObject({
+        state: "up_to_date",
+        text: "Connected · Up to date",
+      });
+    });
+
+    it("says so when the session or the link ended, in words", () => {
+      expect(inviteStatus(link("closed"), session("closed", 3, 3, true))).toEqual({
+        state: "ended",
+        text: "Disconnected. They disconnected.",
+      });
+      expect(inviteStatus(link("closed", "ERR_RESOURCE_PEER_LIMIT"), undefined)).toEqual({
+        state: "ended",
+        text: "Disconnected. The connection ended.",
       });
     });
   });

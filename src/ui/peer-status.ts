@@ -93,9 +93,32 @@ export type PeerTitle = {
 export function peerTitle(peer: Pick<PeerSummary, "sessionId" | "peerIdentity" | "person">, knownName: string | null): PeerTitle {
   // The person only on a proven hello: a session the graph still holds a binding for, but that has not
   // proven this node yet, is nobody in particular.
-  if (peer.peerIdentity !== null && peer.person !== null)
-    return { title: peer.person.name, avatarName: peer.person.name, avatarId: peer.person.identityId, shownAs: "person" };
+  // A person's second device reads as them first, then which device: "Ada (Phone)".
+  if (peer.peerIdentity !== null && peer.person !== null) {
+    const { name, device, identityId } = peer.person;
+    return { title: device === null ? name : `${name} (${device})`, avatarName: name, avatarId: identityId, shownAs: "person" };
+  }
   if (peer.peerIdentity === null) return { title: "Someone connecting", avatarName: null, avatarId: peer.sessionId, shownAs: "unproven" };
   if (knownName !== null) return { title: knownName, avatarName: knownName, avatarId: peer.peerIdentity, shownAs: "node" };
   return { title: "A device you have not named", avatarName: null, avatarId: peer.peerIdentity, shownAs: "unnamed" };
+}
+
+export type InviteStatus = { readonly state: "connecting" | "syncing" | "up_to_date" | "ended"; readonly text: string };
+
+/**
+ * What the invite card says once an answer is in: it follows the link and then its session, so it
+ * reads "Connecting…", then "Syncing · N of M changes", then "Up to date", never a stale step.
+ */
+export function inviteStatus(
+  link: { readonly phase: string; readonly closeReason: string | null } | undefined,
+  peer: Pick<PeerSummary, "state" | "progress" | "upToDate" | "closeReason"> | undefined,
+): InviteStatus {
+  if (peer !== undefined) {
+    if (peer.state === "closed") return { state: "ended", text: `Disconnected. ${closeWords(peer.closeReason)}`.trim() };
+    const progress = peerProgress(peer);
+    if (progress.upToDate) return { state: "up_to_date", text: `Connected · ${progress.label}` };
+    if (peer.state === "syncing" || peer.state === "live") return { state: "syncing", text: `Syncing · ${progress.label}` };
+  }
+  if (link?.phase === "closed") return { state: "ended", text: `Disconnected. ${closeWords(link.closeReason)}`.trim() };
+  return { state: "connecting", text: "Connecting…" };
 }

@@ -4,10 +4,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { expectOk, meet, startNode } from "./fixtures.ts";
 import { createSigner, defaultVerifier } from "../crypto/index.ts";
-import { nodeBindingMessage, ownerOfNodeKey } from "../identity/index.ts";
+import { createNodeBinding, nodeBindingMessage, ownerOfNodeKey } from "../identity/index.ts";
 import type { TwoWayNode } from "../node.ts";
 import { toBase64url } from "../shared/bytes.ts";
 import type { IdentityId } from "../shared/ids.ts";
+import { ok } from "../shared/result.ts";
 
 const nodes: TwoWayNode[] = [];
 afterEach(async () => {
@@ -28,22 +29,77 @@ describe("a node key bound to its person (ADR 0030)", () => {
     expect(expectOk(await ben.node.identities.bindThisNode())).toBe(0);
     expect(await ann.node.identities.personOfNodeKey(ben.node.sync.nodeKey)).toBeNull();
     await meet(ann.node, ben.node);
-    expect(await ann.node.identities.personOfNodeKey(ben.node.sync.nodeKey)).toEqual({ identityId: ben.identityId, name: "Ben" });
+    expect(await ann.node.identities.personOfNodeKey(ben.node.sync.nodeKey)).toEqual({
+      identityId: ben.identityId,
+      name: "Ben",
+      device: null,
+    });
     // Ann never bound hers: Ben knows Ann's identity and name, but not that this node is hers.
     expect(await ben.node.identities.personOfNodeKey(ann.node.sync.nodeKey)).toBeNull();
   });
 
-  it("a paired device, acting by a device key that may be removed while away, binds nothing", async () => {
+  it("a paired device binds its node key when the pairing completes, and a peer names it as the person with the device's label", async () => {
     const ada = await person("Ada");
+    const cal = await person("Cal");
     const { node: phone } = await startNode();
     nodes.push(phone);
     const { code } = expectOk(await phone.identities.devices.begin({ relay: "ws://127.0.0.1:8787", room: "bind-test" }, "Phone"));
     const expected = expectOk(await ada.node.identities.devices.preview(code)).confirmCode;
     expectOk(await ada.node.identities.devices.confirm(ada.identityId, code, expected, "Phone"));
+    // Before the pairing completes the phone writes as nobody: nothing to bind.
+    expect(expectOk(await phone.identities.bindThisNode())).toBe(0);
     await meet(ada.node, phone);
     expect(expectOk(await phone.identities.devices.complete())).toMatchObject({ identityId: ada.identityId });
+    // complete() wrote the binding (by the phone's device key); a later session finds it and writes nothing.
     expect(expectOk(await phone.identities.bindThisNode())).toBe(0);
     expect(expectOk(await ada.node.identities.bindThisNode())).toBe(1);
+    await meet(ada.node, phone);
+    await meet(ada.node, cal.node);
+    const phoneAsSeen = { identityId: ada.identityId, name: "Ada", device: "Phone" };
+    expect(await ada.node.identities.personOfNodeKey(phone.sync.nodeKey)).toEqual(phoneAsSeen);
+    expect(await cal.node.identities.personOfNodeKey(phone.sync.nodeKey)).toEqual(phoneAsSeen);
+    // The root-signed binding names the person alone.
+    expect(await phone.identities.personOfNodeKey(ada.node.sync.nodeKey)).toEqual({
+      identityId: ada.identityId,
+      name: "Ada",
+      device: null,
+    });
+  });
+
+  it("a removed device, back after its removal is known, binds nothing with its revoked key", async () => {
+    const ada = await person("Ada");
+    const { node: phone } = await startNode();
+    nodes.push(phone);
+    const { code, deviceKey } = expectOk(await phone.identities.devices.begin({ relay: "ws://127.0.0.1:8787", room: "bind-gone" }));
+    const expected = expectOk(await ada.node.identities.devices.preview(code)).confirmCode;
+    expectOk(await ada.node.identities.devices.confirm(ada.identityId, code, expected));
+    expectOk(await ada.node.identities.devices.remove(ada.identityId, deviceKey));
+    await meet(ada.node, phone);
+    // The binding and its revocation arrive together: the pairing completes, the node binds nothing.
+    expectOk(await phone.identities.devices.complete());
+    expect(expectOk(await phone.identities.bindThisNode())).toBe(0);
+    expect(await ada.node.identities.personOfNodeKey(phone.sync.nodeKey)).toBeNull();
+  });
+
+  it("a binding step that threw does not stall the ones after it (each session attach waits on them)", async () => {
+    let reads = 0;
+    const binding = createNodeBinding({
+      clock: { now: () => 0 },
+      verifier: await defaultVerifier(),
+      nodeSigner: await createSigner({ seed: new Uint8Array(32).fill(9) }),
+      ownIdentities: () => {
+        reads += 1;
+        return reads === 1 ? Promise.reject(new Error("storage went away")) : Promise.resolve(ok([]));
+      },
+      authorFor: () => Promise.reject(new Error("not reached")),
+      submit: () => Promise.reject(new Error("not reached")),
+      nodeBindings: () => Promise.resolve([]),
+      identityName: () => Promise.resolve(null),
+      deviceLabelOf: () => Promise.resolve(null),
+    });
+    await expect(binding.bindThisNode()).rejects.toThrow("storage went away");
+    expect(expectOk(await binding.bindThisNode())).toBe(0);
+    expect(reads).toBe(2);
   });
 
   it("two bindings racing each other write one", async () => {

@@ -16,8 +16,11 @@ import { SYSTEM_APP } from "../wire/index.ts";
 export const NODE_KEY_TYPE = "system.node_key";
 const PROOF_CONTEXT = "2way node key binding v1";
 
-/** The person a proven node speaks for, as this node's graph knows them. */
-export type NodePerson = { readonly identityId: IdentityId; readonly name: string };
+/**
+ * The person a proven node speaks for, as this node's graph knows them; `device` is the label of the
+ * device key that signed the binding (a paired or restored device), null when the root key did.
+ */
+export type NodePerson = { readonly identityId: IdentityId; readonly name: string; readonly device: string | null };
 
 /** What the node key signs: the context, the identity it speaks for and the key itself (JCS). */
 export function nodeBindingMessage(identityId: string, nodeKey: string): Uint8Array {
@@ -32,17 +35,22 @@ type BindingRow = Pick<ObjectRow, "owner" | "suppressed"> & { readonly winner: P
  * or when two identities do (a key that speaks for two people names neither).
  */
 export async function ownerOfNodeKey(rows: readonly BindingRow[], nodeKey: string, verifier: Ed25519Verifier): Promise<string | null> {
+  return (await provenBinding(rows, nodeKey, verifier))?.owner ?? null;
+}
+
+/** The first binding of the one proven owner (see ownerOfNodeKey), or undefined. */
+async function provenBinding<R extends BindingRow>(rows: readonly R[], nodeKey: string, verifier: Ed25519Verifier): Promise<R | undefined> {
   const publicKey = fromBase64url(nodeKey);
-  if (publicKey === undefined) return null;
-  const owners = new Set<string>();
+  if (publicKey === undefined) return undefined;
+  const proven: R[] = [];
   for (const row of rows) {
     const value = row.winner.value;
     if (row.suppressed !== 0 || !isJsonObject(value) || value["public_key"] !== nodeKey || typeof value["proof"] !== "string") continue;
     const proof = fromBase64url(value["proof"]);
     if (proof === undefined) continue;
-    if ((await verifier.verify(publicKey, nodeBindingMessage(row.owner, nodeKey), proof)).valid) owners.add(row.owner);
+    if ((await verifier.verify(publicKey, nodeBindingMessage(row.owner, nodeKey), proof)).valid) proven.push(row);
   }
-  return owners.size === 1 ? ([...owners][0] ?? null) : null;
+  return new Set(proven.map((r) => r.owner)).size === 1 ? proven[0] : undefined;
 }
 
 export type NodeBindingPorts = {
@@ -50,16 +58,21 @@ export type NodeBindingPorts = {
   readonly verifier: Ed25519Verifier;
   /** This node's key; its public half is the `node_key` of every sync hello it sends. */
   readonly nodeSigner: Signer;
-  /** Identities whose root key this node holds, with the genesis their attrs hang under. */
-  rootIdentities(): Promise<Result<readonly { readonly identityId: IdentityId; readonly genesisId: string; readonly keyId: string }[]>>;
+  /**
+   * Identities this node writes as, with the genesis their attrs hang under and the key it signs with:
+   * its root key, or a device key bound and (as far as this node knows) not revoked.
+   */
+  ownIdentities(): Promise<Result<readonly { readonly identityId: IdentityId; readonly genesisId: string; readonly keyId: string }[]>>;
   authorFor(identityId: IdentityId, keyId: string): Promise<Result<Author>>;
   submit(author: Author, request: WriteRequest): Promise<Result<unknown>>;
   nodeBindings(): Promise<readonly ObjectRow[]>;
   identityName(identityId: IdentityId): Promise<string | null>;
+  /** The label of the owner's device key that signed this envelope; null for its root key or no label. */
+  deviceLabelOf(envelopeId: string, owner: IdentityId): Promise<string | null>;
 };
 
 export type NodeBinding = {
-  /** Binds this node's key to each identity whose root key it holds and that has no such binding yet; answers how many it wrote. */
+  /** Binds this node's key to each identity it writes as that has no such binding yet; answers how many it wrote. */
   bindThisNode(): Promise<Result<number>>;
   /** The named person a node key speaks for, or null (no proven binding, two of them, or no name). */
   personOf(nodeKey: string): Promise<NodePerson | null>;
@@ -71,7 +84,7 @@ export function createNodeBinding(ports: NodeBindingPorts): NodeBinding {
   let running: Promise<Result<number>> = Promise.resolve(ok(0));
 
   async function bindMissing(): Promise<Result<number>> {
-    const held = await ports.rootIdentities();
+    const held = await ports.ownIdentities();
     if (!held.ok) return held;
     const bound = new Set(
       (await ports.nodeBindings())
@@ -98,14 +111,17 @@ export function createNodeBinding(ports: NodeBindingPorts): NodeBinding {
 
   return {
     bindThisNode() {
-      running = running.then(bindMissing);
+      // A step that threw must not stop every later one (each session attach waits on this chain).
+      running = running.then(bindMissing, bindMissing);
       return running;
     },
     async personOf(key) {
-      const owner = await ownerOfNodeKey(await ports.nodeBindings(), key, ports.verifier);
-      if (owner === null) return null;
-      const name = await ports.identityName(owner as IdentityId);
-      return name === null ? null : { identityId: owner as IdentityId, name };
+      const binding = await provenBinding(await ports.nodeBindings(), key, ports.verifier);
+      if (binding === undefined) return null;
+      const owner = binding.owner as IdentityId;
+      const name = await ports.identityName(owner);
+      if (name === null) return null;
+      return { identityId: owner, name, device: await ports.deviceLabelOf(binding.winner.envelopeId, owner) };
     },
   };
 }

@@ -117,7 +117,7 @@ export function PeersPage(): JSX.Element {
         <Show when={!overview.latest?.ok && overview.latest}>{(r) => <ErrorNotice error={(r() as { error: ShellError }).error} />}</Show>
       </section>
       <RelayCard />
-      <InviteCard />
+      <InviteCard peers={() => latest()?.peers ?? []} />
       <NetworkCard />
     </main>
   );

@@ -1,6 +1,8 @@
 // Invite codes: an offer to give, an answer to take back, both as text and as a QR code; no server.
-import { createSignal, Show, type JSX } from "solid-js";
+import { createSignal, onCleanup, Show, type JSX } from "solid-js";
 import type { InviteOffer } from "../../../peering/peering.ts";
+import type { PeerSummary } from "../../../rpc/node-api.ts";
+import { inviteStatus } from "../../peer-status.ts";
 import type { ShellError, ShellResult } from "../../node-client.ts";
 import { useShell } from "../../shell-context.tsx";
 import { ErrorNotice } from "../error-notice.tsx";
@@ -15,13 +17,24 @@ function asShellError(error: { code: string; message: string; data?: Readonly<Re
   return { code: error.code, category: "network", message: error.message, data: error.data ?? {} };
 }
 
-export function InviteCard(): JSX.Element {
+/** `peers`: the sessions the Peers page polls; the card follows the one its invite's link attached. */
+export function InviteCard(props: { peers: () => readonly PeerSummary[] }): JSX.Element {
   const { peering } = useShell();
+  const [links, setLinks] = createSignal(peering.links());
+  onCleanup(peering.onChange(() => setLinks(peering.links())));
+  /** The link an answer went into (either side): the status line follows it and its session. */
+  const [followed, setFollowed] = createSignal<string>();
+  const status = () => {
+    const id = followed();
+    if (id === undefined) return undefined;
+    const link = links().find((l) => l.id === id);
+    const sessionId = link?.sessionId ?? null;
+    return inviteStatus(link, sessionId === null ? undefined : props.peers().find((p) => p.sessionId === sessionId));
+  };
   const [offer, setOffer] = createSignal<InviteOffer>();
   const [answerIn, setAnswerIn] = createSignal("");
   const [inviteIn, setInviteIn] = createSignal(inviteFromHash());
-  const [answerOut, setAnswerOut] = createSignal<{ answerCode: string; qrSvg: string }>();
-  const [status, setStatus] = createSignal("");
+  const [answerOut, setAnswerOut] = createSignal<{ answerCode: string; qrSvg: string; linkId: string }>();
   const [error, setError] = createSignal<ShellError>();
   async function run<T>(
     work: () => Promise<ShellResult<T> | { ok: false; error: ShellError } | { ok: true; value: T }>,
@@ -61,9 +74,10 @@ export function InviteCard(): JSX.Element {
                   disabled={answerIn().trim() === ""}
                   onClick={() => {
                     const answer = answerIn();
+                    const linkId = o().linkId;
                     void run(
                       () => peering.finishInvite(answer),
-                      () => setStatus("Connecting…"),
+                      () => setFollowed(linkId),
                     );
                   }}
                   data-testid="answer-finish"
@@ -87,7 +101,10 @@ export function InviteCard(): JSX.Element {
               const invite = inviteIn();
               void run(
                 () => peering.acceptInvite(invite),
-                (v) => setAnswerOut(v),
+                (v) => {
+                  setAnswerOut(v);
+                  setFollowed(v.linkId);
+                },
               );
             }}
             data-testid="invite-accept"
@@ -106,8 +123,12 @@ export function InviteCard(): JSX.Element {
           </Show>
         </div>
       </div>
-      <Show when={status() !== ""}>
-        <p class="panel__text">{status()}</p>
+      <Show when={status()}>
+        {(s) => (
+          <p class="panel__text" role="status" data-testid="invite-status" data-state={s().state}>
+            {s().text}
+          </p>
+        )}
       </Show>
       <Show when={error()}>{(e) => <ErrorNotice error={e()} />}</Show>
     </section>
