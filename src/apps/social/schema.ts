@@ -4,7 +4,7 @@ import type { SchemaDocument } from "../../core/schema/index.ts";
 
 export const socialSchema = {
   app: "app.social",
-  version: "1.1.0",
+  version: "1.1.1",
   types: {
     "social.post": {
       kind: "parent",

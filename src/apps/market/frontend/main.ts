@@ -135,7 +135,8 @@ function listingItem(app: AppClient, listing: Listing): HTMLLIElement {
         )
       : null,
     error,
-    listing.seller === me || deal !== undefined
+    // On my own listing too: the app's refusal (ERR_MARKET_OWN_LISTING) then says why, in plain words.
+    deal !== undefined
       ? null
       : h(
           "div",
