@@ -34,6 +34,16 @@ async function ratesAt(page: Page, stored: number, batch: number, chain: ReturnT
   return median(rates);
 }
 
+/** The node worker's start, stage by stage: the `twoway:open:*` measures workers/node-host.ts takes. */
+async function openStages(page: Page): Promise<string> {
+  const worker = page.workers().find((w) => NODE_WORKER.test(w.url()));
+  if (worker === undefined) return "no node worker";
+  const measures = await worker.evaluate(() =>
+    performance.getEntriesByType("measure").map((m) => [m.name.replace("twoway:open:", ""), Math.round(m.duration)] as const),
+  );
+  return measures.map(([name, ms]) => `${name} ${ms} ms`).join(", ");
+}
+
 export async function runLargeStoreBench(): Promise<string> {
   const large = Number(process.env.BENCH_LARGE_ENVELOPES ?? 100_000);
   const flatStored = Math.min(large, Number(process.env.BENCH_FLAT_STORED ?? 50_000));
@@ -66,14 +76,21 @@ export async function runLargeStoreBench(): Promise<string> {
     }
     lines.push(`${"  filled in".padEnd(46)}${((performance.now() - started) / 1000).toFixed(0)} s`);
     const runs = [];
+    const stages: string[] = [];
     for (let i = 0; i < 3; i += 1)
-      runs.push(await coldStart(profileDir, server.url, (context, page) => workerHeapBytes(context, page, NODE_WORKER)));
+      runs.push(
+        await coldStart(profileDir, server.url, async (context, page) => {
+          stages.push(await openStages(page));
+          return workerHeapBytes(context, page, NODE_WORKER);
+        }),
+      );
     const held = runs[0]!.globalSeq;
     const pageMs = median(runs.map((r) => r.pageMs));
     const heapCold = median(runs.map((r) => r.measured ?? 0));
     lines.push(
       `${`cold start, ${held.toLocaleString("en")} envelopes`.padEnd(46)}worker created → ready p50 ${pageMs.toFixed(0)} ms (${runs.map((r) => r.pageMs.toFixed(0)).join(", ")}); node open ${median(runs.map((r) => r.openMs))} ms`,
     );
+    lines.push(`${"  node open by stage (each cold start)".padEnd(46)}${stages.join(" | ")}`);
     lines.push(`${"node worker heap after GC".padEnd(46)}after the fill ${mib(heapAfterFill)}, after a cold start ${mib(heapCold)}`);
     goalAtMost("cold start, large store", pageMs, 1000, "ms", `(${held.toLocaleString("en")} envelopes)`);
     goalAtMost(
