@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { launchChromium } from "../test-support/chromium.ts";
 import { call, createContactChain, CREATED_AT } from "../test-support/browser-node-pages.ts";
 import { freePort, startPreview } from "../e2e/support/preview-server.ts";
@@ -21,7 +21,7 @@ import { homeScreenDelays } from "./screen-delay.ts";
 const ROOT = join(import.meta.dirname, "..");
 const IMPORT_BATCH = 1000;
 
-async function openNode(page: Page, baseUrl: string): Promise<void> {
+export async function openNode(page: Page, baseUrl: string): Promise<void> {
   await page.goto(baseUrl);
   await page.waitForSelector('[data-testid="shell"][data-phase="ready"]', { timeout: 120_000 });
 }
@@ -60,9 +60,12 @@ async function timeCalls(page: Page, method: string, args: unknown[], count: num
   );
 }
 
-/** One author's chain of contact envelopes (genesis first), signed here in Node.js; it continues across calls. */
 /** Fills the node to `target` envelopes through the port's importEnvelopes (the worker's ingestMany); times the imports only. */
-async function fill(page: Page, target: number, chain: ReturnType<typeof createContactChain>): Promise<{ ms: number; added: number }> {
+export async function fill(
+  page: Page,
+  target: number,
+  chain: ReturnType<typeof createContactChain>,
+): Promise<{ ms: number; added: number }> {
   const before: number = (await call(page, "health")).globalSeq;
   let added = 0;
   let ms = 0;
@@ -76,7 +79,12 @@ async function fill(page: Page, target: number, chain: ReturnType<typeof createC
   return { ms, added };
 }
 
-async function coldStart(profileDir: string, baseUrl: string): Promise<{ pageMs: number; openMs: number; globalSeq: number }> {
+/** One cold start in a fresh browser process on `profileDir`; `measure` runs on the ready page before it closes. */
+export async function coldStart(
+  profileDir: string,
+  baseUrl: string,
+  measure?: (context: BrowserContext, page: Page) => Promise<number>,
+): Promise<{ pageMs: number; openMs: number; globalSeq: number; measured: number | null }> {
   const browser = await launchChromium({ profileDir });
   try {
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
@@ -84,7 +92,8 @@ async function coldStart(profileDir: string, baseUrl: string): Promise<{ pageMs:
     const pageMs = await page.evaluate(() => performance.measure("cold", "twoway:worker-created", "twoway:node-ready").duration);
     const info = await call(page, "info");
     const globalSeq: number = (await call(page, "health")).globalSeq;
-    return { pageMs, openMs: info.openMs, globalSeq };
+    const measured = measure === undefined ? null : await measure(browser.context, page);
+    return { pageMs, openMs: info.openMs, globalSeq, measured };
   } finally {
     await browser.close();
   }

@@ -43,6 +43,16 @@ function guarded<T>(method: (...args: unknown[]) => Promise<Result<T>>): (...arg
 type Service = NodeService & SyncService & CommitService & DeviceService & ReturnType<typeof createAppService>;
 type Running = { readonly node: TwoWayNode; readonly service: Service; readonly store: PackageDatabase; readonly info: NodeInfo };
 
+/** Times one stage of the node's start as a performance measure `twoway:open:<name>` (the bench reads them). */
+async function stage<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await work();
+  } finally {
+    performance.measure(`twoway:open:${name}`, { start });
+  }
+}
+
 export function createNodeHost(nodeName: string): NodeApi {
   const lockName = leaderLockName(nodeName);
   const leadership = requestLeadership(lockName);
@@ -63,11 +73,13 @@ export function createNodeHost(nodeName: string): NodeApi {
     role = "starting";
     const grantedAt = performance.now();
     databaseOpened = true;
-    const created = await createNode({ name: nodeName, pinnedPackageDigests: PINNED_PACKAGE_DIGESTS });
+    const created = await stage("create-node", () => createNode({ name: nodeName, pinnedPackageDigests: PINNED_PACKAGE_DIGESTS }));
     if (!created.ok) return created;
     const node = created.value;
-    const store = await openPackageDatabase(nodeName, { indexedDB: globalThis.indexedDB, IDBKeyRange: globalThis.IDBKeyRange });
-    const builtIns = await installBuiltInApps(node, store);
+    const store = await stage("open-packages", () =>
+      openPackageDatabase(nodeName, { indexedDB: globalThis.indexedDB, IDBKeyRange: globalThis.IDBKeyRange }),
+    );
+    const builtIns = await stage("built-in-apps", () => installBuiltInApps(node, store));
     if (!builtIns.ok) {
       store.close();
       await node.stop();
@@ -75,13 +87,16 @@ export function createNodeHost(nodeName: string): NodeApi {
     }
     const apps = createAppService(node, store);
     const sync = createSyncService(node);
+    const nodeService = await stage("node-service", () => createNodeService(node, apps.summaries));
     const service: Service = {
-      ...(await createNodeService(node, apps.summaries)),
+      ...nodeService,
       ...sync,
       // ADR 0025: the confirm code names the nodes peers proved with their signed hellos.
       ...createDeviceService(node, async () => {
         const overview = await sync.syncOverview();
-        return overview.ok ? overview.value.peers.flatMap((p) => (p.peerIdentity === null || p.state === "closed" ? [] : [p.peerIdentity])) : [];
+        return overview.ok
+          ? overview.value.peers.flatMap((p) => (p.peerIdentity === null || p.state === "closed" ? [] : [p.peerIdentity]))
+          : [];
       }),
       ...createCommitService(node),
       ...apps,

@@ -16,6 +16,7 @@ import type { Page } from "playwright-core";
 import { launchChromium } from "../../test-support/chromium.ts";
 import { call, createContactChain, CREATED_AT } from "../../test-support/browser-node-pages.ts";
 import { freePort, HOST, startPreview } from "../../e2e/support/preview-server.ts";
+import { goalAtLeast, goalAtMost } from "../goals.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const HERE = import.meta.dirname;
@@ -188,6 +189,11 @@ export async function runSideBySideBench(): Promise<string> {
     keyof typeof figures,
     number
   >;
+  goalAtLeast("ingest / Jazz peer stored", m.ingest / m.jazzPeer, 1.0);
+  goalAtLeast("local writes / Jazz create+persist", m.writes / m.jazzCreate, 1.0);
+  goalAtLeast("ingest / raw bulkPut", m.ingest / m.raw, 0.5);
+  goalAtMost("single write p50", m.singleP50, 5, "ms");
+  goalAtMost("single write p99", m.singleP99, 20, "ms");
   const row = (label: string, rate: number, note = "") => `${label.padEnd(58)}${rate.toFixed(0).padStart(8)} /s${note}`;
   const ratio = (a: number, b: number) => `   ${(a / b).toFixed(2)}×`;
   return [

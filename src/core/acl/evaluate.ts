@@ -65,9 +65,49 @@ function matches(facts: AclFacts, subject: Subject, who: string, issuer: string,
   return null;
 }
 
-function rulesFor(facts: AclFacts, target: AclTarget, mode: "read" | "write"): AclRuleFact[] {
-  const roots = new Set(facts.roots.filter((r) => covers(r, target)).map((r) => r.id));
-  return facts.rules.filter((rule) => rule.mode === mode && rule.owner === target.owner && roots.has(rule.rootId));
+/** The rules of one root, mode and owner: those naming an identity by it, every other kind apart, each with its place in the facts. */
+type RootRules = { readonly byIdentity: Map<string, Placed[]>; readonly others: Placed[] };
+type Placed = { readonly rule: AclRuleFact; readonly place: number };
+
+/** Facts are cached per change of the system app, so a rule list is indexed once, on its first decision. */
+const ruleIndexes = new WeakMap<readonly AclRuleFact[], Map<string, RootRules>>();
+const ruleKey = (rootId: string, mode: string, owner: string) => `${rootId}\u0000${mode}\u0000${owner}`;
+
+function ruleIndex(rules: readonly AclRuleFact[]): Map<string, RootRules> {
+  let index = ruleIndexes.get(rules);
+  if (index !== undefined) return index;
+  index = new Map();
+  rules.forEach((rule, place) => {
+    const key = ruleKey(rule.rootId, rule.mode, rule.owner);
+    let entry = index.get(key);
+    if (entry === undefined) index.set(key, (entry = { byIdentity: new Map(), others: [] }));
+    const who = rule.subject.identity;
+    if (who === undefined) entry.others.push({ rule, place });
+    else {
+      const named = entry.byIdentity.get(who);
+      if (named === undefined) entry.byIdentity.set(who, [{ rule, place }]);
+      else named.push({ rule, place });
+    }
+  });
+  ruleIndexes.set(rules, index);
+  return index;
+}
+
+/**
+ * The `mode` rules of the roots covering `target` that could name `who`, in the facts' order (a rule
+ * naming another identity never matches, so it is left out), and whether there is any rule at all.
+ */
+function rulesFor(facts: AclFacts, target: AclTarget, mode: "read" | "write", who: string): { candidates: AclRuleFact[]; any: boolean } {
+  const index = ruleIndex(facts.rules);
+  const placed: Placed[] = [];
+  let any = false;
+  for (const root of new Set(facts.roots.filter((r) => covers(r, target)).map((r) => r.id))) {
+    const entry = index.get(ruleKey(root, mode, target.owner));
+    if (entry === undefined) continue;
+    any ||= entry.others.length > 0 || entry.byIdentity.size > 0;
+    placed.push(...entry.others, ...(entry.byIdentity.get(who) ?? []));
+  }
+  return { candidates: placed.sort((a, b) => a.place - b.place).map((p) => p.rule), any };
 }
 
 function adminGrant(facts: AclFacts, who: string, owner: string, ctx: AclContext): GrantFact | undefined {
@@ -79,7 +119,7 @@ export function evaluateWrite(facts: AclFacts, author: string, target: AclTarget
   if (author === target.owner) return { allow: true, via: "owner", reliesOn: [] };
   const admin = adminGrant(facts, author, target.owner, ctx);
   if (admin !== undefined) return { allow: true, via: "admin", reliesOn: [admin.envelopeId] };
-  const rules = rulesFor(facts, target, "write");
+  const { candidates: rules, any } = rulesFor(facts, target, "write", author);
   const cited = rules.filter((r) => isCited(ctx, r.envelopeId));
   // Deny beats allow among the facts this decision may see (DESIGN §4 rule 4).
   if (cited.some((r) => r.effect === "deny" && matches(facts, r.subject, author, target.owner, ctx) !== null)) {
@@ -103,7 +143,7 @@ export function evaluateWrite(facts: AclFacts, author: string, target: AclTarget
   ) {
     return { allow: false, code: "ERR_AUTH_NOT_OWNER", reason: "grant_not_in_deps" };
   }
-  if (rules.length > 0) return { allow: false, code: "ERR_AUTH_ACL_DENIED", reason: "no_matching_allow" };
+  if (any) return { allow: false, code: "ERR_AUTH_ACL_DENIED", reason: "no_matching_allow" };
   return { allow: false, code: "ERR_AUTH_NOT_OWNER", reason: "not_owner" };
 }
 
@@ -120,8 +160,8 @@ export function evaluateRead(
   if (reader === target.owner) return { allow: true, via: "owner", reliesOn: [] };
   const ctx: AclContext = { at: options.at, cited: null };
   if (!options.forSync && adminGrant(facts, reader, target.owner, ctx) !== undefined) return { allow: true, via: "admin", reliesOn: [] };
-  const rules = rulesFor(facts, target, "read");
-  if (rules.length === 0) return { allow: true, via: "public", reliesOn: [] };
+  const { candidates: rules, any } = rulesFor(facts, target, "read", reader);
+  if (!any) return { allow: true, via: "public", reliesOn: [] };
   if (rules.some((r) => r.effect === "deny" && matches(facts, r.subject, reader, target.owner, ctx) !== null)) {
     return { allow: false, code: "ERR_AUTH_ACL_DENIED", reason: "denied" };
   }
