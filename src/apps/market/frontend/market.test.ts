@@ -2,19 +2,9 @@
 // counts, a contract counts only from the listing's seller with both sides right, feedback only from
 // the other side; the app refuses an own-listing offer and feedback without a contract; prices parse.
 import { describe, expect, it } from "vitest";
-import type { Row } from "../../ui-kit/rows.ts";
+import { row } from "../../ui-kit/test-support/rows.ts";
 import { checkOffer, feedbackTarget, listings, parsePrice, type MarketRows } from "./market.ts";
 
-const row = (id: string, owner: string, value: unknown, extra: Partial<Row> = {}): Row => ({
-  id,
-  owner_identity: owner,
-  parent_id: null,
-  dst_id: null,
-  value,
-  created_at: "2026-12-01T10:00:00.000Z",
-  global_seq: 1,
-  ...extra,
-});
 const T = "2026-12-01T10:00:00.000Z";
 const listing = row("l:0", "ann", {
   title: "Bike 🚲 دراجة",

@@ -1,18 +1,8 @@
 // The Messages app's rules over read rows: messages in the convergence order whatever the arrival,
 // only participants' messages count, unread is what arrived after the seen mark.
 import { describe, expect, it } from "vitest";
-import { conversations, type Row } from "./conversations.ts";
-
-const row = (id: string, owner: string, value: unknown, extra: Partial<Row> = {}): Row => ({
-  id,
-  owner_identity: owner,
-  parent_id: null,
-  dst_id: null,
-  value,
-  created_at: "2026-12-01T10:00:00.000Z",
-  global_seq: 1,
-  ...extra,
-});
+import { row } from "../../ui-kit/test-support/rows.ts";
+import { conversations } from "./conversations.ts";
 
 const threads = [row("t:0", "ann", { title: "Plans" })];
 const persons = [row("t:1", "ann", { identity_id: "ann" }), row("t:2", "ann", { identity_id: "ben", display_name: "Ben" })];

@@ -1,15 +1,8 @@
 // The Messages app's pure part: a conversation from the node's rows, who is in it, the order of its
 // messages (the same on every node: created_at, then id — never arrival), and unread counts.
-/** The fields of a read row this app uses (the node's GraphRow). */
-export type Row = {
-  readonly id: string;
-  readonly owner_identity: string;
-  readonly parent_id: string | null;
-  readonly dst_id: string | null;
-  readonly value: unknown;
-  readonly created_at: string;
-  readonly global_seq: number;
-};
+import type { Row } from "../../ui-kit/rows.ts";
+
+export type { Row };
 
 export type Person = { readonly id: string; readonly identityId: string; readonly nodeId: string | undefined; readonly name: string };
 export type Message = {

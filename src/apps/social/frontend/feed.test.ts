@@ -2,19 +2,9 @@
 // post stays in the rows, history), the feed holds me and the people I follow, one like per person,
 // comments in the convergence order by their own authors, and a post's audience stays bounded.
 import { describe, expect, it } from "vitest";
-import type { Row } from "../../ui-kit/rows.ts";
+import { row } from "../../ui-kit/test-support/rows.ts";
 import { audience, DELETED, feed, following, MAX_READERS, profiles, readersUnder } from "./feed.ts";
 
-const row = (id: string, owner: string, value: unknown, extra: Partial<Row> = {}): Row => ({
-  id,
-  owner_identity: owner,
-  parent_id: null,
-  dst_id: null,
-  value,
-  created_at: "2026-12-01T10:00:00.000Z",
-  global_seq: 1,
-  ...extra,
-});
 const at = (s: number) => `2026-12-01T10:00:0${s}.000Z`;
 const post = (id: string, owner: string, s: number, extra: Record<string, unknown> = {}) =>
   row(id, owner, { body: `${id} — مرحبا 🎉`, created_at: at(s), author_id: owner, readers: ["ben", "benNode"], ...extra });
