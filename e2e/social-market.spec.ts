@@ -41,6 +41,18 @@ async function traceFrames(page: Page): Promise<string[]> {
   return seen;
 }
 
+/**
+ * Waits until the trace holds `text`. Playwright drops a binding call whose frame has gone, so the
+ * trace is read while the frame that showed `text` is still open (never timed: bounded like LIVE).
+ */
+async function traced(trace: readonly string[], text: string): Promise<void> {
+  const until = Date.now() + LIVE.timeout;
+  while (!trace.some((t) => t.includes(text))) {
+    if (Date.now() > until) throw new Error(`the frame trace never showed "${text}" (${trace.length} messages)`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function addContact(page: Page, person: Who, name: string): Promise<void> {
   const contacts = await openFromHome(page, "app.contacts");
   await contacts.getByTestId("name").fill(name);
@@ -100,6 +112,7 @@ export const cases: E2eCase[] = [
       await social.getByTestId("publish").click();
       await social.locator('[data-testid="feed"] [data-testid="post"]', { hasText: POST }).waitFor();
       for (const screen of [benSocial, calSocial]) await screen.locator('[data-testid="post"]', { hasText: POST }).waitFor(LIVE);
+      await traced(calTrace, "Climbing"); // the positive control: the trace sees what Cal's frames show
       await checkViews(ctx, annPage, "social");
 
       // Market: Ben and Cal watch; a wrong currency is refused in plain words and lists nothing.
@@ -122,7 +135,7 @@ export const cases: E2eCase[] = [
       assert.deepEqual(await rows(annPage, "market.listing"), []);
       await market.getByTestId("listing-currency").fill("EUR");
       await market.getByTestId("sell").click();
-      const own = market.locator('[data-testid="listing"][data-mine]');
+      const own = market.locator('[data-testid="listing"][data-mine]', { hasText: "Bike" });
       await own.waitFor();
 
       // An offer on my own listing: refused by the app, in plain words; nothing is written.
@@ -132,6 +145,7 @@ export const cases: E2eCase[] = [
       assert.deepEqual(await rows(annPage, "market.offer"), []);
 
       for (const screen of [benMarket, calMarket]) await screen.locator('[data-testid="listing"]', { hasText: "Bike" }).waitFor(LIVE);
+      await traced(calTrace, "Bike");
       const benListing = benMarket.locator('[data-testid="listing"]', { hasText: "Bike" });
       // Feedback before any deal: refused, nothing saved.
       await benListing.getByTestId("feedback-send").click();
@@ -148,6 +162,12 @@ export const cases: E2eCase[] = [
       await own.locator('[data-testid="deal"]').waitFor();
       await benListing.locator('[data-testid="deal"]').waitFor(LIVE);
       await benListing.getByTestId("feedback-comment").fill(FEEDBACK);
+      // While Ben types, Ann lists a helmet: Ben's screen rebuilds live and keeps his draft.
+      await market.getByTestId("listing-title").fill("Helmet");
+      await market.getByTestId("listing-price").fill("15");
+      await market.getByTestId("sell").click();
+      await benMarket.locator('[data-testid="listing"]', { hasText: "Helmet" }).waitFor(LIVE);
+      assert.equal(await benListing.getByTestId("feedback-comment").inputValue(), FEEDBACK, "a live update kept Ben's draft");
       await benListing.getByTestId("feedback-send").click();
       await own.locator('[data-testid="feedback-item"]', { hasText: FEEDBACK }).waitFor(LIVE);
       await calMarket.locator('[data-testid="listing"][data-status="sold"]').waitFor(LIVE);
@@ -155,18 +175,22 @@ export const cases: E2eCase[] = [
       await checkViews(ctx, calPage, "market-cal");
 
       // Cal: the listing and the post, nothing of the deal.
-      assert.equal((await rows(calPage, "market.listing")).length, 1);
+      assert.equal((await rows(calPage, "market.listing")).length, 2);
+      // Sold to someone else: nothing for Cal to offer on or rate; the helmet is still for sale.
+      const calBike = calMarket.locator('[data-testid="listing"]', { hasText: "Bike" });
+      assert.equal(await calBike.getByTestId("offer-send").count(), 0);
+      assert.equal(await calBike.getByTestId("feedback-send").count(), 0);
+      assert.equal(await calMarket.locator('[data-testid="listing"]', { hasText: "Helmet" }).getByTestId("offer-send").count(), 1);
       for (const typeKey of ["market.offer", "market.contract", "market.person"])
         assert.deepEqual(await rows(calPage, typeKey), [], typeKey);
       assert.deepEqual(await rows(calPage, "market.participant", "edge"), []);
       assert.deepEqual(await rows(calPage, "market.feedback", "rating"), []);
       const stored = await everythingStored(calPage);
-      const traced = calTrace.join("\n");
-      assert.ok(stored.includes("Bike") && traced.includes("Bike"), "the scan and the trace see what Cal was sent");
-      assert.ok(traced.includes("Climbing"), "the trace sees the post");
+      const trace = calTrace.join("\n");
+      assert.ok(stored.includes("Bike"), `the scan sees what Cal was sent (${stored.length} characters)`);
       for (const secret of [OFFER_NOTE, FEEDBACK]) {
         assert.ok(!stored.includes(secret), `Cal stores "${secret}"`);
-        assert.ok(!traced.includes(secret), `Cal's frames were sent "${secret}"`);
+        assert.ok(!trace.includes(secret), `Cal's frames were sent "${secret}"`);
       }
       assert.ok(appFrame(calPage), "Cal's market frame is open");
     },

@@ -4,6 +4,7 @@
 // node). A seller sees offers arrive live (subscribe). Through the SDK only.
 import { openApp, type AppClient } from "../../sdk/index.ts";
 import { h, nowIso, plainError, showNotice } from "../../ui-kit/index.ts";
+import { Kept } from "../../ui-kit/kept.ts";
 import type { Row } from "../../ui-kit/rows.ts";
 import { checkOffer, feedbackTarget, formatPrice, listings, parsePrice, type Listing, type MarketRows, type Offer } from "./market.ts";
 
@@ -23,6 +24,10 @@ const say = (error: { code: string }): string => PLAIN[error.code] ?? plainError
 let me = "";
 let myNode: string | undefined;
 let all: Listing[] = [];
+/** Drafts and refusals of each listing's forms, kept across the rebuild of every live update. */
+const kept = new Kept();
+const at = (listing: Listing, role: string): string => `${listing.id}/${role}`;
+const refuse = (listing: Listing, error: { code: string }): void => kept.say(at(listing, "error"), say(error), error.code);
 
 async function rows(app: AppClient, query: Record<string, unknown>): Promise<readonly Row[]> {
   const read = await app.read({ limit: 1000, ...query });
@@ -55,7 +60,7 @@ const share = async (app: AppClient, objectIds: readonly string[], readers: read
   return allowed.ok ? undefined : allowed.error;
 };
 
-function offerRow(app: AppClient, listing: Listing, offer: Offer, error: HTMLElement): HTMLLIElement {
+function offerRow(app: AppClient, listing: Listing, offer: Offer): HTMLLIElement {
   const mineToAccept = listing.seller === me && listing.deal === undefined;
   const accepted = listing.deal?.offerId === offer.id;
   return h(
@@ -65,36 +70,42 @@ function offerRow(app: AppClient, listing: Listing, offer: Offer, error: HTMLEle
     ` ${offer.buyer === me ? "from you" : "from a buyer"}${accepted ? " · accepted" : ""}`,
     offer.message === undefined ? null : h("p", { class: "listing__body", dir: "auto" }, offer.message),
     mineToAccept
-      ? h("button", { type: "button", "data-testid": "accept", onclick: () => void accept(app, listing, offer, error) }, "Accept")
+      ? h("button", { type: "button", "data-testid": "accept", onclick: () => void accept(app, listing, offer) }, "Accept")
       : null,
   );
 }
 
 function listingItem(app: AppClient, listing: Listing): HTMLLIElement {
-  const error = h("p", { class: "notice", role: "alert", hidden: true, "data-testid": "listing-error" });
-  const price = h("input", { inputmode: "decimal", "aria-label": "Your offer", placeholder: "Your offer", "data-testid": "offer-price" });
-  const note = h("input", {
-    "aria-label": "A note to the seller",
-    placeholder: "A note to the seller",
-    dir: "auto",
-    maxlength: 256,
-    "data-testid": "offer-message",
-  });
-  const stars = h(
-    "select",
-    { "aria-label": "Stars", "data-testid": "feedback-value" },
-    ...[5, 4, 3, 2, 1].map((n) => h("option", { value: n }, `${"★".repeat(n)} ${n}`)),
+  const price = kept.field(
+    at(listing, "offer-price"),
+    h("input", { inputmode: "decimal", "aria-label": "Your offer", placeholder: "Your offer", "data-testid": "offer-price" }),
   );
-  const remark = h("input", {
-    "aria-label": "Feedback",
-    placeholder: "How did it go?",
-    dir: "auto",
-    maxlength: 512,
-    "data-testid": "feedback-comment",
-  });
+  const note = kept.field(
+    at(listing, "offer-message"),
+    h("input", {
+      "aria-label": "A note to the seller",
+      placeholder: "A note to the seller",
+      dir: "auto",
+      maxlength: 256,
+      "data-testid": "offer-message",
+    }),
+  );
+  const stars = kept.field(
+    at(listing, "feedback-value"),
+    h(
+      "select",
+      { "aria-label": "Stars", "data-testid": "feedback-value" },
+      ...[5, 4, 3, 2, 1].map((n) => h("option", { value: n }, `${"★".repeat(n)} ${n}`)),
+    ),
+  );
+  const remark = kept.field(
+    at(listing, "feedback-comment"),
+    h("input", { "aria-label": "Feedback", placeholder: "How did it go?", dir: "auto", maxlength: 512, "data-testid": "feedback-comment" }),
+  );
   const visibleOffers = listing.offers.filter((o) => listing.seller === me || o.buyer === me);
   const deal = listing.deal;
   const party = deal !== undefined && (deal.buyer === me || deal.seller === me);
+  const forSale = listing.status === "active" && deal === undefined;
   return h(
     "li",
     { "data-testid": "listing", "data-id": listing.id, "data-status": listing.status, "data-mine": listing.seller === me },
@@ -112,7 +123,7 @@ function listingItem(app: AppClient, listing: Listing): HTMLLIElement {
       : h(
           "ul",
           { class: "sub", "aria-label": "Offers", "data-testid": "offers", "data-count": visibleOffers.length },
-          ...visibleOffers.map((o) => offerRow(app, listing, o, error)),
+          ...visibleOffers.map((o) => offerRow(app, listing, o)),
         ),
     party
       ? h(
@@ -134,39 +145,41 @@ function listingItem(app: AppClient, listing: Listing): HTMLLIElement {
           ),
         )
       : null,
-    error,
+    kept.notice(at(listing, "error"), "listing-error"),
     // On my own listing too: the app's refusal (ERR_MARKET_OWN_LISTING) then says why, in plain words.
-    deal !== undefined
-      ? null
-      : h(
+    forSale
+      ? h(
           "div",
           { class: "row" },
           h("span", { class: "grow" }, price),
           h("span", { class: "grow" }, note),
+          h("button", { type: "button", "data-testid": "offer-send", onclick: () => void makeOffer(app, listing) }, "Make an offer"),
+        )
+      : null,
+    // Feedback belongs to the two sides of a deal; before any deal, trying says why (ERR_MARKET_NO_CONTRACT).
+    forSale || party
+      ? h(
+          "div",
+          { class: "row" },
+          stars,
+          h("span", { class: "grow" }, remark),
           h(
             "button",
-            { type: "button", "data-testid": "offer-send", onclick: () => void makeOffer(app, listing, price, note, error) },
-            "Make an offer",
+            { type: "button", "data-testid": "feedback-send", onclick: () => void leaveFeedback(app, listing) },
+            "Leave feedback",
           ),
-        ),
-    h(
-      "div",
-      { class: "row" },
-      stars,
-      h("span", { class: "grow" }, remark),
-      h(
-        "button",
-        { type: "button", "data-testid": "feedback-send", onclick: () => void leaveFeedback(app, listing, stars, remark, error) },
-        "Leave feedback",
-      ),
-    ),
+        )
+      : null,
   );
 }
 
 function render(app: AppClient): void {
   const list = $("listings");
   list.dataset["count"] = String(all.length);
-  list.replaceChildren(...all.map((l) => listingItem(app, l)));
+  kept.replace(
+    list,
+    all.map((l) => listingItem(app, l)),
+  );
 }
 
 async function sell(app: AppClient): Promise<void> {
@@ -193,38 +206,35 @@ async function sell(app: AppClient): Promise<void> {
   await refresh(app);
 }
 
-async function makeOffer(
-  app: AppClient,
-  listing: Listing,
-  price: HTMLInputElement,
-  note: HTMLInputElement,
-  error: HTMLElement,
-): Promise<void> {
+async function makeOffer(app: AppClient, listing: Listing): Promise<void> {
   const refused = checkOffer(listing, me);
-  if (refused !== undefined) return showNotice(error, say({ code: refused }), refused);
-  const cents = parsePrice(price.value);
-  if (cents === undefined) return showNotice(error, say({ code: "ERR_MARKET_PRICE" }), "ERR_MARKET_PRICE");
+  if (refused !== undefined) return refuse(listing, { code: refused });
+  const cents = parsePrice(kept.value(at(listing, "offer-price")));
+  if (cents === undefined) return refuse(listing, { code: "ERR_MARKET_PRICE" });
+  const message = kept.value(at(listing, "offer-message"));
   const value = {
     listing_id: listing.id,
     price_cents: cents,
-    ...(note.value.trim() === "" ? {} : { message: note.value }),
+    ...(message.trim() === "" ? {} : { message }),
     buyer_id: me,
     ...(myNode === undefined ? {} : { buyer_node_id: myNode }),
     status: "pending",
     created_at: nowIso(),
   };
   const written = await app.submit({ domain: "listings", ops: [{ op: "parent_create", type_key: "market.offer", payload: { value } }] });
-  if (!written.ok) return showNotice(error, say(written.error), written.error.code);
+  if (!written.ok) return refuse(listing, written.error);
   const failed = await share(app, written.value.objectIds, [
     listing.seller,
     ...(listing.sellerNode === undefined ? [] : [listing.sellerNode]),
   ]);
-  if (failed !== undefined) return showNotice(error, say(failed), failed.code);
+  if (failed !== undefined) return refuse(listing, failed);
+  for (const role of ["offer-price", "offer-message"]) kept.clear(at(listing, role));
+  kept.say(at(listing, "error"), "");
   await refresh(app);
 }
 
 /** Accepting: a contract with both sides as its participants, shared with the buyer; the listing is sold. */
-async function accept(app: AppClient, listing: Listing, offer: Offer, error: HTMLElement): Promise<void> {
+async function accept(app: AppClient, listing: Listing, offer: Offer): Promise<void> {
   const now = nowIso();
   const person = (identity: string, node: string | undefined) => ({
     op: "parent_create",
@@ -246,9 +256,9 @@ async function accept(app: AppClient, listing: Listing, offer: Offer, error: HTM
       edge("@2", "buyer"),
     ],
   });
-  if (!written.ok) return showNotice(error, say(written.error), written.error.code);
+  if (!written.ok) return refuse(listing, written.error);
   const failed = await share(app, written.value.objectIds, [offer.buyer, ...(offer.buyerNode === undefined ? [] : [offer.buyerNode])]);
-  if (failed !== undefined) return showNotice(error, say(failed), failed.code);
+  if (failed !== undefined) return refuse(listing, failed);
   const current = await app.read({ target: "parent", ids: [listing.id], limit: 1 });
   const before = current.ok ? (current.value.rows[0]?.["value"] as Record<string, unknown> | undefined) : undefined;
   if (before !== undefined) {
@@ -262,29 +272,30 @@ async function accept(app: AppClient, listing: Listing, offer: Offer, error: HTM
         },
       ],
     });
-    if (!sold.ok) return showNotice(error, say(sold.error), sold.error.code);
+    if (!sold.ok) return refuse(listing, sold.error);
   }
+  kept.say(at(listing, "error"), "");
   await refresh(app);
 }
 
-async function leaveFeedback(
-  app: AppClient,
-  listing: Listing,
-  stars: HTMLSelectElement,
-  remark: HTMLInputElement,
-  error: HTMLElement,
-): Promise<void> {
+async function leaveFeedback(app: AppClient, listing: Listing): Promise<void> {
   const target = feedbackTarget(listing, me);
-  if (!target.ok) return showNotice(error, say({ code: target.code }), target.code);
-  const value = { value: Number(stars.value), ...(remark.value.trim() === "" ? {} : { comment: remark.value }), created_at: nowIso() };
+  if (!target.ok) return refuse(listing, { code: target.code });
+  const comment = kept.value(at(listing, "feedback-comment"));
+  const value = {
+    value: Number(kept.value(at(listing, "feedback-value"), "5")),
+    ...(comment.trim() === "" ? {} : { comment }),
+    created_at: nowIso(),
+  };
   const written = await app.submit({
     domain: "feedback",
     ops: [{ op: "rating_create", type_key: "market.feedback", payload: { target_parent_id: target.value.personId, value } }],
   });
-  if (!written.ok) return showNotice(error, say(written.error), written.error.code);
+  if (!written.ok) return refuse(listing, written.error);
   const failed = await share(app, written.value.objectIds, target.value.readers);
-  if (failed !== undefined) return showNotice(error, say(failed), failed.code);
-  remark.value = "";
+  if (failed !== undefined) return refuse(listing, failed);
+  for (const role of ["feedback-value", "feedback-comment"]) kept.clear(at(listing, role));
+  kept.say(at(listing, "error"), "");
   await refresh(app);
 }
 

@@ -4,6 +4,7 @@
 // and node ids), so sync hands them to those people alone. Live via subscribe. Through the SDK only.
 import { openApp, type AppClient } from "../../sdk/index.ts";
 import { h, nowIso, plainError, showNotice } from "../../ui-kit/index.ts";
+import { Kept } from "../../ui-kit/kept.ts";
 import { inSlices, type Row } from "../../ui-kit/rows.ts";
 import { audience, DELETED, feed, following, profiles, readersUnder, type Feed, type Followed, type Post, type Profile } from "./feed.ts";
 
@@ -16,6 +17,9 @@ let people: Followed[] = [];
 let names = new Map<string, Profile>();
 let shown: Feed = { following: [], others: [] };
 const ticked = new Set<string>();
+/** Comments being typed and refusals under each post, kept across the rebuild of every live update. */
+const kept = new Kept();
+const refuse = (post: Post, error: { code: string }): void => kept.say(`${post.id}/error`, plainError(error), error.code);
 
 async function rows(app: AppClient, query: Record<string, unknown>): Promise<readonly Row[]> {
   const read = await app.read({ limit: 1000, ...query });
@@ -58,8 +62,10 @@ async function share(app: AppClient, objectIds: readonly string[], readers: read
 
 function postItem(app: AppClient, post: Post): HTMLLIElement {
   const mine = post.author === me;
-  const commentBox = h("input", { "aria-label": "Write a comment", dir: "auto", maxlength: 2000, "data-testid": "comment-body" });
-  const error = h("p", { class: "notice", role: "alert", hidden: true, "data-testid": "post-item-error" });
+  const commentBox = kept.field(
+    `${post.id}/comment`,
+    h("input", { "aria-label": "Write a comment", dir: "auto", maxlength: 2000, "data-testid": "comment-body" }),
+  );
   return h(
     "li",
     { "data-testid": "post", "data-id": post.id, "data-author": mine ? "me" : "other" },
@@ -83,7 +89,7 @@ function postItem(app: AppClient, post: Post): HTMLLIElement {
         ),
       ),
     ),
-    error,
+    kept.notice(`${post.id}/error`, "post-item-error"),
     h(
       "div",
       { class: "row" },
@@ -93,13 +99,13 @@ function postItem(app: AppClient, post: Post): HTMLLIElement {
           type: "button",
           "data-testid": "like",
           "aria-pressed": post.likedByMe ? "true" : "false",
-          onclick: () => void like(app, post, error),
+          onclick: () => void like(app, post),
         },
         `👍 ${post.likes}`,
       ),
       h("span", { class: "grow" }, commentBox),
-      h("button", { type: "button", "data-testid": "comment-send", onclick: () => void comment(app, post, commentBox, error) }, "Comment"),
-      mine ? h("button", { type: "button", "data-testid": "delete-post", onclick: () => void remove(app, post, error) }, "Delete") : null,
+      h("button", { type: "button", "data-testid": "comment-send", onclick: () => void comment(app, post) }, "Comment"),
+      mine ? h("button", { type: "button", "data-testid": "delete-post", onclick: () => void remove(app, post) }, "Delete") : null,
     ),
   );
 }
@@ -110,7 +116,10 @@ function render(app: AppClient): void {
     ["others", shown.others, "Nothing from anyone else."],
   ] as const) {
     $(id).dataset["count"] = String(list.length);
-    $(id).replaceChildren(...list.map((p) => postItem(app, p)));
+    kept.replace(
+      $(id),
+      list.map((p) => postItem(app, p)),
+    );
     if (list.length === 0) $(id).append(h("li", { class: "empty" }, empty));
   }
   $("people").dataset["count"] = String(people.length);
@@ -171,32 +180,36 @@ async function publish(app: AppClient): Promise<void> {
 }
 
 /** A rating on the post, shared with everyone who reads it. */
-async function rate(app: AppClient, post: Post, reaction: string, error: HTMLElement): Promise<void> {
+async function rate(app: AppClient, post: Post, reaction: string): Promise<void> {
   const value = { value: reaction === DELETED ? 0 : 1, reaction, created_at: nowIso() };
   const written = await app.submit({
     domain: "feed",
     ops: [{ op: "rating_create", type_key: "social.reaction", payload: { target_parent_id: post.id, value } }],
   });
-  if (!written.ok) return showNotice(error, plainError(written.error), written.error.code);
+  if (!written.ok) return refuse(post, written.error);
   const readers = readersUnder(post, me);
   const failed = readers.length === 0 ? undefined : await share(app, written.value.objectIds, readers);
-  if (failed !== undefined) return showNotice(error, plainError(failed), failed.code);
+  if (failed !== undefined) return refuse(post, failed);
+  kept.say(`${post.id}/error`, "");
   await refresh(app);
 }
 
-const like = (app: AppClient, post: Post, error: HTMLElement) =>
-  post.likedByMe ? showNotice(error, "You like this already.", "") : rate(app, post, "👍", error);
+const like = (app: AppClient, post: Post) =>
+  post.likedByMe ? kept.say(`${post.id}/error`, "You like this already.") : rate(app, post, "👍");
 
 /** Deleting is my own "deleted" rating on my post: every reader's feed drops it; history keeps it. */
-const remove = (app: AppClient, post: Post, error: HTMLElement) => rate(app, post, DELETED, error);
+const remove = (app: AppClient, post: Post) => rate(app, post, DELETED);
 
-async function comment(app: AppClient, post: Post, box: HTMLInputElement, error: HTMLElement): Promise<void> {
-  if (box.value.trim() === "") return;
-  const value = { post_id: post.id, body: box.value, created_at: nowIso(), author_id: me };
+async function comment(app: AppClient, post: Post): Promise<void> {
+  const body = kept.value(`${post.id}/comment`);
+  if (body.trim() === "") return;
+  const value = { post_id: post.id, body, created_at: nowIso(), author_id: me };
   const written = await app.submit({ domain: "feed", ops: [{ op: "parent_create", type_key: "social.comment", payload: { value } }] });
-  if (!written.ok) return showNotice(error, plainError(written.error), written.error.code);
+  if (!written.ok) return refuse(post, written.error);
   const failed = await share(app, written.value.objectIds, readersUnder(post, me));
-  if (failed !== undefined) return showNotice(error, plainError(failed), failed.code);
+  if (failed !== undefined) return refuse(post, failed);
+  kept.clear(`${post.id}/comment`);
+  kept.say(`${post.id}/error`, "");
   await refresh(app);
 }
 
