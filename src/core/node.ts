@@ -27,6 +27,7 @@ import {
   INTEGRITY_CODE,
   GraphManager,
   IntegrityChecker,
+  deferredCheck,
   type IntegrityReport,
   readGraph,
   stateDigest,
@@ -195,8 +196,8 @@ export type TwoWayNode = {
   forks(): Promise<readonly ForkRow[]>;
   /**
    * Integrity at rest (ADR 0018): verifies every stored envelope again, quarantines those whose text
-   * fails, and rebuilds objects and versions from the envelopes that verify. One runs at start, in the
-   * background; this runs one now (or joins the one running).
+   * fails, and rebuilds objects and versions from the envelopes that verify. One runs in the background
+   * `integrity.start.delay_ms` after start; this runs one now (or joins the one running).
    */
   checkIntegrity(): Promise<Result<IntegrityReport>>;
   /** The digest of everything, or of one app or sync domain (to compare what two peers share). */
@@ -402,7 +403,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     nodeIdentity,
     integrity: {
       // Sync export waits for the start check and never sends what a check found bad (ADR 0018).
-      settled: () => startCheck.then(() => undefined),
+      settled: () => startCheck.now().then(() => undefined),
       isWithheld: (id) => integrity.isWithheld(id),
     },
   });
@@ -501,7 +502,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
    * identity may have signed is held aside (its key's next seq is unknown: writing would fork it).
    */
   async function writeGate(identityId: IdentityId, freshKey = false): Promise<Result<void>> {
-    await startCheck;
+    if (suspectAtOpen) await startCheck.now();
     // A key made a moment ago has signed nothing, so it has no seq to fork.
     if (freshKey || !integrity.writesHeldFor(identityId)) return ok(undefined);
     return err(
@@ -774,7 +775,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         return gate.ok ? recovery.exportFile(identityId, passphrase) : gate;
       },
       async restore(file, passphrase, restoreOptions) {
-        await startCheck;
+        await startCheck.now();
         return recovery.restore(file, passphrase, restoreOptions);
       },
       rotateDevice: async (identityId, keyId) => {
@@ -926,7 +927,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     stubCount: () => storage.countStubs(),
     forks: () => storage.listForks(),
     syncRead: (peerIdentity, envelopeId) => graph.syncRead(peerIdentity, envelopeId),
-    checkIntegrity: () => checkIntegrity(),
+    // The first call is the start check, begun now if it is still waiting (ADR 0018 amended).
+    checkIntegrity: () => (startCheck.started ? checkIntegrity() : startCheck.now()),
     stateDigest: (scope) => stateDigest(storage, scope),
     audit: {
       query: (filter = {}) => log.query(filter),
@@ -952,7 +954,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       connect: (transport, sessionOptions = {}) => startSession({ ...sessionOptions, transport, guard, clock, node: syncPorts }),
     },
     async stop() {
-      await startCheck;
+      await startCheck.cancel();
       await followUpCheck;
       // Writes already queued finish; later ones are refused; their events reach subscribers.
       await graph.close();
@@ -980,7 +982,11 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     if (integrity.arrived(commit.envelopeId)) followUpCheck = checkIntegrity();
   });
 
-  const startCheck = checkIntegrity();
+  // ADR 0018 amended (issue 17): the start check scans every envelope, so it waits for idle instead of
+  // slowing the open; writes wait for it only where the open found a sign of damage (a repaired
+  // global_seq, envelopes held aside from an earlier check).
+  const suspectAtOpen = storage.sequenceRepair !== null || (await storage.integrity.listQuarantine()).length > 0;
+  const startCheck = deferredCheck(checkIntegrity, suspectAtOpen ? 0 : config.get("integrity.start.delay_ms"));
   // Not fatal: the node still serves reads and sync; Health says why writes by that identity fail.
   const restored = await restoreGeneses();
   if (!restored.ok) health.report("graph", "degraded", restored.error.code);
