@@ -329,7 +329,9 @@ export class GraphManager {
       );
       return failed;
     }
-    await this.#ports.audit.record(audits);
+    // Not awaited (issue 17): the log appends in call order, so the next batch's intent follows these
+    // outcomes, and a query waits for them; a commit the log then misses is reconciled (ADR 0017).
+    void this.#ports.audit.record(audits).catch(() => undefined);
     for (const notice of notices) for (const listener of this.#listeners) listener(notice);
     return outcomes;
   }
