@@ -55,6 +55,22 @@ describe("built-in packages of this release", () => {
     expect((await a.node.stateDigest(scope)).digest).toBe((await b.node.stateDigest(scope)).digest);
   });
 
+  it("check and write nothing at a start where this release's packages are kept, and rewrite a kept row whose bytes changed", async () => {
+    const { node, store } = await builtInNode();
+    expectOk(await installBuiltInApps(node, store));
+    const puts: string[] = [];
+    const counted = { ...store, put: async (pkg: Parameters<typeof store.put>[0]) => (puts.push(pkg.slug), store.put(pkg)) };
+    expect(expectOk(await installBuiltInApps(node, counted))).toBe(0);
+    expect(puts).toEqual([]);
+    const row = (await store.get("app.contacts"))!;
+    const edited = row.zip.slice();
+    edited[0] = edited[0]! ^ 1;
+    await store.put({ ...row, zip: edited });
+    expect(expectOk(await installBuiltInApps(node, counted))).toBe(0);
+    expect(puts).toEqual(["app.contacts"]);
+    expect((await store.get("app.contacts"))?.zip).toEqual(row.zip);
+  });
+
   it("keep a removed built-in removed", async () => {
     const { node, store } = await builtInNode();
     expectOk(await installBuiltInApps(node, store));

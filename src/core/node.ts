@@ -27,6 +27,7 @@ import {
   INTEGRITY_CODE,
   GraphManager,
   IntegrityChecker,
+  deferredCheck,
   type IntegrityReport,
   readGraph,
   stateDigest,
@@ -195,8 +196,8 @@ export type TwoWayNode = {
   forks(): Promise<readonly ForkRow[]>;
   /**
    * Integrity at rest (ADR 0018): verifies every stored envelope again, quarantines those whose text
-   * fails, and rebuilds objects and versions from the envelopes that verify. One runs at start, in the
-   * background; this runs one now (or joins the one running).
+   * fails, and rebuilds objects and versions from the envelopes that verify. One runs in the background
+   * `integrity.start.delay_ms` after start; this runs one now (or joins the one running).
    */
   checkIntegrity(): Promise<Result<IntegrityReport>>;
   /** The digest of everything, or of one app or sync domain (to compare what two peers share). */
@@ -268,6 +269,18 @@ function integritySummary(report: IntegrityReport): string {
 }
 
 /**
+ * Times the open step by step as performance measures `twoway:open:node:<step>` (the bench prints
+ * them, issue 17): each call ends the step since the previous one.
+ */
+function openSteps(): (name: string) => void {
+  let start = performance.now();
+  return (name) => {
+    performance.measure(`twoway:open:node:${name}`, { start });
+    start = performance.now();
+  };
+}
+
+/**
  * ADR 0018: a graph with history but a key database without a node key means the key database was
  * lost (deleted, or cleared apart from the rest). The node refuses to mint a new identity over it:
  * the person is told and offered restore, never silently onboarded again.
@@ -286,6 +299,7 @@ async function refuseLostKeys(keys: KeyManager, storage: NodeStorage): Promise<R
 
 export async function createNode(options: NodeOptions): Promise<Result<TwoWayNode>> {
   const idb = options.idb ?? platformIdb();
+  const step = openSteps();
   if (idb === undefined)
     return err(
       nodeError("ERR_MNG_STORAGE_UNAVAILABLE", "No IndexedDB here: pass `idb` (fake-indexeddb in Node.js).", { reason: "no_indexeddb" }),
@@ -304,6 +318,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     store: storage.settings,
     ...(options.config === undefined ? {} : { overrides: options.config }),
   });
+  step("storage+config");
   const configured = await config.open();
   if (!configured.ok) return startFailure("config", configured.error);
   health.report("config", "healthy");
@@ -315,6 +330,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     maxQueryLimit: config.get("log.query.max_limit"),
     ...(options.logDatabase === undefined ? {} : { database: options.logDatabase }),
   });
+  step("log");
   const logged = await log.open();
   if (!logged.ok) return startFailure("log", logged.error);
   health.report("log", "healthy");
@@ -326,6 +342,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     engine: options.engine ?? "auto",
     ...(options.keyDatabase === undefined ? {} : { database: options.keyDatabase }),
   });
+  step("keys");
   const keysOpened = await keys.open();
   if (!keysOpened.ok) return startFailure("key", keysOpened.error);
   const lost = await refuseLostKeys(keys, storage);
@@ -339,6 +356,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   if (!nodeKey.ok) return startFailure("key", nodeKey.error);
   health.report("key", "healthy");
 
+  step("verifier+anchor");
   const verifier = await createVerifier(options.engine ?? "auto");
   const nodeSigner = await keys.signer("node", nodeKey.value.keyId);
   if (!nodeSigner.ok) return startFailure("key", nodeSigner.error);
@@ -389,6 +407,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   // ADR 0018: objects are derived data, checked against the envelopes in the background.
   health.register("integrity", { critical: false });
   const integrity = new IntegrityChecker({ storage, verifier, exclusive: (work) => graph.exclusive(work), audit, clock });
+  step("managers");
   const appsOpened = await apps.open();
   if (!appsOpened.ok) return startFailure("app", appsOpened.error);
   health.report("app", "healthy");
@@ -402,7 +421,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     nodeIdentity,
     integrity: {
       // Sync export waits for the start check and never sends what a check found bad (ADR 0018).
-      settled: () => startCheck.then(() => undefined),
+      settled: () => startCheck.now().then(() => undefined),
       isWithheld: (id) => integrity.isWithheld(id),
     },
   });
@@ -501,7 +520,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
    * identity may have signed is held aside (its key's next seq is unknown: writing would fork it).
    */
   async function writeGate(identityId: IdentityId, freshKey = false): Promise<Result<void>> {
-    await startCheck;
+    if (suspectAtOpen) await startCheck.now();
     // A key made a moment ago has signed nothing, so it has no seq to fork.
     if (freshKey || !integrity.writesHeldFor(identityId)) return ok(undefined);
     return err(
@@ -774,7 +793,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
         return gate.ok ? recovery.exportFile(identityId, passphrase) : gate;
       },
       async restore(file, passphrase, restoreOptions) {
-        await startCheck;
+        await startCheck.now();
         return recovery.restore(file, passphrase, restoreOptions);
       },
       rotateDevice: async (identityId, keyId) => {
@@ -926,7 +945,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     stubCount: () => storage.countStubs(),
     forks: () => storage.listForks(),
     syncRead: (peerIdentity, envelopeId) => graph.syncRead(peerIdentity, envelopeId),
-    checkIntegrity: () => checkIntegrity(),
+    // The first call is the start check, begun now if it is still waiting (ADR 0018 amended).
+    checkIntegrity: () => (startCheck.started ? checkIntegrity() : startCheck.now()),
     stateDigest: (scope) => stateDigest(storage, scope),
     audit: {
       query: (filter = {}) => log.query(filter),
@@ -952,7 +972,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       connect: (transport, sessionOptions = {}) => startSession({ ...sessionOptions, transport, guard, clock, node: syncPorts }),
     },
     async stop() {
-      await startCheck;
+      await startCheck.cancel();
       await followUpCheck;
       // Writes already queued finish; later ones are refused; their events reach subscribers.
       await graph.close();
@@ -980,9 +1000,15 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     if (integrity.arrived(commit.envelopeId)) followUpCheck = checkIntegrity();
   });
 
-  const startCheck = checkIntegrity();
+  // ADR 0018 amended (issue 17): the start check scans every envelope, so it waits for idle instead of
+  // slowing the open; writes wait for it only where the open found a sign of damage (a repaired
+  // global_seq, envelopes held aside from an earlier check).
+  step("apps+services");
+  const suspectAtOpen = storage.sequenceRepair !== null || (await storage.integrity.listQuarantine()).length > 0;
+  const startCheck = deferredCheck(checkIntegrity, suspectAtOpen ? 0 : config.get("integrity.start.delay_ms"));
   // Not fatal: the node still serves reads and sync; Health says why writes by that identity fail.
   const restored = await restoreGeneses();
   if (!restored.ok) health.report("graph", "degraded", restored.error.code);
+  step("geneses");
   return ok(node);
 }

@@ -44,6 +44,23 @@ describe("ingestMany", () => {
     expect(rejected.map((r) => r.code)).toEqual(["ERR_CRYPTO_INVALID_SIGNATURE"]);
   });
 
+  it("drains an envelope parked before a restart when what it waits for arrives after it", async () => {
+    const first = await startNode();
+    expectOk(await first.node.apps.install(await (await testPublisher()).package(NOTES_SCHEMA)));
+    const w = await ChainWriter.create(43);
+    const genesis = await w.genesis();
+    const [one, two] = [await w.note("one"), await w.note("two")];
+    expectOk(await first.node.ingest(genesis.text));
+    expect(expectOk(await first.node.ingest(two.text)).status).toBe("pending");
+    await first.node.stop();
+    const again = await startNode({ idb: first.idb, name: first.name, clock: first.clock });
+    expect(await again.node.pendingCount()).toBe(1);
+    expect(expectOk(await again.node.ingest(one.text)).status).toBe("accepted");
+    expect(await again.node.pendingCount()).toBe(0);
+    expect((await again.node.history({ limit: 10 })).map((h) => h.id)).toContain(two.id);
+    await again.node.stop();
+  });
+
   it("reaches the same state as one-by-one ingest", async () => {
     const pkg = await (await testPublisher()).package(NOTES_SCHEMA);
     const w = await ChainWriter.create(42);

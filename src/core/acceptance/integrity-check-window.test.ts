@@ -125,4 +125,37 @@ describe("the integrity check (ADR 0018)", () => {
     expect(await storage.getStubs([genesis.id])).toEqual([undefined]);
     storage.close();
   });
+
+  it("waits for its delay at start: the open and a write on a clean store do not wait for it, an explicit check starts it", async () => {
+    const { t } = await stoppedNode();
+    const late = { "integrity.start.delay_ms": 600_000 };
+    const again = await startNode({ idb: t.idb, name: t.name, clock: t.clock, config: late });
+    const ada = expectOk(await again.node.identities.held())[0]!.identityId;
+    await writeNotes(again.node, ada, ["four"]);
+    expect(again.node.health().managers["integrity"]?.state).toBe("starting"); // no check has run yet
+    expect(expectOk(await again.node.checkIntegrity())).toMatchObject({ clean: true, envelopes: again.node.globalSeq() });
+    expect(again.node.health().managers["integrity"]?.state).toBe("healthy");
+    await again.node.stop();
+  });
+
+  it("runs at once when the open found a sign of damage, and holds writes for it (a repaired global_seq)", async () => {
+    const { t, rows } = await stoppedNode();
+    const db = await request(t.idb.indexedDB.open(`twoway-node-${t.name}`));
+    await request(db.transaction("envelopes", "readwrite").objectStore("envelopes").delete(rows.at(-1)!.seq));
+    db.close();
+    const late = { "integrity.start.delay_ms": 600_000 };
+    const again = await startNode({ idb: t.idb, name: t.name, clock: t.clock, config: late });
+    const ada = expectOk(await again.node.identities.held())[0]!.identityId;
+    const session = expectOk(await again.node.openSession({ identityId: ada, app: "app.notes" }));
+    const refused = await session.submit({
+      domain: "notes",
+      ops: [{ op: "parent_create", type_key: "notes.note", payload: { value: { title: "fork?" } } }],
+    });
+    expect(refused.ok ? null : refused.error).toMatchObject({
+      code: "ERR_MNG_STORAGE_INTEGRITY_VIOLATION",
+      data: { reason: "history_incomplete" },
+    });
+    expect(again.node.health().managers["integrity"]?.state).toBe("degraded");
+    await again.node.stop();
+  });
 });

@@ -118,6 +118,16 @@ export const CONFIG_KEYS = [
     description: "Quiet time after which raised difficulty steps back down. Default chosen (architecture 14 gives none): 60 s.",
   },
   {
+    key: "integrity.start.delay_ms",
+    type: "integer",
+    default: 3_000,
+    minimum: 0,
+    maximum: 600_000,
+    reloadable: false,
+    description:
+      "How long after start the integrity check at rest waits before it scans the store (ADR 0018, amended by ADR 0034), so opening costs nothing per stored envelope; anything that needs its result starts it at once. Default chosen: 3 s.",
+  },
+  {
     key: "dos.puzzle.ttl_ms",
     type: "integer",
     default: 30_000,

@@ -74,6 +74,11 @@ export class GraphManager {
   #factsGeneration = 0;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Whether the pending set may hold rows: counted once, then kept here, since only this manager
+   * parks envelopes; a commit drains nothing (no read) while it is false (issue 17).
+   */
+  #maybePending: boolean | undefined;
   /** Local writes waiting for their turn, taken in groups (local-group.ts). */
   readonly #localWrites: QueuedWrite[] = [];
 
@@ -248,6 +253,8 @@ export class GraphManager {
    */
   async #drainQuietly(ids: readonly EnvelopeId[]): Promise<void> {
     try {
+      this.#maybePending ??= (await this.#storage.countPending()) > 0;
+      if (!this.#maybePending || ids.length === 0) return;
       let frontier = ids;
       while (frontier.length > 0) {
         const ready = await readyAfter(this.#storage, frontier);
@@ -259,6 +266,7 @@ export class GraphManager {
         );
         frontier = arrivedIds(outcomes);
       }
+      this.#maybePending = (await this.#storage.countPending()) > 0;
     } catch {
       // Nothing to undo: every drained envelope committed or rolled back in its own transaction.
     }
@@ -329,7 +337,9 @@ export class GraphManager {
       );
       return failed;
     }
-    await this.#ports.audit.record(audits);
+    // Not awaited (issue 17): the log appends in call order, so the next batch's intent follows these
+    // outcomes, and a query waits for them; a commit the log then misses is reconciled (ADR 0017).
+    void this.#ports.audit.record(audits).catch(() => undefined);
     for (const notice of notices) for (const listener of this.#listeners) listener(notice);
     return outcomes;
   }
@@ -351,6 +361,7 @@ export class GraphManager {
     if (result.kind === "stub") return ok({ status: "stub", id: verified.id });
     if (result.kind === "commit") return ok(result.outcome);
     if (!mayPark) return ok({ status: "pending", id: verified.id, missing: result.missing });
+    this.#maybePending = true; // before the row is written: a stale true costs one read, a stale false a lost drain
     const parked = await park(tx, verified, result.missing, { maxPending: this.#ports.limits().maxPending, clock: this.#ports.clock });
     return parked.ok ? ok({ status: "pending", id: verified.id, missing: result.missing }) : parked;
   }

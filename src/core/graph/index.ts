@@ -5,3 +5,4 @@ export { deviceKeyBindings } from "./device-keys.ts";
 export { stateDigest, type DigestScope, type StateDigest } from "./state-digest.ts";
 export type { AuditSink, CommitListener, GraphLimits, GraphPorts, GraphStorage, SchemaRegistry } from "./ports.ts";
 export { IntegrityChecker, INTEGRITY_CODE, type IntegrityReport } from "./integrity-check.ts";
+export { deferredCheck, type DeferredCheck } from "./deferred-check.ts";

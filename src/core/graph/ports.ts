@@ -52,5 +52,6 @@ export type GraphStorage = Pick<
   | "objectsOfType"
   | "listIdentities"
   | "pendingWaitingForAny"
+  | "countPending"
   | "putPending"
 >;

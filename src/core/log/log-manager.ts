@@ -63,6 +63,13 @@ export const VERIFY_BATCH = 512;
 
 const RETRY_MS = [100, 250, 500, 1000, 2000, 5000] as const;
 
+/**
+ * A checkpoint is signed this long after the first write it covers (issue 17): it is a write to the
+ * node database, and one per write made every next commit wait for it. A checkpoint may lag the
+ * tail (the walk at start meets the older one), so a burst signs once; close() signs at once.
+ */
+export const CHECKPOINT_DELAY_MS = 250;
+
 function unavailable(reason: string, cause?: unknown): NodeError {
   const detail = cause instanceof Error ? `: ${cause.message}` : typeof cause === "string" ? `: ${cause}` : "";
   return nodeError("ERR_MNG_LOG_UNAVAILABLE", `The audit log cannot write right now (${reason})${detail}.`, { reason });
@@ -107,6 +114,7 @@ export function createLogManager(options: LogManagerOptions): LogManager {
   let queue: Promise<unknown> = Promise.resolve();
   let checkpointing: Promise<void> | undefined;
   let checkpointDirty = false;
+  let checkpointTimer: ReturnType<typeof setTimeout> | undefined;
 
   function serial<T>(work: () => Promise<T>): Promise<T> {
     const run = queue.then(work, work);
@@ -337,13 +345,22 @@ export function createLogManager(options: LogManagerOptions): LogManager {
     }
   }
 
-  /** Signs the newest head once the queue is idle; writes coalesce, so a burst signs once. */
+  /** Signs the newest head CHECKPOINT_DELAY_MS after a write; writes coalesce, so a burst signs once. */
   function scheduleCheckpoint(): void {
     if (anchor === null || tail.seq === 0) return;
     if (checkpointing !== undefined) {
       checkpointDirty = true;
       return;
     }
+    if (checkpointTimer !== undefined) return;
+    checkpointTimer = setTimeout(checkpointNow, CHECKPOINT_DELAY_MS);
+    (checkpointTimer as { unref?: () => void }).unref?.();
+  }
+
+  function checkpointNow(): void {
+    if (checkpointTimer !== undefined) clearTimeout(checkpointTimer);
+    checkpointTimer = undefined;
+    if (anchor === null || checkpointing !== undefined) return;
     const given = anchor;
     checkpointing = (async () => {
       do {
@@ -418,6 +435,8 @@ export function createLogManager(options: LogManagerOptions): LogManager {
     if (!store.ok) return store;
     const checked = checkAuditQuery(filter, maxQueryLimit);
     if (!checked.ok) return checked;
+    // A query sees every record queued before it: the write path does not wait for its outcome records.
+    await queue;
     if (db === undefined) return err(unavailable("recovering"));
     try {
       return ok(await runAuditQuery(db, checked.value));
@@ -472,6 +491,7 @@ export function createLogManager(options: LogManagerOptions): LogManager {
     phase = "closed";
     if (retry !== undefined) clearTimeout(retry);
     await queue;
+    if (checkpointTimer !== undefined) checkpointNow();
     while (checkpointing !== undefined) await checkpointing;
     db?.close();
     db = undefined;
