@@ -41,18 +41,9 @@ export function formatTimestamp(iso: string): string {
 /** A part of a line that may be missing: only present parts are shown. */
 export type LinePart<T> = T | null | undefined | false | "";
 
-/**
- * The present parts with a separator between each two, never before the first or after the last:
- * "12 packages in · 3 out", not "· 11 objects" when the part before is missing.
- */
-export function withSeparators<T>(parts: readonly LinePart<T>[], separator = " · "): (T | string)[] {
-  const present = parts.filter((part): part is T => part !== null && part !== undefined && part !== false && part !== "");
-  return present.flatMap((part, i) => (i === 0 ? [part] : [separator, part]));
-}
-
-/** The present parts as one text, " · " between them. */
-export function joinParts(parts: readonly LinePart<string>[], separator = " · "): string {
-  return withSeparators(parts, separator).join("");
+/** The parts that are there, in order: a missing one leaves no separator behind ("· 11 objects"). */
+export function presentParts<T>(parts: readonly LinePart<T>[]): T[] {
+  return parts.filter((part): part is T => part !== null && part !== undefined && part !== false && part !== "");
 }
 
 /** The first and last characters of a long id: enough to tell ids apart at a glance. */

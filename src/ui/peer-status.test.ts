@@ -6,8 +6,8 @@ import {
   closeWords,
   inviteStatus,
   needsAttention,
-  peerCountsLine,
-  peerIdentityLine,
+  peerCountsParts,
+  peerIdentityParts,
   peerProgress,
   peerTitle,
   STATE_WORDS,
@@ -139,13 +139,13 @@ describe("peer status in words", () => {
 });
 
 describe("a peer card's detail lines", () => {
-  it("separates only the parts that are there", () => {
+  it("holds only the parts that are there", () => {
     const counts = { packagesIn: 12, packagesOut: 3 };
-    expect(peerCountsLine(counts, undefined)).toBe("12 packages in · 3 out");
-    expect(peerCountsLine(counts, "attached")).toBe("12 packages in · 3 out · link attached");
-    expect(peerIdentityLine({ peerIdentity: null, person: null })).toBe("Identity not proven yet");
-    expect(peerIdentityLine({ peerIdentity: "node-1", person: null })).toBe("Proven node node-1");
+    expect(peerCountsParts(counts, undefined)).toEqual(["12 packages in", "3 out"]);
+    expect(peerCountsParts(counts, "attached")).toEqual(["12 packages in", "3 out", "link attached"]);
+    expect(peerIdentityParts({ peerIdentity: null, person: null })).toEqual(["Identity not proven yet"]);
+    expect(peerIdentityParts({ peerIdentity: "node-1", person: null })).toEqual(["Proven node node-1"]);
     const person = { identityId: "ident-1", name: "Ada", device: null };
-    expect(peerIdentityLine({ peerIdentity: "node-1", person })).toBe("Proven node node-1 · speaks for ident-1");
+    expect(peerIdentityParts({ peerIdentity: "node-1", person })).toEqual(["Proven node node-1", "speaks for ident-1"]);
   });
 });

@@ -7,7 +7,8 @@ import { InviteCard } from "../components/peers/invite-card.tsx";
 import { NetworkCard } from "../components/peers/network-card.tsx";
 import { PeerCard } from "../components/peers/peer-card.tsx";
 import { RelayCard } from "../components/peers/relay-card.tsx";
-import { formatCount, shortId, withSeparators } from "../display-format.ts";
+import { SeparatedParts } from "../components/separated-parts.tsx";
+import { formatCount, shortId } from "../display-format.ts";
 import type { ShellError, ShellResult } from "../node-client.ts";
 import { createPeersRefresh, createThrottle } from "../peers-refresh.ts";
 import { loadKnownPeers, namePeer, rememberPeer } from "../remembered-peers.ts";
@@ -85,14 +86,16 @@ export function PeersPage(): JSX.Element {
         <Show when={digest.latest?.ok ? digest.latest.value : undefined}>
           {(d) => (
             <p class="digest" data-testid="peers-digest" data-digest={d().digest}>
-              {withSeparators([
-                d().digest !== "" && (
-                  <>
-                    State digest <code title={d().digest}>{shortId(d().digest, 16)}</code>
-                  </>
-                ),
-                `${formatCount(d().objects)} objects`,
-              ])}
+              <SeparatedParts
+                parts={[
+                  d().digest !== "" && (
+                    <>
+                      State digest <code title={d().digest}>{shortId(d().digest, 16)}</code>
+                    </>
+                  ),
+                  `${formatCount(d().objects)} objects`,
+                ]}
+              />
             </p>
           )}
         </Show>

@@ -6,9 +6,10 @@ import { createSignal, For, Show, type JSX } from "solid-js";
 import type { LinkInfo } from "../../../peering/peering.ts";
 import type { PeerSummary } from "../../../rpc/node-api.ts";
 import { formatCount } from "../../display-format.ts";
-import { closeWords, needsAttention, peerCountsLine, peerIdentityLine, peerTitle, STATE_WORDS } from "../../peer-status.ts";
+import { closeWords, needsAttention, peerCountsParts, peerIdentityParts, peerTitle, STATE_WORDS } from "../../peer-status.ts";
 import type { KnownPeer } from "../../remembered-peers.ts";
 import { Avatar } from "../avatar.tsx";
+import { SeparatedParts } from "../separated-parts.tsx";
 import { PeerProgressBar } from "./peer-progress.tsx";
 
 function tone(peer: PeerSummary): string {
@@ -43,7 +44,7 @@ function PeerDetails(props: { peer: PeerSummary; link: LinkInfo | undefined }): 
     <details class="peer__details" data-testid="peer-details">
       <summary>Details</summary>
       <p class="peer__identity" data-testid="peer-identity">
-        {peerIdentityLine(props.peer)}
+        <SeparatedParts parts={peerIdentityParts(props.peer)} />
       </p>
       <Show when={props.peer.domains.length > 0}>
         <table class="peer__domains">
@@ -67,7 +68,9 @@ function PeerDetails(props: { peer: PeerSummary; link: LinkInfo | undefined }): 
           </tbody>
         </table>
       </Show>
-      <p class="peer__counts">{peerCountsLine(props.peer, props.link?.phase)}</p>
+      <p class="peer__counts">
+        <SeparatedParts parts={peerCountsParts(props.peer, props.link?.phase)} />
+      </p>
       <Show when={props.peer.lastError}>
         {(e) => (
           <p class="peer__counts" data-testid="peer-last-error" data-code={e().code}>
