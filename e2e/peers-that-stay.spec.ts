@@ -100,6 +100,15 @@ export const cases: E2eCase[] = [
         assert.equal((await row.locator(".avatar").textContent())?.trim(), "BE");
         assert.equal(await row.getByTestId("peer-name-input").count(), 0, "a person the graph names needs no name");
         await checkEveryView(ctx, ann, "shell-peers-live");
+        // The two sizes a person meets first: a laptop and a phone.
+        for (const [width, height] of [
+          [1280, 800],
+          [390, 844],
+        ] as const) {
+          await ann.setViewportSize({ width, height });
+          await ann.emulateMedia({ colorScheme: "light", reducedMotion: "reduce" });
+          await ctx.screenshot(ann, `shell-peers-live-${width}x${height}`);
+        }
 
         // Reload: nothing is clicked; the room is rejoined and a new session goes live.
         await ann.reload();

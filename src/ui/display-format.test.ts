@@ -1,6 +1,6 @@
 // How the shell writes names for people: initials by grapheme, so no emoji or accent is cut in half.
 import { describe, expect, it } from "vitest";
-import { graphemes, initials } from "./display-format.ts";
+import { graphemes, initials, presentParts } from "./display-format.ts";
 
 describe("initials", () => {
   it("takes the first letters of the first and last word, or the first two of one word", () => {
@@ -34,5 +34,19 @@ describe("initials", () => {
 describe("graphemes", () => {
   it("splits by user-perceived character", () => {
     expect(graphemes("a🧑‍🚀e\u0301")).toEqual(["a", "🧑‍🚀", "e\u0301"]);
+  });
+});
+
+describe("presentParts", () => {
+  it("keeps only the parts that are there, in order, so no separator stands before a missing one", () => {
+    expect(presentParts([undefined, "11 objects"])).toEqual(["11 objects"]);
+    expect(presentParts(["", "11 objects"])).toEqual(["11 objects"]);
+    expect(presentParts(["State digest ab12", null, "11 objects", false])).toEqual(["State digest ab12", "11 objects"]);
+    expect(presentParts([null, false, ""])).toEqual([]);
+  });
+
+  it("keeps parts that are not text (a <code> element)", () => {
+    const code = { tag: "code" };
+    expect(presentParts([code, false, "11 objects"])).toEqual([code, "11 objects"]);
   });
 });

@@ -38,6 +38,14 @@ export function formatTimestamp(iso: string): string {
   return Number.isNaN(at) ? iso : absolute.format(at);
 }
 
+/** A part of a line that may be missing: only present parts are shown. */
+export type LinePart<T> = T | null | undefined | false | "";
+
+/** The parts that are there, in order: a missing one leaves no separator behind ("· 11 objects"). */
+export function presentParts<T>(parts: readonly LinePart<T>[]): T[] {
+  return parts.filter((part): part is T => part !== null && part !== undefined && part !== false && part !== "");
+}
+
 /** The first and last characters of a long id: enough to tell ids apart at a glance. */
 export function shortId(id: string, keep = 6): string {
   return id.length <= keep * 2 + 1 ? id : `${id.slice(0, keep)}…${id.slice(-4)}`;

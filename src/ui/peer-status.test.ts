@@ -2,7 +2,16 @@
 import { describe, expect, it } from "vitest";
 import type { PeerSummary } from "../rpc/node-api.ts";
 import { initials } from "./display-format.ts";
-import { closeWords, inviteStatus, needsAttention, peerProgress, peerTitle, STATE_WORDS } from "./peer-status.ts";
+import {
+  closeWords,
+  inviteStatus,
+  needsAttention,
+  peerCountsParts,
+  peerIdentityParts,
+  peerProgress,
+  peerTitle,
+  STATE_WORDS,
+} from "./peer-status.ts";
 
 describe("peer status in words", () => {
   it("has words for every state, none of them a code", () => {
@@ -126,5 +135,17 @@ describe("peer status in words", () => {
         text: "Disconnected. The connection ended.",
       });
     });
+  });
+});
+
+describe("a peer card's detail lines", () => {
+  it("holds only the parts that are there", () => {
+    const counts = { packagesIn: 12, packagesOut: 3 };
+    expect(peerCountsParts(counts, undefined)).toEqual(["12 packages in", "3 out"]);
+    expect(peerCountsParts(counts, "attached")).toEqual(["12 packages in", "3 out", "link attached"]);
+    expect(peerIdentityParts({ peerIdentity: null, person: null })).toEqual(["Identity not proven yet"]);
+    expect(peerIdentityParts({ peerIdentity: "node-1", person: null })).toEqual(["Proven node node-1"]);
+    const person = { identityId: "ident-1", name: "Ada", device: null };
+    expect(peerIdentityParts({ peerIdentity: "node-1", person })).toEqual(["Proven node node-1", "speaks for ident-1"]);
   });
 });

@@ -1,7 +1,7 @@
 // A sync session in a person's words: what state it is in, how far along it is, and whether
 // anything needs the person. Pure functions of the worker's snapshot, so the Peers page only draws.
 import type { PeerState, PeerSummary } from "../rpc/node-api.ts";
-import { formatCount } from "./display-format.ts";
+import { formatCount, presentParts, shortId } from "./display-format.ts";
 
 export const STATE_WORDS: Readonly<Record<PeerState, string>> = {
   connecting: "Connecting",
@@ -78,6 +78,23 @@ export function peerProgress(peer: Pick<PeerSummary, "state" | "progress" | "upT
     };
   const done = Math.min(total, peer.progress.done);
   return { done, total, upToDate: false, label: `${formatCount(done)} of ${formatCount(total)} changes` };
+}
+
+/** The parts of the details' first line: what the hello proved, and whom the node speaks for if known. */
+export function peerIdentityParts(peer: Pick<PeerSummary, "peerIdentity" | "person">): string[] {
+  return presentParts([
+    peer.peerIdentity === null ? "Identity not proven yet" : `Proven node ${shortId(peer.peerIdentity, 12)}`,
+    peer.person !== null && `speaks for ${shortId(peer.person.identityId, 12)}`,
+  ]);
+}
+
+/** The parts of the details' counts: packages each way, and the page's link when there is one. */
+export function peerCountsParts(peer: Pick<PeerSummary, "packagesIn" | "packagesOut">, linkPhase: string | undefined): string[] {
+  return presentParts([
+    `${formatCount(peer.packagesIn)} packages in`,
+    `${formatCount(peer.packagesOut)} out`,
+    linkPhase !== undefined && `link ${linkPhase}`,
+  ]);
 }
 
 /** Who a session's row is titled as: the proven person, else the name given to the node, else what is known. */

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Budgets } from "../../core/storage/index.ts";
-import { envelopeRow, planOf } from "../../core/storage/test-support/storage-contract.ts";
+import { envelopeRow, planOf } from "../../core/storage/test-support/rows.ts";
 import { SCHEMA_VERSION, SqliteStorage } from "./index.ts";
 
 const ROOMY: Budgets = { maxEnvelopes: 1000, maxBytes: 1_000_000 };

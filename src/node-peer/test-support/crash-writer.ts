@@ -3,40 +3,17 @@
 // on stdout what it committed; with `pause`, it stops inside an open batch and says so, to be killed there.
 // Run: node --import tsx crash-writer.ts <path> <batches> <pause: yes|no>
 import { SqliteStorage } from "../storage/index.ts";
-import { envelopeRow, planOf } from "../../core/storage/test-support/storage-contract.ts";
+import { envelopeRow, objectRow, planOf, ROOMY, versionRow } from "../../core/storage/test-support/rows.ts";
 
 const [path, batchesText, pause] = process.argv.slice(2);
 const BATCH = 40;
-const ROOMY = { maxEnvelopes: 1_000_000, maxBytes: 1_000_000_000 };
-const AT = "2026-01-01T00:00:00.000Z";
 /** A few KiB per envelope, so a batch spans many pages and the WAL holds uncommitted frames. */
 const filler = "x".repeat(3000);
 
 function planAt(seq: number) {
   const id = `e${seq}`;
   const envelope = envelopeRow(seq, id, { text: `${id} ${filler}`, deps: seq > 1 ? [`e${seq - 1}`] : [] });
-  const winner = { envelopeId: id, opIndex: 0, lamport: seq, value: { n: seq }, seq };
-  return planOf(envelope, {
-    objects: [
-      {
-        app: "app-a",
-        id: `o${seq}`,
-        kind: "parent",
-        typeKey: "note",
-        owner: "author-1",
-        parent: "",
-        dst: "",
-        domain: "domain-a",
-        createdSeq: seq,
-        createdAt: AT,
-        updatedSeq: seq,
-        updatedAt: AT,
-        winner,
-        suppressed: 0,
-      },
-    ],
-    versions: [{ objectId: `o${seq}`, app: "app-a", envelopeId: id, opIndex: 0, lamport: seq, value: { n: seq }, seq, createdAt: AT, suppressed: 0 }],
-  });
+  return planOf(envelope, { objects: [objectRow(`o${seq}`, seq, id)], versions: [versionRow(`o${seq}`, seq, id)] });
 }
 
 async function main(): Promise<void> {

@@ -10,12 +10,9 @@ import { useShell } from "../shell-context.tsx";
 import { ConfirmCode } from "./confirm-code.tsx";
 import { ErrorNotice } from "./error-notice.tsx";
 import { Icon } from "./icon.tsx";
+import { DeviceNameField, PairingCode, peeringError } from "./pairing-code.tsx";
 
 type Reply = { readonly answerCode: string; readonly qrSvg: string };
-
-function networkError(error: { code: string; message: string }): ShellError {
-  return { code: error.code, category: "network", message: error.message, data: {} };
-}
 
 export function PairExistingDevice(): JSX.Element {
   const shell = useShell();
@@ -45,12 +42,12 @@ export function PairExistingDevice(): JSX.Element {
     if ("invite" in reach) {
       const answered = await shell.peering.acceptInvite(reach.invite);
       setBusy(false);
-      if (!answered.ok) return void setError(networkError(answered.error));
+      if (!answered.ok) return void setError(peeringError(answered.error));
       setReply(answered.value);
     } else {
       const joined = await shell.peering.joinRoom(reach.relay, reach.room);
       setBusy(false);
-      if (!joined.ok) return void setError(networkError(joined.error));
+      if (!joined.ok) return void setError(peeringError(joined.error));
     }
     setPreview(current);
   }
@@ -112,24 +109,13 @@ export function PairExistingDevice(): JSX.Element {
                     <p class="panel__text">
                       No server between you: give this answer code to the new device (paste it there, or scan it with the new device).
                     </p>
-                    <div class="pairing-code">
-                      <div
-                        class="invite-qr pairing-code__qr"
-                        // eslint-disable-next-line solid/no-innerhtml -- the SVG is generated locally from our own code
-                        innerHTML={answer().qrSvg}
-                        role="img"
-                        aria-label="The answer code as a QR code"
-                        data-testid="pair-reply-qr"
-                      />
-                      <textarea
-                        class="pairing-code__text"
-                        readonly
-                        rows={5}
-                        value={answer().answerCode}
-                        aria-label="Answer code"
-                        data-testid="pair-reply-code"
-                      />
-                    </div>
+                    <PairingCode
+                      qrSvg={answer().qrSvg}
+                      code={answer().answerCode}
+                      name="Answer code"
+                      qrTestId="pair-reply-qr"
+                      codeTestId="pair-reply-code"
+                    />
                   </div>
                 )}
               </Show>
@@ -150,17 +136,7 @@ export function PairExistingDevice(): JSX.Element {
                   data-testid="pair-confirm-input"
                 />
               </label>
-              <label class="field">
-                <span class="field__label">Name it</span>
-                <input
-                  class="input"
-                  placeholder="My phone"
-                  maxLength={64}
-                  value={label()}
-                  onInput={(e) => setLabel(e.currentTarget.value)}
-                  data-testid="pair-label"
-                />
-              </label>
+              <DeviceNameField label="Name it" value={label()} onInput={setLabel} testId="pair-label" />
               <div class="actions actions--start">
                 <button type="submit" class="button button--primary" disabled={busy() || typed().trim() === ""} data-testid="pair-confirm">
                   Codes match: add this device

@@ -11,6 +11,7 @@ import { ConfirmCode } from "./confirm-code.tsx";
 import { ErrorNotice } from "./error-notice.tsx";
 import { GateCard } from "./gate-card.tsx";
 import { Icon } from "./icon.tsx";
+import { DeviceNameField, PairingCode, peeringError } from "./pairing-code.tsx";
 import { ProgressBar } from "./progress-bar.tsx";
 import "./devices.css";
 
@@ -25,10 +26,6 @@ type Reached = { ok: true; value: PairingReachSummary } | { ok: false; error: Sh
 function randomRoom(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(9));
   return `pair-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
-
-function peeringError(error: { code: string; message: string; data?: Readonly<Record<string, unknown>> }): ShellError {
-  return { code: error.code, category: "network", message: error.message, data: error.data ?? {} };
 }
 
 function byInvite(reach: PairingReachSummary): reach is { readonly invite: string } {
@@ -169,24 +166,7 @@ export function PairNewDevice(props: { onBack: () => void; onDone: () => void })
                   </>
                 )}
               </Show>
-              <div class="pairing-code">
-                <div
-                  class="invite-qr pairing-code__qr"
-                  // eslint-disable-next-line solid/no-innerhtml -- the SVG is generated locally from our own code
-                  innerHTML={qrSvg()}
-                  role="img"
-                  aria-label="The pairing code as a QR code"
-                  data-testid="pairing-qr"
-                />
-                <textarea
-                  class="pairing-code__text"
-                  readonly
-                  rows={5}
-                  value={current().code}
-                  aria-label="Pairing code"
-                  data-testid="pairing-code"
-                />
-              </div>
+              <PairingCode qrSvg={qrSvg()} code={current().code} name="Pairing code" qrTestId="pairing-qr" codeTestId="pairing-code" />
               <p class="field__hint" data-testid="pairing-expires">
                 This code works until {formatTimestamp(current().expiresAt)}.
               </p>
@@ -235,17 +215,7 @@ export function PairNewDevice(props: { onBack: () => void; onDone: () => void })
               This browser makes a key of its own. A device that already has your identity reads this browser's code and signs that key:
               then both are you, and they sync.
             </p>
-            <label class="field">
-              <span class="field__label">Name this device</span>
-              <input
-                class="input"
-                placeholder="My phone"
-                maxLength={64}
-                value={label()}
-                onInput={(e) => setLabel(e.currentTarget.value)}
-                data-testid="pairing-label"
-              />
-            </label>
+            <DeviceNameField label="Name this device" value={label()} onInput={setLabel} testId="pairing-label" />
             <fieldset class="field pairing-way">
               <legend class="field__label">How the two devices meet</legend>
               <label class="pairing-way__option">

@@ -7,39 +7,53 @@ import { InviteCard } from "../components/peers/invite-card.tsx";
 import { NetworkCard } from "../components/peers/network-card.tsx";
 import { PeerCard } from "../components/peers/peer-card.tsx";
 import { RelayCard } from "../components/peers/relay-card.tsx";
+import { SeparatedParts } from "../components/separated-parts.tsx";
 import { formatCount, shortId } from "../display-format.ts";
 import type { ShellError, ShellResult } from "../node-client.ts";
+import { createPeersRefresh, createThrottle } from "../peers-refresh.ts";
 import { loadKnownPeers, namePeer, rememberPeer } from "../remembered-peers.ts";
 import { useShell } from "../shell-context.tsx";
 
-const REFRESH_MS = 1_000;
-/** Refreshes between two digests while the graph keeps changing. */
-const DIGEST_EVERY_TICKS = 3;
+/** The digest hashes every object: at most once in this long while the graph keeps changing. */
+const DIGEST_EVERY_MS = 3_000;
 
 export function PeersPage(): JSX.Element {
   const shell = useShell();
-  const [tick, setTick] = createSignal(0);
-  const timer = setInterval(() => setTick((n) => n + 1), REFRESH_MS);
-  onCleanup(() => clearInterval(timer));
   const [links, setLinks] = createSignal(shell.peering.links());
-  onCleanup(shell.peering.onChange(() => setLinks(shell.peering.links())));
+  // Re-read on the node's events (peers-refresh.ts): a commit moves `revision`, a link moves
+  // peering.onChange; a timed re-read only while a session is in a step no event reports.
+  const [asked, setAsked] = createSignal(0);
+  const reread = () => setAsked((n) => n + 1);
+  const onLinks = (listener: () => void) =>
+    shell.peering.onChange(() => {
+      setLinks(shell.peering.links());
+      listener();
+    });
+  const refresh = createPeersRefresh(onLinks, reread);
+  onCleanup(() => refresh.close());
   const [overview] = createResource(
-    () => tick() + 1,
+    () => [shell.connection.revision(), asked()] as const,
     (): Promise<ShellResult<SyncOverview>> => shell.connection.call("syncOverview"),
   );
+  createEffect(() => {
+    const value = overview.latest;
+    if (value !== undefined) refresh.read(value.ok ? value.value.peers : null);
+  });
   const latest = () => {
     const value = overview.latest;
     return value?.ok ? value.value : undefined;
   };
-  // The digest hashes every object: recompute it only when global_seq moved, at most every few
-  // seconds, so an open Peers page does not compete with a large sync.
+  // The digest: recompute it only when global_seq moved, at most every few seconds, so an open
+  // Peers page does not compete with a large sync; once more after the last move.
   const [digestSeq, setDigestSeq] = createSignal<number>();
-  let digestAt = Number.NEGATIVE_INFINITY;
+  let movedTo: number | undefined;
+  const digestSoon = createThrottle(() => setDigestSeq(movedTo), DIGEST_EVERY_MS);
+  onCleanup(() => digestSoon.cancel());
   createEffect(() => {
     const seq = latest()?.globalSeq;
-    if (seq === undefined || seq === digestSeq() || tick() - digestAt < DIGEST_EVERY_TICKS) return;
-    digestAt = tick();
-    setDigestSeq(seq);
+    if (seq === undefined || seq === digestSeq()) return;
+    movedTo = seq;
+    digestSoon.call();
   });
   const [digest] = createResource(digestSeq, (): Promise<ShellResult<StateDigestReport>> => shell.connection.call("stateDigest"));
   const linkOf = (sessionId: string) => links().find((l) => l.sessionId === sessionId);
@@ -72,7 +86,16 @@ export function PeersPage(): JSX.Element {
         <Show when={digest.latest?.ok ? digest.latest.value : undefined}>
           {(d) => (
             <p class="digest" data-testid="peers-digest" data-digest={d().digest}>
-              State digest <code title={d().digest}>{shortId(d().digest, 16)}</code> · {formatCount(d().objects)} objects
+              <SeparatedParts
+                parts={[
+                  d().digest !== "" && (
+                    <>
+                      State digest <code title={d().digest}>{shortId(d().digest, 16)}</code>
+                    </>
+                  ),
+                  `${formatCount(d().objects)} objects`,
+                ]}
+              />
             </p>
           )}
         </Show>
@@ -107,7 +130,7 @@ export function PeersPage(): JSX.Element {
                   peer={peer}
                   link={linkOf(peer.sessionId)}
                   known={knownOf(peer.peerIdentity)}
-                  onDisconnect={() => void shell.connection.call("syncDetach", { sessionId: peer.sessionId })}
+                  onDisconnect={() => void shell.connection.call("syncDetach", { sessionId: peer.sessionId }).then(reread)}
                   onName={(name) => peer.peerIdentity !== null && setKnown(namePeer(peer.peerIdentity, name))}
                 />
               )}

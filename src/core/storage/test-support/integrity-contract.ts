@@ -2,13 +2,11 @@
 // adapter passes as runStorageContract: the integrity check's scans, its one all-or-nothing repair,
 // quarantine counting toward global_seq at open, and the audit checkpoint kept beside global_seq.
 // What a repair should contain is the Graph's decision (integrity-check.ts); here rows are opaque.
-import { afterEach, describe, expect, it } from "vitest";
-import type { Result } from "../../shared/result.ts";
-import type { Budgets, EnvelopeRow, IntegrityRepair, NodeStorage, ObjectRow, QuarantineRow, VersionRow } from "../index.ts";
-import { envelopeRow, planOf, stubRow, type StorageFactory } from "./storage-contract.ts";
+import { describe, expect, it } from "vitest";
+import type { EnvelopeRow, IntegrityRepair, NodeStorage, QuarantineRow, VersionRow } from "../index.ts";
+import { AT, envelopeRow, objectRow, planOf, ROOMY, stubRow, unwrap, versionRow } from "./rows.ts";
+import { storagesClosedAfterEach, type StorageFactory } from "./storage-contract.ts";
 
-const ROOMY: Budgets = { maxEnvelopes: 1_000_000, maxBytes: 1_000_000_000 };
-const AT = "2026-01-01T00:00:00.000Z";
 const NOTHING: IntegrityRepair = {
   quarantine: [],
   quarantineStubs: [],
@@ -21,54 +19,30 @@ const NOTHING: IntegrityRepair = {
   resetCursors: false,
 };
 
-function unwrap<T>(result: Result<T>): T {
-  if (!result.ok) throw new Error(`expected ok, got ${result.error.code}: ${JSON.stringify(result.error.data)}`);
-  return result.value;
-}
-
 function quarantined(id: string, seq: number, text = `text of ${id}`): QuarantineRow {
   return { id, seq, text, code: "ERR_CRYPTO_INVALID_SIGNATURE", reason: "signature", authorId: "author-1", quarantinedAt: AT };
 }
 
-function object(id: string, envelopeId: string, n: number): ObjectRow {
-  const winner = { envelopeId, opIndex: 0, lamport: n, value: { n }, seq: n };
-  return {
-    app: "app-a",
-    id,
-    kind: "parent",
-    typeKey: "note",
-    owner: "author-1",
-    parent: "",
-    dst: "",
-    domain: "domain-a",
-    createdSeq: n,
-    createdAt: AT,
-    updatedSeq: n,
-    updatedAt: AT,
-    winner,
-    suppressed: 0,
-  };
-}
-
+/** Op `opIndex` of `envelopeId` on `objectId`, all at seq 1. */
 function version(objectId: string, envelopeId: string, opIndex: number): VersionRow {
-  return { objectId, app: "app-a", envelopeId, opIndex, lamport: 1, value: { opIndex }, seq: 1, createdAt: AT, suppressed: 0 };
+  return versionRow(objectId, 1, envelopeId, { opIndex, lamport: 1, value: { opIndex } });
 }
 
 export function runIntegrityContract(make: StorageFactory): void {
   describe("storage contract: integrity at rest and the audit anchor", () => {
-    const opened: NodeStorage[] = [];
-    afterEach(() => {
-      for (const storage of opened.splice(0)) storage.close();
-    });
+    const { fresh } = storagesClosedAfterEach(make);
 
     /** Envelopes e1..e3 (e3 depends on e2), object o1 from e1 with one version, a stub and a cursor. */
     async function seeded(): Promise<NodeStorage> {
-      const storage = await make();
-      opened.push(storage);
-      unwrap(await storage.open());
+      const storage = await fresh();
       unwrap(
         await storage.runWrite(async (tx) => {
-          unwrap(await tx.apply(planOf(envelopeRow(1, "e1"), { objects: [object("o1", "e1", 1)], versions: [version("o1", "e1", 0)] }), ROOMY));
+          unwrap(
+            await tx.apply(
+              planOf(envelopeRow(1, "e1"), { objects: [objectRow("o1", 1, "e1")], versions: [version("o1", "e1", 0)] }),
+              ROOMY,
+            ),
+          );
           unwrap(await tx.apply(planOf(envelopeRow(2, "e2")), ROOMY));
           unwrap(await tx.apply(planOf(envelopeRow(3, "e3", { deps: ["e2"] })), ROOMY));
           await tx.holdStub({ stub: stubRow("s1", "key-2", 1) });
@@ -89,7 +63,12 @@ export function runIntegrityContract(make: StorageFactory): void {
       unwrap(await storage.runWrite(async (tx) => void (await tx.holdStub({ stub: stubRow("s0", "key-3", 1) }))));
       expect(await ids((visit) => storage.integrity.forEachEnvelope(visit, 2))).toEqual(["e1", "e2", "e3"]);
       expect(await ids((visit) => storage.integrity.forEachStub(visit, 1))).toEqual(["s0", "s1"]);
-      unwrap(await storage.integrity.apply({ ...NOTHING, putVersions: [version("o1", "e1", 1), version("o0", "e2", 0), version("o1", "e0", 5)] }));
+      unwrap(
+        await storage.integrity.apply({
+          ...NOTHING,
+          putVersions: [version("o1", "e1", 1), version("o0", "e2", 0), version("o1", "e0", 5)],
+        }),
+      );
       const versions: string[] = [];
       await storage.integrity.forEachVersion((v) => void versions.push(`${v.objectId}/${v.envelopeId}/${v.opIndex}`), 2);
       expect(versions).toEqual(["o0/e2/0", "o1/e0/5", "o1/e1/0", "o1/e1/1"]);
@@ -105,8 +84,8 @@ export function runIntegrityContract(make: StorageFactory): void {
           quarantineStubs: [quarantined("s1", 0)],
           missing: [{ ...quarantined("e9", 2), text: "" }],
           envelopeFixes: [fixed],
-          deleteObjects: [object("o1", "e1", 1)],
-          putObjects: [object("o2", "e1", 2)],
+          deleteObjects: [objectRow("o1", 1, "e1")],
+          putObjects: [objectRow("o2", 2, "e1")],
           deleteVersions: [version("o1", "e1", 0)],
           putVersions: [version("o2", "e1", 0)],
           resetCursors: true,
@@ -119,7 +98,7 @@ export function runIntegrityContract(make: StorageFactory): void {
       expect((await storage.history({ limit: 10, app: "app-b" })).map((e) => e.id)).toEqual(["e1"]);
       expect(await storage.getStubs(["s1"])).toEqual([undefined]);
       expect(await storage.getObject("o1")).toBeUndefined();
-      expect(await storage.getObject("o2")).toEqual(object("o2", "e1", 2));
+      expect(await storage.getObject("o2")).toEqual(objectRow("o2", 2, "e1"));
       expect(await storage.versionsOf("o1")).toEqual([]);
       expect(await storage.versionsOf("o2")).toEqual([version("o2", "e1", 0)]);
       expect(await storage.getCursor("peer-1", "domain-a")).toBe(0);
@@ -144,12 +123,15 @@ export function runIntegrityContract(make: StorageFactory): void {
         ...NOTHING,
         quarantine: [quarantined("e3", 3)],
         envelopeFixes: [envelopeRow(1, "e2")],
-        deleteObjects: [object("o1", "e1", 1)],
+        deleteObjects: [objectRow("o1", 1, "e1")],
         resetCursors: true,
       });
-      expect(result).toMatchObject({ ok: false, error: { code: "ERR_MNG_STORAGE_TX_ABORTED", data: { reason: "integrity_repair_failed" } } });
+      expect(result).toMatchObject({
+        ok: false,
+        error: { code: "ERR_MNG_STORAGE_TX_ABORTED", data: { reason: "integrity_repair_failed" } },
+      });
       expect((await storage.history({ limit: 10 })).map((e) => e.id)).toEqual(["e1", "e2", "e3"]);
-      expect(await storage.getObject("o1")).toEqual(object("o1", "e1", 1));
+      expect(await storage.getObject("o1")).toEqual(objectRow("o1", 1, "e1"));
       expect(await storage.getCursor("peer-1", "domain-a")).toBe(9);
       expect(await storage.integrity.listQuarantine()).toEqual([]);
     });
@@ -161,7 +143,10 @@ export function runIntegrityContract(make: StorageFactory): void {
       expect(await storage.open()).toEqual({ ok: true, value: { globalSeq: 7 } });
       expect(storage.sequenceRepair).toEqual({ storedSeq: 3, newestEnvelopeSeq: 7, globalSeq: 7 });
       expect(await storage.getCursor("peer-1", "domain-a")).toBe(0);
-      expect(unwrap(await storage.runWrite((tx) => tx.apply(planOf(envelopeRow(8, "e8")), ROOMY)))).toEqual({ ok: true, value: { seq: 8 } });
+      expect(unwrap(await storage.runWrite((tx) => tx.apply(planOf(envelopeRow(8, "e8")), ROOMY)))).toEqual({
+        ok: true,
+        value: { seq: 8 },
+      });
     });
 
     it("opens a consistent database with nothing repaired", async () => {

@@ -1,80 +1,14 @@
 // The one suite every storage adapter passes (STYLE principle 4): Dexie on fake-indexeddb in Node and
-// on the real IndexedDB in Chromium, SQLite in Node (ADR 0022). Rows are built by hand: the storage has no semantics, so ids and
-// texts are any strings; what is checked is what the Graph relies on (atomic batches, one sequence).
+// on the real IndexedDB in Chromium, SQLite in Node (ADR 0022). Rows are built by hand (rows.ts); what is checked
+// is what the Graph relies on (atomic batches, one sequence).
 import { afterEach, describe, expect, it } from "vitest";
 import { AssertionError } from "../../shared/assert.ts";
 import { nodeError } from "../../shared/errors.ts";
-import type { Result } from "../../shared/result.ts";
-import {
-  AbortWrite,
-  type NodeStorage,
-  type Budgets,
-  type CommitPlan,
-  type CursorRow,
-  type EnvelopeRow,
-  type ForkRow,
-  type ObjectRow,
-  type PendingRow,
-  type StubRow,
-  type VersionRow,
-  type WriteTx,
-} from "../index.ts";
+import { AbortWrite, type NodeStorage, type CursorRow, type EnvelopeRow, type ForkRow, type PendingRow, type WriteTx } from "../index.ts";
+import { AT, envelopeRow, objectRow, planOf, ROOMY, stubRow, unwrap, versionRow } from "./rows.ts";
 
 /** A node database adapter over a fresh, empty database that no other call shares; not yet opened. */
 export type StorageFactory = () => Promise<NodeStorage>;
-
-const ROOMY: Budgets = { maxEnvelopes: 1_000_000, maxBytes: 1_000_000_000 };
-const AT = "2026-01-01T00:00:00.000Z";
-
-/** Rows are opaque to storage: plain strings stand in for the branded ids the Graph writes. */
-type Loose<T> = { readonly [K in keyof T]?: unknown };
-
-export function envelopeRow(seq: number, id: string, over: Loose<EnvelopeRow> = {}): EnvelopeRow {
-  return {
-    seq,
-    id,
-    text: `text of ${id}`,
-    authorId: "author-1",
-    authorKey: "key-1",
-    keySeq: seq,
-    app: "app-a",
-    domain: "domain-a",
-    lamport: seq,
-    prev: null,
-    deps: [],
-    status: "accepted",
-    committedAt: AT,
-    ...over,
-  } as EnvelopeRow;
-}
-
-export function stubRow(id: string, authorKey: string, keySeq: number): StubRow {
-  return { id, text: `stub of ${id}`, authorId: "author-1", authorKey, keySeq, prev: null, lamport: keySeq, receivedAt: AT } as StubRow;
-}
-
-function objectRow(id: string, seq: number, envelopeId: string): ObjectRow {
-  const winner = { envelopeId, opIndex: 0, lamport: seq, value: { n: seq }, seq };
-  return {
-    app: "app-a",
-    id,
-    kind: "parent",
-    typeKey: "note",
-    owner: "author-1",
-    parent: "",
-    dst: "",
-    domain: "domain-a",
-    createdSeq: seq,
-    createdAt: AT,
-    updatedSeq: seq,
-    updatedAt: AT,
-    winner,
-    suppressed: 0,
-  };
-}
-
-function versionRow(objectId: string, seq: number, envelopeId: string): VersionRow {
-  return { objectId, app: "app-a", envelopeId, opIndex: 0, lamport: seq, value: { n: seq }, seq, createdAt: AT, suppressed: 0 };
-}
 
 function fork(authorKey: string, keySeq: number, envelopeIds: readonly string[]): ForkRow {
   return { authorKey, keySeq, envelopeIds, detectedAt: AT };
@@ -88,29 +22,34 @@ function cursor(peer: string, seq: number): CursorRow {
   return { peer, domain: "domain-a", seq, updatedAt: AT };
 }
 
-/** The plan of one envelope with nothing else. */
-export function planOf(envelope: EnvelopeRow, extra: Partial<CommitPlan> = {}): CommitPlan {
-  return { seq: envelope.seq, envelope, objects: [], versions: [], ...extra };
-}
-
-function unwrap<T>(result: Result<T>): T {
-  if (!result.ok) throw new Error(`expected ok, got ${result.error.code}: ${JSON.stringify(result.error.data)}`);
-  return result.value;
+/**
+ * Inside a `describe`: storages from `make`, each closed after its case; `made` as made (not yet
+ * opened), `fresh` opened.
+ */
+export function storagesClosedAfterEach(make: StorageFactory): {
+  readonly made: () => Promise<NodeStorage>;
+  readonly fresh: () => Promise<NodeStorage>;
+} {
+  const opened: NodeStorage[] = [];
+  afterEach(() => {
+    for (const storage of opened.splice(0)) storage.close();
+  });
+  const made = async (): Promise<NodeStorage> => {
+    const storage = await make();
+    opened.push(storage);
+    return storage;
+  };
+  const fresh = async (): Promise<NodeStorage> => {
+    const storage = await made();
+    unwrap(await storage.open());
+    return storage;
+  };
+  return { made, fresh };
 }
 
 export function runStorageContract(make: StorageFactory): void {
   describe("storage contract", () => {
-    const opened: NodeStorage[] = [];
-    afterEach(() => {
-      for (const storage of opened.splice(0)) storage.close();
-    });
-
-    async function fresh(): Promise<NodeStorage> {
-      const storage = await make();
-      opened.push(storage);
-      unwrap(await storage.open());
-      return storage;
-    }
+    const { made, fresh } = storagesClosedAfterEach(make);
 
     /** Commits envelopes 1..n of key-1 (ids e1..en), one plan each, in one batch. */
     async function seeded(n: number, over: (seq: number) => Partial<EnvelopeRow> = () => ({})): Promise<NodeStorage> {
@@ -160,8 +99,7 @@ export function runStorageContract(make: StorageFactory): void {
     }
 
     it("opens an empty database at global_seq 0 with no rows", async () => {
-      const storage = await make();
-      opened.push(storage);
+      const storage = await made();
       expect(await storage.open()).toEqual({ ok: true, value: { globalSeq: 0 } });
       await expectNothingWritten(storage);
     });

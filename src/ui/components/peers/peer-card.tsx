@@ -5,10 +5,11 @@
 import { createSignal, For, Show, type JSX } from "solid-js";
 import type { LinkInfo } from "../../../peering/peering.ts";
 import type { PeerSummary } from "../../../rpc/node-api.ts";
-import { formatCount, shortId } from "../../display-format.ts";
-import { closeWords, needsAttention, peerTitle, STATE_WORDS } from "../../peer-status.ts";
+import { formatCount } from "../../display-format.ts";
+import { closeWords, needsAttention, peerCountsParts, peerIdentityParts, peerTitle, STATE_WORDS } from "../../peer-status.ts";
 import type { KnownPeer } from "../../remembered-peers.ts";
 import { Avatar } from "../avatar.tsx";
+import { SeparatedParts } from "../separated-parts.tsx";
 import { PeerProgressBar } from "./peer-progress.tsx";
 
 function tone(peer: PeerSummary): string {
@@ -43,8 +44,7 @@ function PeerDetails(props: { peer: PeerSummary; link: LinkInfo | undefined }): 
     <details class="peer__details" data-testid="peer-details">
       <summary>Details</summary>
       <p class="peer__identity" data-testid="peer-identity">
-        {props.peer.peerIdentity === null ? "Identity not proven yet" : `Proven node ${shortId(props.peer.peerIdentity, 12)}`}
-        <Show when={props.peer.person}>{(p) => <> · speaks for {shortId(p().identityId, 12)}</>}</Show>
+        <SeparatedParts parts={peerIdentityParts(props.peer)} />
       </p>
       <Show when={props.peer.domains.length > 0}>
         <table class="peer__domains">
@@ -69,8 +69,7 @@ function PeerDetails(props: { peer: PeerSummary; link: LinkInfo | undefined }): 
         </table>
       </Show>
       <p class="peer__counts">
-        {formatCount(props.peer.packagesIn)} packages in · {formatCount(props.peer.packagesOut)} out
-        <Show when={props.link}>{(l) => <> · link {l().phase}</>}</Show>
+        <SeparatedParts parts={peerCountsParts(props.peer, props.link?.phase)} />
       </p>
       <Show when={props.peer.lastError}>
         {(e) => (
