@@ -18,6 +18,8 @@ export type Conversation = {
   readonly people: readonly Person[];
   readonly messages: readonly Message[];
   readonly unread: number;
+  /** Whether I am one of its participants; shared with me but not in it, I may read and not write. */
+  readonly member: boolean;
 };
 
 export const byConvergence = (a: { createdAt: string; id: string }, b: { createdAt: string; id: string }): number =>
@@ -28,7 +30,8 @@ const field = (row: Row, name: string): string | number | undefined =>
 
 /**
  * Threads with their participants (edges by the thread's owner only) and messages (by participants
- * only: a message from anyone else is not part of the conversation, wherever it came from).
+ * only: a message from anyone else is not part of the conversation, wherever it came from). A thread
+ * whose owner shared it with me without naming me a participant is listed, marked not `member`.
  */
 export function conversations(
   rows: { threads: readonly Row[]; edges: readonly Row[]; persons: readonly Row[]; items: readonly Row[]; seen: readonly Row[] },
@@ -54,9 +57,9 @@ export function conversations(
         .sort(byConvergence);
       const seenSeq = Math.max(0, ...rows.seen.filter((s) => field(s, "thread_id") === thread.id).map((s) => Number(field(s, "seen_seq"))));
       const unread = messages.filter((m) => m.author !== me && m.seq > seenSeq).length;
-      return { id: thread.id, title: String(field(thread, "title")), people, messages, unread };
+      const member = members.has(me);
+      return { id: thread.id, title: String(field(thread, "title")), people, messages, unread, member };
     })
-    .filter((c) => c.people.some((p) => p.identityId === me))
     .sort((a, b) => ((a.messages.at(-1)?.createdAt ?? "") < (b.messages.at(-1)?.createdAt ?? "") ? 1 : -1));
 }
 
