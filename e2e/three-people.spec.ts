@@ -157,7 +157,7 @@ async function notParticipant(ctx: Parameters<E2eCase["run"]>[0], ann: Who, ben:
   await row.locator("button").click();
   await calApp
     .getByTestId("people")
-    .filter({ hasText: /you are not in it/ })
+    .filter({ hasText: "Between the person who started it and Ben Okafor. You can read it, but you are not in it." })
     .waitFor();
   const before = await lastOwnSeq(cal.page);
   await calApp.getByTestId("body").fill("Can I come too?");

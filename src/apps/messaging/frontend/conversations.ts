@@ -22,6 +22,9 @@ export type Conversation = {
   readonly member: boolean;
 };
 
+/** The name of a conversation's starter, who never names themselves (the app does not know my name). */
+export const STARTER = "Who started it";
+
 export const byConvergence = (a: { createdAt: string; id: string }, b: { createdAt: string; id: string }): number =>
   a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
@@ -48,7 +51,7 @@ export function conversations(
           id: p.id,
           identityId: String(field(p, "identity_id")),
           nodeId: field(p, "node_identity_id") as string | undefined,
-          name: String(field(p, "display_name") ?? (p.owner_identity === String(field(p, "identity_id")) ? "Who started it" : "Someone")),
+          name: String(field(p, "display_name") ?? (p.owner_identity === String(field(p, "identity_id")) ? STARTER : "Someone")),
         }));
       const members = new Set(people.map((p) => p.identityId));
       const messages = rows.items

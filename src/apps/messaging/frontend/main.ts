@@ -4,7 +4,7 @@
 // Written offline, it waits on this node and travels when the peers meet. Live via subscribe.
 import { openApp, type AppClient, type PickedContact } from "../../sdk/index.ts";
 import { h, nowIso, plainError, showNotice } from "../../ui-kit/index.ts";
-import { conversations, nameOf, readersOf, type Conversation, type Row } from "./conversations.ts";
+import { conversations, nameOf, readersOf, STARTER, type Conversation, type Row } from "./conversations.ts";
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -87,7 +87,10 @@ function renderThread(app: AppClient): void {
       .map((p) => p.name)
       .join(", ") || "nobody else";
   // Shared with me but not mine to write in: the box stays, so a try is refused in plain words.
-  $("people").textContent = c.member ? `With ${others}` : `Between ${others}. You can read it, but you are not in it.`;
+  const between = c.people.map((p) => (p.name === STARTER ? "the person who started it" : p.name));
+  $("people").textContent = c.member
+    ? `With ${others}`
+    : `Between ${between.length === 1 ? between[0] : `${between.slice(0, -1).join(", ")} and ${between.at(-1)}`}. You can read it, but you are not in it.`;
   const list = $("messages");
   list.dataset["count"] = String(c.messages.length);
   list.replaceChildren(
@@ -189,8 +192,7 @@ async function send(app: AppClient): Promise<void> {
   const body = $<HTMLTextAreaElement>("body");
   if (c === undefined || body.value.trim() === "") return;
   // The app refuses first; the node refuses too (the thread reference must be visible to me).
-  if (!c.member)
-    return showNotice($("send-error"), plainError({ code: "ERR_NOT_PARTICIPANT" }), "ERR_NOT_PARTICIPANT");
+  if (!c.member) return showNotice($("send-error"), plainError({ code: "ERR_NOT_PARTICIPANT" }), "ERR_NOT_PARTICIPANT");
   const value = { thread_id: c.id, body: body.value, sent_at: nowIso(), author_id: me, kind: "text" };
   const written = await app.submit({
     domain: "messages",
