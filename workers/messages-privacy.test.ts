@@ -8,6 +8,8 @@ import { connectApp, type AppClient } from "../src/apps/sdk/index.ts";
 import { expectOk } from "../src/core/acceptance/fixtures.ts";
 import { createNode, openPackageDatabase, type EnvelopeId } from "../src/core/index.ts";
 import { testIdb, uniqueName } from "../src/core/shared/test-support/idb.ts";
+import { conversations } from "../src/apps/messaging/frontend/conversations.ts";
+import { bindAppPort } from "./app-port.ts";
 import { createAppService } from "./app-service.ts";
 import { parseAllowRead } from "./app-read-rules.ts";
 import { installBuiltInApps, PINNED_PACKAGE_DIGESTS } from "./built-in-apps.ts";
@@ -96,6 +98,41 @@ describe("Messages: only the participants read a conversation", () => {
     const seen = expectOk(await session.read({ target: "parent", type_key: "message.thread", limit: 10 }));
     expect(seen.rows).toEqual([]);
     session.close();
+  });
+
+  it("through Cal's own app port (the frontend's ERR_NOT_PARTICIPANT bypassed): refuses a message into a thread he may not see; one he may see but is not in is taken and no reader counts it", async () => {
+    const { node, ann, app } = await setup();
+    const ben = expectOk(await node.identities.create({ name: "Ben" })).identityId;
+    const cal = expectOk(await node.identities.create({ name: "Cal" })).identityId;
+    const hidden = await startThread(app, ann, ben);
+    expectOk(await app.allowRead({ objectIds: hidden.objectIds, readers: [ben] }));
+    const shared = await startThread(app, ann, ben);
+    expectOk(await app.allowRead({ objectIds: shared.objectIds, readers: [ben, cal] }));
+    const channel = new MessageChannel();
+    bindAppPort(node, channel.port2, { identityId: cal, app: "app.messaging", version: "1.1.3" });
+    const calApp = connectApp(channel.port1);
+    clients.push(calApp);
+
+    const seq = node.globalSeq();
+    const refused = await calApp.submit({ domain: "messages", ops: message(hidden.objectIds[0]!, cal, "Let me in") });
+    expect(refused).toMatchObject({ ok: false, error: { code: "ERR_AUTH_VISIBILITY_DENIED" } });
+    expect(node.globalSeq()).toBe(seq);
+
+    // The graph has no participant rule: shared with him, the thread is his to see and the node takes it…
+    expectOk(await calApp.submit({ domain: "messages", ops: message(shared.objectIds[0]!, cal, "Let me in") }));
+    // …and the conversation, as every reader builds it, counts only its participants' messages.
+    const read = async (target: string, type_key: string) => expectOk(await calApp.read({ target, type_key, limit: 50 })).rows as never;
+    const rows = {
+      threads: await read("parent", "message.thread"),
+      persons: await read("parent", "message.person"),
+      items: await read("parent", "message.item"),
+      edges: await read("edge", "message.participant"),
+      seen: [],
+    };
+    expect((rows.items as unknown[]).length).toBe(1);
+    expect(conversations(rows, cal).map((c) => ({ id: c.id, member: c.member, messages: c.messages }))).toEqual([
+      { id: shared.objectIds[0], member: false, messages: [] },
+    ]);
   });
 
   it("refuses a body breaking the schema (ERR_SCHEMA_INVALID_VALUE), nothing written", async () => {

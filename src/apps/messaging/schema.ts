@@ -4,7 +4,7 @@ import type { SchemaDocument } from "../../core/schema/index.ts";
 
 export const messagingSchema = {
   app: "app.messaging",
-  version: "1.1.1",
+  version: "1.1.3",
   types: {
     "message.thread": {
       kind: "parent",

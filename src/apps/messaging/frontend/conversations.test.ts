@@ -18,10 +18,21 @@ describe("conversations", () => {
     expect(c!.unread).toBe(2);
   });
 
-  it("counts unread after the seen mark, and shows a thread only to its participants", () => {
+  it("counts unread after the seen mark, and marks a thread shared with a non-participant as not theirs to write in", () => {
     const items = [item("m1:0", "ben", "1", 4), item("m2:0", "ben", "2", 8)];
     const seen = [row("s:0", "ann", { thread_id: "t:0", seen_seq: 4 })];
-    expect(conversations({ threads, edges, persons, items, seen }, "ann")[0]!.unread).toBe(1);
-    expect(conversations({ threads, edges, persons, items, seen }, "cal")).toEqual([]);
+    const [ann] = conversations({ threads, edges, persons, items, seen }, "ann");
+    expect(ann).toMatchObject({ unread: 1, member: true });
+    // Cal reads it only if Ann's node shared it with him; he is still not one of its people.
+    const [cal] = conversations({ threads, edges, persons, items, seen: [] }, "cal");
+    expect(cal).toMatchObject({ member: false, unread: 2 });
+  });
+
+  it("takes participants only from the thread owner's edges and persons, so nobody adds themselves", () => {
+    const calPerson = row("c:1", "cal", { identity_id: "cal", display_name: "Cal" });
+    const calEdge = row("c:2", "cal", {}, { parent_id: "t:0", dst_id: "c:1" });
+    const [c] = conversations({ threads, edges: [...edges, calEdge], persons: [...persons, calPerson], items: [], seen: [] }, "cal");
+    expect(c).toMatchObject({ member: false });
+    expect(c!.people.map((p) => p.identityId)).toEqual(["ann", "ben"]);
   });
 });

@@ -18,7 +18,12 @@ export type Conversation = {
   readonly people: readonly Person[];
   readonly messages: readonly Message[];
   readonly unread: number;
+  /** Whether I am one of its participants; shared with me but not in it, I may read and not write. */
+  readonly member: boolean;
 };
+
+/** The name of a conversation's starter, who never names themselves (the app does not know my name). */
+export const STARTER = "Who started it";
 
 export const byConvergence = (a: { createdAt: string; id: string }, b: { createdAt: string; id: string }): number =>
   a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
@@ -28,7 +33,8 @@ const field = (row: Row, name: string): string | number | undefined =>
 
 /**
  * Threads with their participants (edges by the thread's owner only) and messages (by participants
- * only: a message from anyone else is not part of the conversation, wherever it came from).
+ * only: a message from anyone else is not part of the conversation, wherever it came from). A thread
+ * whose owner shared it with me without naming me a participant is listed, marked not `member`.
  */
 export function conversations(
   rows: { threads: readonly Row[]; edges: readonly Row[]; persons: readonly Row[]; items: readonly Row[]; seen: readonly Row[] },
@@ -45,7 +51,7 @@ export function conversations(
           id: p.id,
           identityId: String(field(p, "identity_id")),
           nodeId: field(p, "node_identity_id") as string | undefined,
-          name: String(field(p, "display_name") ?? (p.owner_identity === String(field(p, "identity_id")) ? "Who started it" : "Someone")),
+          name: String(field(p, "display_name") ?? (p.owner_identity === String(field(p, "identity_id")) ? STARTER : "Someone")),
         }));
       const members = new Set(people.map((p) => p.identityId));
       const messages = rows.items
@@ -54,9 +60,9 @@ export function conversations(
         .sort(byConvergence);
       const seenSeq = Math.max(0, ...rows.seen.filter((s) => field(s, "thread_id") === thread.id).map((s) => Number(field(s, "seen_seq"))));
       const unread = messages.filter((m) => m.author !== me && m.seq > seenSeq).length;
-      return { id: thread.id, title: String(field(thread, "title")), people, messages, unread };
+      const member = members.has(me);
+      return { id: thread.id, title: String(field(thread, "title")), people, messages, unread, member };
     })
-    .filter((c) => c.people.some((p) => p.identityId === me))
     .sort((a, b) => ((a.messages.at(-1)?.createdAt ?? "") < (b.messages.at(-1)?.createdAt ?? "") ? 1 : -1));
 }
 

@@ -4,7 +4,7 @@
 // Written offline, it waits on this node and travels when the peers meet. Live via subscribe.
 import { openApp, type AppClient, type PickedContact } from "../../sdk/index.ts";
 import { h, nowIso, plainError, showNotice } from "../../ui-kit/index.ts";
-import { conversations, nameOf, readersOf, type Conversation, type Row } from "./conversations.ts";
+import { conversations, nameOf, readersOf, STARTER, type Conversation, type Row } from "./conversations.ts";
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -61,6 +61,7 @@ function renderList(app: AppClient): void {
             "span",
             { class: "grow" },
             h("strong", { dir: "auto" }, c.title),
+            c.member ? null : h("span", { class: "muted", "data-testid": "not-member" }, " (you are not in it)"),
             h("br"),
             h("span", { class: "muted", dir: "auto" }, last === undefined ? "No messages yet" : last.body.slice(0, 60)),
           ),
@@ -80,12 +81,16 @@ function renderThread(app: AppClient): void {
   if (c === undefined) return;
   $("thread").dataset["id"] = c.id;
   $("thread-title").textContent = c.title;
-  $("people").textContent = `With ${
+  const others =
     c.people
       .filter((p) => p.identityId !== me)
       .map((p) => p.name)
-      .join(", ") || "nobody else"
-  }`;
+      .join(", ") || "nobody else";
+  // Shared with me but not mine to write in: the box stays, so a try is refused in plain words.
+  const between = c.people.map((p) => (p.name === STARTER ? "the person who started it" : p.name));
+  $("people").textContent = c.member
+    ? `With ${others}`
+    : `Between ${between.length === 1 ? between[0] : `${between.slice(0, -1).join(", ")} and ${between.at(-1)}`}. You can read it, but you are not in it.`;
   const list = $("messages");
   list.dataset["count"] = String(c.messages.length);
   list.replaceChildren(
@@ -187,8 +192,7 @@ async function send(app: AppClient): Promise<void> {
   const body = $<HTMLTextAreaElement>("body");
   if (c === undefined || body.value.trim() === "") return;
   // The app refuses first; the node refuses too (the thread reference must be visible to me).
-  if (!c.people.some((p) => p.identityId === me))
-    return showNotice($("send-error"), plainError({ code: "ERR_NOT_PARTICIPANT" }), "ERR_NOT_PARTICIPANT");
+  if (!c.member) return showNotice($("send-error"), plainError({ code: "ERR_NOT_PARTICIPANT" }), "ERR_NOT_PARTICIPANT");
   const value = { thread_id: c.id, body: body.value, sent_at: nowIso(), author_id: me, kind: "text" };
   const written = await app.submit({
     domain: "messages",
