@@ -235,6 +235,7 @@ export function createNodeHost(nodeName: string): NodeApi {
     syncOverview: served((s) => s.syncOverview),
     syncDetach: served((s) => s.syncDetach),
     watchCommits: served((s) => s.watchCommits),
+    watchSync: served((s) => s.watchSync),
     close: guarded(async (...args) => {
       const checked = parseNoArguments(args);
       if (!checked.ok) return checked;

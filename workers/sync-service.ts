@@ -4,6 +4,7 @@
 import { createPortTransport, err, nodeError, ok, type Result, type SyncSession, type TwoWayNode } from "../src/core/index.ts";
 import type { GuardSummary, PeerState, PeerSummary, PeerVia, SyncOverview } from "../src/rpc/node-api.ts";
 import { parseNoArguments, parseSyncAttach, parseSyncDetach } from "../src/rpc/node-api-requests.ts";
+import { createSyncWatches, realWatchClock, type WatchClock } from "./sync-watch.ts";
 
 /** How often a session re-sends its cursors and asks again for missing dependencies (ADR 0011). */
 const TICK_MS = 3_000;
@@ -25,7 +26,9 @@ export type SyncService = {
   readonly syncAttach: (...args: unknown[]) => Promise<Result<{ readonly sessionId: string }>>;
   readonly syncOverview: (...args: unknown[]) => Promise<Result<SyncOverview>>;
   readonly syncDetach: (...args: unknown[]) => Promise<Result<void>>;
-  /** Closes every session (node shutdown); the pages see their channels close. */
+  /** The page hears, coalesced, whenever a session's state changes (sync-watch.ts). */
+  readonly watchSync: (...args: unknown[]) => Promise<Result<void>>;
+  /** Closes every session (node shutdown) and the page's watches; the pages see their channels close. */
   closeAll(): void;
 };
 
@@ -60,8 +63,10 @@ async function summary(node: TwoWayNode, entry: Entry): Promise<PeerSummary> {
   };
 }
 
-export function createSyncService(node: TwoWayNode): SyncService {
+/** `clock` spaces the sync-change notices; a test passes one that moves only when it says. */
+export function createSyncService(node: TwoWayNode, clock: WatchClock = realWatchClock): SyncService {
   const entries = new Map<string, Entry>();
+  const watches = createSyncWatches(clock);
   let counter = 0;
   const timer = setInterval(() => {
     for (const entry of entries.values()) if (entry.session.status().state !== "closed") void entry.session.tick();
@@ -76,9 +81,11 @@ export function createSyncService(node: TwoWayNode): SyncService {
     syncAttach: (...args) => attach(args),
     syncOverview: (...args) => overview(args),
     syncDetach: (...args) => Promise.resolve(detach(args)),
+    watchSync: watches.watchSync,
     closeAll() {
       clearInterval(timer);
       for (const entry of entries.values()) entry.session.close("node_stopping");
+      watches.close();
     },
   };
 
@@ -97,7 +104,9 @@ export function createSyncService(node: TwoWayNode): SyncService {
     counter += 1;
     const sessionId = `peer-${counter}`;
     const transport = createPortTransport(request.value.port, { id: sessionId });
-    const session = node.sync.connect(transport);
+    // Every step of the session reports itself; its transport opening ("connecting" → "challenged") too.
+    const session = node.sync.connect(transport, { onChange: watches.changed });
+    transport.onOpen(watches.changed);
     entries.set(sessionId, {
       sessionId,
       label: request.value.label,
@@ -107,6 +116,7 @@ export function createSyncService(node: TwoWayNode): SyncService {
       transportState: () => transport.state,
     });
     forgetOldClosed();
+    watches.changed();
     return ok({ sessionId });
   }
 

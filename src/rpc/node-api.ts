@@ -475,6 +475,12 @@ export interface NodeApi {
    * coalesce. Screens re-read on it instead of polling.
    */
   watchCommits(onNotice: (notice: CommitNotice) => Promise<void> | void): Promise<Result<void>>;
+  /**
+   * After a sync session's state changes (its link opening, hellos, packages, acks, its close),
+   * `onChange` (a Comlink.proxy) hears that the overview moved: at most one notice per 250 ms, one
+   * more after the last change, its promise acknowledges. The Peers page re-reads on it instead of polling.
+   */
+  watchSync(onChange: () => Promise<void> | void): Promise<Result<void>>;
   /** Finishes the calls in flight, stops the node and lets go of the lock (update, handover). */
   close(): Promise<Result<{ readonly role: NodeRole }>>;
 }
@@ -526,6 +532,7 @@ export const NODE_METHODS = [
   "syncOverview",
   "syncDetach",
   "watchCommits",
+  "watchSync",
   "close",
 ] as const satisfies readonly NodeMethod[];
 

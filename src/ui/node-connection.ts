@@ -1,7 +1,8 @@
 // The shell's view of the node: whether this tab holds it (ADR 0006), whether it is ready, and the
 // calls pages make. It hands the node to another tab that asks, and closes it cleanly (calls in
 // flight first) before a service-worker update reloads the page. Every commit the node makes,
-// synced ones too, moves `revision`, so the screens that read the graph re-read (watchCommits).
+// synced ones too, moves `revision`, so the screens that read the graph re-read (watchCommits);
+// every change of a sync session reaches `onSyncChange`'s listeners, so the Peers page re-reads (watchSync).
 import * as Comlink from "comlink";
 import { createSignal, onCleanup, type Accessor } from "solid-js";
 import type { NodeApi, NodeInfo, NodeMethod } from "../rpc/node-api.ts";
@@ -22,6 +23,8 @@ export type NodeConnection = {
   readonly phase: Accessor<ConnectionPhase>;
   /** Bumps after every change made through this tab, so views re-read. */
   readonly revision: Accessor<number>;
+  /** Calls `listener` after a sync session's state changes (the worker coalesces); returns its removal. */
+  onSyncChange(listener: () => void): () => void;
   call<M extends NodeMethod>(method: M, ...args: Parameters<NodeApi[M]>): Promise<ShellResult<NodeValue<M>>>;
   callRaw(method: string, args: readonly unknown[]): Promise<ShellResult<unknown>>;
   /** From "waiting" or "moved": ask the tab holding the node to hand it over. */
@@ -70,6 +73,7 @@ function notRunning(): ShellResult<never> {
 export function createNodeConnection(options: { nodeName?: string } = {}): NodeConnection {
   const [phase, setPhase] = createSignal<ConnectionPhase>({ state: "connecting" });
   const [revision, setRevision] = createSignal(0);
+  const syncListeners = new Set<() => void>();
   const channel = new BroadcastChannel(`twoway-node-handover:${options.nodeName ?? "main"}`);
   let client: NodeClient | undefined;
   let handoverRequested = false;
@@ -100,6 +104,14 @@ export function createNodeConnection(options: { nodeName?: string } = {}): NodeC
     };
     const watched = await mine.callRaw("watchCommits", [Comlink.proxy(onNotice)]);
     if (!watched.ok) console.warn(`2WAY: screens will not update by themselves: ${watched.error.code}`);
+    // The worker spaces these notices itself (sync-watch.ts): acknowledge at once.
+    const onSync = (): void => {
+      if (client === mine) for (const listener of [...syncListeners]) listener();
+    };
+    const syncWatched = await mine.callRaw("watchSync", [Comlink.proxy(onSync)]);
+    // A session that moved before the watch began sent no notice: the listeners re-read once now.
+    if (syncWatched.ok) onSync();
+    else console.warn(`2WAY: the Peers page will not follow its sessions by itself: ${syncWatched.error.code}`);
   }
 
   async function closeNode(reason: "handover" | "update"): Promise<void> {
@@ -133,6 +145,10 @@ export function createNodeConnection(options: { nodeName?: string } = {}): NodeC
   return {
     phase,
     revision,
+    onSyncChange(listener) {
+      syncListeners.add(listener);
+      return () => void syncListeners.delete(listener);
+    },
     call: (method, ...args) => callRaw(method, args) as never,
     callRaw,
     useHere() {

@@ -1,7 +1,7 @@
-// The Peers page follows the node's events, and falls back to a timed re-read only while a session
-// is in a step that no event reports.
+// The Peers page follows the node's events (commits, links, every step of a sync session), and keeps
+// only a slow safety net for the one change no event reports: the guard's difficulty decaying.
 import { describe, expect, it } from "vitest";
-import { createPeersRefresh, createThrottle, fallbackDelay, OPEN_FALLBACK_MS, STEP_FALLBACK_MS, type Later } from "./peers-refresh.ts";
+import { createPeersRefresh, createThrottle, FAILED_READ_RETRY_MS, fallbackDelay, SAFETY_NET_MS, type Later } from "./peers-refresh.ts";
 
 /** A clock that only moves when the test says; `later` runs nothing until `advance`. */
 function manualTime() {
@@ -50,28 +50,42 @@ describe("the Peers page's re-reads", () => {
     expect(reads).toBe(2);
   });
 
-  it("keeps no timer once every session is settled or closed", () => {
+  it("keeps only the safety net once every session is settled or closed", () => {
     const time = manualTime();
     let reads = 0;
     const refresh = createPeersRefresh(events().onEvent, () => (reads += 1), time.later);
     refresh.read([closed]);
     refresh.read([]);
-    expect(time.pending()).toBe(0);
-    time.advance(60_000);
-    expect(reads).toBe(0);
-  });
-
-  it("falls back to a re-read only while a session is in a step no event reports", () => {
-    const time = manualTime();
-    let reads = 0;
-    const refresh = createPeersRefresh(events().onEvent, () => (reads += 1), time.later);
-    refresh.read([{ state: "challenged", upToDate: false }]);
-    time.advance(STEP_FALLBACK_MS - 1);
+    expect(time.pending()).toBe(1);
+    time.advance(SAFETY_NET_MS - 1);
     expect(reads).toBe(0);
     time.advance(1);
     expect(reads).toBe(1);
-    refresh.read([closed]);
-    time.advance(60_000);
+  });
+
+  it("a session in its handshake, catching up or waiting for acks waits for its events, not a clock", () => {
+    const time = manualTime();
+    const source = events();
+    let reads = 0;
+    const refresh = createPeersRefresh(source.onEvent, () => (reads += 1), time.later);
+    refresh.read([{ state: "challenged", upToDate: false }]);
+    time.advance(SAFETY_NET_MS - 1);
+    expect(reads).toBe(0);
+    source.emit(); // the worker's sync-change notice: the session reached its next step
+    expect(reads).toBe(1);
+    refresh.read([{ state: "live", upToDate: false }]);
+    time.advance(SAFETY_NET_MS - 1);
+    expect(reads).toBe(1);
+  });
+
+  it("tries a failed read again soon", () => {
+    const time = manualTime();
+    let reads = 0;
+    const refresh = createPeersRefresh(events().onEvent, () => (reads += 1), time.later);
+    refresh.read(null);
+    time.advance(FAILED_READ_RETRY_MS - 1);
+    expect(reads).toBe(0);
+    time.advance(1);
     expect(reads).toBe(1);
   });
 
@@ -91,14 +105,14 @@ describe("the Peers page's re-reads", () => {
     expect(reads).toBe(1);
   });
 
-  it("says how long each kind of session may go unheard", () => {
-    expect(fallbackDelay(null)).toBe(STEP_FALLBACK_MS);
-    expect(fallbackDelay([])).toBeNull();
-    expect(fallbackDelay([closed])).toBeNull();
-    expect(fallbackDelay([live, closed])).toBe(OPEN_FALLBACK_MS);
-    expect(fallbackDelay([live, { state: "live", upToDate: false }])).toBe(STEP_FALLBACK_MS);
+  it("no step of a session is read on a clock: every kind waits for the safety net", () => {
+    expect(fallbackDelay(null)).toBe(FAILED_READ_RETRY_MS);
+    expect(fallbackDelay([])).toBe(SAFETY_NET_MS);
+    expect(fallbackDelay([closed])).toBe(SAFETY_NET_MS);
+    expect(fallbackDelay([live, closed])).toBe(SAFETY_NET_MS);
+    expect(fallbackDelay([live, { state: "live", upToDate: false }])).toBe(SAFETY_NET_MS);
     for (const state of ["connecting", "challenged", "admitted", "syncing"] as const)
-      expect(fallbackDelay([{ state, upToDate: false }])).toBe(STEP_FALLBACK_MS);
+      expect(fallbackDelay([{ state, upToDate: false }])).toBe(SAFETY_NET_MS);
   });
 });
 

@@ -1,12 +1,14 @@
 // When the Peers page re-reads the node's sync overview: on the events that change it, not on a
-// clock. Commits move `connection.revision` (watchCommits) and the page's links move
-// `peering.onChange`; only the session steps no event reports fall back to a timed re-read.
+// clock. Commits move `connection.revision` (watchCommits), the page's links move
+// `peering.onChange`, and every step of a sync session moves `connection.onSyncChange` (watchSync).
+// The one change left with no event is the DoS Guard's difficulty falling with time (ADR 0007):
+// a slow safety net re-reads for it.
 import type { PeerSummary } from "../rpc/node-api.ts";
 
-/** While a session is in a step no event reports (its hellos, the peer's acks): re-read this often. */
-export const STEP_FALLBACK_MS = 1_000;
-/** While sessions are open and settled: a session closed by the worker alone (a peer cut off) has no event. */
-export const OPEN_FALLBACK_MS = 5_000;
+/** A read that failed (the node busy starting, or gone) is tried again this soon. */
+export const FAILED_READ_RETRY_MS = 1_000;
+/** The guard's difficulty decays one bit per quiet interval and no event says so: re-read this often. */
+export const SAFETY_NET_MS = 30_000;
 
 /** Schedules `run` after `ms`; returns its cancel. Injected, so a test decides whether time passes. */
 export type Later = (run: () => void, ms: number) => () => void;
@@ -17,17 +19,15 @@ export const realLater: Later = (run, ms) => {
 };
 
 /**
- * How long until the overview should be read again with no event, or null for never: the
- * handshake, the "Catching up"→"Up to date" turn and the peer's acks emit nothing the page hears.
+ * How long until the overview should be read again with no event: soon after a failed read, else
+ * only the safety net, whatever step the sessions are in (each step has its event now).
  */
-export function fallbackDelay(peers: readonly Pick<PeerSummary, "state" | "upToDate">[] | null): number | null {
-  if (peers === null) return STEP_FALLBACK_MS; // the read failed: try again as the poll did
-  if (peers.some((p) => p.state !== "closed" && (p.state !== "live" || !p.upToDate))) return STEP_FALLBACK_MS;
-  return peers.some((p) => p.state !== "closed") ? OPEN_FALLBACK_MS : null;
+export function fallbackDelay(peers: readonly Pick<PeerSummary, "state" | "upToDate">[] | null): number {
+  return peers === null ? FAILED_READ_RETRY_MS : SAFETY_NET_MS;
 }
 
 export type PeersRefresh = {
-  /** After each read (null: it failed): keeps a fallback re-read only while the peers need one. */
+  /** After each read (null: it failed): schedules the one fallback re-read `fallbackDelay` says. */
   read(peers: readonly Pick<PeerSummary, "state" | "upToDate">[] | null): void;
   close(): void;
 };
@@ -50,8 +50,7 @@ export function createPeersRefresh(
   return {
     read(peers) {
       stopFallback();
-      const delay = fallbackDelay(peers);
-      if (delay !== null) cancel = later(refresh, delay);
+      cancel = later(refresh, fallbackDelay(peers));
     },
     close() {
       stopFallback();

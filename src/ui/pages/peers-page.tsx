@@ -21,15 +21,21 @@ export function PeersPage(): JSX.Element {
   const shell = useShell();
   const [links, setLinks] = createSignal(shell.peering.links());
   // Re-read on the node's events (peers-refresh.ts): a commit moves `revision`, a link moves
-  // peering.onChange; a timed re-read only while a session is in a step no event reports.
+  // peering.onChange, a session's step moves connection.onSyncChange; a slow safety net besides.
   const [asked, setAsked] = createSignal(0);
   const reread = () => setAsked((n) => n + 1);
-  const onLinks = (listener: () => void) =>
-    shell.peering.onChange(() => {
+  const onEvents = (listener: () => void) => {
+    const offLinks = shell.peering.onChange(() => {
       setLinks(shell.peering.links());
       listener();
     });
-  const refresh = createPeersRefresh(onLinks, reread);
+    const offSync = shell.connection.onSyncChange(listener);
+    return () => {
+      offLinks();
+      offSync();
+    };
+  };
+  const refresh = createPeersRefresh(onEvents, reread);
   onCleanup(() => refresh.close());
   const [overview] = createResource(
     () => [shell.connection.revision(), asked()] as const,
