@@ -6,7 +6,7 @@ const PRICE_CENTS = { type: "integer", required: true, minimum: 0, maximum: 100_
 
 export const marketSchema = {
   app: "app.market",
-  version: "1.1.2",
+  version: "1.1.3",
   types: {
     "market.listing": {
       kind: "parent",

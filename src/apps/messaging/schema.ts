@@ -4,7 +4,7 @@ import type { SchemaDocument } from "../../core/schema/index.ts";
 
 export const messagingSchema = {
   app: "app.messaging",
-  version: "1.1.3",
+  version: "1.1.4",
   types: {
     "message.thread": {
       kind: "parent",

@@ -4,7 +4,7 @@ import type { SchemaDocument } from "../../core/schema/index.ts";
 
 export const socialSchema = {
   app: "app.social",
-  version: "1.1.2",
+  version: "1.1.3",
   types: {
     "social.post": {
       kind: "parent",

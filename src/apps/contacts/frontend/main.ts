@@ -1,7 +1,8 @@
 // The Contacts mini-app: everyone I know, searched, added, edited, removed (an update marking it
 // archived, history kept), with notes and duplicate flags. Through the SDK only; live via subscribe.
-import { openApp, type AppClient } from "../../sdk/index.ts";
+import { type AppClient } from "../../sdk/index.ts";
 import { h, nowIso, plainError, showNotice } from "../../ui-kit/index.ts";
+import { startApp } from "../../ui-kit/start.ts";
 import { duplicates, formValue, isShown, matches, type Contact, type ContactValue } from "./contacts.ts";
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -135,18 +136,12 @@ async function remove(app: AppClient, c: Contact): Promise<void> {
   await refresh(app);
 }
 
-async function main(): Promise<void> {
-  const app = await openApp();
-  const me = await app.whoAmI();
-  if (!me.ok) return showNotice($("status"), plainError(me.error), me.error.code);
-  input("search").addEventListener("input", () => render(app));
-  $("save").addEventListener("click", () => void save(app));
-  $("cancel").addEventListener("click", endEdit);
-  // Live: a change from this frame, another device or a peer redraws the list.
-  const live = await app.subscribe((event) => (event.event === "close" ? undefined : refresh(app)));
-  if (!live.ok) showNotice($("status"), plainError(live.error), live.error.code);
-  await refresh(app);
-  document.body.dataset["ready"] = "true";
-}
-
-void main();
+void startApp({
+  status: $("status"),
+  wire: (app) => {
+    input("search").addEventListener("input", () => render(app));
+    $("save").addEventListener("click", () => void save(app));
+    $("cancel").addEventListener("click", endEdit);
+  },
+  refresh,
+});

@@ -2,10 +2,10 @@
 // offers, the contract a seller makes by accepting one, and feedback on the other side, which only
 // the two sides read (owner-only in acl.json until `allowRead` names the other side, identity and
 // node). A seller sees offers arrive live (subscribe). Through the SDK only.
-import { openApp, type AppClient } from "../../sdk/index.ts";
+import { type AppClient } from "../../sdk/index.ts";
 import { h, nowIso, plainError, showNotice } from "../../ui-kit/index.ts";
+import { readRows, startApp } from "../../ui-kit/start.ts";
 import { Kept } from "../../ui-kit/kept.ts";
-import type { Row } from "../../ui-kit/rows.ts";
 import { checkOffer, feedbackTarget, formatPrice, listings, parsePrice, type Listing, type MarketRows, type Offer } from "./market.ts";
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -29,21 +29,15 @@ const kept = new Kept();
 const at = (listing: Listing, role: string): string => `${listing.id}/${role}`;
 const refuse = (listing: Listing, error: { code: string }): void => kept.say(at(listing, "error"), say(error), error.code);
 
-async function rows(app: AppClient, query: Record<string, unknown>): Promise<readonly Row[]> {
-  const read = await app.read({ limit: 1000, ...query });
-  if (!read.ok) throw Object.assign(new Error(read.error.message), { code: read.error.code });
-  return read.value.rows as unknown as readonly Row[];
-}
-
 async function refresh(app: AppClient): Promise<void> {
   try {
     const [listingRows, offers, contracts, persons, participants, feedback] = await Promise.all([
-      rows(app, { target: "parent", type_key: "market.listing" }),
-      rows(app, { target: "parent", type_key: "market.offer" }),
-      rows(app, { target: "parent", type_key: "market.contract" }),
-      rows(app, { target: "parent", type_key: "market.person" }),
-      rows(app, { target: "edge", type_key: "market.participant" }),
-      rows(app, { target: "rating", type_key: "market.feedback" }),
+      readRows(app, { target: "parent", type_key: "market.listing" }),
+      readRows(app, { target: "parent", type_key: "market.offer" }),
+      readRows(app, { target: "parent", type_key: "market.contract" }),
+      readRows(app, { target: "parent", type_key: "market.person" }),
+      readRows(app, { target: "edge", type_key: "market.participant" }),
+      readRows(app, { target: "rating", type_key: "market.feedback" }),
     ]);
     const read: MarketRows = { listings: listingRows, offers, contracts, persons, participants, feedback };
     all = listings(read);
@@ -299,17 +293,13 @@ async function leaveFeedback(app: AppClient, listing: Listing): Promise<void> {
   await refresh(app);
 }
 
-async function main(): Promise<void> {
-  const app = await openApp();
-  const who = await app.whoAmI();
-  if (!who.ok) return showNotice($("status"), say(who.error), who.error.code);
-  me = who.value.identityId;
-  myNode = who.value.nodeIdentityId;
-  $("sell").addEventListener("click", () => void sell(app));
-  const live = await app.subscribe((event) => (event.event === "close" ? undefined : refresh(app)));
-  if (!live.ok) showNotice($("status"), say(live.error), live.error.code);
-  await refresh(app);
-  document.body.dataset["ready"] = "true";
-}
-
-void main();
+void startApp({
+  status: $("status"),
+  say,
+  wire: (app, who) => {
+    me = who.identityId;
+    myNode = who.nodeIdentityId;
+    $("sell").addEventListener("click", () => void sell(app));
+  },
+  refresh,
+});

@@ -2,9 +2,10 @@
 // them. Every object of a conversation is owner-only by the package's acl.json until its author
 // names the other participants as readers (`allowRead`), so sync hands it to them and nobody else.
 // Written offline, it waits on this node and travels when the peers meet. Live via subscribe.
-import { openApp, type AppClient, type PickedContact } from "../../sdk/index.ts";
+import { type AppClient, type PickedContact } from "../../sdk/index.ts";
 import { h, nowIso, plainError, showNotice } from "../../ui-kit/index.ts";
-import { conversations, nameOf, readersOf, STARTER, type Conversation, type Row } from "./conversations.ts";
+import { readRows, startApp } from "../../ui-kit/start.ts";
+import { conversations, nameOf, readersOf, STARTER, type Conversation } from "./conversations.ts";
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -15,21 +16,15 @@ let all: Conversation[] = [];
 let openId: string | undefined;
 let chosen: PickedContact[] = [];
 
-async function rows(app: AppClient, query: Record<string, unknown>): Promise<readonly Row[]> {
-  const read = await app.read({ limit: 1000, ...query });
-  if (!read.ok) throw Object.assign(new Error(read.error.message), { code: read.error.code });
-  return read.value.rows as unknown as readonly Row[];
-}
-
 async function refresh(app: AppClient): Promise<void> {
   try {
     const [threads, persons, items, seen] = await Promise.all([
-      rows(app, { target: "parent", type_key: "message.thread" }),
-      rows(app, { target: "parent", type_key: "message.person" }),
-      rows(app, { target: "parent", type_key: "message.item" }),
-      rows(app, { target: "parent", type_key: "message.seen" }),
+      readRows(app, { target: "parent", type_key: "message.thread" }),
+      readRows(app, { target: "parent", type_key: "message.person" }),
+      readRows(app, { target: "parent", type_key: "message.item" }),
+      readRows(app, { target: "parent", type_key: "message.seen" }),
     ]);
-    const edges = await rows(app, { target: "edge", type_key: "message.participant" });
+    const edges = await readRows(app, { target: "edge", type_key: "message.participant" });
     all = conversations({ threads, edges, persons, items, seen }, me);
   } catch (error) {
     const e = error as { code: string };
@@ -211,24 +206,18 @@ async function send(app: AppClient): Promise<void> {
   await refresh(app);
 }
 
-async function main(): Promise<void> {
-  const app = await openApp();
-  const who = await app.whoAmI();
-  if (!who.ok) return showNotice($("status"), plainError(who.error), who.error.code);
-  me = who.value.identityId;
-  myNode = who.value.nodeIdentityId;
-  $("add-person").addEventListener("click", () => void addPerson(app));
-  $("start").addEventListener("click", () => void start(app));
-  $("send").addEventListener("click", () => void send(app));
-  $("back").addEventListener("click", () => {
-    openId = undefined;
-    renderThread(app);
-  });
-  // Live: whatever commits in this app that the person may read, from here or a peer, redraws.
-  const live = await app.subscribe((event) => (event.event === "close" ? undefined : refresh(app)));
-  if (!live.ok) showNotice($("status"), plainError(live.error), live.error.code);
-  await refresh(app);
-  document.body.dataset["ready"] = "true";
-}
-
-void main();
+void startApp({
+  status: $("status"),
+  wire: (app, who) => {
+    me = who.identityId;
+    myNode = who.nodeIdentityId;
+    $("add-person").addEventListener("click", () => void addPerson(app));
+    $("start").addEventListener("click", () => void start(app));
+    $("send").addEventListener("click", () => void send(app));
+    $("back").addEventListener("click", () => {
+      openId = undefined;
+      renderThread(app);
+    });
+  },
+  refresh,
+});

@@ -2,10 +2,11 @@
 // them or for the ones I tick, comments and likes, and a feed of the people I follow. Posts, comments
 // and likes are owner-only (acl.json) until their author names the readers (`allowRead`, identity
 // and node ids), so sync hands them to those people alone. Live via subscribe. Through the SDK only.
-import { openApp, type AppClient } from "../../sdk/index.ts";
+import { type AppClient } from "../../sdk/index.ts";
 import { h, nowIso, plainError, showNotice } from "../../ui-kit/index.ts";
+import { readRows, startApp } from "../../ui-kit/start.ts";
 import { Kept } from "../../ui-kit/kept.ts";
-import { inSlices, type Row } from "../../ui-kit/rows.ts";
+import { inSlices } from "../../ui-kit/rows.ts";
 import { audience, DELETED, feed, following, profiles, readersUnder, type Feed, type Followed, type Post, type Profile } from "./feed.ts";
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -21,20 +22,14 @@ const ticked = new Set<string>();
 const kept = new Kept();
 const refuse = (post: Post, error: { code: string }): void => kept.say(`${post.id}/error`, plainError(error), error.code);
 
-async function rows(app: AppClient, query: Record<string, unknown>): Promise<readonly Row[]> {
-  const read = await app.read({ limit: 1000, ...query });
-  if (!read.ok) throw Object.assign(new Error(read.error.message), { code: read.error.code });
-  return read.value.rows as unknown as readonly Row[];
-}
-
 async function refresh(app: AppClient): Promise<void> {
   try {
     const [posts, comments, reactions, persons, profileRows] = await Promise.all([
-      rows(app, { target: "parent", type_key: "social.post" }),
-      rows(app, { target: "parent", type_key: "social.comment" }),
-      rows(app, { target: "rating", type_key: "social.reaction" }),
-      rows(app, { target: "parent", type_key: "social.person" }),
-      rows(app, { target: "parent", type_key: "social.profile" }),
+      readRows(app, { target: "parent", type_key: "social.post" }),
+      readRows(app, { target: "parent", type_key: "social.comment" }),
+      readRows(app, { target: "rating", type_key: "social.reaction" }),
+      readRows(app, { target: "parent", type_key: "social.person" }),
+      readRows(app, { target: "parent", type_key: "social.profile" }),
     ]);
     people = following(persons, me);
     names = profiles(profileRows);
@@ -251,19 +246,14 @@ async function follow(app: AppClient): Promise<void> {
   await refresh(app);
 }
 
-async function main(): Promise<void> {
-  const app = await openApp();
-  const who = await app.whoAmI();
-  if (!who.ok) return showNotice($("status"), plainError(who.error), who.error.code);
-  me = who.value.identityId;
-  myNode = who.value.nodeIdentityId;
-  $("publish").addEventListener("click", () => void publish(app));
-  $("profile-save").addEventListener("click", () => void saveProfile(app));
-  $("follow").addEventListener("click", () => void follow(app));
-  const live = await app.subscribe((event) => (event.event === "close" ? undefined : refresh(app)));
-  if (!live.ok) showNotice($("status"), plainError(live.error), live.error.code);
-  await refresh(app);
-  document.body.dataset["ready"] = "true";
-}
-
-void main();
+void startApp({
+  status: $("status"),
+  wire: (app, who) => {
+    me = who.identityId;
+    myNode = who.nodeIdentityId;
+    $("publish").addEventListener("click", () => void publish(app));
+    $("profile-save").addEventListener("click", () => void saveProfile(app));
+    $("follow").addEventListener("click", () => void follow(app));
+  },
+  refresh,
+});
