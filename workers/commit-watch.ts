@@ -3,7 +3,8 @@
 // without polling or a reload. Backpressured by construction: one notice in flight at a time,
 // acknowledged by the page's promise; commits meanwhile coalesce into the next notice, so a sync
 // of ten thousand envelopes is a handful of notices and memory stays flat.
-import { err, nodeError, ok, type Result } from "../src/core/index.ts";
+import { ok, type Result } from "../src/core/index.ts";
+import { watchRequest } from "./watch-request.ts";
 
 import type { CommitNotice } from "../src/rpc/node-api.ts";
 
@@ -49,9 +50,6 @@ export function watchCommits(source: CommitSource, deliver: (notice: CommitNotic
   return { close: stop };
 }
 
-/** The page may watch a couple of times (a reconnect), never without bound. */
-const MAX_WATCHES = 2;
-
 export type CommitService = {
   /** `onNotice` is a Comlink.proxy; its returned promise acknowledges the notice. */
   readonly watchCommits: (...args: unknown[]) => Promise<Result<void>>;
@@ -62,18 +60,9 @@ export function createCommitService(node: CommitSource): CommitService {
   const watches: { close(): void }[] = [];
   return {
     watchCommits(...args) {
-      if (args.length !== 1 || typeof args[0] !== "function")
-        return Promise.resolve(err(nodeError("ERR_STRUCT_INVALID_TYPE", "watchCommits takes one callback.", { reason: "not_a_function" })));
-      if (watches.length >= MAX_WATCHES)
-        return Promise.resolve(
-          err(
-            nodeError("ERR_RESOURCE_RATE_LIMIT", "This page already watches the node's commits.", {
-              reason: "watches",
-              limit: MAX_WATCHES,
-            }),
-          ),
-        );
-      const onNotice = args[0] as (notice: CommitNotice) => unknown;
+      const request = watchRequest("watchCommits", args, watches.length, "the node's commits");
+      if (!request.ok) return Promise.resolve(request);
+      const onNotice = request.value as (notice: CommitNotice) => unknown;
       watches.push(watchCommits(node, (notice) => Promise.resolve(onNotice(notice))));
       return Promise.resolve(ok(undefined));
     },

@@ -2,12 +2,11 @@
 // hellos, packages, acks, its close) tell the Peers page to re-read the overview, so the page needs
 // no clock. Coalesced: at most one notice per `spacingMs`, one more after the last change within it
 // (the last state always arrives), and never a second while the page has not acknowledged the first.
-import { err, nodeError, ok, type Result } from "../src/core/index.ts";
+import { ok, type Result } from "../src/core/index.ts";
+import { watchRequest } from "./watch-request.ts";
 
 /** Between two notices to one page: a busy sync changes its sessions hundreds of times a second. */
 export const SYNC_NOTICE_SPACING_MS = 250;
-/** The page may watch a couple of times (a reconnect), never without bound. */
-const MAX_WATCHES = 2;
 
 /** Schedules `run` after `ms`; returns its cancel. Injected, so a test decides whether time passes. */
 export type Later = (run: () => void, ms: number) => () => void;
@@ -77,15 +76,9 @@ export function createSyncWatches(clock: WatchClock = realWatchClock): SyncWatch
   const watches: { changed(): void; close(): void }[] = [];
   return {
     watchSync(...args) {
-      if (args.length !== 1 || typeof args[0] !== "function")
-        return Promise.resolve(err(nodeError("ERR_STRUCT_INVALID_TYPE", "watchSync takes one callback.", { reason: "not_a_function" })));
-      if (watches.length >= MAX_WATCHES)
-        return Promise.resolve(
-          err(
-            nodeError("ERR_RESOURCE_RATE_LIMIT", "This page already watches the sync sessions.", { reason: "watches", limit: MAX_WATCHES }),
-          ),
-        );
-      const onChange = args[0] as () => unknown;
+      const request = watchRequest("watchSync", args, watches.length, "the sync sessions");
+      if (!request.ok) return Promise.resolve(request);
+      const onChange = request.value;
       // A callback that throws stops its watch as one whose promise rejects does.
       watches.push(coalescedNotices(() => new Promise((resolve) => resolve(onChange())), clock));
       return Promise.resolve(ok(undefined));
