@@ -59,6 +59,7 @@ import { platformIdb, type IdbEnvironment } from "./shared/idb.ts";
 import { creatorOf, identityIdFromKey, type EnvelopeId, type IdentityId } from "./shared/ids.ts";
 import { isJsonObject, type JsonValue } from "./shared/json.ts";
 import { err, ok, type Result } from "./shared/result.ts";
+import { versionedCache } from "./shared/versioned-cache.ts";
 import { StateManager, type HavePackage, type SessionPeer, type SyncPackage } from "./state/index.ts";
 import { createDosGuard, type DosGuard } from "./dos-guard/index.ts";
 import { createSyncPorts, startSession, type SessionOptions, type SyncSession, type Transport } from "./network/index.ts";
@@ -638,7 +639,19 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     return typeof name === "string" ? name : null;
   }
 
-  async function heldIdentities(): Promise<Result<HeldIdentity[]>> {
+  // Held identities change with the key store, a system commit (a genesis or binding arriving, a
+  // revocation) or an integrity check (it may quarantine a genesis); cached between (issue 17).
+  let systemChanges = 0;
+  graph.onCommit((commit) => {
+    if (commit.app === SYSTEM_APP) systemChanges += 1;
+  });
+  const heldIdentities = versionedCache(
+    () => keys.changes() + systemChanges,
+    readHeldIdentities,
+    (held) => held.ok,
+  );
+
+  async function readHeldIdentities(): Promise<Result<readonly HeldIdentity[]>> {
     const held = await keys.list();
     if (!held.ok) return held;
     const out: HeldIdentity[] = [];
@@ -988,7 +1001,9 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
   };
   /** A check, its report in Health: degraded with the code while anything was repaired or is held aside. */
   async function checkIntegrity(): Promise<Result<IntegrityReport>> {
-    const report = await integrity.check();
+    const report = await integrity.check().finally(() => {
+      systemChanges += 1;
+    });
     if (!report.ok) health.report("integrity", "degraded", report.error.code);
     else if (report.value.clean) health.report("integrity", "healthy");
     else health.report("integrity", "degraded", `${INTEGRITY_CODE}: ${integritySummary(report.value)}`);

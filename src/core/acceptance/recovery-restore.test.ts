@@ -79,6 +79,8 @@ describe("restore from a recovery file", () => {
     });
 
     const { node: after } = await freshNode();
+    // Read first, so a cache of held identities (issue 17) that missed the restore would answer [] below.
+    expect(expectOk(await after.identities.held())).toEqual([]);
     const restored = expectOk(await after.identities.restore(file, PASSPHRASE, { label: "new laptop" }));
     expect(restored.identityId).toBe(identityId);
     expect(restored.imported.rejected).toBe(0);

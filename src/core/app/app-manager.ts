@@ -60,6 +60,10 @@ export class AppManager {
   readonly #graph: IngestPort;
   readonly #clock: Clock;
   readonly #schemas = new Map<string, CompiledSchema>();
+  /** Rows `get` read, kept until this manager writes that app (it is the only writer of app rows). */
+  readonly #rows = new Map<string, AppRow | undefined>();
+  /** Moves before and after every write, so a read that overlapped one is not kept. */
+  #writes = 0;
 
   constructor(storage: NodeStorage, graph: IngestPort, clock: Clock) {
     this.#storage = storage;
@@ -96,7 +100,7 @@ export class AppManager {
 
   async get(slug: string): Promise<Result<AppInfo>> {
     if (slug === SYSTEM_APP) return ok(SYSTEM_APP_INFO);
-    const row = await this.#storage.getApp(slug);
+    const row = await this.#cachedRow(slug);
     return row === undefined ? err(nodeError("app_not_found", `No app ${slug} is installed.`, { slug })) : ok(info(row));
   }
 
@@ -230,10 +234,30 @@ export class AppManager {
       installedAt: kept ? existing.installedAt : now,
       updatedAt: now,
     };
-    const saved = await this.#storage.putApp(row);
+    const saved = await this.#putApp(row);
     if (!saved.ok) return saved;
     this.#schemas.set(slug, compiled.value);
     return ok(info(row));
+  }
+
+  /** Every submit asks whether its app is enabled (issue 17): answered from memory between writes. */
+  async #cachedRow(slug: string): Promise<AppRow | undefined> {
+    if (this.#rows.has(slug)) return this.#rows.get(slug);
+    const at = this.#writes;
+    const row = await this.#storage.getApp(slug);
+    if (at === this.#writes) this.#rows.set(slug, row);
+    return row;
+  }
+
+  async #putApp(row: AppRow): Promise<Result<void>> {
+    this.#writes += 1;
+    this.#rows.delete(row.slug);
+    try {
+      return await this.#storage.putApp(row);
+    } finally {
+      this.#writes += 1;
+      this.#rows.delete(row.slug);
+    }
   }
 
   async transition(slug: string, action: AppAction): Promise<Result<AppInfo>> {
@@ -245,7 +269,7 @@ export class AppManager {
       return objectInvalid("illegal_transition", `Cannot ${action} ${slug} while it is ${row.state}.`);
     }
     const next: AppRow = { ...row, state: rule.to, updatedAt: isoTime(this.#clock) };
-    const saved = await this.#storage.putApp(next);
+    const saved = await this.#putApp(next);
     if (!saved.ok) return saved;
     if (next.state === "removed") this.#schemas.delete(slug);
     return ok(info(next));

@@ -27,6 +27,12 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
   let ensuring: Promise<Result<KeyRecord>> | undefined;
   /** The node key id that passed its self-test in this session. */
   let testedNodeKey: string | undefined;
+  /** Moves after every write to the key store, ended well or not (for caches of what it holds). */
+  let changes = 0;
+  const write = <T>(run: () => Promise<T>): Promise<Result<T>> =>
+    storage("write_failed", run).finally(() => {
+      changes += 1;
+    });
 
   async function openSession(): Promise<Result<void>> {
     // Asking for WebCrypto where it is missing is a configuration bug, so it throws (as createSigner does).
@@ -71,7 +77,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     if (!open.ok) return open;
     const generated = await generateKeyMaterial(open.value.engine);
     const row = newRow(scope, generated, identityOf(generated.publicKey), label.value);
-    const written = await storage("write_failed", () => open.value.db.add(row));
+    const written = await write(() => open.value.db.add(row));
     return written.ok ? ok(toKeyRecord(row)) : written;
   }
 
@@ -122,7 +128,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
     const row = newRow("node", await generateKeyMaterial(engine), null, null);
     // One transaction: whoever commits first makes the node key; a racing caller (this manager or another
     // connection) finds it and keeps it, so there is exactly one and nothing is overwritten.
-    const written = await storage("write_failed", () =>
+    const written = await write(() =>
       db.readWrite(async (): Promise<readonly unknown[]> => {
         const existing = await nodeRows();
         if (existing.length > 0) return existing;
@@ -167,7 +173,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       if (!held.value) return bindingMismatch("identity_key_missing", identity);
       const row = newRow("device", await generateKeyMaterial(engine), identity, label.value);
       // The binding check and the write are one transaction (digest 2.3: atomic creation).
-      const written = await storage("write_failed", () =>
+      const written = await write(() =>
         db.readWrite(async () => {
           if (!(await holdsIdentity())) return false;
           await db.add(row);
@@ -199,7 +205,7 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       const open = current();
       if (!open.ok) return open;
       const moved: StoredKey = { ...row.value, identityId: identity };
-      const written = await storage("write_failed", () =>
+      const written = await write(() =>
         open.value.db.readWrite(async () => {
           await open.value.db.delete(keyId);
           await open.value.db.add(moved);
@@ -213,13 +219,15 @@ export function createKeyManager(options: KeyManagerOptions): KeyManager {
       if (!row.ok) return row;
       const open = current();
       if (!open.ok) return open;
-      return storage("write_failed", () => open.value.db.delete(keyId));
+      return write(() => open.value.db.delete(keyId));
     },
 
     async get(scope, keyId) {
       const row = await load(scope, keyId);
       return row.ok ? ok(toKeyRecord(row.value)) : row;
     },
+
+    changes: () => changes,
 
     async list(filter = {}) {
       if (filter.scope !== undefined && !isKeyScope(filter.scope)) return scopeKeyMissing("unknown_scope");

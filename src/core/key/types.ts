@@ -66,6 +66,8 @@ export interface KeyManager {
   /** Forgets a device key (rotated out, or its binding never written); other scopes are refused. */
   removeDeviceKey(keyId: string): Promise<Result<void>>;
   get(scope: KeyScope, keyId: string): Promise<Result<KeyRecord>>;
+  /** A count that moves after every write to the key store, so a cache of what it holds knows when to read again. */
+  changes(): number;
   /** Oldest first (createdAt, then keyId). */
   list(filter?: KeyListFilter): Promise<Result<readonly KeyRecord[]>>;
   /** Sign by explicit (scope, key id) only; no implicit pick or fallback (digest 2.3). */

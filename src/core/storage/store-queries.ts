@@ -23,6 +23,8 @@ export class StoreQueries {
 
   /** Rows for `ids`, in order (undefined where absent). */
   getEnvelopes(ids: readonly string[]): Promise<(EnvelopeRow | undefined)[]> {
+    // A draft that cites nothing asks for none: skip the round trip (a Dexie promise, see WriteScope.getEnvelopes).
+    if (ids.length === 0) return Dexie.Promise.resolve([]);
     return this.stores.envelopes
       .where("id")
       .anyOf([...ids])
