@@ -51,6 +51,8 @@ export const cases: E2eCase[] = [
       await first.page.getByTestId("nav-health").click();
       await first.page.waitForSelector('[data-testid="readiness"][data-ready="true"]', { timeout: 10_000 });
       assert.equal(await first.page.getByTestId("global-seq-value").textContent(), String(receipt.seq));
+      // The integrity check at rest runs a few seconds after the open (ADR 0034), "starting" until then.
+      await first.page.locator('[data-testid="manager"][data-name="integrity"][data-state="healthy"]').waitFor({ timeout: 60_000 });
       const managers = await first.page
         .locator('[data-testid="manager"]')
         .evaluateAll((rows) => rows.map((r) => ({ name: r.getAttribute("data-name"), state: r.getAttribute("data-state") })));
