@@ -109,7 +109,11 @@ export class StateManager {
       const items = readable.has(row.id)
         ? [...(await this.#connectingStubs(row, domain, afterSeq, inRange, out)), { id: row.id, text: row.text }]
         : [{ id: row.id, text: stubTextOf(row.text) }];
-      if (items.filter((item) => !out.has(item.id)).length > out.room()) {
+      const fresh = items.filter((item) => !out.has(item.id));
+      // A package stays well inside a session frame (1 MiB, ADR 0008) whatever its envelopes weigh:
+      // 200 envelopes of up to 256 KiB would not encode, and the pump would stop there for good.
+      const heavier = out.bytes + fresh.reduce((n, item) => n + item.text.length, 0) > MAX_PACKAGE_TEXT_BYTES;
+      if (fresh.length > out.room() || (out.ids.length > 0 && heavier)) {
         toSeq = i === 0 ? afterSeq : rows[i - 1]!.seq;
         break;
       }
@@ -366,6 +370,12 @@ export type HavePackage = { readonly envelope_ids: readonly EnvelopeId[]; readon
 
 const NOTHING = { has: () => false };
 
+/**
+ * The envelope texts one package carries at most (characters), unless a single one is larger: with
+ * JSON's escapes and the ids, a package frame stays below DEFAULT_MAX_FRAME_BYTES (1 MiB).
+ */
+const MAX_PACKAGE_TEXT_BYTES = 512 * 1024;
+
 /** Rows read per page while counting. */
 const COUNT_PAGE = 1_000;
 
@@ -393,6 +403,8 @@ function carriedEnvelope(text: unknown): Result<CarriedEnvelope> {
 class PackageBuilder {
   readonly ids: EnvelopeId[] = [];
   readonly texts: string[] = [];
+  /** The texts' length so far, in UTF-16 units (about their bytes; a frame escapes some). */
+  bytes = 0;
   readonly #seen = new Set<string>();
   constructor(readonly max: number) {}
 
@@ -409,5 +421,6 @@ class PackageBuilder {
     this.#seen.add(id);
     this.ids.push(id as EnvelopeId);
     this.texts.push(text);
+    this.bytes += text.length;
   }
 }
