@@ -6,7 +6,8 @@
 //             runs from finishInvite on A until B's health globalSeq has all of them
 // Figures only, no assertions. Bounded by BENCH_WEBRTC_ENVELOPES (default 10000) and
 // BENCH_WEBRTC_TIMEOUT_S (default 600, the whole bench) and BENCH_WEBRTC_RAW_RUNS (default 3, median
-// reported); BENCH_SKIP_BUILD=1 reuses dist/.
+// reported); BENCH_SKIP_BUILD=1 reuses dist/. BENCH_WEBRTC_PROFILE=1 prints a CPU profile of both node
+// workers over the sync. `npx tsx bench/webrtc-main.ts` runs this bench alone.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -247,6 +248,7 @@ async function webrtcSync(a: Page, b: Page, imported: number, timeoutMs: number)
     },
     { before, target, pollMs: POLL_MS, deadlineMs: timeoutMs },
   );
+  const profilers = process.env.BENCH_WEBRTC_PROFILE === "1" ? await Promise.all([a, b].map((page) => profileRunningWorker(page))) : null;
   const finished = await a.evaluate(async (answerCode) => {
     const started = performance.timeOrigin + performance.now();
     const result = await window.twoway!.peering.finishInvite(answerCode);
@@ -256,6 +258,11 @@ async function webrtcSync(a: Page, b: Page, imported: number, timeoutMs: number)
     throw new Error(`sync: finishInvite: ${finished.result.error.code} ${finished.result.error.message}`);
   }
   const outcome = await caughtUp;
+  if (profilers !== null) {
+    const { summarize } = await import("./cold-profile.ts");
+    for (const [i, profiler] of profilers.entries())
+      console.log(`CPU profile of ${i === 0 ? "A" : "B"}'s node worker:\n${summarize(await profiler.stop())}`);
+  }
   let digestsEqual: boolean | null = null;
   if (outcome.done !== null) {
     const [da, db] = [await call(a, "stateDigest"), await call(b, "stateDigest")];
@@ -283,6 +290,37 @@ async function webrtcSync(a: Page, b: Page, imported: number, timeoutMs: number)
     stuck,
     packagesIn,
   };
+}
+
+/** Attaches to a page's running node worker over CDP and starts its CPU profiler. */
+async function profileRunningWorker(page: Page): Promise<{ stop(): Promise<any> }> {
+  const cdp = await page.context().newCDPSession(page);
+  let sessionId: string | undefined;
+  let next = 1;
+  const pending = new Map<number, (result: unknown) => void>();
+  const send = (method: string, params: object = {}) =>
+    new Promise<any>((resolve) => {
+      const id = next++;
+      pending.set(id, resolve);
+      void cdp.send("Target.sendMessageToTarget", { sessionId: sessionId!, message: JSON.stringify({ id, method, params }) });
+    });
+  cdp.on("Target.receivedMessageFromTarget", (event: { sessionId: string; message: string }) => {
+    const reply = JSON.parse(event.message) as { id?: number; result?: unknown };
+    if (event.sessionId === sessionId && reply.id !== undefined) pending.get(reply.id)?.(reply.result);
+  });
+  const attached = new Promise<void>((resolve) => {
+    cdp.on("Target.attachedToTarget", (event: { sessionId: string; targetInfo: { type: string; url: string } }) => {
+      if (event.targetInfo.type !== "worker" || !/node\.worker/.test(event.targetInfo.url)) return;
+      sessionId = event.sessionId;
+      resolve();
+    });
+  });
+  await cdp.send("Target.setAutoAttach", { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  await attached;
+  await send("Profiler.enable");
+  await send("Profiler.setSamplingInterval", { interval: 500 });
+  await send("Profiler.start");
+  return { stop: async () => (await send("Profiler.stop")).profile };
 }
 
 /** Resolves as `work` does, or rejects after `ms`; a late rejection of `work` is swallowed. */

@@ -128,6 +128,15 @@ export class GraphManager {
     return Promise.all(inputs.map((input) => validateLink(input, { verifier: this.#verifier })));
   }
 
+  /**
+   * Each envelope's checks that need no state (parse, structure, signature, id), outside the write
+   * queue: a sync session runs them for the next package while this one commits (ADR 0027), then
+   * hands them to `ingestPackage`.
+   */
+  validateLinks(texts: readonly string[]): Promise<Result<VerifiedLink>[]> {
+    return this.#validate(texts);
+  }
+
   /** Untrusted envelope or stub text or bytes, from a peer, an app package or an import. */
   async ingest(input: string | Uint8Array, source: IngestSource = { kind: "remote", actor: null }): Promise<Result<IngestOutcome>> {
     return (await this.ingestMany([input], source))[0]!;
@@ -155,9 +164,14 @@ export class GraphManager {
    * envelope that is rejected rejects the package; envelopes still waiting for dependencies from
    * elsewhere are fine. The caller has verified the package frame first.
    */
-  ingestPackage(texts: readonly string[], cursor: Cursor, source: IngestSource): Promise<Result<IngestOutcome[]>> {
+  ingestPackage(
+    texts: readonly string[],
+    cursor: Cursor,
+    source: IngestSource,
+    prevalidated?: Promise<Result<VerifiedLink>[]>,
+  ): Promise<Result<IngestOutcome[]>> {
     return this.#serial(async () => {
-      const validated = await this.#validate(texts);
+      const validated = await (prevalidated ?? this.#validate(texts));
       const invalid = validated.find((v) => !v.ok);
       if (invalid !== undefined && !invalid.ok) {
         await this.#ports.audit.record([rejectionEntry(invalid.error, source, null)]);

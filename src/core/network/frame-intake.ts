@@ -3,16 +3,31 @@
 // through the session's `violation`; nothing here reads a frame's meaning.
 import { nodeError } from "../shared/errors.ts";
 import type { FrameKind, FrameOf, SessionCore } from "./session-core.ts";
-import { decodeFrame, PRE_ADMISSION_KINDS, PRE_ADMISSION_MAX_FRAME_BYTES, type Transport } from "./transport/index.ts";
+import type { Result } from "../shared/result.ts";
+import type { PreparedPackage } from "../state/index.ts";
+import { decodeFrame, PRE_ADMISSION_KINDS, PRE_ADMISSION_MAX_FRAME_BYTES, type SessionFrame, type Transport } from "./transport/index.ts";
 
 /** Frame kinds that carry sync work, allowed only once the hellos are done. */
 const AFTER_HELLO = new Set(["domains", "cursors", "progress", "package", "want", "have"]);
 
 export type FrameHandlers = { [K in FrameKind]: (frame: FrameOf<K>) => Promise<void> };
 
+/** A package's checks that need no state, started before its turn (ADR 0027). */
+export type EarlyPackage = Promise<Result<PreparedPackage>>;
+
 export type FrameIntakeDeps = {
   readonly transport: Transport;
   readonly handlers: FrameHandlers;
+  /**
+   * The pipeline (ADR 0027): once the peer is greeted, the next `aheadOf` queued packages are decoded
+   * and prepared while the one before commits; `package` then gets its preparation with it.
+   */
+  readonly early?: {
+    readonly ready: () => boolean;
+    readonly prepare: (frame: FrameOf<"package">) => EarlyPackage;
+    readonly package: (frame: FrameOf<"package">, prepared: EarlyPackage) => Promise<void>;
+    readonly aheadOf: number;
+  };
   /** Before admission a peer may send only small puzzle frames. */
   readonly isPeerAdmitted: () => boolean;
   /** Runs each time the queue empties (the receiver's acks wait for it). */
@@ -22,15 +37,39 @@ export type FrameIntakeDeps = {
   readonly maxQueuedFrames: number;
 };
 
+/** A received frame waiting for its turn; `early` once it is decoded (and, a package, prepared) ahead. */
+type Received = { readonly bytes: Uint8Array; early?: { readonly frame: Result<SessionFrame>; readonly prepared: EarlyPackage | null } };
+
 /** Listens on the transport; returns how many received frames wait to be handled. */
 export function startFrameIntake(core: SessionCore, deps: FrameIntakeDeps): { queued: () => number } {
   const { clock } = core;
   let queuedFrames = 0;
+  /** Frames received and not yet handled, oldest first; the first `ahead` of them are decoded early. */
+  const waiting: Received[] = [];
+  let ahead = 0;
   let dropped = 0;
   let windowStart = clock.now();
   let windowCount = 0;
 
-  async function handle(bytes: Uint8Array): Promise<void> {
+  /**
+   * Decodes (and prepares, a package) the next waiting frames ahead of their turn, at most `aheadOf`
+   * at once: only once the peer is greeted and admitted, and only a frame within the size limit, so
+   * each is decoded as its turn would (its rate and order checks still come at its turn).
+   */
+  function startEarly(): void {
+    const early = deps.early;
+    if (early === undefined) return;
+    while (ahead < waiting.length && ahead < early.aheadOf && early.ready() && deps.isPeerAdmitted()) {
+      const next = waiting[ahead]!;
+      if (next.bytes.length > deps.maxFrameBytes) return;
+      const frame = decodeFrame(next.bytes, { maxFrameBytes: deps.maxFrameBytes });
+      next.early = { frame, prepared: frame.ok && frame.value.kind === "package" ? early.prepare(frame.value) : null };
+      ahead += 1;
+    }
+  }
+
+  async function handle(received: Received): Promise<void> {
+    const { bytes } = received;
     if (core.state === "closed") return;
     // Rate limit per peer, before any parsing (protocol 10 §3.6).
     const now = clock.now();
@@ -47,7 +86,7 @@ export function startFrameIntake(core: SessionCore, deps: FrameIntakeDeps): { qu
         nodeError("ERR_RESOURCE_RATE_LIMIT", "The frame is larger than allowed now.", { reason: "frame_too_large" }),
         "malformed_frame",
       );
-    const decoded = decodeFrame(bytes, { maxFrameBytes: limit });
+    const decoded = received.early?.frame ?? decodeFrame(bytes, { maxFrameBytes: limit });
     if (!decoded.ok) return core.violation(decoded.error, "malformed_frame");
     const frame = decoded.value;
     if (!deps.isPeerAdmitted() && !PRE_ADMISSION_KINDS.includes(frame.kind)) {
@@ -62,6 +101,8 @@ export function startFrameIntake(core: SessionCore, deps: FrameIntakeDeps): { qu
         "violation",
       );
     }
+    const prepared = received.early?.prepared;
+    if (frame.kind === "package" && prepared !== null && prepared !== undefined) return deps.early!.package(frame, prepared);
     return dispatch(frame.kind, frame);
   }
 
@@ -87,9 +128,15 @@ export function startFrameIntake(core: SessionCore, deps: FrameIntakeDeps): { qu
     if (core.state === "closed") return;
     if (queuedFrames >= deps.maxQueuedFrames) return overflow();
     queuedFrames += 1;
+    waiting.push({ bytes });
+    startEarly();
     void core.enqueue(async () => {
       queuedFrames -= 1;
-      await handle(bytes);
+      const received = waiting.shift()!;
+      if (received.early !== undefined) ahead -= 1;
+      // The next frames decode and prepare while this one is handled (a package commits).
+      startEarly();
+      await handle(received);
       if (queuedFrames === 0) deps.drainedQueue();
     });
   });

@@ -70,8 +70,10 @@ export function createPackageExport(core: SessionCore, fromPeer: FromPeer, limit
       if (next === undefined || seq >= next) sendFrom[domain] = seq;
       else if (seq === before) rewind(domain, seq);
     }
-    await countForPeer();
+    // The first window goes out before the count (ADR 0027): counting reads every row after the
+    // peer's cursor, and the peer has a window of packages to ingest meanwhile.
     for (const domain of sortedSystemFirst(core.negotiated)) await pump(domain);
+    await countForPeer();
     reportSentAll();
     core.changed();
   }
@@ -109,14 +111,16 @@ export function createPackageExport(core: SessionCore, fromPeer: FromPeer, limit
   }
 
   /**
-   * Progress (ADR 0026): once the peer's cursors are known, how many envelopes this side has for
-   * it; and once all is sent and acknowledged, "0 left", so the peer's "N of M" ends at M.
+   * Progress (ADR 0026): once the peer's cursors are known and the first window is out, how many
+   * envelopes this side has for it after what it sent (ADR 0027: the peer takes those packages before
+   * this frame, so it counts them as done); and once all is sent and acknowledged, "0 left", so the
+   * peer's "N of M" ends at M.
    */
   async function countForPeer(): Promise<void> {
     if (counted) return;
     counted = true;
     const pending: Record<string, number> = {};
-    for (const d of [...core.negotiated].sort()) pending[d] = await node.countAfter(d, acked[d] ?? 0, MAX_COUNTED);
+    for (const d of [...core.negotiated].sort()) pending[d] = await node.countAfter(d, sendFrom[d] ?? acked[d] ?? 0, MAX_COUNTED);
     core.send({ kind: "progress", pending });
   }
 

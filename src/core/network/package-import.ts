@@ -1,6 +1,7 @@
 // Receiving packages (ADR 0026): each accepted package moves this side's cursor for its domain and
 // is acknowledged soon, in batches; a gap or overlap is reported once per cursor so the sender
 // resyncs; the peer's `progress` gives the "N of M". Ingesting is the node's (acceptPackage).
+import type { EarlyPackage } from "./frame-intake.ts";
 import type { FromPeer } from "./from-peer.ts";
 import type { FrameOf, SessionCore } from "./session-core.ts";
 import type { WantList } from "./want-list.ts";
@@ -9,7 +10,8 @@ import type { WantList } from "./want-list.ts";
 const ACK_EVERY = 4;
 
 export type PackageImport = {
-  readonly onPackage: (frame: FrameOf<"package">) => Promise<void>;
+  readonly onPackage: (frame: FrameOf<"package">, early?: EarlyPackage) => Promise<void>;
+  readonly prepare: (frame: FrameOf<"package">) => EarlyPackage;
   readonly onProgress: (frame: FrameOf<"progress">) => Promise<void>;
   /** Tells the peer this side's cursors in every negotiated domain, as stored. */
   readonly sendCursors: () => Promise<void>;
@@ -44,8 +46,15 @@ export function createPackageImport(core: SessionCore, fromPeer: FromPeer, wants
   let expectedIn = 0;
   let peerSentAll = false;
 
-  async function onPackage(frame: FrameOf<"package">): Promise<void> {
-    const accepted = await node.acceptPackage(core.peer!, core.negotiated, { frame: frame.frame, envelopes: frame.envelopes });
+  /** The checks that need no state (ADR 0027): run ahead, while the package before commits. */
+  function prepare(frame: FrameOf<"package">): EarlyPackage {
+    return node.preparePackage(core.peer!, core.negotiated, { frame: frame.frame, envelopes: frame.envelopes });
+  }
+
+  async function onPackage(frame: FrameOf<"package">, early?: EarlyPackage): Promise<void> {
+    // Packages commit one at a time, in the order they came; the next ones were prepared meanwhile.
+    const prepared = await (early ?? prepare(frame));
+    const accepted = prepared.ok ? await node.commitPackage(core.peer!, prepared.value) : prepared;
     if (accepted.ok) {
       packagesIn += 1;
       acceptedSinceTick = true;
@@ -127,6 +136,7 @@ export function createPackageImport(core: SessionCore, fromPeer: FromPeer, wants
 
   return {
     onPackage,
+    prepare,
     onProgress,
     sendCursors,
     sendAcks,

@@ -5,7 +5,10 @@ import type { IngestOutcome } from "../graph/index.ts";
 import type { NodeError } from "../shared/errors.ts";
 import type { IdentityId } from "../shared/ids.ts";
 import type { Result } from "../shared/result.ts";
-import type { HavePackage, SessionPeer, SyncPackage } from "../state/index.ts";
+import type { HavePackage, PreparedPackage, SessionPeer, SyncPackage } from "../state/index.ts";
+
+/** What the peer sent in this session (from-peer.ts): left out of the packages back to it. */
+export type PeerSent = { has(id: string): boolean; coversSeqs?(from: number, to: number): boolean };
 
 /** What a session needs from its node, narrowly (STYLE principle 2); node.ts binds it. */
 export type SyncNodePorts = {
@@ -20,11 +23,14 @@ export type SyncNodePorts = {
     domain: string,
     afterSeq: number,
     limit: number,
-    skip?: { has(id: string): boolean },
+    skip?: PeerSent,
   ) => Promise<Result<SyncPackage | null>>;
   /** Envelopes of `domain` after `afterSeq`, counted up to `cap` (progress "N of M", ADR 0026). */
   readonly countAfter: (domain: string, afterSeq: number, cap: number) => Promise<number>;
-  readonly acceptPackage: (peer: SessionPeer, negotiated: ReadonlySet<string>, pkg: unknown) => Promise<Result<readonly IngestOutcome[]>>;
+  /** A package's checks that need no state, its envelopes' started too (ADR 0027); runs ahead of the commits. */
+  readonly preparePackage: (peer: SessionPeer, negotiated: ReadonlySet<string>, pkg: unknown) => Promise<Result<PreparedPackage>>;
+  /** The rest of the checks, then the envelopes with the cursor; one at a time, in order. */
+  readonly commitPackage: (peer: SessionPeer, prepared: PreparedPackage) => Promise<Result<readonly IngestOutcome[]>>;
   readonly onCommit: (listener: (commit: { readonly app: string; readonly domain: string }) => void) => () => void;
   /** A revoked key may not open a session nor sign what it carries (DESIGN §4 rule 5). */
   readonly isKeyRevoked: (publicKey: string) => Promise<boolean>;

@@ -15,6 +15,9 @@ import type { SessionOptions, SessionStatus, SyncSession } from "./session-types
 import { DEFAULT_MAX_FRAME_BYTES } from "./transport/index.ts";
 import { createWantHave } from "./want-have.ts";
 
+/** Packages decoded and prepared ahead of their turn at most (ADR 0027): the pipeline's depth. */
+const PREPARED_AHEAD = 2;
+
 export function startSession(options: SessionOptions): SyncSession {
   const { transport, node, guard } = options;
   const clock = options.clock ?? systemClock;
@@ -76,6 +79,13 @@ export function startSession(options: SessionOptions): SyncSession {
     transport,
     handlers,
     isPeerAdmitted: admission.isPeerAdmitted,
+    // Package n+1 is decoded and its signatures checked while package n commits (ADR 0027).
+    early: {
+      ready: () => core.state === "syncing" && core.peer !== null,
+      prepare: incoming.prepare,
+      package: incoming.onPackage,
+      aheadOf: PREPARED_AHEAD,
+    },
     drainedQueue: incoming.sendAcks,
     maxRate: options.maxMessagesPerSecond ?? 200,
     maxFrameBytes,

@@ -5,9 +5,11 @@ import type { AuditEntry } from "../log/index.ts";
 import { nodeError } from "../shared/errors.ts";
 import type { IdentityId } from "../shared/ids.ts";
 import { ok } from "../shared/result.ts";
+import type { PreparedPackage } from "../state/index.ts";
 import { createSyncPorts, syncRejectionEntry, type SyncPortsDeps } from "./index.ts";
 
 const PEER = "peer-identity" as IdentityId;
+const PREPARED = { frame: {}, texts: [], framed: ok(undefined), validated: null } as unknown as PreparedPackage;
 
 function setup() {
   const calls: string[] = [];
@@ -26,7 +28,8 @@ function setup() {
       cursors: call("cursors", Promise.resolve({})),
       exportPackage: call("exportPackage", Promise.resolve(ok(null))),
       countAfter: call("countAfter", Promise.resolve(0)),
-      acceptPackage: call("acceptPackage", Promise.resolve(ok([]))),
+      preparePackage: call("preparePackage", Promise.resolve(ok(PREPARED))),
+      commitPackage: call("commitPackage", Promise.resolve(ok([]))),
       isKeyRevoked: call("isKeyRevoked", Promise.resolve(false)),
       missingDependencies: call("missingDependencies", Promise.resolve([])),
       stubIds: call("stubIds", Promise.resolve([])),
@@ -54,7 +57,8 @@ describe("sync ports", () => {
     await ports.cursors(PEER);
     await ports.exportPackage(PEER, "app/d", 3, 50, new Set(["e1"]));
     await ports.countAfter("app/d", 3, 10);
-    await ports.acceptPackage(peer, new Set(["app/d"]), "pkg");
+    await ports.preparePackage(peer, new Set(["app/d"]), "pkg");
+    await ports.commitPackage(peer, PREPARED);
     await ports.isKeyRevoked("k");
     await ports.missingDependencies(9);
     await ports.stubIds("s", 4);
@@ -66,7 +70,8 @@ describe("sync ports", () => {
       "cursors(peer-identity)",
       "exportPackage(peer-identity,app/d,3,50,e1)",
       "countAfter(app/d,3,10)",
-      "acceptPackage([object Object],app/d,pkg)",
+      "preparePackage([object Object],app/d,pkg)",
+      "commitPackage([object Object],[object Object])",
       "isKeyRevoked(k)",
       "missingDependencies(9)",
       "stubIds(s,4)",

@@ -14,7 +14,16 @@ export type SyncPortsDeps = {
   /** The State manager: cursors, packages, `want`/`have`, revocation. */
   readonly state: Pick<
     SyncNodePorts,
-    "cursors" | "exportPackage" | "countAfter" | "acceptPackage" | "isKeyRevoked" | "missingDependencies" | "stubIds" | "exportWanted" | "acceptWanted"
+    | "cursors"
+    | "exportPackage"
+    | "countAfter"
+    | "preparePackage"
+    | "commitPackage"
+    | "isKeyRevoked"
+    | "missingDependencies"
+    | "stubIds"
+    | "exportWanted"
+    | "acceptWanted"
   >;
   /** The Graph: commit reports (for live push) and the ACL generation (for stub refresh). */
   readonly graph: { onCommit: SyncNodePorts["onCommit"]; aclGeneration: SyncNodePorts["aclGeneration"] };
@@ -31,7 +40,8 @@ export function createSyncPorts(deps: SyncPortsDeps): SyncNodePorts {
     cursors: (peer) => state.cursors(peer),
     exportPackage: (peer, domain, afterSeq, limit, skip) => state.exportPackage(peer, domain, afterSeq, limit, skip),
     countAfter: (domain, afterSeq, cap) => state.countAfter(domain, afterSeq, cap),
-    acceptPackage: (peer, negotiated, pkg) => state.acceptPackage(peer, negotiated, pkg),
+    preparePackage: (peer, negotiated, pkg) => state.preparePackage(peer, negotiated, pkg),
+    commitPackage: (peer, prepared) => state.commitPackage(peer, prepared),
     onCommit: (listener) => graph.onCommit(listener),
     isKeyRevoked: (key) => state.isKeyRevoked(key),
     missingDependencies: (limit) => state.missingDependencies(limit),
@@ -44,7 +54,10 @@ export function createSyncPorts(deps: SyncPortsDeps): SyncNodePorts {
 }
 
 /** The audit record of a refused peer input (DESIGN D6): its code and reason, never the input. */
-export function syncRejectionEntry(error: NodeError, context: { readonly connection: string; readonly peer: IdentityId | null }): AuditEntry {
+export function syncRejectionEntry(
+  error: NodeError,
+  context: { readonly connection: string; readonly peer: IdentityId | null },
+): AuditEntry {
   const data = { reason: String(error.data["reason"] ?? "rejected"), connection: context.connection };
   const entry = { kind: "sync_rejected" as const, traceId: null, code: error.code, actor: context.peer, app: null };
   return { ...entry, envelopeId: null, globalSeq: null, message: error.message, data };

@@ -16,6 +16,7 @@ import {
   DEFAULT_ENVELOPE_LIMITS,
   MAX_FRAME_ENVELOPES,
   type PackageFrame,
+  type VerifiedLink,
 } from "../wire/index.ts";
 
 /** A package as it travels: the signed frame and the canonical envelope texts it names, in order. */
@@ -26,7 +27,7 @@ export type SessionPeer = { readonly identity: IdentityId; readonly key: string 
 
 export type StatePorts = {
   readonly storage: NodeStorage;
-  readonly graph: Pick<GraphManager, "ingestPackage" | "ingestMany" | "syncReadRows" | "aclFacts">;
+  readonly graph: Pick<GraphManager, "ingestPackage" | "validateLinks" | "ingestMany" | "syncReadRows" | "aclFacts">;
   /** The node key that signs outgoing frames (DESIGN D2). */
   readonly nodeSigner: Signer;
   readonly nodeIdentity: IdentityId;
@@ -80,7 +81,7 @@ export class StateManager {
     domain: string,
     afterSeq: number,
     limit = 200,
-    skip: { has(id: string): boolean } = NOTHING,
+    skip: { has(id: string): boolean; coversSeqs?(from: number, to: number): boolean } = NOTHING,
   ): Promise<Result<SyncPackage | null>> {
     const [app, name] = splitDomain(domain);
     const storage = this.#ports.storage;
@@ -90,6 +91,8 @@ export class StateManager {
     await this.#ports.integrity?.settled();
     const upTo = storage.globalSeq;
     if (upTo <= afterSeq) return ok(null);
+    // Every seq since holds what the peer sent (ADR 0027): nothing to carry, only the range to move.
+    if (skip.coversSeqs?.(afterSeq + 1, upTo) === true) return this.#rangeOnly(domain, afterSeq, upTo);
     const rows = (await storage.history({ afterSeq, limit: max, app })).filter((row) => row.seq <= upTo && !this.#isWithheld(row.id));
     const ofDomain = rows.filter((row) => row.domain === name);
     const inDomain = ofDomain.filter((row) => !skip.has(row.id));
@@ -106,7 +109,11 @@ export class StateManager {
       const items = readable.has(row.id)
         ? [...(await this.#connectingStubs(row, domain, afterSeq, inRange, out)), { id: row.id, text: row.text }]
         : [{ id: row.id, text: stubTextOf(row.text) }];
-      if (items.filter((item) => !out.has(item.id)).length > out.room()) {
+      const fresh = items.filter((item) => !out.has(item.id));
+      // A package stays well inside a session frame (1 MiB, ADR 0008) whatever its envelopes weigh:
+      // 200 envelopes of up to 256 KiB would not encode, and the pump would stop there for good.
+      const heavier = out.bytes + fresh.reduce((n, item) => n + item.text.length, 0) > MAX_PACKAGE_TEXT_BYTES;
+      if (fresh.length > out.room() || (out.ids.length > 0 && heavier)) {
         toSeq = i === 0 ? afterSeq : rows[i - 1]!.seq;
         break;
       }
@@ -122,6 +129,18 @@ export class StateManager {
     });
     if (!frame.ok) return frame;
     return ok({ frame: frame.value, envelopes: out.texts });
+  }
+
+  /** A package that carries nothing and moves the peer's cursor over `afterSeq + 1 .. toSeq`. */
+  async #rangeOnly(domain: string, afterSeq: number, toSeq: number): Promise<Result<SyncPackage>> {
+    const frame = await buildPackageFrame(this.#ports.nodeSigner, {
+      syncDomain: domain,
+      fromSeq: afterSeq + 1,
+      toSeq,
+      envelopeIds: [],
+      senderIdentity: this.#ports.nodeIdentity,
+    });
+    return frame.ok ? ok({ frame: frame.value, envelopes: [] }) : frame;
   }
 
   /**
@@ -180,6 +199,17 @@ export class StateManager {
    * domain, range against the cursor, then the envelopes atomically with the cursor.
    */
   async acceptPackage(peer: SessionPeer, negotiated: ReadonlySet<string>, pkg: unknown): Promise<Result<readonly IngestOutcome[]>> {
+    const prepared = await this.preparePackage(peer, negotiated, pkg);
+    return prepared.ok ? this.commitPackage(peer, prepared.value) : prepared;
+  }
+
+  /**
+   * What can be checked of a package before this node's state (ADR 0027): its structure, the frame's
+   * signature and sender, and its domain and range against the frame; it also starts checking each
+   * envelope (parse, structure, signature, id). Reads nothing and writes nothing, so a session runs it
+   * while the package before is still being ingested. An error here is the package's first.
+   */
+  async preparePackage(peer: SessionPeer, negotiated: ReadonlySet<string>, pkg: unknown): Promise<Result<PreparedPackage>> {
     if (!isJsonObject(pkg) || !Array.isArray((pkg as { envelopes?: unknown }).envelopes)) {
       return err(nodeError("ERR_STRUCT_INVALID_TYPE", "A package is a frame and its envelopes.", { reason: "expected_package" }));
     }
@@ -202,21 +232,25 @@ export class StateManager {
         nodeError("ERR_CRYPTO_AUTHOR_MISMATCH", "The package is not signed by this session's peer.", { reason: "sender_not_peer" }),
       );
     }
-    // Revocation beats ordering and freshness: checked before the domain and the range.
+    const texts = envelopes as string[];
+    const framed = checkFramed(f, carried, negotiated);
+    // Envelopes are checked only for a package that may be ingested; a refused one costs no more.
+    const validated = framed.ok ? this.#ports.graph.validateLinks(texts) : null;
+    validated?.catch(() => undefined); // a package refused before its envelopes never awaits them
+    return ok({ frame: f, texts, framed, validated });
+  }
+
+  /**
+   * The rest of a prepared package's checks, in order (DESIGN D6): revocation beats ordering and
+   * freshness, so it comes before the domain and the range; then the range against this node's
+   * cursor; then its envelopes, atomically with the cursor. Packages commit one at a time, in order.
+   */
+  async commitPackage(peer: SessionPeer, prepared: PreparedPackage): Promise<Result<readonly IngestOutcome[]>> {
+    const f = prepared.frame;
     if (await this.isKeyRevoked(f.sender_key)) {
       return err(nodeError("ERR_CRYPTO_KEY_REVOKED", "The package is signed by a revoked key.", { reason: "sender_key_revoked" }));
     }
-    if (!negotiated.has(f.sync_domain))
-      return syncError("ERR_SYNC_DOMAIN_VIOLATION", "The domain was not negotiated for this session.", "domain_not_negotiated");
-    const [app, name] = splitDomain(f.sync_domain);
-    // The range holds the full envelopes; connecting stubs may lie outside it (DESIGN §3).
-    if (carried.filter((c) => c.full).length > f.to_seq - f.from_seq + 1)
-      return syncError("ERR_SYNC_RANGE_MISMATCH", "The package carries more envelopes than its range holds.", "more_ids_than_range");
-    for (const c of carried) {
-      // A stub shows no app or domain; it only holds a chain place.
-      if (c.full && (c.app !== app || c.domain !== name))
-        return syncError("ERR_SYNC_DOMAIN_VIOLATION", "An envelope lies outside the package's domain.", "envelope_outside_domain");
-    }
+    if (!prepared.framed.ok || prepared.validated === null) return prepared.framed as Result<never>;
     const cursor = await this.cursor(peer.identity, f.sync_domain);
     if (f.from_seq !== cursor + 1) {
       const reason = f.to_seq <= cursor ? "replayed" : f.from_seq <= cursor ? "overlapping" : "gap";
@@ -226,9 +260,10 @@ export class StateManager {
       });
     }
     return this.#ports.graph.ingestPackage(
-      envelopes as string[],
+      prepared.texts,
       { peer: peer.identity, domain: f.sync_domain, seq: f.to_seq },
       SYNC_SOURCE,
+      prepared.validated,
     );
   }
 
@@ -304,10 +339,42 @@ export class StateManager {
   }
 }
 
+/** A package checked as far as it can be without this node's state (StateManager.preparePackage). */
+export type PreparedPackage = {
+  readonly frame: PackageFrame;
+  readonly texts: readonly string[];
+  /** The domain and range checks against the frame: reported after the revocation check. */
+  readonly framed: Result<void>;
+  /** Each envelope's checks, started when `framed` passed; null otherwise. */
+  readonly validated: Promise<Result<VerifiedLink>[]> | null;
+};
+
+/** The domain was negotiated, the range holds the full envelopes, and each lies in the domain. */
+function checkFramed(f: PackageFrame, carried: readonly CarriedEnvelope[], negotiated: ReadonlySet<string>): Result<void> {
+  if (!negotiated.has(f.sync_domain))
+    return syncError("ERR_SYNC_DOMAIN_VIOLATION", "The domain was not negotiated for this session.", "domain_not_negotiated");
+  const [app, name] = splitDomain(f.sync_domain);
+  // The range holds the full envelopes; connecting stubs may lie outside it (DESIGN §3).
+  if (carried.filter((c) => c.full).length > f.to_seq - f.from_seq + 1)
+    return syncError("ERR_SYNC_RANGE_MISMATCH", "The package carries more envelopes than its range holds.", "more_ids_than_range");
+  for (const c of carried) {
+    // A stub shows no app or domain; it only holds a chain place.
+    if (c.full && (c.app !== app || c.domain !== name))
+      return syncError("ERR_SYNC_DOMAIN_VIOLATION", "An envelope lies outside the package's domain.", "envelope_outside_domain");
+  }
+  return ok(undefined);
+}
+
 /** The `have` a session sends back for a `want`. */
 export type HavePackage = { readonly envelope_ids: readonly EnvelopeId[]; readonly envelopes: readonly string[] };
 
 const NOTHING = { has: () => false };
+
+/**
+ * The envelope texts one package carries at most (characters), unless a single one is larger: with
+ * JSON's escapes and the ids, a package frame stays below DEFAULT_MAX_FRAME_BYTES (1 MiB).
+ */
+const MAX_PACKAGE_TEXT_BYTES = 512 * 1024;
 
 /** Rows read per page while counting. */
 const COUNT_PAGE = 1_000;
@@ -336,6 +403,8 @@ function carriedEnvelope(text: unknown): Result<CarriedEnvelope> {
 class PackageBuilder {
   readonly ids: EnvelopeId[] = [];
   readonly texts: string[] = [];
+  /** The texts' length so far, in UTF-16 units (about their bytes; a frame escapes some). */
+  bytes = 0;
   readonly #seen = new Set<string>();
   constructor(readonly max: number) {}
 
@@ -352,5 +421,6 @@ class PackageBuilder {
     this.#seen.add(id);
     this.ids.push(id as EnvelopeId);
     this.texts.push(text);
+    this.bytes += text.length;
   }
 }
