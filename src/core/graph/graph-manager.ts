@@ -384,6 +384,7 @@ export class GraphManager {
     const committed = await commitEnvelope(tx, verified, past.value, reach.value, {
       clock: this.#ports.clock,
       budgets: this.#ports.limits(),
+      maybePending: this.#maybePending !== false,
     });
     if (!committed.ok) return committed;
     await this.#afterCommit(tx, verified.id, committed.value);
