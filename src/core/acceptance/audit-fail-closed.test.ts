@@ -69,7 +69,7 @@ describe("fail closed: the log blocked, writes refused with a code, accepted aga
     expect(expectOk(await node.ingest(genesis)).status).toBe("accepted");
     expect(node.health()).toMatchObject({ ready: true, managers: { log: { state: "healthy" } } });
     const kinds = expectOk(await node.audit.query({ limit: 4 })).records.map((r) => r.kind);
-    expect(kinds).toEqual(["ingest_accepted", "write_intent", "write_accepted", "write_intent"]);
+    expect(kinds).toEqual(["ingest_accepted_range", "write_intent", "write_accepted", "write_intent"]);
     expect(expectOk(await node.audit.report()).intact).toBe(true);
   });
 });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { toBase64url, fromBase64url } from "../shared/bytes.ts";
 import { canonicalize } from "../shared/canonical-json.ts";
+import { acceptedIdsHash } from "../graph/index.ts";
 import { ChainWriter, expectOk, NOTES_SCHEMA, startNode, testPublisher } from "./fixtures.ts";
 
 describe("ingestMany", () => {
@@ -42,6 +43,21 @@ describe("ingestMany", () => {
     expect(await node.pendingCount()).toBe(0);
     const rejected = expectOk(await node.audit.query({ kind: "ingest_rejected" })).records;
     expect(rejected.map((r) => r.code)).toEqual(["ERR_CRYPTO_INVALID_SIGNATURE"]);
+    // ADR 0033: one record per committed batch of acceptances, naming its range and hashing its ids.
+    expect(expectOk(await node.audit.query({ kind: "ingest_accepted" })).records).toEqual([]);
+    const ranges = expectOk(await node.audit.query({ kind: "ingest_accepted_range" })).records;
+    const history = await node.history({ afterSeq: before, limit: 10 });
+    // The first batch's three acceptances; the second batch and the drains that followed it have their own.
+    const ours = ranges.filter((r) => r.globalSeq! > before);
+    expect(ours.at(-1)!.data).toEqual({
+      from_global_seq: before + 1,
+      to_global_seq: before + 3,
+      count: 3,
+      suppressed: 0,
+      ids_sha256: acceptedIdsHash(history.slice(0, 3).map((h) => h.id)),
+    });
+    expect(ours.reduce((n, r) => n + (r.data.count as number), 0)).toBe(6);
+    expect(ranges[0]!.globalSeq).toBe(before + 6);
   });
 
   it("drains an envelope parked before a restart when what it waits for arrives after it", async () => {

@@ -1,6 +1,8 @@
 // The audit record of each outcome of the write path (DESIGN D6: every acceptance and rejection is
 // audited). Pure: the intent is written before the batch's transaction (ADR 0017), the outcomes after.
+import { sha256 } from "../crypto/index.ts";
 import type { AuditEntry } from "../log/index.ts";
+import { toBase64url, utf8 } from "../shared/bytes.ts";
 import type { ErrorCode, NodeError } from "../shared/errors.ts";
 import type { VerifiedLink } from "../wire/index.ts";
 import type { IngestSource } from "./types.ts";
@@ -42,5 +44,35 @@ export function intentEntry(source: IngestSource, verified: readonly VerifiedLin
       source: source.kind,
     }),
     globalSeq,
+  };
+}
+
+/** One committed acceptance of a remote batch, in global_seq order. */
+export type Acceptance = { readonly id: string; readonly seq: number; readonly status: "accepted" | "suppressed" };
+
+/** The hash a range record names: base64url(SHA-256 of the ids in seq order, one per line). */
+export function acceptedIdsHash(ids: readonly string[]): string {
+  return toBase64url(sha256(utf8(ids.join("\n"))));
+}
+
+/**
+ * The one record of a committed batch's remote acceptances (ADR 0033): history holds each envelope at
+ * its global_seq, and this record names the range and hashes its ids, so the chain proves every one
+ * (ADR 0017) without a record each. Rejections, pending and stubs keep theirs. Synchronous: it is
+ * queued in the log in call order, before the next batch's intent.
+ */
+export function acceptedRangeEntry(source: IngestSource, accepted: readonly Acceptance[]): AuditEntry {
+  const from = accepted[0]!.seq;
+  const to = accepted[accepted.length - 1]!.seq;
+  const suppressed = accepted.filter((a) => a.status === "suppressed").length;
+  return {
+    ...auditEntry("ingest_accepted_range", source, null, null, `Envelopes ${from}–${to} committed (${accepted.length}).`, {
+      from_global_seq: from,
+      to_global_seq: to,
+      count: accepted.length,
+      suppressed,
+      ids_sha256: acceptedIdsHash(accepted.map((a) => a.id)),
+    }),
+    globalSeq: to,
   };
 }

@@ -25,7 +25,12 @@ export async function commitEnvelope(
   verified: VerifiedEnvelope,
   past: ReadyPast,
   revoked: Reach | null,
-  ctx: { readonly clock: Clock; readonly budgets: Budgets },
+  ctx: {
+    readonly clock: Clock;
+    readonly budgets: Budgets;
+    /** False when the Graph knows the pending set is empty: then there is no row of this envelope to remove. */
+    readonly maybePending?: boolean;
+  },
 ): Promise<Result<Committed>> {
   const { envelope, id } = verified;
   const content = envelope.content;
@@ -75,7 +80,7 @@ export async function commitEnvelope(
         ? { fork: { authorKey: envelope.author_key, keySeq: envelope.seq, envelopeIds: [...rivals, id].sort(), detectedAt: now } }
         : {}),
       ...(isGenesis && !suppressed ? { identity: { id: envelope.author_id, rootKey: envelope.author_key, genesisId: id, seq } } : {}),
-      removePending: [id],
+      removePending: ctx.maybePending === false ? [] : [id],
       ...(past.upgradesStub ? { replacesStub: id } : {}),
     },
     ctx.budgets,

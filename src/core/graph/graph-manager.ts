@@ -13,7 +13,7 @@ import { err, ok, type Result } from "../shared/result.ts";
 import { AbortWrite, type EnvelopeRow, type WriteTx } from "../storage/index.ts";
 import { signEnvelope, validateLink, type UnsignedEnvelope, type VerifiedEnvelope, type VerifiedLink } from "../wire/index.ts";
 import { loadAclFacts } from "./acl-facts.ts";
-import { auditEntry, intentEntry, rejectionEntry } from "./audit-entries.ts";
+import { acceptedRangeEntry, auditEntry, intentEntry, rejectionEntry, type Acceptance } from "./audit-entries.ts";
 import { authorize } from "./authorize.ts";
 import { checkCausalPast, checkStubPast } from "./causal-past.ts";
 import { commitEnvelope, holdStub, type Committed } from "./commit.ts";
@@ -302,6 +302,7 @@ export class GraphManager {
     const outcomes: Result<IngestOutcome>[] = [];
     const audits: AuditEntry[] = [];
     const notices: CommitNotice[] = [];
+    const accepted: Acceptance[] = [];
     // Write-ahead (ADR 0017): nothing that could commit goes ahead unless the log took its intent.
     const valid = items.flatMap(({ input }) => (input.ok ? [input.value] : []));
     if (valid.length > 0) {
@@ -309,13 +310,14 @@ export class GraphManager {
       if (!begun.ok) return items.map(({ input }) => (input.ok ? begun : input));
     }
     const written = await this.#storage.runWrite(async (tx) => {
-      [outcomes, audits, notices].forEach((list) => (list.length = 0));
+      [outcomes, audits, notices, accepted].forEach((list) => (list.length = 0));
       const batch = items.flatMap(({ input }) => (input.ok ? [input.value] : []));
       // One read for the whole batch of what each envelope is checked against (is it here, are its
       // prev and deps, is there a rival at its seq); the transaction keeps the answers current.
       await tx.prefetch({
         envelopeIds: batch.flatMap((v) => [v.id, ...linksOf(v)]),
         keySeqs: batch.map((v) => [v.envelope.author_key, v.envelope.seq] as const),
+        own: batch.map((v) => ({ id: v.id, authorKey: v.envelope.author_key, keySeq: v.envelope.seq })),
       });
       for (const [index, item] of items.entries()) {
         const alone = group?.retryAfterFirst !== true || index === 0;
@@ -327,9 +329,12 @@ export class GraphManager {
         }
         outcomes.push(outcome);
         const verified = item.input.ok ? item.input.value : null;
-        const audit = auditOf(outcome, source, verified);
+        const committed = outcome.ok && (outcome.value.status === "accepted" || outcome.value.status === "suppressed");
+        // A remote batch's acceptances share one record, written with the batch's outcomes (ADR 0033).
+        const audit = committed && source.kind !== "local" ? null : auditOf(outcome, source, verified);
         if (audit !== null) audits.push(audit);
         if (outcome.ok && (outcome.value.status === "accepted" || outcome.value.status === "suppressed")) {
+          if (source.kind !== "local") accepted.push({ id: outcome.value.id, seq: outcome.value.seq, status: outcome.value.status });
           const content = (verified as VerifiedEnvelope).envelope.content;
           notices.push({
             envelopeId: outcome.value.id,
@@ -353,6 +358,7 @@ export class GraphManager {
     }
     // Not awaited (issue 17): the log appends in call order, so the next batch's intent follows these
     // outcomes, and a query waits for them; a commit the log then misses is reconciled (ADR 0017).
+    if (accepted.length > 0) audits.push(acceptedRangeEntry(source, accepted));
     void this.#ports.audit.record(audits).catch(() => undefined);
     for (const notice of notices) for (const listener of this.#listeners) listener(notice);
     return outcomes;
@@ -392,6 +398,7 @@ export class GraphManager {
     const committed = await commitEnvelope(tx, verified, past.value, reach.value, {
       clock: this.#ports.clock,
       budgets: this.#ports.limits(),
+      maybePending: this.#maybePending !== false,
     });
     if (!committed.ok) return committed;
     await this.#afterCommit(tx, verified.id, committed.value);

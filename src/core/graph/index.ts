@@ -6,3 +6,4 @@ export { stateDigest, type DigestScope, type StateDigest } from "./state-digest.
 export type { AuditSink, CommitListener, GraphLimits, GraphPorts, GraphStorage, SchemaRegistry } from "./ports.ts";
 export { IntegrityChecker, INTEGRITY_CODE, type IntegrityReport } from "./integrity-check.ts";
 export { deferredCheck, type DeferredCheck } from "./deferred-check.ts";
+export { acceptedIdsHash } from "./audit-entries.ts";

@@ -8,6 +8,11 @@ export const AUDIT_KINDS = [
   "write_accepted",
   "write_rejected",
   "ingest_accepted",
+  /**
+   * One committed batch of remote acceptances (ADR 0033): global_seq from..to, the count, and a SHA-256
+   * over the accepted ids in seq order, so the chain still proves each acceptance (ADR 0017).
+   */
+  "ingest_accepted_range",
   "ingest_rejected",
   "ingest_pending",
   /** A link held without its content (wire profile v2, ADR 0013). */

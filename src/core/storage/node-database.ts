@@ -64,6 +64,12 @@ export class NodeDatabase extends Dexie {
     // Integrity at rest (ADR 0018): envelope rows whose text no longer verifies are kept aside here,
     // never served or exported. A new store only: nothing else changes.
     this.version(3).stores({ quarantine: "id, seq" });
+    // The lean layout (ADR 0033): the indexes no read uses go (envelopes by authorId, objects by
+    // [app+owner]); each cost every write its index entry. Rows keep their fields: nothing to rewrite.
+    this.version(4).stores({
+      envelopes: "seq, &id, [authorKey+keySeq], [app+seq], *deps",
+      objects: "[app+id], &id, [app+kind+typeKey], [app+parent]",
+    });
   }
 }
 

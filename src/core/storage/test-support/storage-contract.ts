@@ -214,6 +214,11 @@ export function runStorageContract(make: StorageFactory): void {
                   ["key-1", 1],
                   ["key-1", 2],
                 ],
+                own: [
+                  { id: "e1", authorKey: "key-1", keySeq: 1 },
+                  { id: "s2", authorKey: "key-1", keySeq: 2 },
+                  { id: "s1b", authorKey: "key-1", keySeq: 1 },
+                ],
               });
               expect(await tx.forkedAtOrBefore("key-1", 9)).toBe(false);
             }
@@ -235,6 +240,42 @@ export function runStorageContract(make: StorageFactory): void {
         expect(await storage.forkedAtOrBefore("key-1", 1)).toBe(true);
       });
     }
+
+    it("answers a batch's prefetch from its keys' seqs: stored rows, their listings, and the absence of the rest", async () => {
+      const storage = await seeded(3);
+      unwrap(
+        await storage.runWrite(async (tx) => {
+          await tx.prefetch({
+            envelopeIds: ["e2", "x3", "e4", "e1"],
+            keySeqs: [
+              ["key-1", 2],
+              ["key-1", 3],
+              ["key-1", 4],
+            ],
+            // x3 claims key-1's seq 3, where e3 is stored: it is not stored there, so it is not stored.
+            own: [
+              { id: "e2", authorKey: "key-1", keySeq: 2 },
+              { id: "x3", authorKey: "key-1", keySeq: 3 },
+              { id: "e4", authorKey: "key-1", keySeq: 4 },
+            ],
+          });
+          expect(await tx.getEnvelopes(["e2", "x3", "e4", "e1", "e3"])).toEqual([
+            envelopeRow(2, "e2"),
+            undefined,
+            undefined,
+            envelopeRow(1, "e1"),
+            envelopeRow(3, "e3"),
+          ]);
+          expect(await tx.envelopeIdsAtKeySeq("key-1", 1)).toEqual(["e1"]);
+          expect(await tx.envelopeIdsAtKeySeq("key-1", 3)).toEqual(["e3"]);
+          expect(await tx.envelopeIdsAtKeySeq("key-1", 4)).toEqual([]);
+          unwrap(await tx.apply(planOf(envelopeRow(4, "e4")), ROOMY));
+          expect(await tx.getEnvelope("e4")).toEqual(envelopeRow(4, "e4"));
+          expect(await tx.envelopeIdsAtKeySeq("key-1", 4)).toEqual(["e4"]);
+        }),
+      );
+      expect(await storage.getEnvelope("e4")).toEqual(envelopeRow(4, "e4"));
+    });
 
     it("reads back, inside the transaction, what plans applied just before: objects, identity, versions, listings, forks, pending", async () => {
       const storage = await seeded(1);
