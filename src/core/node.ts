@@ -390,6 +390,9 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     record: async (entries: readonly AuditEntry[]) => {
       if (entries.length > 0) await log.recordMany(entries);
     },
+    recordSoon: (entries: readonly AuditEntry[]) => {
+      if (entries.length > 0) void log.recordMany(entries, { soon: true });
+    },
   };
   // The App manager writes packages through the Graph, and the Graph reads schemas from the App
   // manager: each gets a narrow port, bound here (STYLE principle 2).

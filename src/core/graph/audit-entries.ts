@@ -76,3 +76,26 @@ export function acceptedRangeEntry(source: IngestSource, accepted: readonly Acce
     globalSeq: to,
   };
 }
+
+/**
+ * A local group's intent (ADR 0038), written while the group is drafted and signed: it names the
+ * group's size, and the app and trace id of a write alone; the envelope ids follow in the outcomes.
+ */
+export function localIntentEntry(
+  source: IngestSource,
+  requests: readonly { readonly app: string; readonly traceId?: string | undefined }[],
+  globalSeq: number,
+): AuditEntry {
+  const only = requests.length === 1 ? requests[0]! : null;
+  return {
+    kind: "write_intent",
+    traceId: only?.traceId ?? null,
+    code: null,
+    actor: source.actor ?? null,
+    app: only?.app ?? null,
+    envelopeId: null,
+    globalSeq,
+    message: `About to commit up to ${requests.length} local write(s) after global_seq ${globalSeq}.`,
+    data: { inputs: requests.length, source: source.kind },
+  };
+}

@@ -13,7 +13,7 @@ import { err, ok, type Result } from "../shared/result.ts";
 import { AbortWrite, type EnvelopeRow, type WriteTx } from "../storage/index.ts";
 import { signEnvelope, validateLink, type UnsignedEnvelope, type VerifiedEnvelope, type VerifiedLink } from "../wire/index.ts";
 import { loadAclFacts } from "./acl-facts.ts";
-import { acceptedRangeEntry, auditEntry, intentEntry, rejectionEntry, type Acceptance } from "./audit-entries.ts";
+import { acceptedRangeEntry, auditEntry, intentEntry, localIntentEntry, rejectionEntry, type Acceptance } from "./audit-entries.ts";
 import { authorize } from "./authorize.ts";
 import { checkCausalPast, checkStubPast } from "./causal-past.ts";
 import { commitEnvelope, holdStub, type Committed } from "./commit.ts";
@@ -31,8 +31,8 @@ import {
   type WriteRequest,
 } from "./types.ts";
 import { revokedBy, withdrawNow } from "./withdrawal.ts";
-import { GroupHeads, takeGroup, type QueuedWrite } from "./local-group.ts";
-import { draftLocalWrite } from "./write-draft.ts";
+import { GroupHeads, KeyHeads, takeGroup, type QueuedWrite } from "./local-group.ts";
+import { draftLocalWrite, newTraceId, type ChainHead } from "./write-draft.ts";
 
 export type { Author, IngestOutcome, IngestSource, SyncReadDecision, WriteRequest } from "./types.ts";
 
@@ -44,7 +44,8 @@ type Cursor = { readonly peer: string; readonly domain: string; readonly seq: nu
 type CommitNotice = Parameters<CommitListener>[0];
 
 /** A group of local writes: only its first is judged as it stands (local-group.ts). */
-type GroupOptions = { readonly retryAfterFirst: boolean };
+/** A local group: later writes retry alone; its intent was begun before it was drafted (ADR 0038). */
+type GroupOptions = { readonly retryAfterFirst: boolean; readonly intent: Promise<Result<unknown>> };
 
 /** A grouped write to draft again alone; never leaves the manager. */
 const RETRY_ALONE: Result<IngestOutcome> = err(
@@ -81,11 +82,17 @@ export class GraphManager {
   #maybePending: boolean | undefined;
   /** Local writes waiting for their turn, taken in groups (local-group.ts). */
   readonly #localWrites: QueuedWrite[] = [];
+  /** Where the keys of local writes stand, kept across turns so a draft need not read them. */
+  readonly #keyHeads: KeyHeads;
 
   constructor(storage: GraphStorage, verifier: Ed25519Verifier, ports: GraphPorts) {
     this.#storage = storage;
     this.#verifier = verifier;
     this.#ports = ports;
+    this.#keyHeads = new KeyHeads(
+      (key) => storage.lastOfKey(key),
+      () => storage.globalSeq,
+    );
   }
 
   onCommit(listener: CommitListener): () => void {
@@ -109,6 +116,7 @@ export class GraphManager {
       try {
         return await work();
       } finally {
+        this.#keyHeads.forget();
         this.#invalidateFacts();
       }
     });
@@ -210,7 +218,11 @@ export class GraphManager {
       const refused = this.#refuseIfClosed();
       if (refused !== null) return group.forEach((write) => write.resolve(refused));
       const source: IngestSource = { kind: "local", actor: group[0]!.author.identityId };
-      const heads = new GroupHeads((key) => this.#storage.lastOfKey(key));
+      // Each write's trace id is chosen now, so the intent written while the group drafts can name it.
+      const requests = group.map(({ request }) => (request.traceId === undefined ? { ...request, traceId: newTraceId() } : request));
+      // Write-ahead (ADR 0017) while the group drafts and signs (ADR 0038): no read waits on it.
+      const intent = this.#begin(localIntentEntry(source, requests, this.#storage.globalSeq));
+      const heads = new GroupHeads(this.#keyHeads.lastOfKey);
       const storage = {
         getEnvelopes: this.#storage.getEnvelopes.bind(this.#storage),
         getObjects: this.#storage.getObjects.bind(this.#storage),
@@ -219,11 +231,11 @@ export class GraphManager {
       // Drafted in order (each chains on the one before: an id needs no signature), then signed all
       // at once, before the batch's transaction opens (DESIGN D5, ADR 0034).
       const prepared: { readonly write: QueuedWrite; readonly unsigned: UnsignedEnvelope }[] = [];
-      for (const write of group) {
+      for (const [i, write] of group.entries()) {
         const built = await draftLocalWrite(
           { storage, facts: await this.#aclFacts(), clock: this.#ports.clock },
           write.author,
-          write.request,
+          requests[i]!,
         );
         if (!built.ok) {
           await this.#ports.audit.record([rejectionEntry(built.error, source, null, write.request.app)]);
@@ -242,7 +254,7 @@ export class GraphManager {
       const outcomes = await this.#applyBatch(
         drafted.map(({ input }) => ({ input })),
         source,
-        { retryAfterFirst: true },
+        { retryAfterFirst: true, intent },
       );
       const again = drafted.filter((_, i) => outcomes[i] === RETRY_ALONE).map(({ write }) => write);
       drafted.forEach(({ write }, i) => outcomes[i] !== RETRY_ALONE && write.resolve(outcomes[i]!));
@@ -303,12 +315,14 @@ export class GraphManager {
     const audits: AuditEntry[] = [];
     const notices: CommitNotice[] = [];
     const accepted: Acceptance[] = [];
-    // Write-ahead (ADR 0017): nothing that could commit goes ahead unless the log took its intent.
+    // Write-ahead (ADR 0017): nothing that could commit goes ahead unless the log took its intent
+    // (a local group's was begun before it was drafted, ADR 0038).
     const valid = items.flatMap(({ input }) => (input.ok ? [input.value] : []));
     if (valid.length > 0) {
-      const begun = await this.#ports.audit.begin(intentEntry(source, valid, this.#storage.globalSeq));
+      const begun = await (group?.intent ?? this.#begin(intentEntry(source, valid, this.#storage.globalSeq)));
       if (!begun.ok) return items.map(({ input }) => (input.ok ? begun : input));
     }
+    const from = this.#storage.globalSeq;
     const written = await this.#storage.runWrite(async (tx) => {
       [outcomes, audits, notices, accepted].forEach((list) => (list.length = 0));
       const batch = items.flatMap(({ input }) => (input.ok ? [input.value] : []));
@@ -356,12 +370,21 @@ export class GraphManager {
       );
       return failed;
     }
+    if (group !== undefined) this.#keyHeads.committed(from, this.#storage.globalSeq, committedHeads(items, outcomes));
     // Not awaited (issue 17): the log appends in call order, so the next batch's intent follows these
-    // outcomes, and a query waits for them; a commit the log then misses is reconciled (ADR 0017).
+    // outcomes, in its transaction (ADR 0038), and a query waits for them; a commit the log then
+    // misses is reconciled (ADR 0017).
     if (accepted.length > 0) audits.push(acceptedRangeEntry(source, accepted));
-    void this.#ports.audit.record(audits).catch(() => undefined);
+    this.#ports.audit.recordSoon(audits);
     for (const notice of notices) for (const listener of this.#listeners) listener(notice);
     return outcomes;
+  }
+
+  /** The write-ahead intent, begun now and awaited before the transaction opens (a throw is a refusal too). */
+  #begin(intent: AuditEntry): Promise<Result<unknown>> {
+    return this.#ports.audit.begin(intent).catch(() =>
+      err(nodeError("ERR_MNG_LOG_UNAVAILABLE", "The audit log cannot write, so this node takes no changes until it can.", { reason: "begin_failed" })),
+    );
   }
 
   /** One item of a batch inside its transaction: its stages, then what becomes of it (parked only if `mayPark`). */
@@ -466,6 +489,17 @@ export class GraphManager {
   aclFacts(): Promise<AclFacts> {
     return this.#aclFacts();
   }
+}
+
+/** The key heads a committed batch wrote: each accepted or suppressed envelope, in order. */
+function committedHeads(items: readonly BatchItem[], outcomes: readonly Result<IngestOutcome>[]): [string, ChainHead][] {
+  return items.flatMap(({ input }, i) => {
+    const outcome = outcomes[i];
+    if (!input.ok || input.value.kind !== "full" || outcome === undefined || !outcome.ok) return [];
+    if (outcome.value.status !== "accepted" && outcome.value.status !== "suppressed") return [];
+    const { envelope, id } = input.value;
+    return [[envelope.author_key, { id, keySeq: envelope.seq, lamport: envelope.lamport }]];
+  });
 }
 
 /** The audit entry of one item's outcome (a duplicate needs none). */

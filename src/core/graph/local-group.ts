@@ -52,3 +52,37 @@ export class GroupHeads {
     this.#drafted.set(key, { id: head.id, keySeq: head.seq, lamport: head.lamport });
   }
 }
+
+/**
+ * The stored heads of the keys local writes signed with (issue 17), so a draft needs no read for
+ * its key's head. The Graph is the only writer of envelopes: while global_seq stays where the last
+ * local commit left it, each head held here is the stored one. Anything else that moves global_seq
+ * (an ingest, a drained pending envelope) makes the next draft read the stored head again, and
+ * `forget` covers what rewrites rows between commits (the integrity repair runs in `exclusive`).
+ */
+export class KeyHeads {
+  #at = -1;
+  readonly #byKey = new Map<string, ChainHead>();
+  readonly #stored: (key: string) => Promise<ChainHead | undefined>;
+  readonly #globalSeq: () => number;
+
+  constructor(stored: (key: string) => Promise<ChainHead | undefined>, globalSeq: () => number) {
+    this.#stored = stored;
+    this.#globalSeq = globalSeq;
+  }
+
+  lastOfKey = async (key: string): Promise<ChainHead | undefined> =>
+    (this.#at === this.#globalSeq() ? this.#byKey.get(key) : undefined) ?? (await this.#stored(key));
+
+  /** A local batch committed, moving global_seq from `from` to `to`; `heads` are the envelopes it wrote, in order. */
+  committed(from: number, to: number, heads: readonly (readonly [key: string, head: ChainHead])[]): void {
+    if (this.#at !== from) this.#byKey.clear();
+    for (const [key, head] of heads) this.#byKey.set(key, head);
+    this.#at = to;
+  }
+
+  forget(): void {
+    this.#at = -1;
+    this.#byKey.clear();
+  }
+}

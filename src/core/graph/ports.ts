@@ -16,6 +16,8 @@ export type SchemaRegistry = { schemaFor(app: string): CompiledSchema | undefine
 export type AuditSink = {
   begin(intent: AuditEntry): Promise<Result<unknown>>;
   record(entries: readonly AuditEntry[]): Promise<unknown>;
+  /** A commit's outcome records, written soon: with the next intent, in its transaction (ADR 0038). Nothing waits on them. */
+  recordSoon(entries: readonly AuditEntry[]): void;
 };
 
 export type GraphLimits = Budgets & { readonly maxPending: number; readonly maxReadLimit: number };

@@ -22,6 +22,11 @@ export type DraftContext = {
   readonly clock: Clock;
 };
 
+/** A trace id for a write whose caller named none. */
+export function newTraceId(): string {
+  return `t-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
 export async function draftLocalWrite(ctx: DraftContext, author: Author, request: WriteRequest): Promise<Result<UnsignedEnvelope>> {
   const { storage } = ctx;
   // Op names first: the reference walk below knows only the eight kinds (DESIGN §3).
@@ -65,7 +70,7 @@ export async function draftLocalWrite(ctx: DraftContext, author: Author, request
     {
       app: request.app,
       domain: request.domain,
-      traceId: request.traceId ?? `t-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
+      traceId: request.traceId ?? newTraceId(),
       seq: (head?.keySeq ?? 0) + 1,
       prev: head?.id ?? null,
       deps: [...deps] as EnvelopeId[],

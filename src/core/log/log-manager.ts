@@ -28,7 +28,7 @@ export interface LogManager {
   anchor(anchor: LogAnchor): Promise<Result<ChainReport | null>>;
   record(entry: AuditEntry): Promise<Result<AuditRecord>>;
   /** All entries in one transaction, consecutive seqs; one invalid entry writes nothing. Rejection floods are counted. */
-  recordMany(entries: readonly AuditEntry[]): Promise<Result<readonly AuditRecord[]>>;
+  recordMany(entries: readonly AuditEntry[], options?: RecordOptions): Promise<Result<readonly AuditRecord[]>>;
   /** Newest first; limit 1..maxQueryLimit, default 100. */
   query(filter: AuditQuery): Promise<Result<AuditPage>>;
   /** verify() as a head or ERR_MNG_LOG_RECORD_INVALID naming the first break (`data.at_seq`). */
@@ -69,6 +69,18 @@ const RETRY_MS = [100, 250, 500, 1000, 2000, 5000] as const;
  * tail (the walk at start meets the older one), so a burst signs once; close() signs at once.
  */
 export const CHECKPOINT_DELAY_MS = 250;
+
+/**
+ * A record asked to be written soon waits at most this long for the next append (issue 17, ADR
+ * 0038): a write's outcome records then share the next write's intent transaction instead of the
+ * intent queueing behind them. A crash in that window loses them; the reconcile names the commits.
+ */
+export const SOON_MS = 20;
+
+export type RecordOptions = {
+  /** Write with the next append, or after SOON_MS: for outcome records nothing waits on. */
+  readonly soon?: boolean;
+};
 
 function unavailable(reason: string, cause?: unknown): NodeError {
   const detail = cause instanceof Error ? `: ${cause.message}` : typeof cause === "string" ? `: ${cause}` : "";
@@ -115,6 +127,9 @@ export function createLogManager(options: LogManagerOptions): LogManager {
   let checkpointing: Promise<void> | undefined;
   let checkpointDirty = false;
   let checkpointTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Records to be written soon: they join the next append's transaction, or go alone after SOON_MS. */
+  let waiting: { readonly entries: readonly AuditEntry[]; readonly settle: (r: Result<readonly AuditRecord[]>) => void }[] = [];
+  let waitingTimer: ReturnType<typeof setTimeout> | undefined;
 
   function serial<T>(work: () => Promise<T>): Promise<T> {
     const run = queue.then(work, work);
@@ -390,7 +405,7 @@ export function createLogManager(options: LogManagerOptions): LogManager {
     });
   }
 
-  function recordMany(entries: readonly AuditEntry[]): Promise<Result<readonly AuditRecord[]>> {
+  function recordMany(entries: readonly AuditEntry[], options: RecordOptions = {}): Promise<Result<readonly AuditRecord[]>> {
     const store = database();
     if (!store.ok) return Promise.resolve(store);
     if (!Array.isArray(entries))
@@ -408,8 +423,34 @@ export function createLogManager(options: LogManagerOptions): LogManager {
     }
     const admitted = counter.admit(checked, clock.now());
     if (admitted.length === 0) return Promise.resolve(ok([]));
-    // close() waits for this queue before it closes the database, so a queued write still lands.
-    return serial(() => (db === undefined ? Promise.resolve(err(unavailable("database_closed"))) : append(db, admitted)));
+    if (options.soon !== true) return appendQueued(admitted);
+    return new Promise((settle) => {
+      waiting.push({ entries: admitted, settle });
+      waitingTimer ??= setTimeout(() => void appendQueued([]), SOON_MS);
+      (waitingTimer as { unref?: () => void }).unref?.();
+    });
+  }
+
+  /**
+   * Appends `admitted` in call order, after the records waiting to be written soon, in one
+   * transaction. close() waits for this queue before it closes the database, so a queued write lands.
+   */
+  function appendQueued(admitted: readonly AuditEntry[]): Promise<Result<readonly AuditRecord[]>> {
+    return serial(async () => {
+      const carried = waiting;
+      waiting = [];
+      if (waitingTimer !== undefined) clearTimeout(waitingTimer);
+      waitingTimer = undefined;
+      const all = [...carried.flatMap((w) => w.entries), ...admitted];
+      const written: Result<readonly AuditRecord[]> =
+        all.length === 0 ? ok([]) : db === undefined ? err(unavailable("database_closed")) : await append(db, all);
+      let at = 0;
+      for (const w of carried) {
+        w.settle(written.ok ? ok(written.value.slice(at, at + w.entries.length)) : written);
+        at += w.entries.length;
+      }
+      return written.ok ? ok(written.value.slice(at)) : written;
+    });
   }
 
   async function record(entry: AuditEntry): Promise<Result<AuditRecord>> {
@@ -436,7 +477,7 @@ export function createLogManager(options: LogManagerOptions): LogManager {
     const checked = checkAuditQuery(filter, maxQueryLimit);
     if (!checked.ok) return checked;
     // A query sees every record queued before it: the write path does not wait for its outcome records.
-    await queue;
+    await appendQueued([]);
     if (db === undefined) return err(unavailable("recovering"));
     try {
       return ok(await runAuditQuery(db, checked.value));
@@ -487,6 +528,7 @@ export function createLogManager(options: LogManagerOptions): LogManager {
       phase = "closed";
       return;
     }
+    await appendQueued([]);
     await flushCounts();
     phase = "closed";
     if (retry !== undefined) clearTimeout(retry);
