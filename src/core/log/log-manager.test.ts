@@ -8,6 +8,7 @@ import { manualClock } from "../shared/clock.ts";
 import { platformIdb, type IdbEnvironment } from "../shared/idb.ts";
 import type { EnvelopeId, IdentityId } from "../shared/ids.ts";
 import { testIdb, uniqueName } from "../shared/test-support/idb.ts";
+import { createLogDatabase } from "../storage/index.ts";
 import {
   createLogManager,
   GENESIS_HASH,
@@ -603,6 +604,80 @@ describe("lifecycle and sink failures", () => {
     expect(await log.record(entry())).toMatchObject(closed);
     expect(await log.query({})).toMatchObject(closed);
     expect(await log.verifyChain()).toMatchObject(closed);
+    await log.close();
+  });
+});
+
+describe("records written soon (issue 17, ADR 0029 amendment)", () => {
+  async function counted(failAppends = false) {
+    const env = await testIdb();
+    const appends: number[] = [];
+    const log = createLogManager({
+      name: uniqueName("log"),
+      idb: env,
+      clock: manualClock(),
+      database: () => {
+        const inner = createLogDatabase<AuditRecord>(uniqueName("log-db"), env);
+        return {
+          ...inner,
+          appendAfterLast: async (build) => {
+            if (failAppends) throw new Error("injected: the log cannot write");
+            const written = await inner.appendAfterLast(build);
+            appends.push(written?.length ?? 0);
+            return written;
+          },
+        };
+      },
+    });
+    expect((await log.open()).ok).toBe(true);
+    return { log, appends };
+  }
+
+  it("joins the next append's transaction, in call order", async () => {
+    const { log, appends } = await counted();
+    const outcome = log.recordMany([entry({ kind: "write_accepted" })], { soon: true });
+    const intent = await log.recordMany([entry({ kind: "write_intent", envelopeId: null })]);
+    expect(intent).toMatchObject({ ok: true, value: [{ seq: 2, kind: "write_intent" }] });
+    expect(await outcome).toMatchObject({ ok: true, value: [{ seq: 1, kind: "write_accepted" }] });
+    expect(appends).toEqual([2]);
+    await log.close();
+  });
+
+  it("is written alone when no append follows, and a query sees it", async () => {
+    const { log, appends } = await counted();
+    const alone = log.recordMany([entry()], { soon: true });
+    const page = await log.query({});
+    expect(page.ok && page.value.records.map((r) => r.seq)).toEqual([1]);
+    expect(await alone).toMatchObject({ ok: true, value: [{ seq: 1 }] });
+    expect(appends).toEqual([1]);
+    await log.close();
+  });
+
+  it("is written by close()", async () => {
+    const { log, appends } = await counted();
+    const pending = log.recordMany([entry()], { soon: true });
+    await log.close();
+    expect(await pending).toMatchObject({ ok: true });
+    expect(appends).toEqual([1]);
+  });
+
+  it("refuses an invalid entry at once and queues nothing", async () => {
+    const { log, appends } = await counted();
+    expect(await log.recordMany([entry({ kind: "nope" as AuditKind })], { soon: true })).toMatchObject({
+      ok: false,
+      error: { code: "ERR_MNG_LOG_RECORD_INVALID" },
+    });
+    await log.close();
+    expect(appends).toEqual([]);
+  });
+
+  it("fails with the intent it shares a transaction with when the log cannot write: the intent is refused", async () => {
+    const { log } = await counted(true);
+    const outcome = log.recordMany([entry()], { soon: true });
+    const intent = await log.recordMany([entry({ kind: "write_intent", envelopeId: null })]);
+    expect(intent).toMatchObject({ ok: false, error: { code: "ERR_MNG_LOG_UNAVAILABLE" } });
+    expect(await outcome).toMatchObject({ ok: false, error: { code: "ERR_MNG_LOG_UNAVAILABLE" } });
+    expect(log.isWritable()).toBe(false);
     await log.close();
   });
 });
