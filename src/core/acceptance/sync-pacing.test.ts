@@ -3,55 +3,13 @@
 // a handshake frame, a `have`) has a retry or a timeout, and recovered protocol events are not errors.
 import { beforeEach, describe, expect, it } from "vitest";
 import type { TwoWayNode } from "../node.ts";
-import {
-  createLoopbackTransportPair,
-  decodeFrame,
-  type LoopbackPair,
-  type SessionFrame,
-  type SyncSession,
-  type Transport,
-} from "../network/index.ts";
-import type { IdentityId } from "../shared/ids.ts";
-import { expectOk, NOTES_SCHEMA, settle, startNode, testPublisher, writeNotes, type TestNode } from "./fixtures.ts";
-
-const FAST_PUZZLES = { "dos.difficulty.base_bits": 6, "dos.difficulty.max_bits": 12 };
-
-type Side = TestNode & { me: IdentityId };
-
-async function side(name: string): Promise<Side> {
-  const started = await startNode({ config: FAST_PUZZLES });
-  expectOk(await started.node.apps.install(await (await testPublisher()).package(NOTES_SCHEMA)));
-  return { ...started, me: expectOk(await started.node.identities.create({ name })).identityId };
-}
-
-function frameOf(bytes: Uint8Array): SessionFrame | null {
-  const decoded = decodeFrame(bytes);
-  return decoded.ok ? decoded.value : null;
-}
+import { createLoopbackTransportPair, type LoopbackPair, type SessionFrame, type SyncSession, type Transport } from "../network/index.ts";
+import { settle, writeNotes } from "./fixtures.ts";
+import { frameOf, pumpManually, side, withSend, type Side } from "./sync-link.ts";
 
 /** The transport with `send` filtered: frames `lose` picks vanish, as on a lossy link. */
 function lossy(transport: Transport, lose: (frame: SessionFrame) => boolean): Transport {
-  return new Proxy(transport, {
-    get(target, prop) {
-      if (prop === "send") return (bytes: Uint8Array) => (lose(frameOf(bytes)!) ? { ok: true, value: undefined } : target.send(bytes));
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}
-
-/** Delivers by hand (manual delivery): everything due at once, as a slow receiver finds its queue. */
-async function pumpManually(pair: LoopbackPair, sessions: readonly SyncSession[], rounds = 400): Promise<void> {
-  let last = "";
-  let quiet = 0;
-  for (let i = 0; i < rounds && quiet < 4; i++) {
-    pair.flush();
-    await Promise.all(sessions.map((s) => s.idle()));
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    const now = JSON.stringify([pair.pending(), sessions.map((s) => s.status())]);
-    quiet = now === last && pair.pending() === 0 ? quiet + 1 : 0;
-    last = now;
-  }
+  return withSend(transport, (bytes, target) => (lose(frameOf(bytes)!) ? { ok: true, value: undefined } : target.send(bytes)));
 }
 
 /**

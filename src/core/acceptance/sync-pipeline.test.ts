@@ -3,61 +3,18 @@
 // bad one; what it sends back over seqs that all came from its peer is the range alone.
 import { beforeEach, describe, expect, it } from "vitest";
 import type { TwoWayNode } from "../node.ts";
-import {
-  createLoopbackTransportPair,
-  decodeFrame,
-  encodeFrame,
-  type LoopbackPair,
-  type SessionFrame,
-  type SyncSession,
-  type Transport,
-} from "../network/index.ts";
-import type { IdentityId } from "../shared/ids.ts";
-import { expectOk, NOTES_SCHEMA, startNode, testPublisher, writeNotes, type TestNode } from "./fixtures.ts";
+import { createLoopbackTransportPair, encodeFrame, type SessionFrame, type Transport } from "../network/index.ts";
+import { expectOk, writeNotes } from "./fixtures.ts";
+import { frameOf, pumpManually, side, withSend, type Side } from "./sync-link.ts";
 
-const FAST_PUZZLES = { "dos.difficulty.base_bits": 6, "dos.difficulty.max_bits": 12 };
 const NOTES = "app.notes/notes";
-
-type Side = TestNode & { me: IdentityId };
-
-async function side(name: string): Promise<Side> {
-  const started = await startNode({ config: FAST_PUZZLES });
-  expectOk(await started.node.apps.install(await (await testPublisher()).package(NOTES_SCHEMA)));
-  return { ...started, me: expectOk(await started.node.identities.create({ name })).identityId };
-}
-
-function frameOf(bytes: Uint8Array): SessionFrame | null {
-  const decoded = decodeFrame(bytes);
-  return decoded.ok ? decoded.value : null;
-}
 
 /** The transport with each frame `change` returns re-encoded in its place, as a link that alters frames. */
 function altering(transport: Transport, change: (frame: SessionFrame) => SessionFrame | null): Transport {
-  return new Proxy(transport, {
-    get(target, prop) {
-      if (prop === "send")
-        return (bytes: Uint8Array) => {
-          const changed = change(frameOf(bytes)!);
-          return target.send(changed === null ? bytes : expectOk(encodeFrame(changed)));
-        };
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
+  return withSend(transport, (bytes, target) => {
+    const changed = change(frameOf(bytes)!);
+    return target.send(changed === null ? bytes : expectOk(encodeFrame(changed)));
   });
-}
-
-/** Manual delivery: everything due at once each round, so the receiver finds a queue of packages. */
-async function burst(pair: LoopbackPair, sessions: readonly SyncSession[], rounds = 400): Promise<void> {
-  let last = "";
-  let quiet = 0;
-  for (let i = 0; i < rounds && quiet < 4; i++) {
-    pair.flush();
-    await Promise.all(sessions.map((s) => s.idle()));
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    const now = JSON.stringify([pair.pending(), sessions.map((s) => s.status())]);
-    quiet = now === last && pair.pending() === 0 ? quiet + 1 : 0;
-    last = now;
-  }
 }
 
 const digest = async (node: TwoWayNode) => (await node.stateDigest()).digest;
@@ -80,7 +37,7 @@ describe("the receiver's pipeline (ADR 0027)", () => {
     const pair = createLoopbackTransportPair({ delivery: "manual", traceLimit: 10_000 });
     const sa = a.node.sync.connect(pair[0], { packageLimit: 1 });
     const sb = b.node.sync.connect(pair[1], { packageLimit: 1 });
-    await burst(pair, [sa, sb]);
+    await pumpManually(pair, [sa, sb]);
     expect(await digest(b.node)).toEqual(await digest(a.node));
     expect(sb.status().lastError).toBeNull();
     expect(sb.status().recovered).toBe(0); // no package came out of turn: each committed after the one before
@@ -119,7 +76,7 @@ describe("the receiver's pipeline (ADR 0027)", () => {
     });
     const sa = a.node.sync.connect(ta, { packageLimit: 1 });
     const sb = b.node.sync.connect(pair[1], { packageLimit: 1 });
-    await burst(pair, [sa, sb]);
+    await pumpManually(pair, [sa, sb]);
     expect(badFrom).toBeGreaterThan(0);
     // Fail closed: the cursor stops before the bad package; the packages after it (prepared while it
     // was refused) found a gap and committed nothing.
