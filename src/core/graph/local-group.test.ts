@@ -10,9 +10,9 @@ const head = (id: string, keySeq: number): ChainHead => ({ id: id as EnvelopeId,
 function heads(stored: Map<string, ChainHead>) {
   const state = { globalSeq: 5, reads: 0 };
   const keyHeads = new KeyHeads(
-    async (key) => {
+    (key) => {
       state.reads += 1;
-      return stored.get(key);
+      return Promise.resolve(stored.get(key));
     },
     () => state.globalSeq,
   );
