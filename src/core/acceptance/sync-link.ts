@@ -1,6 +1,7 @@
 // Two sync sides over a loopback link driven by hand, shared by the pacing (ADR 0026) and pipeline
 // (ADR 0027) tests: a node with the notes app and a person, frames decoded, a link that changes what
 // it sends, and delivery by hand until nothing moves.
+import type { TwoWayNode } from "../node.ts";
 import { decodeFrame, type LoopbackPair, type SessionFrame, type SyncSession, type Transport } from "../network/index.ts";
 import type { IdentityId } from "../shared/ids.ts";
 import type { Result } from "../shared/result.ts";
@@ -16,6 +17,9 @@ export async function side(name: string): Promise<Side> {
   expectOk(await started.node.apps.install(await (await testPublisher()).package(NOTES_SCHEMA)));
   return { ...started, me: expectOk(await started.node.identities.create({ name })).identityId };
 }
+
+/** A node's state digest: equal on two nodes that hold the same state. */
+export const digest = async (node: TwoWayNode): Promise<string> => (await node.stateDigest()).digest;
 
 export function frameOf(bytes: Uint8Array): SessionFrame | null {
   const decoded = decodeFrame(bytes);

@@ -2,10 +2,9 @@
 // a slow receiver's inbound queue from overflowing, every lost step (a package, its resend, an ack,
 // a handshake frame, a `have`) has a retry or a timeout, and recovered protocol events are not errors.
 import { beforeEach, describe, expect, it } from "vitest";
-import type { TwoWayNode } from "../node.ts";
 import { createLoopbackTransportPair, type LoopbackPair, type SessionFrame, type SyncSession, type Transport } from "../network/index.ts";
 import { settle, writeNotes } from "./fixtures.ts";
-import { frameOf, pumpManually, side, withSend, type Side } from "./sync-link.ts";
+import { digest, frameOf, pumpManually, side, withSend, type Side } from "./sync-link.ts";
 
 /** The transport with `send` filtered: frames `lose` picks vanish, as on a lossy link. */
 function lossy(transport: Transport, lose: (frame: SessionFrame) => boolean): Transport {
@@ -26,8 +25,6 @@ async function ticks(pair: LoopbackPair, receiver: SyncSession, sender: SyncSess
 function packagesSent(pair: LoopbackPair, from: "a" | "b"): number {
   return pair.trace().filter((t) => t.from === from && frameOf(t.bytes)?.kind === "package").length;
 }
-
-const digest = async (node: TwoWayNode) => (await node.stateDigest()).digest;
 
 let a: Side;
 let b: Side;

@@ -2,10 +2,9 @@
 // frame and envelope signatures) and still commits them one at a time, in order, failing closed on a
 // bad one; what it sends back over seqs that all came from its peer is the range alone.
 import { beforeEach, describe, expect, it } from "vitest";
-import type { TwoWayNode } from "../node.ts";
 import { createLoopbackTransportPair, encodeFrame, type SessionFrame, type Transport } from "../network/index.ts";
 import { expectOk, writeNotes } from "./fixtures.ts";
-import { frameOf, pumpManually, side, withSend, type Side } from "./sync-link.ts";
+import { digest, frameOf, pumpManually, side, withSend, type Side } from "./sync-link.ts";
 
 const NOTES = "app.notes/notes";
 
@@ -16,8 +15,6 @@ function altering(transport: Transport, change: (frame: SessionFrame) => Session
     return target.send(changed === null ? bytes : expectOk(encodeFrame(changed)));
   });
 }
-
-const digest = async (node: TwoWayNode) => (await node.stateDigest()).digest;
 
 let a: Side;
 let b: Side;
