@@ -1,242 +1,49 @@
 // The composition root (STYLE principle 2): builds the managers in start-up order, injects each
 // one's ports, and exposes the embedding API (docs/api.md). Every answer is plain data (DESIGN D6).
 import { evaluateRead } from "./acl/index.ts";
-import {
-  AppManager,
-  createPackageLifecycle,
-  createTrustList,
-  type AppInfo,
-  type AppPackage,
-  type PackageLifecycle,
-  type PackageLifecyclePorts,
-  type TrustList,
-} from "./app/index.ts";
+import { AppManager, createPackageLifecycle, createTrustList, type AppInfo, type PackageLifecyclePorts } from "./app/index.ts";
 import { createAuthManager, DEFAULT_AUTH_LIMITS, type AuthManager } from "./auth/index.ts";
+import { createCommitNotices, createEventManager, type EventManager } from "./event/index.ts";
+import { createConfigManager, type ConfigManager } from "./config/index.ts";
+import { createVerifier } from "./crypto/index.ts";
 import {
-  createCommitNotices,
-  createEventManager,
-  type EventFilter,
-  type EventManager,
-  type EventSink,
-  type Subscription,
-} from "./event/index.ts";
-import { createConfigManager, type ConfigManager, type ConfigSnapshot } from "./config/index.ts";
-import { createVerifier, type Ed25519Engine } from "./crypto/index.ts";
-import {
-  checkReadRequest,
   INTEGRITY_CODE,
   GraphManager,
   IntegrityChecker,
   deferredCheck,
   type IntegrityReport,
-  readGraph,
   stateDigest,
-  type Author,
-  type GraphReadResult,
   type IngestOutcome,
-  type DigestScope,
-  type StateDigest,
   deviceKeyBindings,
 } from "./graph/index.ts";
-import { createHealthManager, type HealthManager, type HealthSnapshot } from "./health/index.ts";
-import { createRecoveryFlows, rotateDeviceKey, type RecoveryExport, type RestoreResult, type RotationResult } from "./identity/index.ts";
-import { createDeviceFlows, type DeviceFlows } from "./identity/index.ts";
-import { createNodeBinding, NODE_KEY_TYPE, type NodePerson } from "./identity/index.ts";
-import { createKeyManager, type KdfParameters, type KeyManager, type KeyRecord } from "./key/index.ts";
+import { createHealthManager, type HealthManager } from "./health/index.ts";
 import {
-  createLogManager,
-  type AuditEntry,
-  type AuditPage,
-  type AuditQuery,
-  type AuditRecord,
-  type ChainHead,
-  type ChainReport,
-  type LogManager,
-} from "./log/index.ts";
-import { isoTime, systemClock, systemRandom, type Clock } from "./shared/clock.ts";
+  createDeviceFlows,
+  createLocalIdentities,
+  createNodeBinding,
+  createRecoveryFlows,
+  NODE_KEY_TYPE,
+  rotateDeviceKey,
+} from "./identity/index.ts";
+import { createKeyManager, type KeyManager } from "./key/index.ts";
+import { createLogManager, type AuditEntry, type LogManager } from "./log/index.ts";
+import { isoTime, systemClock, systemRandom } from "./shared/clock.ts";
 import { nodeError } from "./shared/errors.ts";
-import { platformIdb, type IdbEnvironment } from "./shared/idb.ts";
-import { creatorOf, identityIdFromKey, type EnvelopeId, type IdentityId } from "./shared/ids.ts";
-import { isJsonObject, type JsonValue } from "./shared/json.ts";
+import { platformIdb } from "./shared/idb.ts";
+import { identityIdFromKey, type IdentityId } from "./shared/ids.ts";
+import { isJsonObject } from "./shared/json.ts";
 import { err, ok, type Result } from "./shared/result.ts";
-import { versionedCache } from "./shared/versioned-cache.ts";
-import { StateManager, type HavePackage, type SessionPeer, type SyncPackage } from "./state/index.ts";
+import { StateManager } from "./state/index.ts";
 import { createDosGuard, type DosGuard } from "./dos-guard/index.ts";
-import { createSyncPorts, startSession, type SessionOptions, type SyncSession, type Transport } from "./network/index.ts";
+import { createSyncPorts, startSession } from "./network/index.ts";
 import { SYSTEM_SCHEMA, type SchemaDocument } from "./schema/index.ts";
-import { StorageManager, type EnvelopeRow, type ForkRow, type KeyDatabase, type LogDatabase, type NodeStorage } from "./storage/index.ts";
-import { IDENTITY_TYPE_KEY, storedEnvelope, SYSTEM_APP, type Op } from "./wire/index.ts";
+import { StorageManager, type NodeStorage } from "./storage/index.ts";
+import { IDENTITY_TYPE_KEY, storedEnvelope, SYSTEM_APP } from "./wire/index.ts";
+import { openAppSession, type AppSessionPorts } from "./app-session.ts";
+import type { NodeOptions, TwoWayNode, WriteResult } from "./node-api.ts";
 
-export type NodeOptions = {
-  /** Names the node's databases: twoway-node-<name>, twoway-keys-<name>, twoway-log-<name>. */
-  readonly name: string;
-  /** Defaults to the platform's IndexedDB; pass fake-indexeddb (or another adapter) in Node.js. */
-  readonly idb?: IdbEnvironment;
-  /** The node database, not yet opened; defaults to Dexie over `idb` (SQLite in Node.js: ADR 0022). */
-  readonly storage?: NodeStorage;
-  /** The key and log databases' adapters, opened by their managers; default Dexie over `idb` (ADR 0028). */
-  readonly keyDatabase?: () => KeyDatabase;
-  readonly logDatabase?: () => LogDatabase<AuditRecord>;
-  readonly clock?: Clock;
-  readonly engine?: Ed25519Engine | "auto";
-  /** Ephemeral config values above the persisted ones (tests, embedding). */
-  readonly config?: Readonly<Record<string, JsonValue>>;
-  /** SHA-256 hex digests of app packages this build trusts without a grant: the built-ins (ADR 0015). */
-  readonly pinnedPackageDigests?: readonly string[];
-  /** scrypt parameters for new recovery files (ADR 0021); tests pass the smallest a restore accepts. */
-  readonly recoveryKdf?: KdfParameters;
-};
-
-export type WriteResult = {
-  readonly envelopeId: EnvelopeId;
-  readonly seq: number;
-  readonly status: "accepted" | "suppressed";
-  readonly objectIds: readonly string[];
-};
-
-/** A caller bound to one identity and one app by the node; it cannot name another (DESIGN §1). */
-export type Session = {
-  readonly identityId: IdentityId;
-  readonly app: string;
-  submit(request: {
-    readonly domain: string;
-    readonly ops: readonly Omit<Op, "owner_identity">[];
-    readonly traceId?: string;
-  }): Promise<Result<WriteResult>>;
-  read(request: unknown): Promise<Result<GraphReadResult>>;
-  /**
-   * Post-commit events about this app that the session's identity may read, in global_seq order,
-   * at most once; a slow subscriber is closed (buffer_overflow) rather than buffered without bound.
-   */
-  subscribe(filter?: Omit<EventFilter, "app">, sink?: EventSink): Result<Subscription>;
-  /** Ends the session: its token is revoked and later calls fail with ERR_AUTH_TOKEN_REVOKED. */
-  close(): void;
-};
-
-export type HeldIdentity = {
-  readonly identityId: IdentityId;
-  readonly name: string | null;
-  readonly rootKey: string;
-  /** The key this node writes with for it: the root key, or a bound device key. */
-  readonly keyId: string;
-  readonly scope: "identity" | "device";
-  readonly createdAt: string;
-};
-
-export type HistoryEntry = Pick<EnvelopeRow, "seq" | "id" | "authorId" | "app" | "domain" | "status" | "lamport" | "committedAt"> & {
-  readonly createdAt: string;
-  readonly text: string;
-};
-
-export type TwoWayNode = {
-  readonly name: string;
-  readonly identities: {
-    create(options?: {
-      readonly name?: string;
-    }): Promise<Result<{ readonly identityId: IdentityId; readonly keyId: string; readonly envelopeId: EnvelopeId }>>;
-    /** `apps` limits the device key to those apps (a delegated key; ERR_AUTH_SCOPE_EXCEEDED elsewhere). */
-    addDevice(
-      identityId: IdentityId,
-      options?: { readonly label?: string; readonly apps?: readonly string[] },
-    ): Promise<Result<{ readonly keyId: string; readonly envelopeId: EnvelopeId }>>;
-    list(): Promise<Result<readonly KeyRecord[]>>;
-    /** Identities this node acts for: by their root key, or by a device key bound to them (a restore). */
-    held(): Promise<Result<readonly HeldIdentity[]>>;
-    /**
-     * The recovery file (ADR 0021): binds a new recovery key, revokes the earlier ones, and seals the
-     * new key under `passphrase` beside the signed history. The key leaves the node only in `text`.
-     */
-    exportRecovery(identityId: IdentityId, passphrase: string): Promise<Result<RecoveryExport>>;
-    /** A recovery file and its passphrase: the history, then a new device key the recovery key binds. */
-    restore(file: Uint8Array, passphrase: string, options?: { readonly label?: string }): Promise<Result<RestoreResult>>;
-    /** Replaces a device key: binds a new one, revokes the old with a cut at its last envelope, forgets it. */
-    rotateDevice(identityId: IdentityId, keyId: string): Promise<Result<RotationResult>>;
-    /** Pairing devices, listing them and removing one with a cut (ADR 0025). Writes pass the write gate. */
-    readonly devices: DeviceFlows;
-    /** ADR 0030: binds this node's key to each identity it acts for (once), so peers can name the person. */
-    bindThisNode(): Promise<Result<number>>;
-    /** ADR 0030: the named person a peer's proven node key speaks for, or null. */
-    personOfNodeKey(nodeKey: string): Promise<NodePerson | null>;
-  };
-  readonly apps: {
-    /** Unchecked: no signature, no trust. For tests and embedders; the shell never reaches it. */
-    install(pkg: AppPackage): Promise<Result<AppInfo>>;
-    /** Signed packages (ZIP bytes + detached signature document), trust checked first (AC-12). */
-    inspect: PackageLifecycle["inspect"];
-    trustPublisher: PackageLifecycle["trustPublisher"];
-    trustedPublishers: TrustList["trustedPublishers"];
-    /** Ends the person's trust in a publisher and turns its apps off (data kept). */
-    distrustPublisher: TrustList["distrustPublisher"];
-    installPackage: PackageLifecycle["install"];
-    upgradePackage: PackageLifecycle["upgrade"];
-    enable(slug: string): Promise<Result<AppInfo>>;
-    disable(slug: string): Promise<Result<AppInfo>>;
-    remove(slug: string): Promise<Result<AppInfo>>;
-    list(): Promise<readonly AppInfo[]>;
-  };
-  openSession(options: { readonly identityId: IdentityId; readonly app: string; readonly keyId?: string }): Promise<Result<Session>>;
-  /** Untrusted envelope text from anywhere (a peer, a file). */
-  ingest(envelope: string | Uint8Array): Promise<Result<IngestOutcome>>;
-  /**
-   * After each commit, local or synced, in commit order: which app and seq changed (no content).
-   * For the embedder's own screens; mini-apps get read-filtered events through their sessions.
-   * Returns the function that stops listening.
-   */
-  onCommit(listener: (commit: { readonly seq: number; readonly app: string }) => void): () => void;
-  /** Many at once, in one write transaction; one outcome per input, in order, each all-or-nothing. */
-  ingestMany(envelopes: readonly (string | Uint8Array)[]): Promise<Result<IngestOutcome>[]>;
-  history(options?: { readonly afterSeq?: number; readonly limit?: number; readonly app?: string }): Promise<readonly HistoryEntry[]>;
-  globalSeq(): number;
-  /** sync_read: may this peer identity receive this envelope (for the sync layer)? */
-  syncRead(peerIdentity: IdentityId, envelopeId: EnvelopeId): Promise<Result<{ readonly allow: boolean; readonly reason: string }>>;
-  /** How many envelopes wait for their dependencies (DESIGN §4 rule 2). */
-  pendingCount(): Promise<number>;
-  /** Links held without content (wire profile v2, ADR 0013). */
-  stubCount(): Promise<number>;
-  /** Fork evidence: two links by one key at one seq (DESIGN §3), found from links alone. */
-  forks(): Promise<readonly ForkRow[]>;
-  /**
-   * Integrity at rest (ADR 0018): verifies every stored envelope again, quarantines those whose text
-   * fails, and rebuilds objects and versions from the envelopes that verify. One runs in the background
-   * `integrity.start.delay_ms` after start; this runs one now (or joins the one running).
-   */
-  checkIntegrity(): Promise<Result<IntegrityReport>>;
-  /** The digest of everything, or of one app or sync domain (to compare what two peers share). */
-  stateDigest(scope?: DigestScope): Promise<StateDigest>;
-  readonly audit: {
-    query(filter?: AuditQuery): Promise<Result<AuditPage>>;
-    verify(): Promise<Result<ChainHead>>;
-    /** Every link and hash against the signed checkpoint (ADR 0017), with the repairs already recorded. */
-    report(): Promise<Result<ChainReport>>;
-    /** Records every break found in one signed record, so the log verifies again; deletes nothing. */
-    repair(): Promise<Result<ChainReport>>;
-    /** False while the log cannot write: the node then refuses changes (ERR_MNG_LOG_UNAVAILABLE). */
-    isWritable(): boolean;
-    whenWritable(): Promise<void>;
-  };
-  readonly config: { snapshot(): ConfigSnapshot; update(updates: Readonly<Record<string, JsonValue>>): Promise<Result<ConfigSnapshot>> };
-  health(): HealthSnapshot;
-  /** Node-to-node sync (DESIGN §3): this node's identity, cursors, package export and acceptance. */
-  readonly sync: {
-    readonly nodeIdentity: IdentityId;
-    readonly nodeKey: string;
-    cursors(peer: IdentityId): Promise<Readonly<Record<string, number>>>;
-    exportPackage(peer: IdentityId, domain: string, afterSeq: number, limit?: number): Promise<Result<SyncPackage | null>>;
-    /** `<app>/<domain>` names this node syncs: every synced domain of the system and installed apps. */
-    offeredDomains(): readonly string[];
-    /** Starts a sync session over a transport: puzzle admission, signed hellos, then packages. */
-    connect(transport: Transport, options?: Omit<SessionOptions, "transport" | "node" | "guard" | "clock">): SyncSession;
-    readonly guard: DosGuard;
-    acceptPackage(peer: SessionPeer, negotiated: ReadonlySet<string>, pkg: unknown): Promise<Result<readonly IngestOutcome[]>>;
-    /** The answer to a peer's `want`: wanted envelopes this node holds in `domains` and the peer may read. */
-    exportWanted(peer: IdentityId, ids: readonly string[], domains: ReadonlySet<string>): Promise<Result<HavePackage | null>>;
-    /** Accepts a `have`: only envelopes asked for, each the one its id names; no cursor moves. */
-    acceptWanted(peer: SessionPeer, wanted: ReadonlySet<string>, have: unknown): Promise<Result<readonly Result<IngestOutcome>[]>>;
-    /** Is `publicKey` revoked here? Such a peer is refused at its hello and its packages are rejected. */
-    isKeyRevoked(publicKey: string): Promise<boolean>;
-  };
-  stop(): Promise<void>;
-};
+export type { HistoryEntry, NodeOptions, Session, TwoWayNode, WriteResult } from "./node-api.ts";
+export type { HeldIdentity } from "./identity/index.ts";
 
 const CRITICAL = ["storage", "config", "log", "key", "app", "graph"] as const;
 
@@ -498,26 +305,21 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     data: {},
   });
 
-  /** The key a session signs with, and the binding that makes a device key count (DESIGN §3). */
-  async function authorFor(identityId: IdentityId, keyId: string | undefined): Promise<Result<Author>> {
-    const held = await keys.list({ identityId });
-    if (!held.ok) return held;
-    const key =
-      keyId === undefined ? (held.value.find((k) => k.scope === "identity") ?? held.value[0]) : held.value.find((k) => k.keyId === keyId);
-    if (key === undefined)
-      return err(
-        nodeError("ERR_MNG_KEY_SCOPE_KEY_MISSING", "This node holds no key for that identity.", { reason: "no_key_for_identity" }),
-      );
-    const signer = await keys.signer(key.scope, key.keyId);
-    if (!signer.ok) return signer;
-    if (key.scope === "identity") return ok({ identityId, signer: signer.value, bindingEnvelopeId: null });
-    const binding = (await deviceKeyBindings(storage, key.publicKey)).find((row) => row.owner === identityId);
-    if (binding === undefined)
-      return err(
-        nodeError("ERR_CRYPTO_KEY_NOT_BOUND", "The device key has no binding in this node's graph.", { reason: "binding_missing" }),
-      );
-    return ok({ identityId, signer: signer.value, bindingEnvelopeId: creatorOf(binding.id) });
-  }
+  // Held identities change with the key store, a system commit (a genesis or binding arriving, a
+  // revocation) or an integrity check (it may quarantine a genesis); cached between (issue 17).
+  let systemChanges = 0;
+  graph.onCommit((commit) => {
+    if (commit.app === SYSTEM_APP) systemChanges += 1;
+  });
+  const local = createLocalIdentities({
+    keys,
+    getIdentity: (identityId) => storage.getIdentity(identityId),
+    getObject: (id) => storage.getObject(id),
+    bindingsOf: (publicKey) => deviceKeyBindings(storage, publicKey),
+    isKeyRevoked: (publicKey) => state.isKeyRevoked(publicKey),
+    systemVersion: () => systemChanges,
+  });
+  const { authorFor, identityName, held: heldIdentities } = local;
 
   /**
    * ADR 0018: local writes wait for the start check, then are refused while an envelope their
@@ -623,57 +425,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     },
   };
   const packages = createPackageLifecycle(lifecyclePorts);
-  const trust = createTrustList({
-    ...lifecyclePorts,
-    async identityName(identityId) {
-      const row = (await storage.listIdentities()).find((i) => i.id === identityId);
-      const genesis = row === undefined ? undefined : await storage.getObject(`${row.genesisId}:0`);
-      const name = (genesis?.winner.value as { name?: unknown } | null | undefined)?.name;
-      return typeof name === "string" ? name : null;
-    },
-  });
-
-  /** The name in an identity's genesis, where this node holds it. */
-  async function identityName(identityId: IdentityId): Promise<string | null> {
-    const identity = await storage.getIdentity(identityId);
-    const genesis = identity === undefined ? undefined : await storage.getObject(`${identity.genesisId}:0`);
-    const value = genesis?.winner.value;
-    const name = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as { name?: unknown }).name : undefined;
-    return typeof name === "string" ? name : null;
-  }
-
-  // Held identities change with the key store, a system commit (a genesis or binding arriving, a
-  // revocation) or an integrity check (it may quarantine a genesis); cached between (issue 17).
-  let systemChanges = 0;
-  graph.onCommit((commit) => {
-    if (commit.app === SYSTEM_APP) systemChanges += 1;
-  });
-  const heldIdentities = versionedCache(
-    () => keys.changes() + systemChanges,
-    readHeldIdentities,
-    (held) => held.ok,
-  );
-
-  async function readHeldIdentities(): Promise<Result<readonly HeldIdentity[]>> {
-    const held = await keys.list();
-    if (!held.ok) return held;
-    const out: HeldIdentity[] = [];
-    for (const key of held.value) {
-      if (key.identityId === null || key.scope === "node" || out.some((i) => i.identityId === key.identityId)) continue;
-      const identity = await storage.getIdentity(key.identityId);
-      if (key.scope === "device" && identity === undefined) continue;
-      const name = key.scope === "identity" ? key.label : await identityName(key.identityId);
-      out.push({
-        identityId: key.identityId,
-        name,
-        rootKey: identity?.rootKey ?? key.publicKey,
-        keyId: key.keyId,
-        scope: key.scope,
-        createdAt: key.createdAt,
-      });
-    }
-    return ok(out);
-  }
+  const trust = createTrustList({ ...lifecyclePorts, identityName });
 
   const recovery = createRecoveryFlows({
     keys,
@@ -728,23 +480,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     // device key it does not know revoked. A paired device binds at once when the pairing completes
     // (while the device that bound it is in session), so a later return after a removal finds its
     // binding there and writes nothing late.
-    ownIdentities: async () => {
-      const held = await keys.list();
-      if (!held.ok) return held;
-      const out: { identityId: IdentityId; genesisId: string; keyId: string }[] = [];
-      for (const key of held.value) {
-        if (key.scope === "node" || key.identityId === null || out.some((o) => o.identityId === key.identityId)) continue;
-        const identity = await storage.getIdentity(key.identityId);
-        if (identity === undefined) continue;
-        const usable =
-          key.scope === "identity"
-            ? identity.rootKey === key.publicKey
-            : (await deviceKeyBindings(storage, key.publicKey)).some((row) => row.owner === key.identityId) &&
-              !(await state.isKeyRevoked(key.publicKey));
-        if (usable) out.push({ identityId: key.identityId, genesisId: identity.genesisId, keyId: key.keyId });
-      }
-      return ok(out);
-    },
+    ownIdentities: () => local.usable(),
     authorFor: (identityId, keyId) => authorFor(identityId, keyId),
     submit: async (author, request) => {
       const gate = await writeGate(author.identityId);
@@ -762,6 +498,29 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       return typeof label === "string" ? label : null;
     },
   });
+
+  const sessionPorts: AppSessionPorts = {
+    auth,
+    events,
+    storage,
+    async appEnabled(app) {
+      const installed = await appManager.get(app);
+      if (!installed.ok) return installed;
+      if (installed.value.state === "installed_enabled") return ok(undefined);
+      return err(nodeError("ERR_SVC_APP_DISABLED", `${app} is not enabled.`, { reason: "app_not_enabled", app }));
+    },
+    authorFor,
+    writeGate: (identityId) => writeGate(identityId),
+    submit: async (author, request) => toWriteResult(await graph.submit(author, request)),
+    maxReadLimit: () => config.get("graph.read.max_limit"),
+    async readFilter(identityId) {
+      const facts = await graph.aclFacts();
+      const at = isoTime(clock);
+      return (row) =>
+        !integrity.isWithheld(row.id) &&
+        evaluateRead(facts, identityId, { id: row.id, app: row.app, typeKey: row.typeKey, owner: row.owner }, { at, forSync: false }).allow;
+    },
+  };
 
   const node: TwoWayNode = {
     name: options.name,
@@ -862,71 +621,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       remove: async (slug) => revokeSessionsOn(slug, await appManager.transition(slug, "remove")),
       list: () => appManager.list(),
     },
-    async openSession({ identityId, app, keyId }) {
-      const installed = await appManager.get(app);
-      if (!installed.ok) return installed;
-      if (installed.value.state !== "installed_enabled")
-        return err(nodeError("ERR_SVC_APP_DISABLED", `${app} is not enabled.`, { reason: "app_not_enabled", app }));
-      const author = await authorFor(identityId, keyId);
-      if (!author.ok) return author;
-      const grant = auth.openSession({ identityId, app, ...(keyId === undefined ? {} : { keyId }) });
-      if (!grant.ok) return grant;
-      const token = grant.value.token;
-      const session: Session = Object.freeze({
-        identityId,
-        app,
-        async submit(request: Parameters<Session["submit"]>[0]) {
-          const authenticated = auth.authenticate(token, { app });
-          if (!authenticated.ok) return authenticated;
-          const current = await appManager.get(app);
-          if (!current.ok) return current;
-          if (current.value.state !== "installed_enabled")
-            return err(nodeError("ERR_SVC_APP_DISABLED", `${app} is not enabled.`, { reason: "app_not_enabled", app }));
-          const gate = await writeGate(identityId);
-          if (!gate.ok) return gate;
-          return toWriteResult(
-            await graph.submit(author.value, {
-              app,
-              domain: request.domain,
-              ops: request.ops,
-              ...(request.traceId === undefined ? {} : { traceId: request.traceId }),
-            }),
-          );
-        },
-        async read(request: unknown) {
-          const authenticated = auth.authenticate(token, { app });
-          if (!authenticated.ok) return authenticated;
-          const checked = checkReadRequest(request, config.get("graph.read.max_limit"), storage.globalSeq);
-          if (!checked.ok) return checked;
-          const facts = await graph.aclFacts();
-          const at = isoTime(clock);
-          return ok(
-            await readGraph(
-              storage,
-              app,
-              checked.value,
-              (row) =>
-                !integrity.isWithheld(row.id) &&
-                evaluateRead(
-                  facts,
-                  identityId,
-                  { id: row.id, app: row.app, typeKey: row.typeKey, owner: row.owner },
-                  { at, forSync: false },
-                ).allow,
-            ),
-          );
-        },
-        subscribe(filter: Omit<EventFilter, "app"> = {}, sink?: EventSink) {
-          const authenticated = auth.authenticate(token, { app });
-          if (!authenticated.ok) return authenticated;
-          return events.subscribe(authenticated.value, { ...filter, app }, sink, { session: () => auth.check(token, app) });
-        },
-        close() {
-          auth.revoke(token);
-        },
-      });
-      return ok(session);
-    },
+    openSession: (request) => openAppSession(sessionPorts, request),
     ingest: (envelope) => graph.ingest(envelope, { kind: "remote", actor: null }),
     onCommit: (listener) => graph.onCommit((commit) => listener({ seq: commit.seq, app: commit.app })),
     ingestMany: (envelopes) => graph.ingestMany(envelopes, { kind: "remote", actor: null }),

@@ -33,4 +33,11 @@ export {
   type PairingOffer,
   type PairingReach,
 } from "./pairing-code.ts";
+export {
+  createLocalIdentities,
+  type HeldIdentity,
+  type LocalIdentities,
+  type LocalIdentityPorts,
+  type UsableIdentity,
+} from "./local-identities.ts";
 export { createNodeBinding, nodeBindingMessage, ownerOfNodeKey, NODE_KEY_TYPE, type NodeBinding, type NodePerson } from "./node-binding.ts";
