@@ -126,12 +126,16 @@ export class WriteScope extends StoreQueries implements WriteTx {
    */
   async finish(): Promise<void> {
     this.#assertOpen();
-    await this.#flush();
-    if (this.#seq !== this.#startSeq)
-      await this.stores.meta.bulkPut([
-        { key: GLOBAL_SEQ, value: this.#seq },
-        { key: STORED_BYTES, value: this.#bytes },
-      ]);
+    // Sent together: IndexedDB runs a transaction's requests in order, and any failure aborts it all.
+    await Dexie.Promise.all([
+      this.#flush(),
+      this.#seq === this.#startSeq
+        ? undefined
+        : this.stores.meta.bulkPut([
+            { key: GLOBAL_SEQ, value: this.#seq },
+            { key: STORED_BYTES, value: this.#bytes },
+          ]),
+    ]);
   }
 
   /** After commit or rollback: the caches describe a transaction that no longer exists. */
@@ -151,7 +155,10 @@ export class WriteScope extends StoreQueries implements WriteTx {
    */
   async prefetch(batch: PrefetchBatch): Promise<void> {
     this.#assertOpen();
-    const ranged = await this.#prefetchKeyRanges(batch);
+    // In the same round trip as the key ranges: what apply and the fork check would each read alone.
+    const keys = [...new Set(batch.keySeqs.map(([key]) => key))];
+    const alongside: Promise<unknown>[] = [this.#readStoredSeq(), ...keys.map((key) => this.#forksOf(key))];
+    const [ranged] = await Dexie.Promise.all([this.#prefetchKeyRanges(batch), Dexie.Promise.all(alongside)]);
     const reads: Promise<unknown>[] = [
       this.getEnvelopes(batch.envelopeIds),
       this.getStubs(batch.envelopeIds),
@@ -268,9 +275,12 @@ export class WriteScope extends StoreQueries implements WriteTx {
   /** One read per key and transaction: all its forks (there are few), kept current by apply and holdStub. */
   override forkedAtOrBefore(authorKey: string, keySeq: number): Promise<boolean> {
     this.#assertOpen();
-    const answer = (seqs: readonly number[]) => seqs.some((s) => s >= 0 && s <= keySeq);
+    return this.#forksOf(authorKey).then((seqs) => seqs.some((s) => s >= 0 && s <= keySeq));
+  }
+
+  #forksOf(authorKey: string): Promise<readonly number[]> {
     const cached = this.#forkSeqs.get(authorKey);
-    if (cached !== undefined) return Dexie.Promise.resolve(answer(cached)); // a Dexie promise: see getEnvelopes
+    if (cached !== undefined) return Dexie.Promise.resolve(cached); // a Dexie promise: see getEnvelopes
     return this.stores.forks
       .where("[authorKey+keySeq]")
       .between([authorKey, Dexie.minKey], [authorKey, Dexie.maxKey])
@@ -278,8 +288,17 @@ export class WriteScope extends StoreQueries implements WriteTx {
       .then((keys) => {
         const seqs = [...keys.map(([, seq]) => seq), ...this.#planned.forks.filter((f) => f.authorKey === authorKey).map((f) => f.keySeq)];
         this.#forkSeqs.set(authorKey, seqs);
-        return answer(seqs);
+        return seqs;
       });
+  }
+
+  /**
+   * global_seq as stored when this transaction began. Another writer (a second tab) can only have
+   * moved it before: inside the transaction, meta is locked and only finish writes it, at the end.
+   */
+  #readStoredSeq(): Promise<number> {
+    if (this.#storedSeq !== undefined) return Dexie.Promise.resolve(this.#storedSeq);
+    return this.stores.meta.get(GLOBAL_SEQ).then((row) => (this.#storedSeq ??= row?.value ?? 0));
   }
 
   // ---- writes ----
@@ -297,10 +316,8 @@ export class WriteScope extends StoreQueries implements WriteTx {
         }),
       );
     }
-    // Another writer (a second tab) can only have moved the stored sequence before this transaction
-    // began: inside it, meta is locked and only finish writes it, at the end. So read it once.
-    this.#storedSeq ??= (await this.stores.meta.get(GLOBAL_SEQ))?.value ?? 0;
-    if (plan.seq !== this.#storedSeq + 1) throw new SequenceConflict(this.#storedSeq, plan.seq);
+    const storedSeq = await this.#readStoredSeq();
+    if (plan.seq !== storedSeq + 1) throw new SequenceConflict(storedSeq, plan.seq);
     this.#suppressCached(plan.suppressEnvelopes ?? []);
     this.#planned.add(plan);
     this.#envelopes.set(plan.envelope.id, plan.envelope);
