@@ -2,8 +2,10 @@
 // one transaction, and each still ends as it would have alone — a refused one is refused with its
 // own code and audited once, the others commit on an unbroken chain, nothing waits as pending.
 import { describe, expect, it } from "vitest";
-import type { Session, TwoWayNode } from "../node.ts";
-import { expectOk, NOTES_SCHEMA, startNode, testPublisher } from "./fixtures.ts";
+import { createNode, type Session, type TwoWayNode } from "../node.ts";
+import { createKeyDatabase } from "../storage/index.ts";
+import { expectOk, meet, NOTES_SCHEMA, startNode, testPublisher, writeNotes } from "./fixtures.ts";
+import { testStorage } from "./test-storage.ts";
 
 async function notesNode(): Promise<{ node: TwoWayNode; session: Session; identityId: string }> {
   const { node } = await startNode();
@@ -12,7 +14,10 @@ async function notesNode(): Promise<{ node: TwoWayNode; session: Session; identi
   return { node, session: expectOk(await node.openSession({ identityId, app: "app.notes" })), identityId };
 }
 
-const note = (title: string) => ({ domain: "notes", ops: [{ op: "parent_create" as const, type_key: "notes.note", payload: { value: { title } } }] });
+const note = (title: string) => ({
+  domain: "notes",
+  ops: [{ op: "parent_create" as const, type_key: "notes.note", payload: { value: { title } } }],
+});
 
 async function intents(node: TwoWayNode): Promise<number[]> {
   const records = expectOk(await node.audit.query({ kind: "write_intent", limit: 500 })).records;
@@ -84,5 +89,43 @@ describe("group commit of local writes", () => {
     const accepted = results.filter((r) => r.ok).length;
     for (const result of results.filter((r) => !r.ok)) expect(result).toMatchObject({ error: { code: "ERR_MNG_STORAGE_UNAVAILABLE" } });
     expect(node.globalSeq()).toBe(seqBefore + accepted);
+  });
+
+  it("signs the next local write after the key's head an ingest brought, not after the head it kept (ADR 0038)", async () => {
+    const a = await startNode();
+    const notes = await (await testPublisher()).package(NOTES_SCHEMA);
+    expectOk(await a.node.apps.install(notes));
+    // A twin over the same key store, opened before the identity exists (so it writes no genesis of
+    // its own at start): the same key then signs on two nodes, as a copy of one device would.
+    const twinName = `${a.name}-twin`;
+    const storage = testStorage(twinName);
+    const twin = expectOk(
+      await createNode({
+        name: twinName,
+        idb: a.idb,
+        clock: a.clock,
+        keyDatabase: () => createKeyDatabase(a.name, a.idb),
+        ...(storage === undefined ? {} : { storage }),
+      }),
+    );
+    expectOk(await twin.apps.install(notes));
+    // The start checks run now: an integrity check between the writes would drop the kept heads itself.
+    expectOk(await a.node.checkIntegrity());
+    expectOk(await twin.checkIntegrity());
+    const { identityId } = expectOk(await a.node.identities.create());
+    // One session throughout, so a2 is the first local commit after the ingest (no session attach between).
+    const session = expectOk(await a.node.openSession({ identityId, app: "app.notes" }));
+    expectOk(await session.submit(note("a1")));
+    await meet(a.node, twin);
+    await writeNotes(twin, identityId, ["t1"]);
+    await meet(a.node, twin);
+    // The twin's envelope moved global_seq and the key's head here: the next write chains on it.
+    const written = expectOk(await session.submit(note("a2")));
+    expect(written.status).toBe("accepted");
+    expect(await a.node.forks()).toEqual([]);
+    const titles = expectOk(await session.read({ target: "parent", type_key: "notes.note", limit: 10 })).rows.map(
+      (row) => (row.value as { title: string }).title,
+    );
+    expect(titles.sort()).toEqual(["a1", "a2", "t1"]);
   });
 });
