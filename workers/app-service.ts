@@ -36,7 +36,11 @@ export type AppService = {
 export function createAppService(
   node: TwoWayNode,
   store: PackageDatabase,
-): AppService & { readonly summaries: () => Promise<AppSummary[]>; readonly closeAppPorts: () => void } {
+): AppService & {
+  readonly summaries: () => Promise<AppSummary[]>;
+  readonly closeAppPorts: () => void;
+  readonly stateReadDefaults: (identityId: IdentityId) => Promise<Result<void>>;
+} {
   /** Open app ports by slug: closed when their app is disabled or removed, and at shutdown. */
   const ports = new Map<string, BoundAppPort[]>();
 
@@ -125,6 +129,20 @@ export function createAppService(
 
   return {
     summaries,
+    /**
+     * ADR 0023 (amended): a new identity states every installed app's owner-only types at once, so
+     * nothing it writes by any path (the shell's submit, a session) is ever readable by others first.
+     */
+    async stateReadDefaults(identityId) {
+      for (const app of await node.apps.list()) {
+        if (app.slug === "system" || app.state === "removed") continue;
+        const frontend = await frontendOf(app);
+        if (!frontend.ok) return frontend;
+        const stated = await ensureOwnerOnly(node, identityId, app.slug, frontend.value.ownerOnly);
+        if (!stated.ok) return stated;
+      }
+      return ok(undefined);
+    },
     closeAppPorts() {
       for (const list of ports.values()) for (const bound of list.splice(0)) bound.close();
     },

@@ -87,7 +87,7 @@ export function createNodeHost(nodeName: string): NodeApi {
     }
     const apps = createAppService(node, store);
     const sync = createSyncService(node);
-    const nodeService = await stage("node-service", () => createNodeService(node, apps.summaries));
+    const nodeService = await stage("node-service", () => createNodeService(node, apps.summaries, apps.stateReadDefaults));
     const service: Service = {
       ...nodeService,
       ...sync,

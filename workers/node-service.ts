@@ -108,7 +108,12 @@ function noIdentity(): Result<never> {
 }
 
 /** `appSummaries` comes from the app service (workers/app-service.ts), which owns app titles. */
-export async function createNodeService(node: TwoWayNode, appSummaries: () => Promise<AppSummary[]>): Promise<NodeService> {
+export async function createNodeService(
+  node: TwoWayNode,
+  appSummaries: () => Promise<AppSummary[]>,
+  /** A new identity's read defaults of the installed apps (ADR 0023, amended), before it can write. */
+  stateReadDefaults: (identityId: IdentityId) => Promise<Result<void>> = async () => ok(undefined),
+): Promise<NodeService> {
   /** Authors this node can name: its own identities and the publishers whose geneses it has seen. */
   const names = new Map<string, string>();
   const sessions = new Map<string, Session>();
@@ -189,6 +194,9 @@ export async function createNodeService(node: TwoWayNode, appSummaries: () => Pr
       const created = await node.identities.create({ name: request.value.name });
       if (!created.ok) return created;
       names.set(created.value.identityId, request.value.name);
+      // Fails closed: the identity exists, but the shell gets the error and no summary to write with.
+      const stated = await stateReadDefaults(created.value.identityId);
+      if (!stated.ok) return stated;
       const own = await identities();
       if (!own.ok) return own;
       const summary = own.value.find((identity) => identity.identityId === created.value.identityId);

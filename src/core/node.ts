@@ -214,6 +214,8 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       maxPending: config.get("graph.pending.max_envelopes"),
       maxReadLimit: config.get("graph.read.max_limit"),
     }),
+    // ADR 0023 (amended): a peer node bound to a person reads, in sync, what that person may.
+    personOfNode: (peer) => nodeBinding.ownerOfNode(peer),
   });
   // ADR 0018: objects are derived data, checked against the envelopes in the background.
   health.register("integrity", { critical: false });
@@ -488,6 +490,11 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
     },
     nodeBindings: () => storage.objectsOfType(SYSTEM_APP, "attr", NODE_KEY_TYPE),
     identityName,
+    async signedByRevokedKey(envelopeId) {
+      const envelope = await storage.getEnvelope(envelopeId);
+      return envelope === undefined || (await state.isKeyRevoked(envelope.authorKey));
+    },
+    generation: () => graph.aclGeneration(),
     async deviceLabelOf(envelopeId, owner) {
       const envelope = await storage.getEnvelope(envelopeId);
       const identity = await storage.getIdentity(owner);

@@ -4,7 +4,7 @@ import type { SchemaDocument } from "../../core/schema/index.ts";
 
 export const contactsSchema = {
   app: "app.contacts",
-  version: "1.1.2",
+  version: "1.2.0",
   types: {
     "contact.profile": {
       kind: "parent",

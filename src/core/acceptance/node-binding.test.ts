@@ -96,6 +96,8 @@ describe("a node key bound to its person (ADR 0030)", () => {
       nodeBindings: () => Promise.resolve([]),
       identityName: () => Promise.resolve(null),
       deviceLabelOf: () => Promise.resolve(null),
+      signedByRevokedKey: () => Promise.resolve(false),
+      generation: () => 0,
     });
     await expect(binding.bindThisNode()).rejects.toThrow("storage went away");
     expect(expectOk(await binding.bindThisNode())).toBe(0);

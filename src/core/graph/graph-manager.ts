@@ -470,7 +470,14 @@ export class GraphManager {
 
   /** sync_read for stored rows the caller already holds (a package being exported), all at once. */
   syncReadRows(peer: string, rows: readonly EnvelopeRow[]): Promise<SyncReadDecision[]> {
-    return syncReadRows(this.#storage, () => this.#aclFacts(), peer, rows);
+    const personOfNode = this.#ports.personOfNode;
+    return syncReadRows(
+      this.#storage,
+      () => this.#aclFacts(),
+      peer,
+      rows,
+      async () => (personOfNode === undefined ? null : personOfNode(peer)),
+    );
   }
 
   /** Counts changes of the ACL facts: when it moves, what this node may read may have grown. */

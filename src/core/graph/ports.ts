@@ -36,6 +36,11 @@ export type GraphPorts = {
   readonly audit: AuditSink;
   readonly clock: Clock;
   readonly limits: () => GraphLimits;
+  /**
+   * The person a peer node speaks for (ADR 0030 binding, by a key not revoked), or null: sync_read
+   * lets a person's own devices read what the person may (ADR 0023, amended). Absent: none.
+   */
+  readonly personOfNode?: (nodeIdentity: string) => Promise<string | null>;
 };
 
 /**

@@ -1,13 +1,15 @@
 // Who a node speaks for (ADR 0030): a `system.node_key` attr under an identity names this node's key,
 // with the node key's own signature over the pair, so neither an identity nor a node can make the
-// claim alone. It grants the node key no authority (it is no device-key binding); the Peers page
-// uses it to show a peer, once its hello proved the node key, as the person.
+// claim alone. It grants the node key no write authority (it is no device-key binding); the Peers
+// page uses it to show a peer, once its hello proved the node key, as the person, and sync_read lets
+// that node read what the person may (ADR 0023, amended) while the key that signed the binding is
+// not revoked: a removed device's node reads nothing more, a rotated one binds again.
 import type { Author, WriteRequest } from "../graph/index.ts";
 import type { Ed25519Verifier, Signer } from "../crypto/index.ts";
 import { canonicalBytes } from "../shared/canonical-json.ts";
 import { fromBase64url, toBase64url } from "../shared/bytes.ts";
 import { isoTime, type Clock } from "../shared/clock.ts";
-import type { IdentityId } from "../shared/ids.ts";
+import { identityIdFromKey, type IdentityId } from "../shared/ids.ts";
 import { isJsonObject } from "../shared/json.ts";
 import { ok, type Result } from "../shared/result.ts";
 import type { ObjectRow } from "../storage/index.ts";
@@ -69,6 +71,10 @@ export type NodeBindingPorts = {
   identityName(identityId: IdentityId): Promise<string | null>;
   /** The label of the owner's device key that signed this envelope; null for its root key or no label. */
   deviceLabelOf(envelopeId: string, owner: IdentityId): Promise<string | null>;
+  /** Whether the key that signed this stored envelope is revoked (unknown envelope: true). */
+  signedByRevokedKey(envelopeId: string): Promise<boolean>;
+  /** Moves whenever system facts change (bindings, revocations): answers of ownerOfNode are kept until then. */
+  generation(): number;
 };
 
 export type NodeBinding = {
@@ -76,6 +82,11 @@ export type NodeBinding = {
   bindThisNode(): Promise<Result<number>>;
   /** The named person a node key speaks for, or null (no proven binding, two of them, or no name). */
   personOf(nodeKey: string): Promise<NodePerson | null>;
+  /**
+   * The identity a node (by its node identity, as a sync hello proves it) speaks for: its one proven
+   * owner, when the key that signed that binding is not revoked; else null. For sync_read.
+   */
+  ownerOfNode(nodeIdentity: string): Promise<IdentityId | null>;
 };
 
 export function createNodeBinding(ports: NodeBindingPorts): NodeBinding {
@@ -86,11 +97,11 @@ export function createNodeBinding(ports: NodeBindingPorts): NodeBinding {
   async function bindMissing(): Promise<Result<number>> {
     const held = await ports.ownIdentities();
     if (!held.ok) return held;
-    const bound = new Set(
-      (await ports.nodeBindings())
-        .filter((r) => r.suppressed === 0 && isJsonObject(r.winner.value) && r.winner.value["public_key"] === nodeKey)
-        .map((r) => r.owner),
-    );
+    // A binding signed by a key since revoked (a rotated device's old key) is bound again by the key in use.
+    const bound = new Set<string>();
+    for (const r of await ports.nodeBindings())
+      if (r.suppressed === 0 && isJsonObject(r.winner.value) && r.winner.value["public_key"] === nodeKey)
+        if (!(await ports.signedByRevokedKey(r.winner.envelopeId))) bound.add(r.owner);
     let written = 0;
     for (const { identityId, genesisId, keyId } of held.value) {
       if (bound.has(identityId)) continue;
@@ -109,7 +120,26 @@ export function createNodeBinding(ports: NodeBindingPorts): NodeBinding {
     return ok(written);
   }
 
+  let owners = { generation: -1, of: new Map<string, Promise<IdentityId | null>>() };
+  async function findOwner(nodeIdentity: string): Promise<IdentityId | null> {
+    const live: ObjectRow[] = [];
+    for (const r of await ports.nodeBindings()) {
+      const key = isJsonObject(r.winner.value) ? fromBase64url(String(r.winner.value["public_key"])) : undefined;
+      if (key?.length !== 32 || identityIdFromKey(key) !== nodeIdentity) continue;
+      if (!(await ports.signedByRevokedKey(r.winner.envelopeId))) live.push(r);
+    }
+    const keys = new Set(live.map((r) => (r.winner.value as { public_key: string }).public_key));
+    if (keys.size !== 1) return null;
+    return ((await provenBinding(live, [...keys][0]!, ports.verifier))?.owner ?? null) as IdentityId | null;
+  }
+
   return {
+    ownerOfNode(nodeIdentity) {
+      if (owners.generation !== ports.generation()) owners = { generation: ports.generation(), of: new Map() };
+      let found = owners.of.get(nodeIdentity);
+      if (found === undefined) owners.of.set(nodeIdentity, (found = findOwner(nodeIdentity)));
+      return found;
+    },
     bindThisNode() {
       // A step that threw must not stop every later one (each session attach waits on this chain).
       running = running.then(bindMissing, bindMissing);
