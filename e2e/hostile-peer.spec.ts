@@ -13,7 +13,7 @@ import { utf8 } from "../src/core/shared/bytes.ts";
 import { createReassembler, splitMessage } from "../src/peering/chunking.ts";
 import { startRelay } from "../signal/relay-server.ts";
 import type { E2eCase, E2eContext } from "./support/harness.ts";
-import { addContactOps, createIdentityThroughUi, nodeValue, waitForNodeField } from "./support/shell.ts";
+import { createIdentityThroughUi, nodeValue, shareListing, waitForNodeField } from "./support/shell.ts";
 
 async function person(ctx: E2eContext, name: string): Promise<Page> {
   const { page } = await ctx.launch({ webrtc: true });
@@ -56,8 +56,10 @@ export const cases: E2eCase[] = [
       try {
         const ann = await person(ctx, "Ann");
         const cal = await person(ctx, "Cal");
-        for (let i = 0; i < 12; i++) await nodeValue(ann, "submit", addContactOps(`ann${i}`));
-        await nodeValue(cal, "submit", addContactOps("cal0"));
+        // Listings, read by everyone one syncs with (contacts stay with their owner, ADR 0023 amended):
+        // what Ann sends an admitted attacker in full, and what it replays.
+        for (let i = 0; i < 12; i++) await shareListing(ann, `ann${i}`);
+        await shareListing(cal, "cal0");
 
         // Cal and Ann sync through an invite code, so the room below holds only Ann and the attacker.
         await ann.getByTestId("invite-create").click();
@@ -91,14 +93,14 @@ export const cases: E2eCase[] = [
           if (frame?.kind === "admitted") {
             await sendRaw(mallory, frameBytes({ kind: "admitted", nonce }));
             const hello = await buildHello(signer, {
-              offeredDomains: ["app.contacts/contacts", "system/identity"],
+              offeredDomains: ["app.market/listings", "system/identity"],
               nonce,
               peerNonce: frame.nonce,
             });
             assert.ok(hello.ok);
             await sendRaw(mallory, frameBytes(hello.value));
             // Ann sends what the receiver's cursors ask for: everything, from the start.
-            await sendRaw(mallory, frameBytes({ kind: "cursors", cursors: { "app.contacts/contacts": 0, "system/identity": 0 } }));
+            await sendRaw(mallory, frameBytes({ kind: "cursors", cursors: { "app.market/listings": 0, "system/identity": 0 } }));
             admitted();
           }
         });
@@ -143,7 +145,7 @@ export const cases: E2eCase[] = [
         await ann.waitForSelector('[data-testid="peer-row"][data-state="closed"] [data-testid="peer-close-reason"]', { timeout: 15_000 });
         const difficultyAfter = Number(await ann.getByTestId("guard-stats").getAttribute("data-difficulty"));
         assert.ok(difficultyAfter > difficultyBefore, `difficulty ${difficultyBefore} → ${difficultyAfter}`);
-        await nodeValue(cal, "submit", addContactOps("calafter"));
+        await shareListing(cal, "calafter");
         const target = (await nodeValue(cal, "stateDigest")).digest as string;
         await waitForNodeField(ann, "stateDigest", ["digest"], target);
         await ctx.screenshot(ann, "peers-hostile-cut-off");

@@ -1,9 +1,9 @@
 // The always-on peer (issue 18, ADR 0028, ADR 0032): Ann's browser writes and closes; the peer — a child
 // process on SQLite, in the same relay room, loopback only, stopped by its PID — holds it; Ben's browser
-// opens later, meets only the peer, and has Ann's contacts. What the peer may not read never reaches its
+// opens later, meets only the peer, and has Ann's Market listings. What the peer may not read never reaches its
 // SQLite file, asserted on the file itself: Ann's conversation with Cal in the Messages app (a synced
-// domain, readable by Cal alone: the peer holds its envelopes as stubs, never their content) and her
-// private (local-domain) rating.
+// domain, readable by Cal alone: the peer holds its envelopes as stubs, never their content), her
+// contacts (owner-only, ADR 0023 amended: the peer is not her device) and her private (local-domain) rating.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,11 +16,11 @@ import { startRelay, type Relay } from "../signal/relay-server.ts";
 import { createSigner, identityIdFromKey } from "../src/core/index.ts";
 import { probeNodeFile } from "../src/node-peer/storage/index.ts";
 import type { E2eCase, E2eContext } from "./support/harness.ts";
-import { addContactOps, createIdentityThroughUi, nodeValue, until } from "./support/shell.ts";
+import { addContactOps, createIdentityThroughUi, listingTitles, nodeValue, shareListing, until } from "./support/shell.ts";
 
 const PEER_MAIN = fileURLToPath(new URL("../src/node-peer/peer-main.ts", import.meta.url));
 const ROOM = "always-on";
-const CONTACTS = 10;
+const LISTINGS = 10;
 /** Text of Ann's private trust rating (the contacts app's `trust` domain is local: it never syncs). */
 const PRIVATE_MARKER = "ann-private-trust-note-7f3a";
 /** Ann's message to Cal, and the conversation's title: only Cal (and his node) may read them. */
@@ -164,7 +164,7 @@ export const cases: E2eCase[] = [
       try {
         peer = await startPeerProcess(dataDir, relay);
         const ann = await person(ctx, "Ann");
-        for (let i = 0; i < CONTACTS; i++) await nodeValue(ann.page, "submit", addContactOps(`ann${i}`, `Ann's friend ${i}`));
+        for (let i = 0; i < LISTINGS; i++) await shareListing(ann.page, `Ann's listing ${i}`);
         const first = await nodeValue(ann.page, "submit", addContactOps("annrated", "Someone Ann rates"));
         await nodeValue(ann.page, "submit", {
           app: "app.contacts",
@@ -181,14 +181,15 @@ export const cases: E2eCase[] = [
           ],
         });
         const privateEnvelopes = await writeToCal(ann.page);
-        const annContacts = await contactHandles(ann.page);
-        assert.equal(annContacts.length, CONTACTS + 2);
+        const annListings = (await listingTitles(ann.page)).sort();
+        assert.equal(annListings.length, LISTINGS);
+        assert.equal((await contactHandles(ann.page)).length, 2, "Ann's own contacts: the one she rates, and Cal");
         await joinRoom(ann.page, relay);
         await until(
           ann.page,
-          () => envelopesInFile(dataDir, "app.contacts") >= CONTACTS + 2,
+          () => envelopesInFile(dataDir, "app.market") >= LISTINGS,
           (held) => held,
-          "the peer holds Ann's contacts",
+          "the peer holds Ann's listings",
           90_000,
         );
         // The Messages domain reached the peer too: each envelope of the conversation as its stub.
@@ -202,16 +203,17 @@ export const cases: E2eCase[] = [
         await ann.close();
 
         const ben = await person(ctx, "Ben");
-        assert.deepEqual(await contactHandles(ben.page), []);
+        assert.deepEqual(await listingTitles(ben.page), []);
         await joinRoom(ben.page, relay);
         await until(
           ben.page,
-          async () => (await contactHandles(ben.page)).length >= CONTACTS + 2,
+          async () => (await listingTitles(ben.page)).length >= LISTINGS,
           (held) => held,
-          "Ben has Ann's contacts",
+          "Ben has Ann's listings",
           90_000,
         );
-        assert.deepEqual(await contactHandles(ben.page), annContacts, "what Ben reads is what Ann wrote");
+        assert.deepEqual((await listingTitles(ben.page)).sort(), annListings, "what Ben reads is what Ann wrote");
+        assert.deepEqual(await contactHandles(ben.page), [], "and none of Ann's contacts");
         // Ben met only the peer: Ann's browser was closed before Ben's opened.
         const overview = await nodeValue(ben.page, "syncOverview");
         const peerIdentity = peer.lines.find((line) => line.event === "peer.started")?.nodeIdentity;
@@ -223,7 +225,7 @@ export const cases: E2eCase[] = [
         // (grep for the id prefix: `${id}:` is how object ids of that envelope are spelled.)
         const probe = probeNodeFile(join(dataDir, "node.sqlite"));
         try {
-          for (const text of [PRIVATE_MARKER, SECRET_MESSAGE, SECRET_TITLE])
+          for (const text of [PRIVATE_MARKER, SECRET_MESSAGE, SECRET_TITLE, "Cal Ortiz", "Someone Ann rates", "annrated"])
             assert.deepEqual(probe.tablesContaining(text), [], `"${text}" is not in the peer's SQLite file`);
           for (const id of privateEnvelopes) {
             assert.deepEqual(probe.holds(id), { full: false, stub: true }, `the peer holds ${id} as a stub only`);
@@ -231,8 +233,7 @@ export const cases: E2eCase[] = [
             // app, which every node needs to judge reads alike (ADR 0010); no messaging row names them.
             assert.deepEqual(probe.appsContaining(`${id}:`), ["system"], `only acl rows name the objects of ${id}`);
           }
-          assert.equal(probe.containsText("annrated"), true, "the probe does find text that was synced");
-          assert.equal(probe.containsText("Cal Ortiz"), true, "and Ann's public contact of Cal");
+          assert.equal(probe.containsText("Ann's listing 0"), true, "the probe does find text that was synced");
         } finally {
           probe.close();
         }

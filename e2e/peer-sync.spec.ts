@@ -6,18 +6,20 @@ import type { Page } from "playwright-core";
 import { startRelay, type Relay } from "../signal/relay-server.ts";
 import type { E2eCase, E2eContext } from "./support/harness.ts";
 import { createContactChain } from "../test-support/browser-node-pages.ts";
-import { addContactOps, createIdentityThroughUi, nodeValue, until, waitForNodeField } from "./support/shell.ts";
+import { createIdentityThroughUi, listingTitles, nodeValue, shareListing, until, waitForNodeField } from "./support/shell.ts";
 
 /**
- * Envelopes of Ann's imported history: a genesis, then contacts. The kill point no longer depends
+ * Envelopes of Ann's imported history: a genesis, then Market listings. The kill point no longer depends
  * on how long the sync takes (STALL_BYTES), so the history need only be several packages long.
+ * Listings, not contacts: a person's contacts reach only their own devices (ADR 0023, amended), and
+ * listings are read by everyone one syncs with, so they carry sync between two people.
  */
 const IMPORTED = 1_200;
-/** Contacts both end with: Ann's 20, Ben's 20, and the imported ones. */
+/** Listings both end with: Ann's 20, Ben's 20, and the imported ones. */
 const TOTAL = 20 + 20 + IMPORTED - 1;
 /**
  * Bytes Ben's first link lets through to his node before it stalls (Peering.stallLinksAfter, tests
- * only): past the handshake and the system domains (which go first), well short of the contacts.
+ * only): past the handshake and the system domains (which go first), well short of the listings.
  */
 const STALL_BYTES = 300_000;
 
@@ -28,8 +30,8 @@ async function person(ctx: E2eContext, name: string): Promise<Page> {
   return page;
 }
 
-async function writeContacts(page: Page, prefix: string, count: number): Promise<void> {
-  for (let i = 0; i < count; i++) await nodeValue(page, "submit", addContactOps(`${prefix}${i}`));
+async function writeListings(page: Page, prefix: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await shareListing(page, `${prefix}${i}`);
 }
 
 async function openPeers(page: Page): Promise<void> {
@@ -82,17 +84,8 @@ async function sessionsOf(page: Page): Promise<string> {
     .join(", ");
 }
 
-async function contactCount(page: Page): Promise<number> {
-  let count = 0;
-  let offset: number | null = 0;
-  while (offset !== null) {
-    // Pages of 1,000 (graph.read.max_limit): each read is a round trip to a busy worker.
-    const query = { target: "parent", type_key: "contact.profile", limit: 1_000, offset };
-    const result = await nodeValue(page, "read", { app: "app.contacts", query });
-    count += (result.rows as unknown[]).length;
-    offset = result.nextOffset as number | null;
-  }
-  return count;
+async function listingCount(page: Page): Promise<number> {
+  return (await listingTitles(page)).length;
 }
 
 /** The link the node runs a session on, from the page's peering. */
@@ -120,10 +113,10 @@ export const cases: E2eCase[] = [
         phase("both identities made");
         // Writes on both while apart; and Ann holds a long history from elsewhere (1,200 envelopes
         // signed here, imported), so the resume after the cut has most of it still to carry.
-        await writeContacts(ann, "ann", 20);
-        await writeContacts(ben, "ben", 20);
-        phase("both wrote 20 contacts");
-        for await (const batch of createContactChain(61, "e2e-history")(IMPORTED, 1000))
+        await writeListings(ann, "ann", 20);
+        await writeListings(ben, "ben", 20);
+        phase("both wrote 20 listings");
+        for await (const batch of createContactChain(61, "e2e-history", undefined, "listing")(IMPORTED, 1000))
           await nodeValue(ann, "importEnvelopes", { envelopes: batch });
         assert.notEqual((await nodeValue(ann, "stateDigest")).digest, (await nodeValue(ben, "stateDigest")).digest);
         phase("both written, history imported");
@@ -141,10 +134,15 @@ export const cases: E2eCase[] = [
         phase(`Ben's first link stalled mid-sync; Ben: ${await sessionsOf(ben)}`);
         const firstLinks = await attachedLinks(ben);
         assert.equal(firstLinks.length, 1, "one attached link");
-        // What reached Ben's node before the stall includes some of Ann's contacts (system domains go
+        // What reached Ben's node before the stall includes some of Ann's listings (system domains go
         // first); nothing more can reach it on this link, and no other link exists yet.
-        const before = await until(ben, () => contactCount(ben), (n) => n > 20 + 20, "Ben's contacts from Ann before the stall");
-        console.log(`      killing the channel with ${before} of ${TOTAL} contacts at Ben`);
+        const before = await until(
+          ben,
+          () => listingCount(ben),
+          (n) => n > 20 + 20,
+          "Ben's listings from Ann before the stall",
+        );
+        console.log(`      killing the channel with ${before} of ${TOTAL} listings at Ben`);
         assert.ok(before < TOTAL, "the channel dies mid-sync");
         await ben.evaluate(() => window.twoway!.peering.stallLinksAfter(null)); // the next link is whole
         await ben.evaluate((id) => window.twoway!.peering.dropLink(id), firstLinks[0]!.id);
@@ -156,8 +154,8 @@ export const cases: E2eCase[] = [
         // Bounded on state; at load ~22 the resume of ~1,600 envelopes took 55 s.
         const digest = await converged(ann, ben, 120_000);
         phase(`converged; Ann: ${await sessionsOf(ann)}; Ben: ${await sessionsOf(ben)}`);
-        assert.equal(await contactCount(ann), TOTAL);
-        assert.equal(await contactCount(ben), TOTAL, "every contact exactly once");
+        assert.equal(await listingCount(ann), TOTAL);
+        assert.equal(await listingCount(ben), TOTAL, "every listing exactly once");
         const sessions = await attachedLinks(ben);
         assert.ok(
           sessions.some((l) => l.sessionId !== firstLinks[0]!.sessionId),
@@ -177,7 +175,7 @@ export const cases: E2eCase[] = [
         await ann.waitForSelector('[data-testid="peer-row"][data-state="live"]', { timeout: 15_000 });
         const benSeq = (await nodeValue(ben, "health")).globalSeq as number;
         const started = Date.now();
-        await nodeValue(ann, "submit", addContactOps("liveone"));
+        await shareListing(ann, "liveone");
         // Timed on Ben's global_seq (cheap to poll); the digest is compared after.
         await waitForNodeField(ben, "health", ["globalSeq"], benSeq + 1, { atLeast: true, timeoutMs: 10_000 });
         // Printed, not asserted (tests wait on state; figures belong in benches): on a loaded machine
@@ -198,8 +196,8 @@ export const cases: E2eCase[] = [
     async run(ctx) {
       const ann = await person(ctx, "Ann");
       const ben = await person(ctx, "Ben");
-      await writeContacts(ann, "ann", 10);
-      await writeContacts(ben, "ben", 5);
+      await writeListings(ann, "ann", 10);
+      await writeListings(ben, "ben", 5);
       for (const page of [ann, ben]) await openPeers(page);
       await ann.getByTestId("invite-create").click();
       const code = await ann.getByTestId("invite-code").inputValue({ timeout: 20_000 });
@@ -212,13 +210,13 @@ export const cases: E2eCase[] = [
       await ann.getByTestId("answer-input").fill(answer);
       await ann.getByTestId("answer-finish").click();
       await converged(ann, ben);
-      assert.equal(await contactCount(ben), 15);
+      assert.equal(await listingCount(ben), 15);
       await ctx.screenshot(ann, "peers-invite");
-      // Live: Ann looks at Home (no reload) while Ben writes; the contact arrives by sync and shows.
-      await ann.getByTestId("nav-home").click();
-      await ann.getByTestId("contact-list").waitFor();
-      await nodeValue(ben, "submit", addContactOps("ben_live", "Ben Live"));
-      await ann.locator('[data-testid="contact"]', { hasText: "Ben Live" }).waitFor({ timeout: 30_000 });
+      // Live: Ann looks at Activity (no reload) while Ben writes; the listing arrives by sync and shows.
+      await ann.getByTestId("nav-activity").click();
+      await ann.getByTestId("history-list").waitFor();
+      await shareListing(ben, "Ben Live");
+      await ann.getByTestId("history-words").filter({ hasText: "Added listing Ben Live" }).waitFor({ timeout: 30_000 });
       await openPeers(ann);
       // Disconnect ends the session on both sides.
       await ann.getByTestId("peer-disconnect").click();

@@ -8,7 +8,7 @@ import type { Page } from "playwright-core";
 import { startRelay } from "../signal/relay-server.ts";
 import type { E2eCase, E2eContext } from "./support/harness.ts";
 import { checkEveryView } from "./support/layout.ts";
-import { addContactOps, createIdentityThroughUi, nodeValue, waitForPhase } from "./support/shell.ts";
+import { addContactOps, createIdentityThroughUi, nodeValue, shareListing, waitForPhase } from "./support/shell.ts";
 
 async function person(ctx: E2eContext, name: string, webrtc = true): Promise<Page> {
   const { page } = await ctx.launch({ webrtc });
@@ -86,7 +86,8 @@ export const cases: E2eCase[] = [
           [ann, "ann"],
           [ben, "ben"],
         ] as const)
-          for (let i = 0; i < 3; i++) await nodeValue(page, "submit", addContactOps(`${who}${i}`, `${who} ${i}`));
+          // Listings, read by everyone one syncs with: contacts stay with their owner (ADR 0023, amended).
+          for (let i = 0; i < 3; i++) await shareListing(page, `${who} ${i}`);
         for (const page of [ann, ben]) await openPeers(page);
         await joinRoom(ann, relay.url, "kitchen");
         await joinRoom(ben, relay.url, "kitchen");
@@ -119,7 +120,7 @@ export const cases: E2eCase[] = [
           .locator('[data-testid="peer-row"][data-state="live"] [data-testid="peer-name"][data-shown-as="person"]', { hasText: /^Ben$/ })
           .waitFor({ timeout: 60_000 });
         // Sync resumes: a write on Ben after the reload reaches Ann.
-        await nodeValue(ben, "submit", addContactOps("after_reload", "After Reload"));
+        await shareListing(ben, "After Reload");
         await converge(ann, ben);
         await assertCalmAndComplete(ann);
         await ctx.screenshot(ann, "shell-peers-after-reload");

@@ -1,7 +1,7 @@
 // What browser benches and e2e journeys share: the node port as a page reaches it (`window.twoway`),
-// and a signed chain of contact envelopes by one author (genesis first) to fill a node with.
+// and a signed chain of contact (or Market listing) envelopes by one author (genesis first) to fill a node with.
 import type { Page } from "playwright-core";
-import { buildEnvelope, createSigner, type EnvelopeId, type Signer } from "../src/core/index.ts";
+import { buildEnvelope, createSigner, identityIdFromKey, type EnvelopeId, type Signer } from "../src/core/index.ts";
 
 export const CREATED_AT = "2026-11-21T10:00:00.000Z";
 
@@ -23,6 +23,7 @@ export function createContactChain(
   seedByte: number,
   label: string,
   createdAt: () => string = () => CREATED_AT,
+  kind: "contact" | "listing" = "contact",
 ): (count: number, batch: number) => AsyncGenerator<string[]> {
   let signer: Signer | undefined;
   let seq = 0;
@@ -34,8 +35,8 @@ export function createContactChain(
       seq += 1;
       const genesis = seq === 1;
       const built = await buildEnvelope(signer, {
-        app: genesis ? "system" : "app.contacts",
-        domain: genesis ? "identity" : "contacts",
+        app: genesis ? "system" : kind === "contact" ? "app.contacts" : "app.market",
+        domain: genesis ? "identity" : kind === "contact" ? "contacts" : "listings",
         traceId: `${label}-${seq}`,
         seq,
         prev,
@@ -43,13 +44,30 @@ export function createContactChain(
         createdAt: createdAt(),
         ops: genesis
           ? [{ op: "parent_create", type_key: "system.identity", payload: { value: { name: `${label} author` } } }]
-          : [
-              {
-                op: "parent_create",
-                type_key: "contact.profile",
-                payload: { value: { handle: `person_${seq}`, display_name: `Person ${seq}`, created_at: createdAt() } },
-              },
-            ],
+          : kind === "contact"
+            ? [
+                {
+                  op: "parent_create",
+                  type_key: "contact.profile",
+                  payload: { value: { handle: `person_${seq}`, display_name: `Person ${seq}`, created_at: createdAt() } },
+                },
+              ]
+            : [
+                {
+                  op: "parent_create",
+                  type_key: "market.listing",
+                  payload: {
+                    value: {
+                      title: `Listing ${seq}`,
+                      price_cents: seq,
+                      currency: "EUR",
+                      status: "active",
+                      seller_id: identityIdFromKey(signer.publicKey),
+                      created_at: createdAt(),
+                    },
+                  },
+                },
+              ],
       });
       if (!built.ok) throw new Error(`bench: envelope ${seq}: ${built.error.code} ${built.error.message}`);
       prev = built.value.id;

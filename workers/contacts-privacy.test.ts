@@ -113,7 +113,7 @@ describe("Contacts reach only their owner's devices", () => {
     const held = await texts(ben.node);
     for (const secret of ["Ann's secret note", "Name zoe", "written on the phone", "Name xia"]) expect(held).not.toContain(secret);
     expect(await contactNotes(ben.node, ben.id)).toEqual(["Ben's note"]);
-    expect(await contactNotes(ben.node, ann.id as IdentityId).catch(() => [])).toEqual([]);
+    expect(await contactNotes(ben.node, ann.id).catch(() => [])).toEqual([]);
     // And Ben's contacts stay on Ben's node.
     expect(await texts(ann.node)).not.toContain("Ben's note");
     // sync_read says the same, by node: Ben's node no, the phone's node yes.

@@ -49,6 +49,10 @@ export async function listedEnvelopeIds(page: Page): Promise<string[]> {
   return page.locator('[data-testid="history-entry"]').evaluateAll((rows) => rows.map((row) => row.getAttribute("data-envelope-id") ?? ""));
 }
 
+/**
+ * A contact of the page's own person. Contacts are owner-only (ADR 0023, amended): they reach the
+ * person's own devices, never another person, so sync between people uses `listingOps` instead.
+ */
 export function addContactOps(handle: string, displayName = handle): Record<string, unknown> {
   return {
     app: "app.contacts",
@@ -61,6 +65,52 @@ export function addContactOps(handle: string, displayName = handle): Record<stri
       },
     ],
   };
+}
+
+/**
+ * A Market listing by `sellerId`: listings are read by everyone one syncs with (market acl.json
+ * "app"), so they are the vehicle for journeys that sync between different people.
+ */
+export function listingOps(sellerId: string, title: string): Record<string, unknown> {
+  return {
+    app: "app.market",
+    domain: "listings",
+    ops: [
+      {
+        op: "parent_create",
+        type_key: "market.listing",
+        payload: {
+          value: { title, price_cents: 100, currency: "EUR", status: "active", seller_id: sellerId, created_at: new Date().toISOString() },
+        },
+      },
+    ],
+  };
+}
+
+/** The page's own person (its first identity), as the shell acts for it. */
+export async function ownIdentity(page: Page): Promise<string> {
+  const [first] = (await nodeValue(page, "listIdentities")) as { identityId: string }[];
+  if (first === undefined) throw new Error("no identity on this page");
+  return first.identityId;
+}
+
+/** Writes one listing as the page's person; answers the receipt. */
+export async function shareListing(page: Page, title: string): Promise<any> {
+  return nodeValue(page, "submit", listingOps(await ownIdentity(page), title));
+}
+
+/** Market listings this page's person reads, every page of them. */
+export async function listingTitles(page: Page): Promise<string[]> {
+  const titles: string[] = [];
+  let offset: number | null = 0;
+  while (offset !== null) {
+    // Pages of 1,000 (graph.read.max_limit): each read is a round trip to a busy worker.
+    const query = { target: "parent", type_key: "market.listing", limit: 1_000, offset };
+    const result = await nodeValue(page, "read", { app: "app.market", query });
+    titles.push(...(result.rows as { value: { title: string } }[]).map((row) => row.value.title));
+    offset = result.nextOffset as number | null;
+  }
+  return titles;
 }
 
 export function assertNoPageErrors(errors: readonly string[]): void {
