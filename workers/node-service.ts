@@ -112,7 +112,7 @@ export async function createNodeService(
   node: TwoWayNode,
   appSummaries: () => Promise<AppSummary[]>,
   /** A new identity's read defaults of the installed apps (ADR 0023, amended), before it can write. */
-  stateReadDefaults: (identityId: IdentityId) => Promise<Result<void>> = async () => ok(undefined),
+  stateReadDefaults: (identityId: IdentityId) => Promise<Result<void>> = () => Promise.resolve(ok(undefined)),
 ): Promise<NodeService> {
   /** Authors this node can name: its own identities and the publishers whose geneses it has seen. */
   const names = new Map<string, string>();

@@ -16,7 +16,7 @@ export async function syncReadRows(
   facts: () => Promise<AclFacts>,
   peer: string,
   rows: readonly EnvelopeRow[],
-  personOfPeer: () => Promise<string | null> = async () => null,
+  personOfPeer: () => Promise<string | null> = () => Promise.resolve(null),
 ): Promise<SyncReadDecision[]> {
   const written = rows.map((row) => (row.app === SYSTEM_APP && row.domain === "identity" ? null : writtenBy(row)));
   if (written.every((w) => w === null)) return rows.map(() => ({ allow: true, reason: "identity" }));

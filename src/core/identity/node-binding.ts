@@ -124,7 +124,8 @@ export function createNodeBinding(ports: NodeBindingPorts): NodeBinding {
   async function findOwner(nodeIdentity: string): Promise<IdentityId | null> {
     const live: ObjectRow[] = [];
     for (const r of await ports.nodeBindings()) {
-      const key = isJsonObject(r.winner.value) ? fromBase64url(String(r.winner.value["public_key"])) : undefined;
+      const publicKey = isJsonObject(r.winner.value) ? r.winner.value["public_key"] : undefined;
+      const key = typeof publicKey === "string" ? fromBase64url(publicKey) : undefined;
       if (key?.length !== 32 || identityIdFromKey(key) !== nodeIdentity) continue;
       if (!(await ports.signedByRevokedKey(r.winner.envelopeId))) live.push(r);
     }
