@@ -581,7 +581,7 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
       rotateDevice: async (identityId, keyId) => {
         const gate = await writeGate(identityId);
         if (!gate.ok) return gate;
-        return rotateDeviceKey(
+        const rotated = await rotateDeviceKey(
           {
             keys,
             clock,
@@ -593,6 +593,13 @@ export async function createNode(options: NodeOptions): Promise<Result<TwoWayNod
           identityId,
           keyId,
         );
+        // ADR 0030: a binding the old key signed names nobody once that key is revoked, so a node that
+        // was bound binds again by the new key now, in the rotation's history. Left to the next session attach,
+        // a peer withholds the person's owner-only objects until then, and the binding is written late
+        // (after a removal it would be a write the rest of the history never saw). If it fails, the
+        // rotation stands and the next session attached tries again, as after a pairing.
+        if (rotated.ok) await nodeBinding.bindAgainAfterRotation().catch(() => undefined);
+        return rotated;
       },
       devices: {
         ...deviceFlows,

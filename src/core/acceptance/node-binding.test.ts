@@ -81,6 +81,41 @@ describe("a node key bound to its person (ADR 0030)", () => {
     expect(await ada.node.identities.personOfNodeKey(phone.sync.nodeKey)).toBeNull();
   });
 
+  it("a rotated device binds its node again by its new key as the rotation completes, so a later session writes nothing", async () => {
+    const ada = await person("Ada");
+    const { node: phone } = await startNode();
+    nodes.push(phone);
+    const { code } = expectOk(await phone.identities.devices.begin({ relay: "ws://127.0.0.1:8787", room: "bind-rotate" }, "Phone"));
+    const expected = expectOk(await ada.node.identities.devices.preview(code)).confirmCode;
+    expectOk(await ada.node.identities.devices.confirm(ada.identityId, code, expected, "Phone"));
+    await meet(ada.node, phone);
+    expectOk(await phone.identities.devices.complete());
+    const device = expectOk(await phone.identities.list()).find((k) => k.scope === "device");
+    expect(device).toBeDefined();
+    const before = phone.globalSeq();
+    expectOk(await phone.identities.rotateDevice(ada.identityId, device!.keyId));
+    // One device-key binding, one revocation of the old key, one node binding by the new key.
+    expect(phone.globalSeq()).toBe(before + 3);
+    // Left to the next session (the late write a removal later withholds from the rest of the history,
+    // and until then no binding a live key signed): here it would write one.
+    expect(expectOk(await phone.identities.bindThisNode())).toBe(0);
+    await meet(ada.node, phone);
+    expect(await ada.node.identities.personOfNodeKey(phone.sync.nodeKey)).toEqual({
+      identityId: ada.identityId,
+      name: "Ada",
+      device: "Phone",
+    });
+  });
+
+  it("a rotation on a node never bound binds nothing: the first session does", async () => {
+    const { node, identityId } = await person("Ada");
+    const device = expectOk(await node.identities.addDevice(identityId, { label: "phone" }));
+    const before = node.globalSeq();
+    expectOk(await node.identities.rotateDevice(identityId, device.keyId));
+    expect(node.globalSeq()).toBe(before + 2);
+    expect(expectOk(await node.identities.bindThisNode())).toBe(1);
+  });
+
   it("a binding step that threw does not stall the ones after it (each session attach waits on them)", async () => {
     let reads = 0;
     const binding = createNodeBinding({

@@ -80,6 +80,11 @@ export type NodeBindingPorts = {
 export type NodeBinding = {
   /** Binds this node's key to each identity it writes as that has no such binding yet; answers how many it wrote. */
   bindThisNode(): Promise<Result<number>>;
+  /**
+   * After a device key rotation: binds again, by the key in use, each identity whose binding of this
+   * node the old (now revoked) key signed. An identity never bound here is left to the next session.
+   */
+  bindAgainAfterRotation(): Promise<Result<number>>;
   /** The named person a node key speaks for, or null (no proven binding, two of them, or no name). */
   personOf(nodeKey: string): Promise<NodePerson | null>;
   /**
@@ -94,17 +99,19 @@ export function createNodeBinding(ports: NodeBindingPorts): NodeBinding {
   // One at a time: two sessions attached together must not both write the binding.
   let running: Promise<Result<number>> = Promise.resolve(ok(0));
 
-  async function bindMissing(): Promise<Result<number>> {
+  /** `staleOnly`: only identities whose binding of this node a revoked key signed (after a rotation). */
+  async function bindMissing(staleOnly: boolean): Promise<Result<number>> {
     const held = await ports.ownIdentities();
     if (!held.ok) return held;
     // A binding signed by a key since revoked (a rotated device's old key) is bound again by the key in use.
     const bound = new Set<string>();
+    const stale = new Set<string>();
     for (const r of await ports.nodeBindings())
       if (r.suppressed === 0 && isJsonObject(r.winner.value) && r.winner.value["public_key"] === nodeKey)
-        if (!(await ports.signedByRevokedKey(r.winner.envelopeId))) bound.add(r.owner);
+        ((await ports.signedByRevokedKey(r.winner.envelopeId)) ? stale : bound).add(r.owner);
     let written = 0;
     for (const { identityId, genesisId, keyId } of held.value) {
-      if (bound.has(identityId)) continue;
+      if (bound.has(identityId) || (staleOnly && !stale.has(identityId))) continue;
       const author = await ports.authorFor(identityId, keyId);
       if (!author.ok) return author;
       const proof = toBase64url(await ports.nodeSigner.sign(nodeBindingMessage(identityId, nodeKey)));
@@ -143,7 +150,13 @@ export function createNodeBinding(ports: NodeBindingPorts): NodeBinding {
     },
     bindThisNode() {
       // A step that threw must not stop every later one (each session attach waits on this chain).
-      running = running.then(bindMissing, bindMissing);
+      const step = () => bindMissing(false);
+      running = running.then(step, step);
+      return running;
+    },
+    bindAgainAfterRotation() {
+      const step = () => bindMissing(true);
+      running = running.then(step, step);
       return running;
     },
     async personOf(key) {
