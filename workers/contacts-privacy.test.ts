@@ -142,6 +142,25 @@ describe("Contacts reach only their owner's devices", () => {
     expect(await texts(phone.node)).not.toContain("after removal");
   });
 
+  it("a phone that replaced its device key still receives Ann's contacts written after, with no session attached in between", async () => {
+    const ann = await person("Ann");
+    const phone = await device();
+    expectOk(await installBuiltInApps(phone.node, phone.store));
+    const { code } = expectOk(await phone.node.identities.devices.begin(REACH, "Phone"));
+    const confirm = expectOk(await ann.node.identities.devices.preview(code)).confirmCode;
+    expectOk(await ann.node.identities.devices.confirm(ann.id, code, confirm, "Phone"));
+    await meet(ann.node, phone.node);
+    expectOk(await phone.node.identities.devices.complete());
+    const old = expectOk(await phone.node.identities.list()).find((k) => k.scope === "device");
+    expectOk(await phone.node.identities.rotateDevice(ann.id, old!.keyId));
+    await meet(ann.node, phone.node);
+    // The binding the old key signed names nobody now; the rotation bound the phone's node again.
+    const after = expectOk(await ann.service.submit({ app: "app.contacts", domain: "contacts", ops: contactOps("rio", "after rotation") }));
+    expect(expectOk(await ann.node.syncRead(phone.node.sync.nodeIdentity, after.envelopeId as EnvelopeId)).allow).toBe(true);
+    await meet(ann.node, phone.node);
+    expect(await contactNotes(phone.node, ann.id)).toEqual(["after rotation"]);
+  });
+
   it("an identity made after the built-ins installed states their read defaults before it writes by any path", async () => {
     const ann = await person("Ann");
     const ben = await person("Ben");
