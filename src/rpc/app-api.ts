@@ -42,7 +42,14 @@ export interface AppApi {
 
 export type AppAllowReadRequest = { readonly objectIds: readonly string[]; readonly readers: readonly string[] };
 
-export const APP_METHODS = ["whoAmI", "subscribe", "unsubscribe", "submit", "read", "allowRead"] as const satisfies readonly (keyof AppApi)[];
+export const APP_METHODS = [
+  "whoAmI",
+  "subscribe",
+  "unsubscribe",
+  "submit",
+  "read",
+  "allowRead",
+] as const satisfies readonly (keyof AppApi)[];
 
 /** Per-port bounds: a greedy app waits for its own answers and never queues without limit. */
 export const APP_PORT_LIMITS = {

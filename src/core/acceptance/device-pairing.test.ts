@@ -121,36 +121,39 @@ describe("pairing a device", () => {
   // The held-identity cache (issue 17) moves with the key store and with system commits. Here only a
   // system commit changes the answer: the phone keeps its device key, its history is gone, and Ada's
   // genesis and binding come back by sync with the key store untouched.
-  it.skipIf(otherTestStorage())("holds the identity again when its genesis comes back by sync, with no change to the key store", async () => {
-    const first = await fresh();
-    const { identityId: ada } = expectOk(await first.identities.create({ name: "Ada" }));
-    const phone = await startNode();
-    nodes.push(phone.node);
-    expectOk(await phone.node.apps.install(await (await testPublisher()).package(NOTES_SCHEMA)));
-    const { code } = expectOk(await phone.node.identities.devices.begin(REACH, "Phone"));
-    const expected = expectOk(await first.identities.devices.preview(code)).confirmCode;
-    expectOk(await first.identities.devices.confirm(ada, code, expected, "Phone"));
-    await meet(first, phone.node);
-    expectOk(await phone.node.identities.devices.complete());
-    await phone.node.stop();
-    nodes.splice(nodes.indexOf(phone.node), 1);
-    await new Promise<void>((resolve, reject) => {
-      const request = phone.idb.indexedDB.deleteDatabase(`twoway-node-${phone.name}`);
-      request.onsuccess = () => resolve();
-      request.onerror = () => reject(new Error(String(request.error)));
-    });
+  it.skipIf(otherTestStorage())(
+    "holds the identity again when its genesis comes back by sync, with no change to the key store",
+    async () => {
+      const first = await fresh();
+      const { identityId: ada } = expectOk(await first.identities.create({ name: "Ada" }));
+      const phone = await startNode();
+      nodes.push(phone.node);
+      expectOk(await phone.node.apps.install(await (await testPublisher()).package(NOTES_SCHEMA)));
+      const { code } = expectOk(await phone.node.identities.devices.begin(REACH, "Phone"));
+      const expected = expectOk(await first.identities.devices.preview(code)).confirmCode;
+      expectOk(await first.identities.devices.confirm(ada, code, expected, "Phone"));
+      await meet(first, phone.node);
+      expectOk(await phone.node.identities.devices.complete());
+      await phone.node.stop();
+      nodes.splice(nodes.indexOf(phone.node), 1);
+      await new Promise<void>((resolve, reject) => {
+        const request = phone.idb.indexedDB.deleteDatabase(`twoway-node-${phone.name}`);
+        request.onsuccess = () => resolve();
+        request.onerror = () => reject(new Error(String(request.error)));
+      });
 
-    const again = await startNode({ idb: phone.idb, name: phone.name });
-    nodes.push(again.node);
-    // Read first, so a cache keyed on the key store alone would keep answering [] below.
-    expect(expectOk(await again.node.identities.held())).toEqual([]);
-    const keys = expectOk(await again.node.identities.list());
-    await meet(first, again.node);
-    expect(expectOk(await again.node.identities.list())).toEqual(keys);
-    expect(expectOk(await again.node.identities.held())).toEqual([
-      expect.objectContaining({ identityId: ada, name: "Ada", scope: "device" }),
-    ]);
-  });
+      const again = await startNode({ idb: phone.idb, name: phone.name });
+      nodes.push(again.node);
+      // Read first, so a cache keyed on the key store alone would keep answering [] below.
+      expect(expectOk(await again.node.identities.held())).toEqual([]);
+      const keys = expectOk(await again.node.identities.list());
+      await meet(first, again.node);
+      expect(expectOk(await again.node.identities.list())).toEqual(keys);
+      expect(expectOk(await again.node.identities.held())).toEqual([
+        expect.objectContaining({ identityId: ada, name: "Ada", scope: "device" }),
+      ]);
+    },
+  );
 });
 
 describe("who may bind and revoke a device key", () => {

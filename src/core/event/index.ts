@@ -26,10 +26,5 @@ export {
   type GraphEvent,
   type GraphEventPayload,
 } from "./graph-event.ts";
-export {
-  createCommitNotices,
-  type CommitNoticePorts,
-  type CommitNotices,
-  type CommitObjectReads,
-} from "./commit-notices.ts";
+export { createCommitNotices, type CommitNoticePorts, type CommitNotices, type CommitObjectReads } from "./commit-notices.ts";
 export type { CanRead, EventSink, Subscription } from "./subscription.ts";

@@ -382,9 +382,15 @@ export class GraphManager {
 
   /** The write-ahead intent, begun now and awaited before the transaction opens (a throw is a refusal too). */
   #begin(intent: AuditEntry): Promise<Result<unknown>> {
-    return this.#ports.audit.begin(intent).catch(() =>
-      err(nodeError("ERR_MNG_LOG_UNAVAILABLE", "The audit log cannot write, so this node takes no changes until it can.", { reason: "begin_failed" })),
-    );
+    return this.#ports.audit
+      .begin(intent)
+      .catch(() =>
+        err(
+          nodeError("ERR_MNG_LOG_UNAVAILABLE", "The audit log cannot write, so this node takes no changes until it can.", {
+            reason: "begin_failed",
+          }),
+        ),
+      );
   }
 
   /** One item of a batch inside its transaction: its stages, then what becomes of it (parked only if `mayPark`). */
