@@ -42,6 +42,18 @@ async function person(name: string) {
   return { ...d, service, id };
 }
 
+/** A fresh browser paired to `owner` as "Phone" (ADR 0025): its node bound to her at completion. */
+async function pairedPhone(owner: Awaited<ReturnType<typeof person>>) {
+  const phone = await device();
+  expectOk(await installBuiltInApps(phone.node, phone.store));
+  const { code, deviceKey } = expectOk(await phone.node.identities.devices.begin(REACH, "Phone"));
+  const confirm = expectOk(await owner.node.identities.devices.preview(code)).confirmCode;
+  expectOk(await owner.node.identities.devices.confirm(owner.id, code, confirm, "Phone"));
+  await meet(owner.node, phone.node);
+  expectOk(await phone.node.identities.devices.complete());
+  return { ...phone, deviceKey };
+}
+
 function contactOps(handle: string, notes: string) {
   return [
     {
@@ -75,14 +87,7 @@ describe("Contacts reach only their owner's devices", () => {
   it("a second person's node never receives nor reads Ann's contacts after a sync, while Ann's paired phone does", async () => {
     const ann = await person("Ann");
     const ben = await person("Ben");
-    // Ann's phone: a fresh browser paired to Ann (ADR 0025), its node bound to her at completion.
-    const phone = await device();
-    expectOk(await installBuiltInApps(phone.node, phone.store));
-    const { code } = expectOk(await phone.node.identities.devices.begin(REACH, "Phone"));
-    const confirm = expectOk(await ann.node.identities.devices.preview(code)).confirmCode;
-    expectOk(await ann.node.identities.devices.confirm(ann.id, code, confirm, "Phone"));
-    await meet(ann.node, phone.node);
-    expectOk(await phone.node.identities.devices.complete());
+    const phone = await pairedPhone(ann);
     // Each node binds itself to its person as a session attaches (the worker's sync service).
     for (const n of [ann.node, ben.node]) expectOk(await n.identities.bindThisNode());
 
@@ -124,17 +129,11 @@ describe("Contacts reach only their owner's devices", () => {
 
   it("once the phone is removed, its node reads nothing more of Ann's", async () => {
     const ann = await person("Ann");
-    const phone = await device();
-    expectOk(await installBuiltInApps(phone.node, phone.store));
-    const { code, deviceKey } = expectOk(await phone.node.identities.devices.begin(REACH, "Phone"));
-    const confirm = expectOk(await ann.node.identities.devices.preview(code)).confirmCode;
-    expectOk(await ann.node.identities.devices.confirm(ann.id, code, confirm, "Phone"));
-    await meet(ann.node, phone.node);
-    expectOk(await phone.node.identities.devices.complete());
+    const phone = await pairedPhone(ann);
     await meet(ann.node, phone.node);
     const before = expectOk(await ann.service.submit({ app: "app.contacts", domain: "contacts", ops: contactOps("ola", "before") }));
     expect(expectOk(await ann.node.syncRead(phone.node.sync.nodeIdentity, before.envelopeId as EnvelopeId)).allow).toBe(true);
-    expectOk(await ann.node.identities.devices.remove(ann.id, deviceKey));
+    expectOk(await ann.node.identities.devices.remove(ann.id, phone.deviceKey));
     const after = expectOk(await ann.service.submit({ app: "app.contacts", domain: "contacts", ops: contactOps("pia", "after removal") }));
     for (const id of [before.envelopeId, after.envelopeId])
       expect(expectOk(await ann.node.syncRead(phone.node.sync.nodeIdentity, id as EnvelopeId)).allow).toBe(false);
@@ -144,13 +143,7 @@ describe("Contacts reach only their owner's devices", () => {
 
   it("a phone that replaced its device key still receives Ann's contacts written after, with no session attached in between", async () => {
     const ann = await person("Ann");
-    const phone = await device();
-    expectOk(await installBuiltInApps(phone.node, phone.store));
-    const { code } = expectOk(await phone.node.identities.devices.begin(REACH, "Phone"));
-    const confirm = expectOk(await ann.node.identities.devices.preview(code)).confirmCode;
-    expectOk(await ann.node.identities.devices.confirm(ann.id, code, confirm, "Phone"));
-    await meet(ann.node, phone.node);
-    expectOk(await phone.node.identities.devices.complete());
+    const phone = await pairedPhone(ann);
     const old = expectOk(await phone.node.identities.list()).find((k) => k.scope === "device");
     expectOk(await phone.node.identities.rotateDevice(ann.id, old!.keyId));
     await meet(ann.node, phone.node);
