@@ -127,6 +127,13 @@ export function createNodeBinding(ports: NodeBindingPorts): NodeBinding {
     return ok(written);
   }
 
+  /** One binding step at a time; a step that threw must not stop every later one (each session attach waits on this chain). */
+  function inTurn(staleOnly: boolean): Promise<Result<number>> {
+    const step = () => bindMissing(staleOnly);
+    running = running.then(step, step);
+    return running;
+  }
+
   let owners = { generation: -1, of: new Map<string, Promise<IdentityId | null>>() };
   async function findOwner(nodeIdentity: string): Promise<IdentityId | null> {
     const live: ObjectRow[] = [];
@@ -148,17 +155,8 @@ export function createNodeBinding(ports: NodeBindingPorts): NodeBinding {
       if (found === undefined) owners.of.set(nodeIdentity, (found = findOwner(nodeIdentity)));
       return found;
     },
-    bindThisNode() {
-      // A step that threw must not stop every later one (each session attach waits on this chain).
-      const step = () => bindMissing(false);
-      running = running.then(step, step);
-      return running;
-    },
-    bindAgainAfterRotation() {
-      const step = () => bindMissing(true);
-      running = running.then(step, step);
-      return running;
-    },
+    bindThisNode: () => inTurn(false),
+    bindAgainAfterRotation: () => inTurn(true),
     async personOf(key) {
       const binding = await provenBinding(await ports.nodeBindings(), key, ports.verifier);
       if (binding === undefined) return null;
