@@ -7,7 +7,7 @@
 // Figures only, no assertions. Bounded by BENCH_WEBRTC_ENVELOPES (default 10000) and
 // BENCH_WEBRTC_TIMEOUT_S (default 600, the whole bench) and BENCH_WEBRTC_RAW_RUNS (default 3, median
 // reported); BENCH_SKIP_BUILD=1 reuses dist/. BENCH_WEBRTC_PROFILE=1 prints a CPU profile of both node
-// workers over the sync. `npx tsx bench/webrtc-main.ts` runs this bench alone.
+// workers and both pages' main threads over the sync. `npx tsx bench/webrtc-main.ts` runs this bench alone.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -248,7 +248,9 @@ async function webrtcSync(a: Page, b: Page, imported: number, timeoutMs: number)
     },
     { before, target, pollMs: POLL_MS, deadlineMs: timeoutMs },
   );
-  const profilers = process.env.BENCH_WEBRTC_PROFILE === "1" ? await Promise.all([a, b].map((page) => profileRunningWorker(page))) : null;
+  const profiling = process.env.BENCH_WEBRTC_PROFILE === "1";
+  const profilers = profiling ? await Promise.all([a, b].map((page) => profileRunningWorker(page))) : null;
+  const pageProfilers = profiling ? await Promise.all([a, b].map((page) => profilePage(page))) : null;
   const finished = await a.evaluate(async (answerCode) => {
     const started = performance.timeOrigin + performance.now();
     const result = await window.twoway!.peering.finishInvite(answerCode);
@@ -262,6 +264,8 @@ async function webrtcSync(a: Page, b: Page, imported: number, timeoutMs: number)
     const { summarize } = await import("./cold-profile.ts");
     for (const [i, profiler] of profilers.entries())
       console.log(`CPU profile of ${i === 0 ? "A" : "B"}'s node worker:\n${summarize(await profiler.stop())}`);
+    for (const [i, profiler] of pageProfilers!.entries())
+      console.log(`CPU profile of ${i === 0 ? "A" : "B"}'s page (main thread):\n${summarize(await profiler.stop())}`);
   }
   let digestsEqual: boolean | null = null;
   if (outcome.done !== null) {
@@ -321,6 +325,15 @@ async function profileRunningWorker(page: Page): Promise<{ stop(): Promise<any> 
   await send("Profiler.setSamplingInterval", { interval: 500 });
   await send("Profiler.start");
   return { stop: async () => (await send("Profiler.stop")).profile };
+}
+
+/** Starts the CPU profiler of a page's main thread (the data channel and its chunks live there). */
+async function profilePage(page: Page): Promise<{ stop(): Promise<any> }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 500 });
+  await cdp.send("Profiler.start");
+  return { stop: async () => (await cdp.send("Profiler.stop")).profile };
 }
 
 /** Resolves as `work` does, or rejects after `ms`; a late rejection of `work` is swallowed. */

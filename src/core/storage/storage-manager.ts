@@ -187,7 +187,9 @@ export class StorageManager {
 
   /** Rows for `ids`, in order (undefined where absent); inside runWrite, from its cache. */
   getEnvelopes(ids: readonly string[]): Promise<(EnvelopeRow | undefined)[]> {
-    return this.#queries.getEnvelopes(ids);
+    // One read transaction for the lookups (byId): outside one, Dexie opens a transaction per lookup.
+    if (ids.length <= 1) return this.#queries.getEnvelopes(ids);
+    return this.#db.transaction("r", this.#db.envelopes, () => this.#queries.getEnvelopes(ids));
   }
 
   /** Stubs held for `ids`, in order (undefined where none); inside runWrite, from its cache. */
@@ -240,7 +242,8 @@ export class StorageManager {
   }
 
   getObjects(ids: readonly string[]): Promise<Map<string, ObjectRow>> {
-    return this.#queries.getObjects(ids);
+    if (ids.length <= 1) return this.#queries.getObjects(ids);
+    return this.#db.transaction("r", this.#db.objects, () => this.#queries.getObjects(ids)); // as getEnvelopes
   }
 
   objectsOfType(app: string, kind: string, typeKey: string): Promise<ObjectRow[]> {

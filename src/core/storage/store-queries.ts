@@ -25,14 +25,7 @@ export class StoreQueries {
   getEnvelopes(ids: readonly string[]): Promise<(EnvelopeRow | undefined)[]> {
     // A draft that cites nothing asks for none: skip the round trip (a Dexie promise, see WriteScope.getEnvelopes).
     if (ids.length === 0) return Dexie.Promise.resolve([]);
-    return this.stores.envelopes
-      .where("id")
-      .anyOf([...ids])
-      .toArray()
-      .then((rows) => {
-        const byId = new Map<string, EnvelopeRow>(rows.map((r) => [r.id, r]));
-        return ids.map((id) => byId.get(id));
-      });
+    return byId(this.stores.envelopes, ids);
   }
 
   /** Stubs held for `ids`, in order (undefined where none). */
@@ -81,11 +74,11 @@ export class StoreQueries {
   getObjects(ids: readonly string[]): Promise<Map<string, ObjectRow>> {
     // Most envelopes only create: skip the round trip (a Dexie promise, see WriteScope.getEnvelopes).
     if (ids.length === 0) return Dexie.Promise.resolve(new Map<string, ObjectRow>());
-    return this.stores.objects
-      .where("id")
-      .anyOf([...ids])
-      .toArray()
-      .then((rows) => new Map(rows.map((r) => [r.id, r])));
+    // In id order, as the index walk gave them: a read by ids lists its objects so.
+    const wanted = [...new Set(ids)].sort();
+    return byId(this.stores.objects, wanted).then(
+      (rows) => new Map(rows.flatMap((row, i) => (row === undefined ? [] : [[wanted[i]!, row] as const]))),
+    );
   }
 
   objectsOfType(app: string, kind: string, typeKey: string): Promise<ObjectRow[]> {
@@ -132,4 +125,13 @@ export class StoreQueries {
       return storageError(cause, "pending_write_failed");
     }
   }
+}
+
+/**
+ * The rows of a table's unique `id` index for `ids`, in order (undefined where absent): one lookup
+ * per id, all sent at once, a Dexie promise. Cheaper than `anyOf`, whose cursor walk costs a callback
+ * and a `continue` per hit (measured: the sender's sync_read reads, ADR 0027).
+ */
+export function byId<Row, Key>(table: Dexie.Table<Row, Key>, ids: readonly string[]): Dexie.Promise<(Row | undefined)[]> {
+  return Dexie.Promise.all(ids.map((id) => table.where("id").equals(id).first()));
 }

@@ -9,7 +9,7 @@ import { GLOBAL_SEQ, keySeqKey, STORED_BYTES, type Stores } from "./node-databas
 import type { CursorRow, EnvelopeRow, IdentityRow, ObjectRow, PendingRow, StubRow, VersionRow } from "./rows.ts";
 import type { Budgets, CommitPlan, StubPlan } from "./storage-manager.ts";
 import { PlannedRows } from "./planned-rows.ts";
-import { StoreQueries, type StubHint } from "./store-queries.ts";
+import { byId, StoreQueries, type StubHint } from "./store-queries.ts";
 
 /** What a batch is checked against; see WriteTx.prefetch. */
 export type PrefetchBatch = {
@@ -232,9 +232,8 @@ export class WriteScope extends StoreQueries implements WriteTx {
     const answer = () => ids.map((id) => cache.get(id) ?? undefined);
     const wanted = [...new Set(ids)].filter((id) => !cache.has(id));
     if (wanted.length === 0) return Dexie.Promise.resolve(answer());
-    // One lookup per id, all sent at once: cheaper than anyOf's cursor walk, on both IndexedDBs.
     const withdrawn = this.#planned.suppressStored;
-    return Dexie.Promise.all(wanted.map((id) => this.stores.envelopes.where("id").equals(id).first())).then((rows) => {
+    return byId(this.stores.envelopes, wanted).then((rows) => {
       // A stored row this batch withdrew is still marked accepted in the database until the buffer goes out.
       wanted.forEach((id, i) => {
         const row = rows[i];

@@ -131,6 +131,23 @@ export function runStorageContract(make: StorageFactory): void {
       expect(await storage.listIdentities()).toHaveLength(1);
     });
 
+    it("looks up many envelopes and objects at once: envelopes in the order asked, objects in id order, absent ones missing", async () => {
+      const storage = await fresh();
+      const ids = ["e3", "e1", "e2"];
+      await storage.runWrite(async (tx) => {
+        for (const [i, id] of ["e1", "e2", "e3"].entries()) {
+          const envelope = envelopeRow(i + 1, id);
+          await tx.apply(planOf(envelope, { objects: [objectRow(`o${i + 1}`, i + 1, id)] }), ROOMY);
+        }
+      });
+      const rows = await storage.getEnvelopes([...ids, "e9", "e1"]);
+      expect(rows.map((row) => row?.id)).toEqual(["e3", "e1", "e2", undefined, "e1"]);
+      const objects = await storage.getObjects(["o3", "o9", "o1", "o2", "o1"]);
+      expect([...objects.keys()]).toEqual(["o1", "o2", "o3"]);
+      expect(objects.get("o3")).toEqual(objectRow("o3", 3, "e3"));
+      expect(await storage.getObjects(["o9", "o8"])).toEqual(new Map());
+    });
+
     it("rejects a plan whose seq is not global_seq + 1 and writes nothing of its batch (ERR_MNG_GRAPH_SEQUENCE_CONFLICT)", async () => {
       const storage = await fresh();
       const skipped = await storage.runWrite((tx) => tx.apply(planOf(envelopeRow(2, "e2")), ROOMY));
