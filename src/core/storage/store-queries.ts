@@ -25,7 +25,12 @@ export class StoreQueries {
   getEnvelopes(ids: readonly string[]): Promise<(EnvelopeRow | undefined)[]> {
     // A draft that cites nothing asks for none: skip the round trip (a Dexie promise, see WriteScope.getEnvelopes).
     if (ids.length === 0) return Dexie.Promise.resolve([]);
-    return byId(this.stores.envelopes, ids);
+    // Each id looked up once, however often it is asked for.
+    const wanted = [...new Set(ids)];
+    return byId(this.stores.envelopes, wanted).then((rows) => {
+      const found = new Map(wanted.map((id, i) => [id, rows[i]]));
+      return ids.map((id) => found.get(id));
+    });
   }
 
   /** Stubs held for `ids`, in order (undefined where none). */
@@ -77,7 +82,7 @@ export class StoreQueries {
     // In id order, as the index walk gave them: a read by ids lists its objects so.
     const wanted = [...new Set(ids)].sort();
     return byId(this.stores.objects, wanted).then(
-      (rows) => new Map(rows.flatMap((row, i) => (row === undefined ? [] : [[wanted[i]!, row] as const]))),
+      (rows) => new Map(rows.filter((row): row is ObjectRow => row !== undefined).map((row) => [row.id, row])),
     );
   }
 
