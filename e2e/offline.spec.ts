@@ -28,7 +28,7 @@ export const cases: E2eCase[] = [
       await page.getByTestId("offline-banner").waitFor();
       await page.getByTestId("contact").filter({ hasText: "Katherine Johnson" }).waitFor({ timeout: 10_000 });
       await page.waitForSelector('[data-testid="node-status"][data-state="ready"]');
-      assert.equal(await page.getByTestId("node-protocol").textContent(), "2.0.0");
+      assert.equal(await page.getByTestId("node-protocol").textContent(), "2.1.0");
       assert.equal(await page.getByTestId("node-engine").getAttribute("data-engine"), "webcrypto");
       await page.waitForSelector('[data-testid="offline-status"][data-state="ready"]');
       await screenshot(page, "offline-home");

@@ -79,7 +79,7 @@ describe("node worker over Comlink (real Worker, real IndexedDB)", () => {
     const name = uniqueNodeName();
     const first = startWorker(name);
     const info = must(await first.api.whenReady());
-    expect(info.protocolVersion).toEqual([2, 0, 0]); // wire profile v2 (ADR 0013)
+    expect(info.protocolVersion).toEqual([2, 1, 0]); // wire profile v2 (ADR 0013); 2.1 deflates frames (ADR 0035)
     expect(info.nodeName).toBe(name);
     const apps = must(await first.api.listApps()).map((app) => [app.slug, app.origin, app.state]);
     expect(apps).toEqual([

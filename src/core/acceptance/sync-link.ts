@@ -22,7 +22,7 @@ export async function side(name: string): Promise<Side> {
 export const digest = async (node: TwoWayNode): Promise<string> => (await node.stateDigest()).digest;
 
 export function frameOf(bytes: Uint8Array): SessionFrame | null {
-  const decoded = decodeFrame(bytes);
+  const decoded = decodeFrame(bytes, { deflate: true });
   return decoded.ok ? decoded.value : null;
 }
 

@@ -42,9 +42,9 @@ describe("open", () => {
   it("publishes the registry defaults at seq 0 with an empty store", async () => {
     const config = await opened({ store: createMemorySettingsStore() });
     expect(config.snapshot()).toEqual({ seq: 0, values: CONFIG_DEFAULTS, pendingRestart: [] });
-    // Derived from the build's PROTOCOL_VERSION (wire profile v2: 2.0.0), never configured.
+    // Derived from the build's PROTOCOL_VERSION (wire profile v2; 2.1.0 since deflated frames, ADR 0035), never configured.
     expect(config.get("node.protocol.version")).toBe(PROTOCOL_VERSION.join("."));
-    expect(config.get("node.protocol.version")).toBe("2.0.0");
+    expect(config.get("node.protocol.version")).toBe("2.1.0");
     expect(config.get("network.envelope.max_bytes")).toBe(1_048_576);
     expect(config.get("storage.budget.max_bytes")).toBe(512 * 1024 * 1024);
   });

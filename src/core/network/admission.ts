@@ -3,6 +3,7 @@
 // moves envelopes, and the transport is never an identity.
 import type { DosGuard } from "../dos-guard/index.ts";
 import type { Random } from "../shared/clock.ts";
+import type { ProtocolVersion } from "../wire/index.ts";
 import { nodeError } from "../shared/errors.ts";
 import type { FrameOf, SessionCore } from "./session-core.ts";
 import { buildHello, newSessionNonce, verifyHello } from "./transport/index.ts";
@@ -10,6 +11,8 @@ import { buildHello, newSessionNonce, verifyHello } from "./transport/index.ts";
 export type AdmissionDeps = {
   readonly guard: DosGuard;
   readonly random: Random;
+  /** Defaults to PROTOCOL_VERSION (SessionOptions.protocolVersion). */
+  readonly protocolVersion?: ProtocolVersion;
   /** The domains this session offers (the node's, narrowed by SessionOptions.domains). */
   readonly offered: () => string[];
   /** The peer is bound and the session syncs: say where this side stands, follow commits. */
@@ -52,6 +55,7 @@ export function createAdmission(core: SessionCore, deps: AdmissionDeps): Admissi
       nonce: myNonce,
       peerNonce,
       nodeIdentity: node.nodeIdentity,
+      ...(deps.protocolVersion === undefined ? {} : { protocolVersion: deps.protocolVersion }),
     });
     if (!hello.ok) return core.close("hello_failed");
     helloSent = true;
@@ -94,7 +98,11 @@ export function createAdmission(core: SessionCore, deps: AdmissionDeps): Admissi
     if (core.peer !== null) return; // a copy: the session is bound to the first verified hello
     if (!helloSent || peerNonce === null)
       return core.violation(nodeError("ERR_STRUCT_INVALID_TYPE", "Hello before admission.", { reason: "early_hello" }), "violation");
-    const verified = await verifyHello(frame, { expectedPeerNonce: myNonce, expectedNonce: peerNonce });
+    const verified = await verifyHello(frame, {
+      expectedPeerNonce: myNonce,
+      expectedNonce: peerNonce,
+      ...(deps.protocolVersion === undefined ? {} : { localVersion: deps.protocolVersion }),
+    });
     if (!verified.ok) {
       core.rejected(verified.error);
       return core.close("hello_rejected");
@@ -114,6 +122,7 @@ export function createAdmission(core: SessionCore, deps: AdmissionDeps): Admissi
       return core.close("key_revoked");
     }
     core.peer = { identity: verified.value.hello.node_identity, key: verified.value.hello.node_key };
+    core.effectiveVersion = verified.value.effectiveVersion;
     const mine = new Set(deps.offered());
     core.negotiated = new Set(verified.value.hello.offered_domains.filter((d) => mine.has(d)));
     core.state = "syncing";

@@ -2,7 +2,7 @@
 // rate, size, admission and order checks, before one named handler per frame kind. Refusals go
 // through the session's `violation`; nothing here reads a frame's meaning.
 import { nodeError } from "../shared/errors.ts";
-import type { FrameKind, FrameOf, SessionCore } from "./session-core.ts";
+import { deflates, type FrameKind, type FrameOf, type SessionCore } from "./session-core.ts";
 import type { Result } from "../shared/result.ts";
 import type { PreparedPackage } from "../state/index.ts";
 import { decodeFrame, PRE_ADMISSION_KINDS, PRE_ADMISSION_MAX_FRAME_BYTES, type SessionFrame, type Transport } from "./transport/index.ts";
@@ -62,7 +62,7 @@ export function startFrameIntake(core: SessionCore, deps: FrameIntakeDeps): { qu
     while (ahead < waiting.length && ahead < early.aheadOf && early.ready() && deps.isPeerAdmitted()) {
       const next = waiting[ahead]!;
       if (next.bytes.length > deps.maxFrameBytes) return;
-      const frame = decodeFrame(next.bytes, { maxFrameBytes: deps.maxFrameBytes });
+      const frame = decodeFrame(next.bytes, { maxFrameBytes: deps.maxFrameBytes, deflate: deflates(core) });
       next.early = { frame, prepared: frame.ok && frame.value.kind === "package" ? early.prepare(frame.value) : null };
       ahead += 1;
     }
@@ -86,7 +86,7 @@ export function startFrameIntake(core: SessionCore, deps: FrameIntakeDeps): { qu
         nodeError("ERR_RESOURCE_RATE_LIMIT", "The frame is larger than allowed now.", { reason: "frame_too_large" }),
         "malformed_frame",
       );
-    const decoded = received.early?.frame ?? decodeFrame(bytes, { maxFrameBytes: limit });
+    const decoded = received.early?.frame ?? decodeFrame(bytes, { maxFrameBytes: limit, deflate: deflates(core) });
     if (!decoded.ok) return core.violation(decoded.error, "malformed_frame");
     const frame = decoded.value;
     if (!deps.isPeerAdmitted() && !PRE_ADMISSION_KINDS.includes(frame.kind)) {

@@ -6,7 +6,7 @@ import { isProtocolErrorCode, nodeError, type NodeError } from "../shared/errors
 import type { SessionPeer } from "../state/index.ts";
 import type { SyncNodePorts } from "./ports.ts";
 import type { SessionState } from "./session-types.ts";
-import { encodeFrame, type SessionFrame, type Transport } from "./transport/index.ts";
+import { encodeFrame, speaksDeflate, type EffectiveVersion, type SessionFrame, type Transport } from "./transport/index.ts";
 
 export type FrameKind = SessionFrame["kind"];
 export type FrameOf<K extends FrameKind> = Extract<SessionFrame, { kind: K }>;
@@ -17,6 +17,8 @@ export type SessionCore = {
   peer: SessionPeer | null;
   /** The domains both hellos offered. */
   negotiated: ReadonlySet<string>;
+  /** What both sides speak, from the peer's verified hello (protocol 11 §7.2); null before. */
+  effectiveVersion: EffectiveVersion | null;
   /** See SessionStatus.recovered. */
   recovered: number;
   lastError: NodeError | null;
@@ -41,6 +43,11 @@ export type SessionCore = {
   /** Runs once the session closes, from either side. */
   readonly onClosed: (cleanup: () => void) => void;
 };
+
+/** Frames go and come deflated once the peer's hello says 2.1 or later (ADR 0035). */
+export function deflates(core: SessionCore): boolean {
+  return core.effectiveVersion !== null && speaksDeflate(core.effectiveVersion);
+}
 
 export type SessionCoreDeps = {
   readonly transport: Transport;
@@ -67,6 +74,7 @@ export function createSessionCore(deps: SessionCoreDeps): SessionCore {
     state: "admitting",
     peer: null,
     negotiated: new Set<string>(),
+    effectiveVersion: null,
     recovered: 0,
     lastError: null,
     closeReason: null,
@@ -75,7 +83,7 @@ export function createSessionCore(deps: SessionCoreDeps): SessionCore {
     connectionId: transport.id,
     send(frame) {
       if (core.state === "closed") return false;
-      const bytes = encodeFrame(frame, { maxFrameBytes: deps.maxFrameBytes });
+      const bytes = encodeFrame(frame, { maxFrameBytes: deps.maxFrameBytes, deflate: deflates(core) });
       if (!bytes.ok) {
         core.lastError = bytes.error;
         return false;

@@ -6,6 +6,7 @@ import type { NodeError } from "../shared/errors.ts";
 import type { SessionPeer } from "../state/index.ts";
 import type { SyncNodePorts } from "./ports.ts";
 import type { Transport } from "./transport/index.ts";
+import type { ProtocolVersion } from "../wire/index.ts";
 
 export type SessionState = "admitting" | "greeting" | "syncing" | "closed";
 
@@ -13,6 +14,8 @@ export type SessionStatus = {
   readonly state: SessionState;
   readonly peer: SessionPeer | null;
   readonly negotiated: readonly string[];
+  /** "major.minor" both sides speak, the peer's minor (protocol 11 §7.2), once its hello is verified; 2.1 deflates (ADR 0035). */
+  readonly protocol: string | null;
   /** Per domain: how far this node has received the peer's history. */
   readonly received: Readonly<Record<string, number>>;
   /** Per domain: how far the peer says it has received ours. */
@@ -69,6 +72,11 @@ export type SessionOptions = {
   readonly rewindAfterMs?: number;
   /** A session not past its hellos after this long closes (`handshake_timeout`) on the next tick. */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * The version this side's hello declares and judges the peer's by; PROTOCOL_VERSION, which a node
+   * never changes (protocol 11). Tests speak an older minor with it (ADR 0035: a 2.0 peer).
+   */
+  readonly protocolVersion?: ProtocolVersion;
   /** Offer only these of the node's domains in this session (a device that syncs a subset). */
   readonly domains?: readonly string[];
   readonly onChange?: (status: SessionStatus) => void;

@@ -12,7 +12,7 @@ import { createPackageExport } from "./package-export.ts";
 import { createPackageImport } from "./package-import.ts";
 import { createSessionCore } from "./session-core.ts";
 import type { SessionOptions, SessionStatus, SyncSession } from "./session-types.ts";
-import { DEFAULT_MAX_FRAME_BYTES } from "./transport/index.ts";
+import { DEFAULT_MAX_FRAME_BYTES, versionText } from "./transport/index.ts";
 import { createWantHave } from "./want-have.ts";
 
 /** Packages decoded and prepared ahead of their turn at most (ADR 0027): the pipeline's depth. */
@@ -45,6 +45,7 @@ export function startSession(options: SessionOptions): SyncSession {
   const admission = createAdmission(core, {
     guard,
     random: options.random ?? systemRandom,
+    ...(options.protocolVersion === undefined ? {} : { protocolVersion: options.protocolVersion }),
     offered,
     greeted: async () => {
       await incoming.sendCursors();
@@ -98,6 +99,7 @@ export function startSession(options: SessionOptions): SyncSession {
       state: core.state,
       peer: core.peer,
       negotiated: [...core.negotiated].sort(),
+      protocol: core.effectiveVersion === null ? null : versionText(core.effectiveVersion),
       received: incoming.received(),
       acked: outgoing.acked(),
       packagesIn: incoming.packagesIn(),

@@ -4,7 +4,7 @@ import { decodeFrame, formatTrace, versionText, type SessionFrame, type TraceEnt
 
 /** One short line per frame: kind and the fields that tell frames apart. */
 export function describeFrame(bytes: Uint8Array): string {
-  const decoded = decodeFrame(bytes);
+  const decoded = decodeFrame(bytes, { deflate: true });
   if (!decoded.ok) return `undecodable: ${decoded.error.code} ${String(decoded.error.data["reason"])}`;
   return summary(decoded.value);
 }

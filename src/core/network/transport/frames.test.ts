@@ -435,13 +435,13 @@ describe("hello", () => {
     const decoded = decodeFrame(encoded.value);
     if (!decoded.ok) throw new Error(decoded.error.message);
     const result = await verifyAsBob(decoded.value, { expectedNonce: nonceA });
-    expect(result).toEqual({ ok: true, value: { hello, effectiveVersion: [2, 0], rootKey: true } });
+    expect(result).toEqual({ ok: true, value: { hello, effectiveVersion: [2, 1], rootKey: true } });
     expect(hello).toMatchObject({
       node_identity: identityIdFromKey(alice.publicKey),
       node_key: toBase64url(alice.publicKey),
       protocol_version: [...PROTOCOL_VERSION],
     });
-    expect(PROTOCOL_VERSION).toEqual([2, 0, 0]); // wire profile v2 (DESIGN §3)
+    expect(PROTOCOL_VERSION).toEqual([2, 1, 0]); // wire profile v2 (DESIGN §3); 2.1 adds deflated frames (ADR 0035)
   });
 
   it("sorts and deduplicates offered domains; a device key is flagged for a binding lookup", async () => {

@@ -25,6 +25,7 @@ import {
   type PackageFrame,
   type ProtocolVersion,
 } from "../../wire/index.ts";
+import { deflateFrame, inflateFrame, isDeflated } from "./deflate.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "./transport.ts";
 
 export const FRAME_KINDS = [
@@ -288,8 +289,10 @@ export function checkFrameStructure(value: JsonValue): Result<SessionFrame> {
 }
 
 export type FrameCodecOptions = {
-  /** `network.envelope.max_bytes`; PRE_ADMISSION_MAX_FRAME_BYTES before admission. */
+  /** `network.envelope.max_bytes`; PRE_ADMISSION_MAX_FRAME_BYTES before admission. Bounds a frame's JSON, deflated or not. */
   readonly maxFrameBytes?: number;
+  /** The peer's hello speaks protocol 2.1 or later (ADR 0035): frames may go and come deflated. */
+  readonly deflate?: boolean;
 };
 
 function frameTooLarge(size: number, limit: number): Result<never> {
@@ -303,19 +306,35 @@ function frameTooLarge(size: number, limit: number): Result<never> {
 const MAX_FRAME_DEPTH = 4;
 
 /**
- * Decodes one untrusted frame: size first (unread when too large), then strict JSON (UTF-8, no
+ * Decodes one untrusted frame: size first (unread when too large), then, a deflated frame, inflating
+ * within the same limit (refused unless `deflate` was negotiated), then strict JSON (UTF-8, no
  * duplicate keys, bounded depth), then the structure of its kind. Canonical form is not required:
  * nothing is signed over frame bytes; signed parts are re-canonicalized by their verifiers.
  */
 export function decodeFrame(bytes: Uint8Array, options: FrameCodecOptions = {}): Result<SessionFrame> {
   const limit = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   if (bytes.length > limit) return frameTooLarge(bytes.length, limit);
+  if (isDeflated(bytes)) {
+    if (options.deflate !== true)
+      return err(
+        nodeError("ERR_STRUCT_INVALID_ENCODING", "A deflated frame from a peer that has not said it speaks protocol 2.1.", {
+          path: "",
+          reason: "deflate_not_negotiated",
+        }),
+      );
+    const inflated = inflateFrame(bytes, limit);
+    if (!inflated.ok) return inflated;
+    bytes = inflated.value;
+  }
   const parsed = parseWireJson(bytes, { maxBytes: limit, maxDepth: MAX_FRAME_DEPTH });
   if (!parsed.ok) return parsed;
   return checkFrameStructure(parsed.value);
 }
 
-/** UTF-8 canonical JSON of a frame. Refuses what a receiver would reject, and frames over the limit. */
+/**
+ * UTF-8 canonical JSON of a frame, deflated when `deflate` is on and that makes it smaller. Refuses
+ * what a receiver would reject, and frames whose JSON is over the limit.
+ */
 export function encodeFrame(frame: SessionFrame, options: FrameCodecOptions = {}): Result<Uint8Array> {
   const checked = checkFrameStructure(frame);
   if (!checked.ok) return checked;
@@ -323,7 +342,8 @@ export function encodeFrame(frame: SessionFrame, options: FrameCodecOptions = {}
   if (!text.ok) return text;
   const bytes = utf8(text.value);
   const limit = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-  return bytes.length > limit ? frameTooLarge(bytes.length, limit) : ok(bytes);
+  if (bytes.length > limit) return frameTooLarge(bytes.length, limit);
+  return ok(options.deflate === true ? deflateFrame(bytes) : bytes);
 }
 
 /** The unsigned part of a hello: what its signature covers. */

@@ -19,6 +19,11 @@ export function newSessionNonce(random: Random = systemRandom): string {
 /** [major, minor] both sides speak in a session: the remote minor (protocol 11 §7.2). */
 export type EffectiveVersion = readonly [major: number, minor: number];
 
+/** Protocol 2.1 (ADR 0035): frames may be deflated both ways once the peer's hello says 2.1 or later. */
+export function speaksDeflate(version: EffectiveVersion): boolean {
+  return version[0] === 2 && version[1] >= 1;
+}
+
 /**
  * Public design 01-protocol/11 §4.1: compatible iff the majors are equal and the remote minor is not
  * above the local one; patch never matters. Asymmetric: the newer-minor side accepts, the older refuses.

@@ -27,6 +27,7 @@ export {
   type PortTransportOptions,
 } from "./port-transport.ts";
 export type { Faults } from "./faults.ts";
+export { deflateFrame, inflateFrame, isDeflated, DEFLATE_MIN_BYTES, DEFLATED_MARK } from "./deflate.ts";
 export { formatTrace, previewBytes, type Side, type TraceEntry, type TraceFate } from "./trace.ts";
 export {
   checkFrameStructure,
@@ -59,6 +60,7 @@ export {
   buildHello,
   checkProtocolCompatibility,
   newSessionNonce,
+  speaksDeflate,
   verifyHello,
   type EffectiveVersion,
   type HelloFields,

@@ -376,7 +376,7 @@ describe("loopback faults (seeded)", () => {
     expect(formatFrameTrace(pair.trace()).split("\n")).toEqual([
       `#1 a→b @0 ${close.value.length} B delivered close done`,
       "#2 a→b @0 11 B dropped (dropNext) undecodable: ERR_STRUCT_INVALID_ENCODING syntax",
-      "#3 a→b @0 3 B delivered undecodable: ERR_STRUCT_INVALID_ENCODING syntax",
+      "#3 a→b @0 3 B delivered undecodable: ERR_STRUCT_INVALID_ENCODING invalid_deflate", // 0x00 marks a deflated frame
     ]);
   });
 });
