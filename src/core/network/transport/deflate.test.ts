@@ -17,7 +17,9 @@ function have(count: number): HaveFrame {
   return {
     kind: "have",
     envelope_ids: Array.from({ length: count }, (_, i) => id(i + 1)),
-    envelopes: Array.from({ length: count }, (_, i) => JSON.stringify({ app: "app.notes", domain: "notes", seq: i, title: `note ${i}`.padEnd(240, ".") })),
+    envelopes: Array.from({ length: count }, (_, i) =>
+      JSON.stringify({ app: "app.notes", domain: "notes", seq: i, title: `note ${i}`.padEnd(240, ".") }),
+    ),
   };
 }
 
@@ -87,20 +89,32 @@ describe("an untrusted deflated frame", () => {
     expect(decodeFrame(good, { deflate: true, maxFrameBytes: json.length }).ok).toBe(true);
   });
 
-  it("stops inflating a bomb at the limit: its damaged tail is never read", () => {
-    // 16 MiB of spaces in ~16 KiB; the last bytes are garbage, which only a full inflate would find.
+  it("refuses a deflate bomb as a frame too large", () => {
+    // 16 MiB of spaces in ~16 KiB.
     const bomb = marked(deflateSync(new Uint8Array(16 << 20).fill(0x20), { level: 9 }));
-    bomb.fill(0xff, bomb.length - 16);
+    expect(bomb.length).toBeLessThan(32 * 1024);
     expect(decodeFrame(bomb, { deflate: true })).toMatchObject({
       ok: false,
       error: { code: "ERR_RESOURCE_RATE_LIMIT", data: { reason: "frame_too_large" } },
     });
-    // The same tail damage in a stream that stays under the limit is found.
-    const small = marked(deflateSync(new Uint8Array(100_000).fill(0x20), { level: 9 }));
-    small.fill(0xff, small.length - 8);
-    expect(decodeFrame(small, { deflate: true })).toMatchObject({
+  });
+
+  it("stops inflating at the first slice past the limit: a damaged tail beyond it is never read", () => {
+    // 240,000 letters of four kinds deflate ~4-fold: ~60 KB, whose first 32 KiB inflate past 100,000 bytes.
+    const random = seededRandom(9).bytes(240_000);
+    const text = Array.from(random, (b) => "acgt"[b & 3]).join("");
+    const damaged = marked(deflateSync(utf8(text)));
+    damaged.fill(0xff, damaged.length - 16);
+    expect(damaged.length).toBeGreaterThan(40_000);
+    expect(damaged.length).toBeLessThan(100_000);
+    expect(decodeFrame(damaged, { deflate: true, maxFrameBytes: 100_000 })).toMatchObject({
       ok: false,
-      error: { code: "ERR_STRUCT_INVALID_ENCODING" },
+      error: { code: "ERR_RESOURCE_RATE_LIMIT", data: { reason: "frame_too_large" } },
+    });
+    // Under a limit it stays within, the whole stream is read and the damage found.
+    expect(decodeFrame(damaged, { deflate: true })).toMatchObject({
+      ok: false,
+      error: { code: "ERR_STRUCT_INVALID_ENCODING", data: { reason: "invalid_deflate" } },
     });
   });
 

@@ -13,9 +13,11 @@ export const DEFLATE_MIN_BYTES = 2_048;
 
 /**
  * Input is inflated this much at a time and the output counted after each slice. DEFLATE expands a
- * byte at most ~1,032-fold, so one slice past the limit inflates at most ~4 MiB before it is refused.
+ * byte at most ~1,032-fold, so one slice past the limit inflates at most ~32 MiB before it is
+ * refused. Smaller slices cost more than they bound: each push regrows fflate's output buffer, and
+ * 4 KiB slices made inflating ~1.3 s of the receiver's ~9.7 s busy time over a 10k sync (ADR 0035).
  */
-const INFLATE_SLICE_BYTES = 4_096;
+const INFLATE_SLICE_BYTES = 32_768;
 
 export function isDeflated(bytes: Uint8Array): boolean {
   return bytes.length > 0 && bytes[0] === DEFLATED_MARK;
