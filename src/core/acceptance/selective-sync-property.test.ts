@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { TwoWayNode, Session } from "../node.ts";
-import { decodeFrame, inflateFrame, isDeflated, type Faults } from "../network/index.ts";
+import { decodeFrame, DEFAULT_MAX_FRAME_BYTES, inflateFrame, isDeflated, type Faults } from "../network/index.ts";
 import type { IdentityId } from "../shared/ids.ts";
 import { fuzzConfig } from "../shared/test-support/fuzz-config.ts";
 import { ChainWriter, expectOk, meet, startNode, testPublisher } from "./fixtures.ts";
@@ -118,7 +118,7 @@ async function meetOf(
   for (const entry of received === undefined ? [] : pair.trace()) {
     if (entry.fate === "cut" || entry.fate === "closed") continue;
     // Deflated frames (ADR 0035) are read as their JSON, so the raw check sees what the peer got.
-    const json = isDeflated(entry.bytes) ? expectOk(inflateFrame(entry.bytes, 1_048_576)) : entry.bytes;
+    const json = isDeflated(entry.bytes) ? expectOk(inflateFrame(entry.bytes, DEFAULT_MAX_FRAME_BYTES)) : entry.bytes;
     const frame = decodeFrame(json);
     const envelopes = frame.ok && (frame.value.kind === "package" || frame.value.kind === "have") ? frame.value.envelopes : [];
     received!.push({ to: entry.to === "a" ? i : j, raw: new TextDecoder().decode(json), texts: envelopes });
