@@ -86,7 +86,8 @@ export const cases: E2eCase[] = [
         await mallory.exposeFunction("__hostileReceive", async (bytes: number[]) => {
           const piece = reassembler.push(Uint8Array.from(bytes));
           if (!piece.ok || piece.value.kind !== "message") return;
-          const decoded = decodeFrame(piece.value.bytes, { maxFrameBytes: 4 * 1024 * 1024 });
+          // Mallory's hello says 2.1 (buildHello's default), so Ann's packages come deflated (ADR 0035).
+          const decoded = decodeFrame(piece.value.bytes, { maxFrameBytes: 4 * 1024 * 1024, deflate: true });
           const frame = decoded.ok ? decoded.value : null;
           received.push(frame);
           if (frame?.kind === "package") packages.push(frame);
