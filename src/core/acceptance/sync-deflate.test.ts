@@ -7,10 +7,10 @@ import { beforeEach, describe, expect, it } from "vitest";
 import {
   createLoopbackTransportPair,
   DEFLATE_MIN_BYTES,
-  DEFLATED_MARK,
   deflateFrame,
   encodeFrame,
   isDeflated,
+  markDeflated,
   type LoopbackPair,
   type TraceEntry,
 } from "../network/index.ts";
@@ -124,10 +124,9 @@ describe("deflated frames (ADR 0035)", () => {
   it("refuses a deflate bomb from a 2.1 peer as a frame too large, before reading it: audited, nothing written", async () => {
     const pair = createLoopbackTransportPair({ delivery: "manual" });
     // 8 MiB of JSON-looking text in a few kilobytes, in place of every notes package.
-    const bomb = deflateSync(new TextEncoder().encode(`{"kind":"package","envelopes":["${" ".repeat(8 << 20)}"]}`), { level: 9 });
-    const bombFrame = new Uint8Array(bomb.length + 1);
-    bombFrame[0] = DEFLATED_MARK;
-    bombFrame.set(bomb, 1);
+    const bombFrame = markDeflated(
+      deflateSync(new TextEncoder().encode(`{"kind":"package","envelopes":["${" ".repeat(8 << 20)}"]}`), { level: 9 }),
+    );
     let bombs = 0;
     const ta = withSend(pair[0], (bytes, target) => {
       const frame = frameOf(bytes);

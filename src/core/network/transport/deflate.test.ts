@@ -8,7 +8,16 @@ import { toBase64url, utf8 } from "../../shared/bytes.ts";
 import type { EnvelopeId } from "../../shared/ids.ts";
 import { seededRandom } from "../../shared/clock.ts";
 import { fuzzConfig } from "../../shared/test-support/fuzz-config.ts";
-import { decodeFrame, deflateFrame, DEFLATE_MIN_BYTES, DEFLATED_MARK, encodeFrame, isDeflated, type HaveFrame } from "./index.ts";
+import {
+  decodeFrame,
+  deflateFrame,
+  DEFLATE_MIN_BYTES,
+  DEFLATED_MARK,
+  encodeFrame,
+  isDeflated,
+  markDeflated,
+  type HaveFrame,
+} from "./index.ts";
 
 const id = (byte: number) => toBase64url(new Uint8Array(32).fill(byte)) as EnvelopeId;
 
@@ -21,13 +30,6 @@ function have(count: number): HaveFrame {
       JSON.stringify({ app: "app.notes", domain: "notes", seq: i, title: `note ${i}`.padEnd(240, ".") }),
     ),
   };
-}
-
-function marked(deflated: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(deflated.length + 1);
-  bytes[0] = DEFLATED_MARK;
-  bytes.set(deflated, 1);
-  return bytes;
 }
 
 const must = <T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }): T => {
@@ -91,7 +93,7 @@ describe("an untrusted deflated frame", () => {
 
   it("refuses a deflate bomb as a frame too large", () => {
     // 16 MiB of spaces in ~16 KiB.
-    const bomb = marked(deflateSync(new Uint8Array(16 << 20).fill(0x20), { level: 9 }));
+    const bomb = markDeflated(deflateSync(new Uint8Array(16 << 20).fill(0x20), { level: 9 }));
     expect(bomb.length).toBeLessThan(32 * 1024);
     expect(decodeFrame(bomb, { deflate: true })).toMatchObject({
       ok: false,
@@ -103,7 +105,7 @@ describe("an untrusted deflated frame", () => {
     // 240,000 letters of four kinds deflate ~4-fold: ~60 KB, whose first 32 KiB inflate past 100,000 bytes.
     const random = seededRandom(9).bytes(240_000);
     const text = Array.from(random, (b) => "acgt"[b & 3]).join("");
-    const damaged = marked(deflateSync(utf8(text)));
+    const damaged = markDeflated(deflateSync(utf8(text)));
     damaged.fill(0xff, damaged.length - 16);
     expect(damaged.length).toBeGreaterThan(40_000);
     expect(damaged.length).toBeLessThan(100_000);
@@ -133,7 +135,7 @@ describe("an untrusted deflated frame", () => {
     ["text that is not JSON", "not json at all", "syntax"],
     ["JSON with a repeated key", '{"kind":"close","reason":"a","reason":"b"}', "duplicate_key"],
   ])("is read as strictly as a plain frame once inflated: %s", (_name, text, reason) => {
-    const result = decodeFrame(marked(deflateSync(utf8(text))), { deflate: true });
+    const result = decodeFrame(markDeflated(deflateSync(utf8(text))), { deflate: true });
     expect(result).toMatchObject({ ok: false, error: { code: "ERR_STRUCT_INVALID_ENCODING", data: { reason } } });
   });
 

@@ -20,18 +20,22 @@ export const DEFLATE_MIN_BYTES = 2_048;
 const INFLATE_SLICE_BYTES = 32_768;
 
 export function isDeflated(bytes: Uint8Array): boolean {
-  return bytes.length > 0 && bytes[0] === DEFLATED_MARK;
+  return bytes[0] === DEFLATED_MARK;
+}
+
+/** Raw DEFLATE bytes behind the mark: a deflated frame as it goes on the wire. */
+export function markDeflated(deflated: Uint8Array): Uint8Array {
+  const framed = new Uint8Array(deflated.length + 1);
+  framed[0] = DEFLATED_MARK;
+  framed.set(deflated, 1);
+  return framed;
 }
 
 /** The deflated form of a frame's bytes, or the bytes themselves when deflating would not make them smaller. */
 export function deflateFrame(bytes: Uint8Array): Uint8Array {
   if (bytes.length < DEFLATE_MIN_BYTES) return bytes;
   const deflated = deflateSync(bytes, { level: 1 });
-  if (deflated.length + 1 >= bytes.length) return bytes;
-  const framed = new Uint8Array(deflated.length + 1);
-  framed[0] = DEFLATED_MARK;
-  framed.set(deflated, 1);
-  return framed;
+  return deflated.length + 1 < bytes.length ? markDeflated(deflated) : bytes;
 }
 
 function invalid(reason: string, message: string): Result<never> {

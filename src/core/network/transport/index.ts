@@ -27,7 +27,7 @@ export {
   type PortTransportOptions,
 } from "./port-transport.ts";
 export type { Faults } from "./faults.ts";
-export { deflateFrame, inflateFrame, isDeflated, DEFLATE_MIN_BYTES, DEFLATED_MARK } from "./deflate.ts";
+export { deflateFrame, inflateFrame, isDeflated, markDeflated, DEFLATE_MIN_BYTES, DEFLATED_MARK } from "./deflate.ts";
 export { formatTrace, previewBytes, type Side, type TraceEntry, type TraceFate } from "./trace.ts";
 export {
   checkFrameStructure,
